@@ -1,0 +1,75 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { DomainError, errorStatus, type ErrorCode } from '../shared/errors.ts';
+
+interface ErrorBody {
+  error: string;
+  code: ErrorCode;
+  details?: Record<string, unknown>;
+}
+
+/** Fastify's own client errors, by HTTP status, mapped to our codes. */
+const byStatus: Record<number, ErrorCode> = {
+  400: 'VALIDATION_ERROR',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+  503: 'SERVICE_UNAVAILABLE',
+};
+
+type AjvIssue = { instancePath?: string; message?: string; params?: Record<string, unknown> };
+
+/** Turns schema failures into `details.fields: [{ field, message }]`, naming each field. */
+function validationDetails(err: FastifyError & { validation?: AjvIssue[]; validationContext?: string }) {
+  const fields = (err.validation ?? []).map((issue) => {
+    const base = (issue.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
+    const extra = issue.params?.additionalProperty ?? issue.params?.missingProperty;
+    const field = [base, typeof extra === 'string' ? extra : ''].filter(Boolean).join('.') || err.validationContext || 'body';
+    const message =
+      issue.params?.additionalProperty !== undefined ? 'is not an accepted field' : (issue.message ?? 'is invalid');
+    return { field, in: err.validationContext, message };
+  });
+  return { fields };
+}
+
+export function toErrorBody(err: unknown): { status: number; body: ErrorBody } {
+  if (err instanceof DomainError) {
+    return {
+      status: errorStatus[err.code],
+      body: { error: err.message, code: err.code, ...(err.details ? { details: err.details } : {}) },
+    };
+  }
+  const fe = err as FastifyError & { validation?: AjvIssue[]; validationContext?: string };
+  if (fe.validation) {
+    const details = validationDetails(fe);
+    const first = details.fields[0];
+    const error = first ? `Invalid ${first.in ?? 'request'}: ${first.field} ${first.message}` : 'The request is invalid';
+    return { status: 400, body: { error, code: 'VALIDATION_ERROR', details } };
+  }
+  const status = typeof fe.statusCode === 'number' ? fe.statusCode : 500;
+  if (status >= 400 && status < 500) {
+    const code = byStatus[status] ?? 'VALIDATION_ERROR';
+    const message = fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fe instanceof SyntaxError ? 'The body is not valid JSON' : fe.message;
+    return { status: byStatus[status] ? status : 400, body: { error: message, code } };
+  }
+  return { status: 500, body: { error: 'Something went wrong on our side; it has been logged', code: 'INTERNAL_ERROR' } };
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err, request, reply) => {
+    const { status, body } = toErrorBody(err);
+    if (status >= 500) {
+      request.log.error({ err }, 'request failed');
+    } else {
+      request.log.info({ code: body.code, status }, body.error);
+    }
+    if (status === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', '5');
+    return reply.status(status).send(body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    return reply.status(404).send({ error: `No route ${request.method} ${request.url.split('?')[0]}`, code: 'NOT_FOUND' });
+  });
+}

@@ -1,0 +1,76 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { sql } from 'drizzle-orm';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { Config } from '../../config.ts';
+import * as schema from './schema/index.ts';
+
+export type Schema = typeof schema;
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+/** Anything a repository can run a query on: the database or a transaction. */
+export type Executor = Db | Tx;
+
+export interface Database {
+  readonly kind: 'postgres' | 'pglite';
+  readonly db: Db;
+  /** The pg pool in production mode (metrics, LISTEN); undefined when embedded. */
+  readonly pool?: pg.Pool;
+  /** The PGlite instance in embedded mode. */
+  readonly pglite?: PGlite;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createDatabase(config: Config, logger: Logger): Database {
+  const { env } = config;
+  if (env.DATABASE_URL) {
+    const pool = new pg.Pool({
+      connectionString: env.DATABASE_URL,
+      max: env.DB_POOL_MAX,
+      statement_timeout: env.DB_STATEMENT_TIMEOUT_MS,
+      idle_in_transaction_session_timeout: env.DB_STATEMENT_TIMEOUT_MS * 3,
+      connectionTimeoutMillis: 5_000,
+      application_name: 'tempus',
+    });
+    // A server restart kills idle clients; the pool replaces them. Without a
+    // listener the 'error' event would crash the process.
+    pool.on('error', (err) => logger.warn({ err: err.message }, 'idle database connection lost'));
+    const db = drizzlePg(pool, { schema }) as unknown as Db;
+    return {
+      kind: 'postgres',
+      db,
+      pool,
+      ping: async () => {
+        await pool.query('select 1');
+      },
+      close: () => pool.end(),
+    };
+  }
+  const dataDir = path.resolve(env.DATA_DIR, 'pglite');
+  mkdirSync(dataDir, { recursive: true });
+  const client = new PGlite(dataDir, { extensions: { btree_gist, pg_trgm } });
+  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  return {
+    kind: 'pglite',
+    db,
+    pglite: client,
+    ping: async () => {
+      await db.execute(sql`select 1`);
+    },
+    close: () => client.close(),
+  };
+}
+
+/** Rows of a raw `db.execute` — pg and PGlite both answer with `{ rows }`. */
+export async function rawRows<T>(executor: Executor, query: ReturnType<typeof sql>): Promise<T[]> {
+  const result = (await executor.execute(query)) as unknown as { rows: T[] };
+  return result.rows;
+}

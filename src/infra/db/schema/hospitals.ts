@@ -1,0 +1,24 @@
+import { sql } from 'drizzle-orm';
+import { integer, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { idColumn, timestamps } from './columns.ts';
+
+export const hospitals = pgTable(
+  'hospitals',
+  {
+    id: idColumn(),
+    name: text('name').notNull(),
+    subdomain: text('subdomain').notNull(),
+    email: text('email').notNull(),
+    phone: text('phone'),
+    address: text('address'),
+    timezone: text('timezone').notNull(),
+    bookingHorizonDays: integer('booking_horizon_days').notNull().default(90),
+    minimumNoticeMinutes: integer('minimum_notice_minutes').notNull().default(0),
+    reminderOffsetsMinutes: integer('reminder_offsets_minutes')
+      .array()
+      .notNull()
+      .default(sql`'{1440,60}'::integer[]`),
+    ...timestamps(),
+  },
+  (t) => [uniqueIndex('hospitals_subdomain_key').on(t.subdomain)],
+);

@@ -1,0 +1,30 @@
+import closeWithGrace from 'close-with-grace';
+import { buildApp } from './app.ts';
+import { startupConfig } from './startup-config.ts';
+import { createDeps } from './deps.ts';
+import { createLogger } from './infra/observability/logger.ts';
+
+const config = startupConfig();
+const logger = createLogger(config, 'tempus-api');
+
+let ready = true;
+try {
+  const deps = await createDeps(config, logger);
+  const app = await buildApp(deps, { isReady: () => ready });
+  closeWithGrace({ delay: 20_000, logger }, async ({ signal, err }) => {
+    if (err) logger.error({ err }, 'shutting down after an error');
+    else logger.info({ signal }, 'shutting down: draining in-flight requests');
+    ready = false;
+    // app.close stops accepting connections and waits for in-flight requests.
+    await app.close();
+    await deps.close();
+  });
+  await app.listen({ port: config.env.PORT, host: config.env.HOST });
+  logger.info(
+    { port: config.env.PORT, database: config.adapters.database, auth: config.adapters.auth, dataDir: config.adapters.database === 'pglite' ? config.env.DATA_DIR : undefined },
+    config.adapters.database === 'pglite' ? 'Tempus API listening (embedded mode)' : 'Tempus API listening',
+  );
+} catch (err) {
+  logger.fatal({ err: (err as Error).message }, 'start-up failed');
+  process.exit(1);
+}

@@ -1,0 +1,52 @@
+/**
+ * Domain errors: services throw these with a machine code; the HTTP layer maps
+ * codes to statuses in one table (src/http/error-handler.ts). Services never
+ * know about HTTP.
+ */
+export const errorStatus = {
+  VALIDATION_ERROR: 400,
+  UNAUTHORIZED: 401,
+  OTP_REQUIRED: 401,
+  OTP_INVALID: 401,
+  OTP_EXPIRED: 401,
+  SUBSCRIPTION_INACTIVE: 402,
+  FORBIDDEN: 403,
+  OTP_ATTEMPTS_EXCEEDED: 403,
+  PLAN_LIMIT_REACHED: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  CONFLICT: 409,
+  HOSPITAL_EXISTS: 409,
+  SUBDOMAIN_TAKEN: 409,
+  SLOT_UNAVAILABLE: 409,
+  PATIENT_BUSY: 409,
+  INVALID_TRANSITION: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  OUTSIDE_SCHEDULE: 422,
+  IN_THE_PAST: 422,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  UNPROCESSABLE: 422,
+  RATE_LIMITED: 429,
+  INTERNAL_ERROR: 500,
+  SERVICE_UNAVAILABLE: 503,
+} as const;
+
+export type ErrorCode = keyof typeof errorStatus;
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export const notFound = (entity: string) => new DomainError('NOT_FOUND', `${entity} not found`);
+export const forbidden = (message = 'You do not have permission to do this') => new DomainError('FORBIDDEN', message);
+export const unauthorized = (message = 'A valid bearer token is required') => new DomainError('UNAUTHORIZED', message);
+export const validation = (message: string, details?: Record<string, unknown>) =>
+  new DomainError('VALIDATION_ERROR', message, details);

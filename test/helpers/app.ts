@@ -1,0 +1,66 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { buildApp } from '../../src/app.ts';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { createDeps, type Deps } from '../../src/deps.ts';
+import { REDACT_PATHS } from '../../src/infra/observability/logger.ts';
+import { startSupabasePeer, type SupabasePeer } from './supabase-peer.ts';
+import { onServices, serviceUrls } from './target.ts';
+
+export interface TestApp {
+  app: FastifyInstance;
+  deps: Deps;
+  config: Config;
+  dataDir: string;
+  /** A valid bearer token for this email (same email, same user id). */
+  tokenFor(email: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  env?: Record<string, string | undefined>;
+  /** Reuse a data directory (embedded restarts) instead of a fresh one. */
+  dataDir?: string;
+  /** Share one Supabase peer between several apps (multi-instance tests). */
+  supabase?: SupabasePeer;
+}
+
+/**
+ * Builds the real app against this project's target: embedded adapters in a
+ * fresh temporary data directory, or the real services with tokens from a
+ * local Supabase peer (JWKS over HTTP).
+ */
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'tempus-test-'));
+  let ownPeer: SupabasePeer | undefined;
+  let peer = options.supabase;
+  if (onServices && !peer) peer = ownPeer = await startSupabasePeer();
+  const env: Record<string, string | undefined> = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    DATA_DIR: dataDir,
+    ...(onServices ? serviceUrls() : {}),
+    ...(peer ? { SUPABASE_URL: peer.url, SUPABASE_JWT_SECRET: peer.hsSecret } : {}),
+    ...options.env,
+  };
+  const config = loadConfig(env);
+  const logger = pino({ level: config.env.LOG_LEVEL, redact: REDACT_PATHS });
+  const deps = await createDeps(config, logger);
+  const app = await buildApp(deps);
+  await app.ready();
+  return {
+    app,
+    deps,
+    config,
+    dataDir,
+    tokenFor: (email) => (peer ? peer.sign({ email }) : deps.auth.localIssuer!.sign({ email })),
+    async close() {
+      await app.close();
+      await deps.close();
+      await ownPeer?.close();
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import { defineConfig } from 'vitest/config';
+
+// Every suite runs on the embedded adapters; when CI exports the services'
+// URLs, the same suites run a second time against the real services.
+const withServices = Boolean(process.env.DATABASE_URL);
+
+export default defineConfig({
+  test: {
+    testTimeout: 30_000,
+    hookTimeout: 90_000,
+    maxWorkers: 2,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'embedded', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], env: { TEMPUS_TEST_TARGET: 'embedded' } },
+      },
+      ...(withServices
+        ? [
+            {
+              extends: true as const,
+              test: { name: 'services', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], env: { TEMPUS_TEST_TARGET: 'services' } },
+            },
+          ]
+        : []),
+    ],
+  },
+});
