@@ -9,6 +9,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 90_000,
     maxWorkers: 2,
+    globalSetup: ['test/global-setup.ts'],
     projects: [
       {
         extends: true,

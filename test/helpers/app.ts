@@ -1,8 +1,9 @@
-import { mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
+import { inject } from 'vitest';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { createDeps, type Deps } from '../../src/deps.ts';
@@ -34,7 +35,12 @@ export interface TestAppOptions {
  * local Supabase peer (JWKS over HTTP).
  */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'tempus-test-'));
+  let dataDir = options.dataDir;
+  if (!dataDir) {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'tempus-test-'));
+    // Start from the migrated cluster built once by test/global-setup.ts.
+    if (!onServices) cpSync(inject('pgliteTemplate'), path.join(dataDir, 'pglite'), { recursive: true });
+  }
   let ownPeer: SupabasePeer | undefined;
   let peer = options.supabase;
   if (onServices && !peer) peer = ownPeer = await startSupabasePeer();
