@@ -5,7 +5,7 @@ import { variables } from '../src/config.ts';
  * `npm run docs:config` rewrites .env.example and the README's configuration
  * table from the one schema in src/config.ts, so neither drifts from the code.
  */
-type Spec = { doc: string; default?: unknown };
+type Spec = { doc: string; default?: unknown; example?: string };
 const entries = Object.entries(variables as Record<string, Spec>);
 const show = (value: unknown) => (Array.isArray(value) ? value.join(',') : String(value));
 
@@ -16,7 +16,7 @@ const example = [
   '',
   ...entries.flatMap(([name, spec]) => [
     `# ${spec.doc}`,
-    'default' in spec ? `${name}=${show(spec.default)}` : `# ${name}=`,
+    'default' in spec ? `${name}=${show(spec.default)}` : `# ${name}=${spec.example ?? ''}`,
     '',
   ]),
 ].join('\n');

@@ -51,7 +51,7 @@ describe('token verification', () => {
 
   it('refuses HS256 signed with the public key (algorithm confusion)', async () => {
     const rsJwk = peer.publicJwks.keys.find((k) => k.kid === 'rs-1')!;
-    const pem = await exportSPKI((await importJWK(rsJwk, 'RS256', { extractable: true })) as CryptoKey);
+    const pem = await exportSPKI((await importJWK(rsJwk, 'RS256', { extractable: true })) as Parameters<typeof exportSPKI>[0]);
     const token = await new SignJWT({ email: 'a@b.c' })
       .setProtectedHeader({ alg: 'HS256', kid: 'rs-1' })
       .setSubject('4f1c2d3e-1111-4222-8333-944455556666')
