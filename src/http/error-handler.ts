@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { pgError } from '../infra/db/errors.ts';
 import { DomainError, errorStatus, type ErrorCode } from '../shared/errors.ts';
 
 interface ErrorBody {
@@ -42,6 +43,13 @@ export function toErrorBody(err: unknown): { status: number; body: ErrorBody } {
       body: { error: err.message, code: err.code, ...(err.details ? { details: err.details } : {}) },
     };
   }
+  // SQLSTATE class 22 ("data exception": NUL bytes, out-of-range numbers,
+  // unparseable values) means input the schemas let through reached the
+  // database: the caller's fault, answered without echoing any SQL.
+  const dbErr = pgError(err);
+  if (dbErr?.code?.startsWith('22')) {
+    return { status: 400, body: { error: 'A value in the request cannot be stored as given', code: 'VALIDATION_ERROR' } };
+  }
   const fe = err as FastifyError & { validation?: AjvIssue[]; validationContext?: string };
   if (fe.validation) {
     const details = validationDetails(fe);
@@ -58,7 +66,22 @@ export function toErrorBody(err: unknown): { status: number; body: ErrorBody } {
   return { status: 500, body: { error: 'Something went wrong on our side; it has been logged', code: 'INTERNAL_ERROR' } };
 }
 
+/** True if any string in the value contains a NUL character (PostgreSQL text cannot hold one). */
+function hasNul(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (depth > 32 || value === null || typeof value !== 'object') return false;
+  for (const [k, v] of Object.entries(value)) if (k.includes('\u0000') || hasNul(v, depth + 1)) return true;
+  return false;
+}
+
 export function registerErrorHandling(app: FastifyInstance): void {
+  app.addHook('preValidation', async (request) => {
+    for (const [part, value] of [['path', request.params], ['query', request.query], ['body', request.body]] as const) {
+      if (hasNul(value)) {
+        throw new DomainError('VALIDATION_ERROR', `The request ${part} contains a NUL character`, { fields: [{ field: part, message: 'must not contain NUL characters' }] });
+      }
+    }
+  });
   app.setErrorHandler((err, request, reply) => {
     const { status, body } = toErrorBody(err);
     if (status >= 500) {

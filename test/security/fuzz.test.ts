@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawRows } from '../../src/infra/db/client.ts';
+import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { registerHospital, type RegisteredHospital } from '../helpers/factories.ts';
+
+/**
+ * OWASP API8/API4-style fuzz pass: every operation in the OpenAPI document
+ * receives schema-violating input as the hospital's owner. Nothing may answer
+ * 5xx, leak a stack trace or SQL, or write anything (audit events count every
+ * write in Tempus, so their number must not move).
+ */
+let t: TestApp;
+let h: RegisteredHospital;
+type Operation = { method: string; path: string; hasBody: boolean; params: string[] };
+let operations: Operation[] = [];
+
+beforeAll(async () => {
+  t = await createTestApp();
+  h = await registerHospital(t);
+  const doc = (await t.app.inject({ method: 'GET', url: '/docs/openapi.json' })).json() as {
+    paths: Record<string, Record<string, { requestBody?: unknown }>>;
+  };
+  operations = Object.entries(doc.paths).flatMap(([path, methods]) =>
+    Object.entries(methods)
+      .filter(([method]) => ['get', 'post', 'put', 'patch', 'delete'].includes(method))
+      .map(([method, op]) => ({
+        method: method.toUpperCase(),
+        path,
+        hasBody: Boolean(op.requestBody),
+        params: [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!),
+      })),
+  );
+});
+afterAll(async () => {
+  await t.close();
+});
+
+const LEAKS = /(\n\s+at |node_modules|\.ts:\d+|syntax error at|relation "|duplicate key|violates|SELECT |INSERT |stack)/i;
+
+const hostileStrings = fc.oneof(
+  fc.constantFrom('not-a-uuid', "' OR 1=1 --", '../../etc/passwd', '%00', '\u0000', 'x'.repeat(300), '-1', '9'.repeat(40), '{}', 'null'),
+  fc.string({ maxLength: 40 }),
+);
+
+const hostileBody = fc.oneof(
+  fc.anything({ maxDepth: 3 }),
+  fc.dictionary(fc.string({ maxLength: 12 }), fc.anything({ maxDepth: 2 }), { maxKeys: 6 }),
+  fc.record({ start: hostileStrings, doctorId: hostileStrings, patientId: hostileStrings, limit: fc.integer() }),
+  fc.record({ name: fc.oneof(fc.integer(), fc.constant(null), fc.array(fc.string())), email: fc.integer(), timezone: fc.constant(42) }),
+);
+
+async function auditCount(): Promise<number> {
+  const rows = await rawRows<{ n: number }>(t.deps.database.db, sql`select count(*)::int as n from audit_events where hospital_id = ${h.id}`);
+  return rows[0]!.n;
+}
+
+describe('schema-violating input to every documented route', () => {
+  it('never answers 5xx, never leaks internals, never writes', async () => {
+    expect(operations.length).toBeGreaterThan(5);
+    const before = await auditCount();
+    for (const op of operations) {
+      if (op.path.startsWith('/docs') || op.path === '/metrics') continue;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.oneof(hostileStrings, fc.constant(randomUUID())), { minLength: op.params.length, maxLength: op.params.length }),
+          hostileBody,
+          fc.dictionary(fc.constantFrom('limit', 'cursor', 'from', 'to', 'status', 'search', 'doctorId'), hostileStrings, { maxKeys: 3 }),
+          async (paramValues, body, query) => {
+            let url = op.path;
+            op.params.forEach((name, i) => {
+              url = url.replace(`{${name}}`, encodeURIComponent(paramValues[i]!));
+            });
+            const qs = new URLSearchParams(query).toString();
+            const res = await t.app.inject({
+              method: op.method as 'GET',
+              url: qs ? `${url}?${qs}` : url,
+              headers: { ...h.auth, ...(op.hasBody ? { 'content-type': 'application/json' } : {}) },
+              ...(op.hasBody ? { payload: JSON.stringify(body) ?? 'null' } : {}),
+            });
+            const label = `${op.method} ${url} -> ${res.statusCode} ${res.body.slice(0, 200)}`;
+            expect(res.statusCode, label).toBeLessThan(500);
+            expect(res.body, label).not.toMatch(LEAKS);
+            if (res.statusCode >= 400) expect(res.json(), label).toMatchObject({ error: expect.any(String), code: expect.any(String) });
+          },
+        ),
+        { numRuns: 15, seed: 4242 },
+      );
+    }
+    expect(await auditCount()).toBe(before);
+  }, 240_000);
+});
