@@ -19,9 +19,9 @@ try {
     await app.close();
     await deps.close();
   });
-  await app.listen({ port: config.env.PORT, host: config.env.HOST });
+  const address = await app.listen({ port: config.env.PORT, host: config.env.HOST });
   logger.info(
-    { port: config.env.PORT, database: config.adapters.database, auth: config.adapters.auth, dataDir: config.adapters.database === 'pglite' ? config.env.DATA_DIR : undefined },
+    { address, database: config.adapters.database, auth: config.adapters.auth, dataDir: config.adapters.database === 'pglite' ? config.env.DATA_DIR : undefined },
     config.adapters.database === 'pglite' ? 'Tempus API listening (embedded mode)' : 'Tempus API listening',
   );
 } catch (err) {
