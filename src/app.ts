@@ -1,14 +1,39 @@
 import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import type { Deps } from './deps.ts';
 import { authPlugin } from './http/auth.ts';
 import { registerDocs } from './http/docs.ts';
 import { registerErrorHandling } from './http/error-handler.ts';
+import { registerValidation } from './http/validation.ts';
 import { healthRoutes } from './http/health.routes.ts';
+import { metricsRoutes } from './http/metrics.routes.ts';
+import { registerRateLimit } from './http/rate-limit.ts';
+import { auditRoutes } from './modules/audit/audit.routes.ts';
+import { createAuditService } from './modules/audit/audit.service.ts';
 import { hospitalRoutes } from './modules/hospitals/hospitals.routes.ts';
+import { memberRoutes } from './modules/members/members.routes.ts';
+import { createMemberService } from './modules/members/members.service.ts';
+import { createPlanService } from './modules/subscriptions/plans.service.ts';
+import { subscriptionRoutes } from './modules/subscriptions/subscriptions.routes.ts';
+import { createSubscriptionService } from './modules/subscriptions/subscriptions.service.ts';
 import { createHospitalService } from './modules/hospitals/hospitals.service.ts';
+import { createOtpService, otpSettingsFrom } from './modules/otp/otp.service.ts';
+import { availabilityRoutes } from './modules/availability/availability.routes.ts';
+import { createAvailabilityService } from './modules/availability/availability.service.ts';
+import { doctorRoutes } from './modules/doctors/doctors.routes.ts';
+import { createDoctorService } from './modules/doctors/doctors.service.ts';
+import { appointmentRoutes } from './modules/appointments/appointments.routes.ts';
+import { createAppointmentService } from './modules/appointments/appointments.service.ts';
+import { patientRoutes } from './modules/patients/patients.routes.ts';
+import { createPatientService } from './modules/patients/patients.service.ts';
+import { scheduleRoutes } from './modules/schedules/schedules.routes.ts';
+import { createScheduleService } from './modules/schedules/schedules.service.ts';
+import { notificationRoutes } from './modules/notifications/notifications.routes.ts';
+import { createNotificationService } from './modules/notifications/notifications.service.ts';
+import { visitNoteRoutes } from './modules/visit-notes/visit-notes.routes.ts';
+import { createVisitNoteService } from './modules/visit-notes/visit-notes.service.ts';
 import { version } from './version.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -16,6 +41,8 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export interface BuildAppOptions {
   /** Flipped by the server on SIGTERM so /health/ready turns 503 while draining. */
   isReady?: () => boolean;
+  /** Sees every route as it is added (the role-matrix test lists routes and their auth config with it). */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 /** The HTTP application over the given dependencies; nothing here opens a connection of its own. */
@@ -31,16 +58,17 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
     routerOptions: { maxParamLength: 200 },
   });
 
+  if (options.onRoute) app.addHook('onRoute', options.onRoute);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
   // JSON only: other bodies are refused with 415 rather than guessed at.
   app.removeContentTypeParser('text/plain');
 
+  registerValidation(app);
   registerErrorHandling(app);
   await app.register(helmet, { contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: 'same-site' } });
   await app.register(cors, {
@@ -48,7 +76,24 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     exposedHeaders: ['x-request-id', 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'],
   });
   await registerDocs(app, version);
-  await app.register(authPlugin, { verifier: deps.auth.verifier, db: deps.database.db });
+  await app.register(metricsRoutes, { metrics: deps.metrics, token: config.env.METRICS_TOKEN });
+  await app.register(authPlugin, {
+    verifier: deps.auth.verifier,
+    db: deps.database.db,
+    tokenCacheSeconds: config.env.AUTH_TOKEN_CACHE_SECONDS,
+    clockToleranceSeconds: config.env.JWT_CLOCK_TOLERANCE_SECONDS,
+    identityCache: { cache: deps.cache, ttlSeconds: config.env.IDENTITY_CACHE_TTL_SECONDS },
+  });
+  // After auth (the key is the signed-in user) and before every route it limits.
+  await registerRateLimit(app, {
+    store: deps.cache.store,
+    logger: deps.logger,
+    enabled: config.env.RATE_LIMIT_ENABLED,
+    max: config.env.RATE_LIMIT_MAX,
+    publicMax: config.env.RATE_LIMIT_PUBLIC_MAX,
+    windowSeconds: config.env.RATE_LIMIT_WINDOW_SECONDS,
+    onRejected: (scope) => deps.metrics.rateLimitRejections.inc({ scope }),
+  });
 
   const startedAt = Date.now();
   await app.register(healthRoutes, {
@@ -57,7 +102,27 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     startedAt,
     isReady: options.isReady ?? (() => true),
   });
-  await app.register(hospitalRoutes, { service: createHospitalService({ db: deps.database.db }) });
+  const otp = createOtpService({ store: deps.cache.store, secret: deps.serverSecret, settings: otpSettingsFrom(config) });
+  await app.register(hospitalRoutes, {
+    service: createHospitalService({ db: deps.database.db, cache: deps.cache, otp, cacheTtlSeconds: config.env.CACHE_HOSPITAL_TTL_SECONDS }),
+  });
+  await app.register(subscriptionRoutes, {
+    plans: createPlanService({ db: deps.database.db, cache: deps.cache, cacheTtlSeconds: config.env.CACHE_PLANS_TTL_SECONDS }),
+    subscriptions: createSubscriptionService({ db: deps.database.db }),
+  });
+  await app.register(memberRoutes, {
+    service: createMemberService({ db: deps.database.db, cache: deps.cache, invitationTtlHours: config.env.INVITATION_TTL_HOURS }),
+  });
+  await app.register(auditRoutes, { service: createAuditService({ db: deps.database.db }) });
+  await app.register(doctorRoutes, { service: createDoctorService({ db: deps.database.db }) });
+  await app.register(scheduleRoutes, { service: createScheduleService({ db: deps.database.db }) });
+  await app.register(availabilityRoutes, { service: createAvailabilityService({ db: deps.database.db }) });
+  await app.register(patientRoutes, { service: createPatientService({ db: deps.database.db }) });
+  await app.register(notificationRoutes, { service: createNotificationService({ db: deps.database.db }) });
+  await app.register(visitNoteRoutes, { service: createVisitNoteService({ db: deps.database.db }) });
+  await app.register(appointmentRoutes, {
+    service: createAppointmentService({ db: deps.database.db, idempotencyTtlMs: config.env.IDEMPOTENCY_TTL_HOURS * 3_600_000 }),
+  });
 
   return app;
 }

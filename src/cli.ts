@@ -1,5 +1,8 @@
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
+import { createCache } from './infra/cache/cache-aside.ts';
+import { createStore } from './infra/cache/index.ts';
+import { identityCacheKey } from './infra/cache/keys.ts';
 import { createDatabase } from './infra/db/client.ts';
 import { runMigrations } from './infra/db/migrate.ts';
 import { waitForDatabase } from './infra/db/startup.ts';
@@ -52,6 +55,12 @@ async function main(argv: string[]): Promise<void> {
     if ((action !== 'grant' && action !== 'revoke') || !who) fail(USAGE);
     // An email is accepted for the embedded issuer, whose ids derive from emails.
     const userId = UUID.test(who) ? who.toLowerCase() : who.includes('@') ? userIdForEmail(who) : fail(`"${who}" is neither a user id (UUID) nor an email`);
+    await changePlatformAdmin(action, userId);
+  } finally {
+    await database.close();
+  }
+
+  async function changePlatformAdmin(action: 'grant' | 'revoke', userId: string) {
     if (action === 'grant') {
       await database.db.execute(sql`insert into platform_admins (user_id) values (${userId}) on conflict do nothing`);
       process.stdout.write(`${userId} is a platform admin\n`);
@@ -59,8 +68,16 @@ async function main(argv: string[]): Promise<void> {
       await database.db.execute(sql`delete from platform_admins where user_id = ${userId}`);
       process.stdout.write(`${userId} is no longer a platform admin\n`);
     }
-  } finally {
-    await database.close();
+    // API processes cache identities (IDENTITY_CACHE_TTL_SECONDS): make the change visible now.
+    // Embedded mode has no shared cache to reach; its processes pick the change up within the TTL.
+    if (config.env.REDIS_URL) {
+      const store = await createStore(config, logger);
+      try {
+        await createCache(store, { logger }).invalidate(identityCacheKey(userId));
+      } finally {
+        await store.close();
+      }
+    }
   }
 }
 

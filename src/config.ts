@@ -20,6 +20,8 @@ interface VarSpec<T> {
   parse: Parser<T>;
   default?: T;
   doc: string;
+  /** A sample value shown (commented out) in .env.example for variables without a default. */
+  example?: string;
 }
 
 const int =
@@ -55,6 +57,11 @@ const url =
     return raw.replace(/\/+$/, '');
   };
 
+const identifier: Parser<string> = (raw) => {
+  if (!/^[A-Za-z0-9._-]{0,64}$/.test(raw)) throw new Error('may only contain letters, digits, ".", "_" and "-" (at most 64)');
+  return raw;
+};
+
 const list: Parser<string[]> = (raw) =>
   raw
     .split(',')
@@ -81,19 +88,66 @@ export const variables = {
   HOST: { parse: str, default: '0.0.0.0', doc: 'Interface the API listens on' },
   LOG_LEVEL: { parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), default: 'info', doc: 'pino log level' },
   DATA_DIR: { parse: str, default: './data', doc: 'Embedded mode: PGlite database, local signing key and .eml mail live here' },
-  DATABASE_URL: { parse: url('postgres', 'postgresql'), doc: 'PostgreSQL URL; unset = embedded PGlite under DATA_DIR' },
+  DATABASE_URL: { parse: url('postgres', 'postgresql'), example: 'postgres://tempus@127.0.0.1:5432/tempus', doc: 'PostgreSQL URL; unset = embedded PGlite under DATA_DIR' },
   DB_POOL_MAX: { parse: int(1, 200), default: 10, doc: 'Connections in this process\'s pool (keep N processes x this under max_connections)' },
   DB_STATEMENT_TIMEOUT_MS: { parse: int(100, 600_000), default: 10_000, doc: 'statement_timeout for every pooled connection' },
   DB_CONNECT_TIMEOUT_SECONDS: { parse: int(1, 3600), default: 60, doc: 'How long start-up keeps retrying an unreachable database' },
   MIGRATE_ON_START: { parse: bool, default: true, doc: 'Run migrations (under an advisory lock) when the API or worker starts' },
-  SUPABASE_URL: { parse: url('http', 'https'), doc: 'Supabase project URL; tokens are verified against its JWKS (ES256/RS256)' },
+  SUPABASE_URL: { parse: url('http', 'https'), example: 'https://your-project.supabase.co', doc: 'Supabase project URL; tokens are verified against its JWKS (ES256/RS256)' },
   SUPABASE_JWT_SECRET: { parse: secret(32), doc: 'Legacy HS256 JWT secret of the Supabase project (optional with SUPABASE_URL)' },
   JWT_AUDIENCE: { parse: str, default: 'authenticated', doc: 'Required aud claim' },
   JWT_CLOCK_TOLERANCE_SECONDS: { parse: int(0, 300), default: 5, doc: 'Clock skew accepted on exp/nbf' },
   CORS_ORIGINS: { parse: list, default: [] as string[], doc: 'Comma-separated browser origins allowed by CORS; empty = none' },
   BODY_LIMIT_BYTES: { parse: int(1024, 10 * 1024 * 1024), default: 1024 * 1024, doc: 'Largest accepted request body' },
   TRUST_PROXY: { parse: bool, default: false, doc: 'Trust X-Forwarded-* (set behind a load balancer)' },
+  METRICS_TOKEN: { parse: secret(16), doc: 'If set, GET /metrics requires "Authorization: Bearer <token>"' },
   SERVER_SECRET: { parse: secret(32), doc: 'HMAC key for OTP hashes and signed tokens; required in production, derived per data dir when embedded' },
+  REDIS_URL: { parse: url('redis', 'rediss'), example: 'redis://127.0.0.1:6379', doc: 'Redis URL (cache, OTP, rate limits); unset = in-process store (embedded mode, one process only)' },
+  REDIS_KEY_PREFIX: { parse: str, default: 'tempus:', doc: 'Prefix of every Redis key this deployment writes' },
+  REDIS_COMMAND_TIMEOUT_MS: { parse: int(10, 60_000), default: 500, doc: 'A Redis command without a reply after this long fails (and counts towards the circuit breaker)' },
+  REDIS_CONNECT_TIMEOUT_MS: { parse: int(100, 60_000), default: 3_000, doc: 'How long start-up waits for Redis before carrying on degraded, and the TCP connect timeout' },
+  REDIS_RECONNECT_MAX_DELAY_MS: { parse: int(10, 60_000), default: 2_000, doc: 'Upper bound of the (exponential, jittered) delay between reconnection attempts' },
+  REDIS_RETRY_ATTEMPTS: { parse: int(0, 10), default: 1, doc: 'Retries of an idempotent Redis command (exponential backoff with jitter) before it counts as failed' },
+  REDIS_BREAKER_THRESHOLD: { parse: int(1, 1000), default: 5, doc: 'Consecutive Redis failures that open the circuit breaker' },
+  REDIS_BREAKER_HALF_OPEN_MS: { parse: int(10, 600_000), default: 5_000, doc: 'How long the breaker stays open before one trial command (half-open) may close it' },
+  AUTH_TOKEN_CACHE_SECONDS: { parse: int(0, 3_600), default: 60, doc: 'Seconds a verified bearer token is remembered per process (never past its exp); 0 = verify the signature on every request' },
+  IDENTITY_CACHE_TTL_SECONDS: { parse: int(0, 3_600), default: 30, doc: 'Seconds a member\'s hospital/role lookup is cached in the shared cache (removal and admin grant/revoke invalidate it at once); 0 = query PostgreSQL on every request' },
+  CACHE_HOSPITAL_TTL_SECONDS: { parse: int(1, 86_400 * 7), default: 3_600, doc: 'Time to live of a cached hospital (GET /v1/hospitals/me)' },
+  OTP_TTL_SECONDS: { parse: int(1, 3_600), default: 300, doc: 'How long a one-time code stays valid' },
+  OTP_MAX_ATTEMPTS: { parse: int(1, 20), default: 3, doc: 'Wrong guesses that burn a one-time code' },
+  OTP_REQUEST_MAX: { parse: int(1, 100), default: 3, doc: 'One-time codes a hospital may request per OTP_REQUEST_WINDOW_SECONDS' },
+  OTP_REQUEST_WINDOW_SECONDS: { parse: int(1, 86_400), default: 900, doc: 'Sliding window of OTP_REQUEST_MAX' },
+  OTP_REQUEST_INTERVAL_SECONDS: { parse: int(0, 3_600), default: 60, doc: 'Minimum gap between two one-time code requests of a hospital' },
+  RATE_LIMIT_ENABLED: { parse: bool, default: true, doc: 'API rate limiting (per user when signed in, per IP otherwise)' },
+  RATE_LIMIT_MAX: { parse: int(1, 1_000_000_000), default: 300, doc: 'Requests per RATE_LIMIT_WINDOW_SECONDS per signed-in user (or per IP when anonymous)' },
+  RATE_LIMIT_PUBLIC_MAX: { parse: int(1, 1_000_000_000), default: 60, doc: 'Requests per RATE_LIMIT_WINDOW_SECONDS per IP on the public routes (/v1/public/*)' },
+  RATE_LIMIT_WINDOW_SECONDS: { parse: int(1, 86_400), default: 60, doc: 'Rate-limit window' },
+  CACHE_PLANS_TTL_SECONDS: { parse: int(1, 86_400 * 7), default: 86_400, doc: 'Time to live of the cached public plan list (GET /v1/plans); invalidated on every plan change' },
+  INVITATION_TTL_HOURS: { parse: int(1, 24 * 90), default: 168, doc: 'How long an emailed member invitation can be accepted (hours; default 7 days)' },
+  SUBSCRIPTION_GRACE_DAYS: { parse: int(0, 365), default: 14, doc: 'Days a past_due subscription waits after its period end before the scheduled task cancels it' },
+  IDEMPOTENCY_TTL_HOURS: { parse: int(1, 24 * 30), default: 24, doc: 'How long an Idempotency-Key replays its first response (POST /v1/appointments); older records count as unused' },
+  RABBITMQ_URL: { parse: url('amqp', 'amqps'), example: 'amqp://guest:guest@127.0.0.1:5672', doc: 'RabbitMQ URL; the worker relays the outbox to it and consumes the queues. Unset = in-process delivery from the outbox (embedded mode)' },
+  RABBITMQ_PREFIX: { parse: identifier, default: '', doc: 'Prefix of every exchange and queue name (several deployments or test runs on one broker)' },
+  RABBITMQ_RECONNECT_MAX_DELAY_MS: { parse: int(100, 300_000), default: 10_000, doc: 'Upper bound of the exponential delay between RabbitMQ reconnection attempts' },
+  QUEUE_CONCURRENCY: { parse: int(1, 100), default: 5, doc: 'Messages one worker handles at once per queue (RabbitMQ prefetch is twice this)' },
+  SMTP_URL: { parse: url('smtp', 'smtps'), example: 'smtp://user:password@smtp.example.com:587', doc: 'SMTP server for outgoing email; unset = each email is written as an .eml file under DATA_DIR/mail' },
+  SMTP_TIMEOUT_MS: { parse: int(100, 600_000), default: 30_000, doc: 'Connect, greeting and socket timeout of an SMTP session (a timeout is a transient failure, retried)' },
+  SMTP_POOL_SIZE: { parse: int(1, 50), default: 5, doc: 'Pooled SMTP connections per process' },
+  MAIL_FROM: { parse: str, default: 'Tempus <no-reply@tempus.local>', doc: 'From address of every email' },
+  SMS_PROVIDER_URL: { parse: url('http', 'https'), default: 'https://api.twilio.com', doc: 'Base URL of the SMS provider (Twilio Messages API shape: POST {base}/2010-04-01/Accounts/{sid}/Messages.json)' },
+  SMS_ACCOUNT_SID: { parse: str, doc: 'SMS provider account sid; unset = SMS are written to the log instead of sent' },
+  SMS_AUTH_TOKEN: { parse: str, doc: 'SMS provider auth token (HTTP basic auth with the account sid)' },
+  SMS_FROM: { parse: str, example: '+15005550006', doc: 'Sender number (E.164) or sender id of SMS' },
+  SMS_TIMEOUT_MS: { parse: int(100, 120_000), default: 10_000, doc: 'Timeout of one SMS provider request (a timeout is a transient failure, retried)' },
+  DELIVERY_MAX_ATTEMPTS: { parse: int(1, 100), default: 8, doc: 'Attempts of a message (email, SMS, task) before it is dead-lettered; permanent failures are dead at once' },
+  DELIVERY_BACKOFF_BASE_MS: { parse: int(1, 3_600_000), default: 30_000, doc: 'Retry n waits a random time in [0, min(max, base * 2^(n-1))] (exponential backoff, full jitter)' },
+  DELIVERY_BACKOFF_MAX_MS: { parse: int(1, 86_400_000), default: 3_600_000, doc: 'Cap of the retry backoff' },
+  DELIVERY_LEASE_MS: { parse: int(100, 3_600_000), default: 120_000, doc: 'How long a worker owns a message it is handling; after a crash another worker takes it over then. Keep above SMTP_TIMEOUT_MS' },
+  RELAY_POLL_INTERVAL_MS: { parse: int(10, 600_000), default: 1_000, doc: 'The outbox relay polls at least this often (LISTEN/NOTIFY wakes it at once for new messages)' },
+  RELAY_BATCH_SIZE: { parse: int(1, 1_000), default: 100, doc: 'Outbox rows the relay publishes per transaction' },
+  EMAIL_PER_RECIPIENT_PER_HOUR: { parse: int(1, 1_000_000), default: 20, doc: 'Emails one address receives per sliding hour; the excess waits for the window, it is never dropped' },
+  OUTBOX_RETENTION_DAYS: { parse: int(1, 3_650), default: 7, doc: 'Published outbox rows older than this are deleted by a scheduled task' },
+  SCHEDULER_INTERVAL_MS: { parse: int(100, 3_600_000), default: 15_000, doc: 'How often a worker checks for scheduled tasks that are due' },
 } satisfies Record<string, VarSpec<unknown>>;
 
 type Vars = typeof variables;
@@ -111,6 +165,10 @@ export interface Config {
   readonly adapters: {
     readonly database: 'postgres' | 'pglite';
     readonly auth: 'supabase' | 'local';
+    readonly cache: 'redis' | 'memory';
+    readonly queue: 'rabbitmq' | 'inline';
+    readonly mail: 'smtp' | 'files';
+    readonly sms: 'http' | 'log';
   };
 }
 
@@ -136,6 +194,14 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     if (!typed.DATABASE_URL) problems.push('DATABASE_URL is required when NODE_ENV=production (embedded PGlite is for development only)');
     if (!typed.SUPABASE_URL && !typed.SUPABASE_JWT_SECRET) problems.push('SUPABASE_URL or SUPABASE_JWT_SECRET is required when NODE_ENV=production (the local token issuer is for development only)');
     if (!typed.SERVER_SECRET) problems.push('SERVER_SECRET is required when NODE_ENV=production');
+    if (!typed.REDIS_URL) problems.push('REDIS_URL is required when NODE_ENV=production (the in-process cache, OTP and rate-limit store cannot be shared between processes)');
+    if (!typed.RABBITMQ_URL) problems.push('RABBITMQ_URL is required when NODE_ENV=production (in-process delivery runs only inside the API process)');
+    if (!typed.SMTP_URL) problems.push('SMTP_URL is required when NODE_ENV=production (.eml files are for development only)');
+  }
+  if (problems.length === 0) {
+    if (typed.RABBITMQ_URL && !typed.DATABASE_URL) problems.push('RABBITMQ_URL needs DATABASE_URL: the worker cannot share the API\'s embedded PGlite database');
+    if (typed.SMS_ACCOUNT_SID && (!typed.SMS_AUTH_TOKEN || !typed.SMS_FROM)) problems.push('SMS_ACCOUNT_SID needs SMS_AUTH_TOKEN and SMS_FROM');
+    if (typed.DELIVERY_BACKOFF_MAX_MS < typed.DELIVERY_BACKOFF_BASE_MS) problems.push('DELIVERY_BACKOFF_MAX_MS must not be below DELIVERY_BACKOFF_BASE_MS');
   }
   if (problems.length) throw new ConfigError(problems);
   return Object.freeze({
@@ -144,6 +210,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     adapters: Object.freeze({
       database: typed.DATABASE_URL ? 'postgres' : 'pglite',
       auth: typed.SUPABASE_URL || typed.SUPABASE_JWT_SECRET ? 'supabase' : 'local',
+      cache: typed.REDIS_URL ? 'redis' : 'memory',
+      queue: typed.RABBITMQ_URL ? 'rabbitmq' : 'inline',
+      mail: typed.SMTP_URL ? 'smtp' : 'files',
+      sms: typed.SMS_ACCOUNT_SID ? 'http' : 'log',
     }),
   });
 }

@@ -1,9 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { decodeJwt } from 'jose';
 import type { TokenVerifier, AuthUser } from '../infra/auth/verifier.ts';
+import type { Cache } from '../infra/cache/cache-aside.ts';
+import { identityCacheKey } from '../infra/cache/keys.ts';
 import type { Db } from '../infra/db/client.ts';
 import type { MemberRole } from '../infra/db/schema/members.ts';
-import { findIdentity } from '../modules/members/members.repo.ts';
+import { findIdentity, type Identity } from '../modules/members/members.repo.ts';
 import { DomainError, forbidden, unauthorized } from '../shared/errors.ts';
 import { can, type Permission } from './permissions.ts';
 
@@ -48,16 +51,75 @@ export function bearerToken(request: FastifyRequest): string | null {
   return match[1]!;
 }
 
+export interface AuthPluginOptions {
+  verifier: TokenVerifier;
+  db: Db;
+  /**
+   * Seconds a successfully verified token is remembered in this process
+   * (never past its exp); 0 = verify every time. Saves the signature check on
+   * every request of a busy client; a rotated-out signing key stops working
+   * after at most this long.
+   */
+  tokenCacheSeconds?: number;
+  clockToleranceSeconds?: number;
+  /** Cache members' identities in the shared cache for ttlSeconds (0 = look up every request). See identityCacheKey. */
+  identityCache?: { cache: Cache; ttlSeconds: number };
+}
+
+const TOKEN_CACHE_MAX = 5_000;
+
+/** Successfully verified tokens, until min(exp + tolerance, now + ttl). Bounded; the oldest entries go first. */
+function tokenCache(ttlSeconds: number, toleranceSeconds: number) {
+  const entries = new Map<string, { user: AuthUser; until: number }>();
+  return {
+    get(token: string): AuthUser | null {
+      const entry = entries.get(token);
+      if (!entry) return null;
+      if (entry.until <= Date.now()) {
+        entries.delete(token);
+        return null;
+      }
+      return entry.user;
+    },
+    set(token: string, user: AuthUser) {
+      const exp = decodeJwt(token).exp;
+      if (typeof exp !== 'number') return;
+      if (entries.size >= TOKEN_CACHE_MAX) entries.delete(entries.keys().next().value!);
+      entries.set(token, { user, until: Math.min((exp + toleranceSeconds) * 1000, Date.now() + ttlSeconds * 1000) });
+    },
+  };
+}
+
 export const authPlugin = fp(
-  async (app: FastifyInstance, opts: { verifier: TokenVerifier; db: Db }) => {
+  async (app: FastifyInstance, opts: AuthPluginOptions) => {
     app.decorateRequest('auth', null);
+    const tokens = opts.tokenCacheSeconds ? tokenCache(opts.tokenCacheSeconds, opts.clockToleranceSeconds ?? 0) : null;
+    const verify = async (token: string): Promise<AuthUser> => {
+      const known = tokens?.get(token);
+      if (known) return known;
+      const user = await opts.verifier.verify(token);
+      tokens?.set(token, user);
+      return user;
+    };
+    const identityCache = opts.identityCache?.ttlSeconds ? opts.identityCache : null;
+    // Only memberships are cached: a user who has none yet (about to register
+    // or accept an invitation) is looked up every time, so gaining one shows at once.
+    const identityOf = async (userId: string): Promise<Identity> => {
+      if (!identityCache) return findIdentity(opts.db, userId);
+      let found: Identity | null = null;
+      const cached = await identityCache.cache.getOrLoad(identityCacheKey(userId), identityCache.ttlSeconds, async () => {
+        found = await findIdentity(opts.db, userId);
+        return found.hospitalId ? found : null;
+      });
+      return cached ?? found ?? findIdentity(opts.db, userId);
+    };
     app.addHook('onRequest', async (request) => {
       const mode: AuthMode = request.routeOptions.config?.auth ?? 'tenant';
       if (mode === 'public' || !request.routeOptions.url) return;
       const token = bearerToken(request);
       if (!token) throw unauthorized();
-      const user = await opts.verifier.verify(token);
-      const identity = await findIdentity(opts.db, user.id);
+      const user = await verify(token);
+      const identity = await identityOf(user.id);
       request.auth = { user, ...identity };
       if (mode === 'platform-admin') {
         if (!identity.isPlatformAdmin) throw forbidden('This route is for platform operators');

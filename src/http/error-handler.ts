@@ -89,6 +89,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
     } else {
       request.log.info({ code: body.code, status }, body.error);
     }
+    // Waits a service knows (OTP request limits) travel as details.retryAfterSeconds.
+    const retryAfter = err instanceof DomainError ? err.details?.retryAfterSeconds : undefined;
+    if (typeof retryAfter === 'number' && !reply.hasHeader('retry-after')) reply.header('retry-after', String(retryAfter));
     if (status === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', '5');
     return reply.status(status).send(body);
   });

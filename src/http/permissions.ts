@@ -11,6 +11,36 @@ export const permissions = {
   'hospital.read': ['owner', 'admin', 'staff', 'doctor'],
   'hospital.update': ['owner', 'admin'],
   'hospital.settings': ['owner', 'admin'],
+  // Members and invitations: admins manage staff, doctors and admins; only an
+  // owner may invite another owner (admin is "everything but ownership").
+  'members.read': ['owner', 'admin'],
+  'members.invite': ['owner', 'admin'],
+  'members.remove': ['owner', 'admin'],
+  // Subscription: admins may look, only the owner may change it.
+  'subscription.read': ['owner', 'admin'],
+  'subscription.change': ['owner'],
+  'audit.read': ['owner', 'admin'],
+  // Doctors, schedules, availability: staff and doctors read; owner/admin manage
+  // doctors; a doctor may write only their own schedule and time off (checked
+  // in the schedules service against the membership's doctorId).
+  'doctors.read': ['owner', 'admin', 'staff', 'doctor'],
+  'doctors.manage': ['owner', 'admin'],
+  'schedules.read': ['owner', 'admin', 'staff', 'doctor'],
+  'schedules.write': ['owner', 'admin', 'doctor'],
+  // Patients: everyone in the hospital reads; doctors do not edit demographics.
+  'patients.read': ['owner', 'admin', 'staff', 'doctor'],
+  'patients.write': ['owner', 'admin', 'staff'],
+  // Appointments: staff book for any doctor; a doctor only for themselves (the
+  // appointments service checks the membership's doctorId on every object).
+  'appointments.read': ['owner', 'admin', 'staff', 'doctor'],
+  'appointments.write': ['owner', 'admin', 'staff', 'doctor'],
+  // Visit notes (clinical): never staff. Only a doctor writes, and only the note
+  // of their own appointment (the visit-notes service checks the membership's
+  // doctorId against the appointment's doctor); owner, admin and every doctor read.
+  'visitNotes.read': ['owner', 'admin', 'doctor'],
+  'visitNotes.write': ['doctor'],
+  // The delivery log (emails and SMS sent to patients and members): the front desk reads it too.
+  'notifications.read': ['owner', 'admin', 'staff'],
 } as const satisfies Record<string, readonly MemberRole[]>;
 
 export type Permission = keyof typeof permissions;

@@ -1,12 +1,20 @@
-const zones = new Set<string>([...Intl.supportedValuesOf('timeZone'), 'UTC']);
+const known = new Map<string, string>();
+for (const zone of [...Intl.supportedValuesOf('timeZone'), 'UTC']) known.set(zone.toLowerCase(), zone);
 
-/** The canonical IANA name of a zone, or null if it is not one (offsets and abbreviations are refused). */
+/**
+ * The IANA name to store for a zone the caller sent, or null if it is not one
+ * (offsets and abbreviations are refused). The caller's spelling is kept when
+ * the runtime accepts it: Node's list carries some zones only under their old
+ * names (Asia/Calcutta for Asia/Kolkata), and users should get back what they sent.
+ */
 export function canonicalTimeZone(name: string): string | null {
+  if (!/^(UTC|[A-Za-z]+(?:\/[A-Za-z0-9_+-]+)+)$/i.test(name)) return null;
+  let resolved: string;
   try {
-    const resolved = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
-    if (zones.has(resolved) || zones.has(name)) return zones.has(name) ? name : resolved;
+    resolved = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
   } catch {
-    // RangeError: not a zone at all
+    return null; // RangeError: not a zone at all
   }
-  return null;
+  if (!known.has(resolved.toLowerCase())) return null;
+  return known.get(name.toLowerCase()) ?? (name === name.toLowerCase() ? resolved : name);
 }

@@ -22,6 +22,18 @@ describe.skipIf(onServices)('embedded database', () => {
     expect(res.json().data.subdomain).toBe(h.subdomain);
     await second.close();
   });
+
+  it('refuses a second process on the same data directory with a clear message', async () => {
+    const first = await createTestApp();
+    const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: first.dataDir });
+    // Same process here, so pretend the lock belongs to another live process (our parent).
+    const lockFile = `${first.dataDir}/pglite/tempus.lock`;
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(lockFile, String(process.ppid));
+    await expect(createDeps(config, silent)).rejects.toThrow(/in use by process \d+.*npm start/);
+    writeFileSync(lockFile, String(process.pid));
+    await first.close();
+  });
 });
 
 describe.runIf(onServices)('PostgreSQL start-up', () => {

@@ -1,10 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { inject } from 'vitest';
-import { buildApp } from '../../src/app.ts';
+import { buildApp, type BuildAppOptions } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { createDeps, type Deps } from '../../src/deps.ts';
 import { REDACT_PATHS } from '../../src/infra/observability/logger.ts';
@@ -27,6 +28,8 @@ export interface TestAppOptions {
   dataDir?: string;
   /** Share one Supabase peer between several apps (multi-instance tests). */
   supabase?: SupabasePeer;
+  /** Passed to buildApp (e.g. onRoute, which the role-matrix test lists routes with). */
+  build?: BuildAppOptions;
 }
 
 /**
@@ -49,13 +52,18 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     DATA_DIR: dataDir,
     ...(onServices ? serviceUrls() : {}),
+    // Each app its own Redis key space (suites run in parallel on one Redis) and
+    // limits no ordinary suite reaches; rate-limit tests set their own.
+    REDIS_KEY_PREFIX: `tempus-test-${randomBytes(4).toString('hex')}:`,
+    RATE_LIMIT_MAX: '100000',
+    RATE_LIMIT_PUBLIC_MAX: '100000',
     ...(peer ? { SUPABASE_URL: peer.url, SUPABASE_JWT_SECRET: peer.hsSecret } : {}),
     ...options.env,
   };
   const config = loadConfig(env);
   const logger = pino({ level: config.env.LOG_LEVEL, redact: REDACT_PATHS });
   const deps = await createDeps(config, logger);
-  const app = await buildApp(deps);
+  const app = await buildApp(deps, options.build);
   await app.ready();
   return {
     app,

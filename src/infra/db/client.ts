@@ -10,6 +10,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.ts';
+import { lockDataDir } from './pglite-lock.ts';
 import * as schema from './schema/index.ts';
 
 export type Schema = typeof schema;
@@ -56,6 +57,7 @@ export function createDatabase(config: Config, logger: Logger): Database {
   }
   const dataDir = path.resolve(env.DATA_DIR, 'pglite');
   mkdirSync(dataDir, { recursive: true });
+  const unlock = lockDataDir(dataDir);
   const client = new PGlite(dataDir, { extensions: { btree_gist, pg_trgm } });
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   return {
@@ -65,7 +67,13 @@ export function createDatabase(config: Config, logger: Logger): Database {
     ping: async () => {
       await db.execute(sql`select 1`);
     },
-    close: () => client.close(),
+    close: async () => {
+      try {
+        await client.close();
+      } finally {
+        unlock();
+      }
+    },
   };
 }
 

@@ -9,8 +9,8 @@ import type { Db, Tx } from './client.ts';
  */
 export function withTenant<T>(db: Db, hospitalId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
   return db.transaction(async (tx) => {
-    await tx.execute(sql`select set_config('app.hospital_id', ${hospitalId}, true)`);
-    await tx.execute(sql`set local role tempus_app`);
+    // One round trip: set_config('role', ..., true) is SET LOCAL ROLE.
+    await tx.execute(sql`select set_config('app.hospital_id', ${hospitalId}, true), set_config('role', 'tempus_app', true)`);
     return fn(tx);
   });
 }

@@ -4,11 +4,14 @@ import { Envelope, errorResponses, ok } from '../../http/envelope.ts';
 import {
   CreateHospitalBody,
   Hospital,
+  OtpRequested,
   PublicHospital,
   Settings,
   SubdomainParams,
+  UpdateHospitalBody,
   UpdateSettingsBody,
   type CreateHospitalInput,
+  type UpdateHospitalInput,
   type UpdateSettingsInput,
 } from './hospitals.schemas.ts';
 import type { HospitalService } from './hospitals.service.ts';
@@ -45,6 +48,42 @@ export async function hospitalRoutes(app: FastifyInstance, { service }: { servic
       },
     },
     async (request) => ok(hospitalView(await service.get(tenantActorOf(request).hospitalId))),
+  );
+
+  app.patch<{ Body: UpdateHospitalInput }>(
+    '/v1/hospitals/me',
+    {
+      config: { permission: 'hospital.update' },
+      schema: {
+        tags: ['hospitals'],
+        summary: "Change the hospital's details (needs a one-time code from POST /v1/hospitals/me/otp)",
+        description:
+          'Errors: OTP_REQUIRED (no code), OTP_INVALID (wrong; details.attemptsLeft), OTP_EXPIRED (expired, used or never requested), ' +
+          'OTP_ATTEMPTS_EXCEEDED (burnt after too many wrong codes), SERVICE_UNAVAILABLE (the code store is unreachable).',
+        security: [{ bearer: [] }],
+        body: UpdateHospitalBody,
+        response: { 200: Envelope(Hospital), ...errorResponses(400, 401, 403, 503) },
+      },
+    },
+    async (request) => ok(hospitalView(await service.update(tenantActorOf(request), request.body)), 'Hospital updated'),
+  );
+
+  app.post(
+    '/v1/hospitals/me/otp',
+    {
+      config: { permission: 'hospital.update' },
+      schema: {
+        tags: ['hospitals'],
+        summary: 'Email a 6-digit one-time code to the hospital, for PATCH /v1/hospitals/me',
+        description: 'At most OTP_REQUEST_MAX codes per OTP_REQUEST_WINDOW_SECONDS and one per OTP_REQUEST_INTERVAL_SECONDS (429 with Retry-After).',
+        security: [{ bearer: [] }],
+        response: { 202: Envelope(OtpRequested), ...errorResponses(401, 403, 429, 503) },
+      },
+    },
+    async (request, reply) => {
+      const sent = await service.requestUpdateOtp(tenantActorOf(request));
+      return reply.status(202).send(ok(sent, 'A one-time code has been emailed to the hospital'));
+    },
   );
 
   app.get(

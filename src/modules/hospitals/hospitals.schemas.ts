@@ -40,6 +40,22 @@ export const UpdateHospitalFields = {
   timezone: Type.Optional(CreateHospitalBody.properties.timezone),
 };
 
+export const UpdateHospitalBody = Type.Object(
+  {
+    otp: Type.Optional(
+      Type.String({ pattern: '^[0-9]{6}$', description: 'The 6-digit code from POST /v1/hospitals/me/otp (emailed to the hospital)' }),
+    ),
+    ...UpdateHospitalFields,
+  },
+  { additionalProperties: false },
+);
+export type UpdateHospitalInput = Static<typeof UpdateHospitalBody>;
+
+export const OtpRequested = Type.Object({
+  expiresInSeconds: Type.Integer(),
+  sentTo: Type.String({ description: 'The hospital email the code went to, partly masked' }),
+});
+
 export const Hospital = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Cache } from '../../infra/cache/cache-aside.ts';
 import type { Db } from '../../infra/db/client.ts';
 import { isConstraintViolation, PG_UNIQUE_VIOLATION } from '../../infra/db/errors.ts';
 import { withTenant } from '../../infra/db/tenant.ts';
@@ -7,15 +8,38 @@ import { DomainError, notFound, validation } from '../../shared/errors.ts';
 import { canonicalTimeZone } from '../../shared/timezone.ts';
 import { recordAudit, type Actor } from '../audit/audit.repo.ts';
 import { insertMember } from '../members/members.write.ts';
+import type { OtpService } from '../otp/otp.service.ts';
 import { findDefaultPlan, insertSubscription } from '../subscriptions/subscriptions.repo.ts';
 import { findHospital, findHospitalBySubdomain, insertHospital, updateHospital, type HospitalRow } from './hospitals.repo.ts';
-import { RESERVED_SUBDOMAINS, type CreateHospitalInput, type UpdateSettingsInput } from './hospitals.schemas.ts';
+import { RESERVED_SUBDOMAINS, type CreateHospitalInput, type UpdateHospitalInput, type UpdateSettingsInput } from './hospitals.schemas.ts';
 
 const DAY_MS = 86_400_000;
 
 export interface HospitalServiceDeps {
   db: Db;
+  cache: Cache;
+  otp: OtpService;
+  /** CACHE_HOSPITAL_TTL_SECONDS */
+  cacheTtlSeconds: number;
 }
+
+/** Cache key of a hospital row (GET /v1/hospitals/me, settings); invalidated by every write to it. */
+export const hospitalCacheKey = (hospitalId: string) => `hospital:${hospitalId}`;
+
+/** Cached rows are JSON: the timestamps come back as strings. */
+function reviveHospital(parsed: unknown): HospitalRow {
+  const row = parsed as HospitalRow & { createdAt: string; updatedAt: string };
+  return { ...row, createdAt: new Date(row.createdAt), updatedAt: new Date(row.updatedAt) };
+}
+
+/** `clinic@example.org` -> `c***@example.org`: enough to recognise, not to harvest. */
+function maskEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  if (at < 1) return '***';
+  return `${email[0]}***${email.slice(at)}`;
+}
+
+const UPDATE_PURPOSE = 'hospital.update' as const;
 
 export function checkTimeZone(name: string): string {
   const zone = canonicalTimeZone(name);
@@ -27,8 +51,8 @@ export function checkTimeZone(name: string): string {
   return zone;
 }
 
-export function createHospitalService({ db }: HospitalServiceDeps) {
-  return {
+export function createHospitalService({ db, cache, otp, cacheTtlSeconds }: HospitalServiceDeps) {
+  const service = {
     /**
      * One transaction: hospital, owner membership, trial subscription on the
      * default plan, the welcome email (outbox) and an audit event. The unique
@@ -90,8 +114,14 @@ export function createHospitalService({ db }: HospitalServiceDeps) {
       }
     },
 
+    /** Cache-aside (CACHE_HOSPITAL_TTL_SECONDS); PostgreSQL answers when the cache cannot. */
     async get(hospitalId: string): Promise<HospitalRow> {
-      const row = await withTenant(db, hospitalId, (tx) => findHospital(tx, hospitalId));
+      const row = await cache.getOrLoad(
+        hospitalCacheKey(hospitalId),
+        cacheTtlSeconds,
+        () => withTenant(db, hospitalId, (tx) => findHospital(tx, hospitalId)),
+        { revive: reviveHospital },
+      );
       if (!row) throw notFound('Hospital');
       return row;
     },
@@ -103,7 +133,7 @@ export function createHospitalService({ db }: HospitalServiceDeps) {
     },
 
     async updateSettings(actor: Actor & { hospitalId: string }, input: UpdateSettingsInput): Promise<HospitalRow> {
-      return withTenant(db, actor.hospitalId, async (tx) => {
+      const row = await withTenant(db, actor.hospitalId, async (tx) => {
         const row = await updateHospital(tx, actor.hospitalId, input);
         if (!row) throw notFound('Hospital');
         await recordAudit(tx, actor.hospitalId, actor, {
@@ -114,8 +144,88 @@ export function createHospitalService({ db }: HospitalServiceDeps) {
         });
         return row;
       });
+      await cache.invalidate(hospitalCacheKey(actor.hospitalId));
+      return row;
+    },
+
+    /**
+     * Emails a one-time code to the hospital's address (outbox, template
+     * `otp`). The code is in the outbox payload only: never logged, never in
+     * the response. RATE_LIMITED past the request limits; 503 without Redis.
+     */
+    async requestUpdateOtp(actor: Actor & { hospitalId: string }): Promise<{ expiresInSeconds: number; sentTo: string }> {
+      const hospital = await service.get(actor.hospitalId);
+      const { code, expiresInSeconds } = await otp.issue(actor.hospitalId, UPDATE_PURPOSE);
+      try {
+        await withTenant(db, actor.hospitalId, async (tx) => {
+          await enqueue(tx, {
+            hospitalId: actor.hospitalId,
+            queue: 'email_notifications',
+            type: 'email',
+            payload: {
+              template: 'otp',
+              to: hospital.email,
+              data: {
+                code,
+                hospitalName: hospital.name,
+                purpose: UPDATE_PURPOSE,
+                expiresInMinutes: Math.ceil(expiresInSeconds / 60),
+              },
+            },
+          });
+          await recordAudit(tx, actor.hospitalId, actor, {
+            action: 'hospital.otp_requested',
+            entityType: 'hospital',
+            entityId: actor.hospitalId,
+            metadata: { purpose: UPDATE_PURPOSE },
+          });
+        });
+      } catch (err) {
+        // The email will not go out: do not leave a live code nobody received.
+        await otp.revoke(actor.hospitalId, UPDATE_PURPOSE);
+        throw err;
+      }
+      return { expiresInSeconds, sentTo: maskEmail(hospital.email) };
+    },
+
+    /**
+     * Changes the hospital's details behind a one-time code. The request is
+     * checked in full before the code is, so a bad request does not cost an
+     * attempt; a good code is consumed even if the write then fails.
+     */
+    async update(actor: Actor & { hospitalId: string }, input: UpdateHospitalInput): Promise<HospitalRow> {
+      const { otp: code, ...changes } = input;
+      if (!code) {
+        throw new DomainError('OTP_REQUIRED', 'Changing hospital details needs a one-time code: POST /v1/hospitals/me/otp emails one to the hospital', {
+          fields: [{ field: 'otp', message: 'is required' }],
+        });
+      }
+      const fields = Object.keys(changes) as (keyof typeof changes)[];
+      if (fields.length === 0) {
+        throw validation('Nothing to change: send at least one of name, email, phone, address, timezone', {
+          fields: [{ field: 'body', message: 'has no field to change' }],
+        });
+      }
+      const values: Partial<HospitalRow> = { ...changes };
+      if (changes.timezone !== undefined) values.timezone = checkTimeZone(changes.timezone);
+      if (changes.email !== undefined) values.email = changes.email.toLowerCase();
+      await otp.verify(actor.hospitalId, UPDATE_PURPOSE, code);
+      const row = await withTenant(db, actor.hospitalId, async (tx) => {
+        const updated = await updateHospital(tx, actor.hospitalId, values);
+        if (!updated) throw notFound('Hospital');
+        await recordAudit(tx, actor.hospitalId, actor, {
+          action: 'hospital.updated',
+          entityType: 'hospital',
+          entityId: actor.hospitalId,
+          changes: fields,
+        });
+        return updated;
+      });
+      await cache.invalidate(hospitalCacheKey(actor.hospitalId));
+      return row;
     },
   };
+  return service;
 }
 
 export type HospitalService = ReturnType<typeof createHospitalService>;

@@ -1,16 +1,122 @@
-import { eq } from 'drizzle-orm';
+import { and, asc, desc, eq, ne, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../infra/db/client.ts';
+import { hospitals } from '../../infra/db/schema/hospitals.ts';
 import { hospitalSubscriptions, subscriptionPlans } from '../../infra/db/schema/subscriptions.ts';
+import type { CursorPosition } from '../../shared/cursor.ts';
 
 export type PlanRow = typeof subscriptionPlans.$inferSelect;
+export type PlanInsert = typeof subscriptionPlans.$inferInsert;
 export type SubscriptionRow = typeof hospitalSubscriptions.$inferSelect;
+export type SubscriptionWithPlan = SubscriptionRow & { plan: PlanRow };
+
+// ---- plans (global: no tenant column, not under row-level security) ----
 
 export async function findDefaultPlan(tx: Executor): Promise<PlanRow | null> {
   const [row] = await tx.select().from(subscriptionPlans).where(eq(subscriptionPlans.isDefault, true)).limit(1);
   return row ?? null;
 }
 
+/** Cheapest first: the order a pricing page shows them in. */
+export async function listPlans(tx: Executor, { activeOnly }: { activeOnly: boolean }): Promise<PlanRow[]> {
+  return tx
+    .select()
+    .from(subscriptionPlans)
+    .where(activeOnly ? eq(subscriptionPlans.active, true) : undefined)
+    .orderBy(asc(subscriptionPlans.priceCents), asc(subscriptionPlans.code));
+}
+
+export async function findPlanById(tx: Executor, id: string): Promise<PlanRow | null> {
+  const [row] = await tx.select().from(subscriptionPlans).where(eq(subscriptionPlans.id, id)).limit(1);
+  return row ?? null;
+}
+
+export async function findPlanByCode(tx: Executor, code: string): Promise<PlanRow | null> {
+  const [row] = await tx.select().from(subscriptionPlans).where(eq(subscriptionPlans.code, code)).limit(1);
+  return row ?? null;
+}
+
+export async function insertPlan(tx: Executor, values: PlanInsert): Promise<PlanRow> {
+  const [row] = await tx.insert(subscriptionPlans).values(values).returning();
+  return row!;
+}
+
+export async function updatePlan(tx: Executor, id: string, changes: Partial<PlanInsert>): Promise<PlanRow | null> {
+  const [row] = await tx
+    .update(subscriptionPlans)
+    .set({ ...changes, updatedAt: new Date() })
+    .where(eq(subscriptionPlans.id, id))
+    .returning();
+  return row ?? null;
+}
+
+/** Unsets the default flag on every plan but `keepId` (one default at a time; a partial unique index enforces it). */
+export async function clearDefaultPlan(tx: Executor, keepId: string): Promise<void> {
+  await tx
+    .update(subscriptionPlans)
+    .set({ isDefault: false, updatedAt: new Date() })
+    .where(and(eq(subscriptionPlans.isDefault, true), ne(subscriptionPlans.id, keepId)));
+}
+
+// ---- hospital subscriptions (tenant rows) ----
+
 export async function insertSubscription(tx: Executor, values: typeof hospitalSubscriptions.$inferInsert): Promise<SubscriptionRow> {
   const [row] = await tx.insert(hospitalSubscriptions).values(values).returning();
   return row!;
+}
+
+/** The hospital's subscription and its plan; `forUpdate` locks the subscription row for the rest of the transaction. */
+export async function findSubscription(
+  tx: Executor,
+  hospitalId: string,
+  { forUpdate = false }: { forUpdate?: boolean } = {},
+): Promise<SubscriptionWithPlan | null> {
+  const query = tx
+    .select({ subscription: hospitalSubscriptions, plan: subscriptionPlans })
+    .from(hospitalSubscriptions)
+    .innerJoin(subscriptionPlans, eq(subscriptionPlans.id, hospitalSubscriptions.planId))
+    .where(eq(hospitalSubscriptions.hospitalId, hospitalId))
+    .limit(1);
+  const [row] = forUpdate ? await query.for('update', { of: hospitalSubscriptions }) : await query;
+  return row ? { ...row.subscription, plan: row.plan } : null;
+}
+
+export async function updateSubscription(
+  tx: Executor,
+  hospitalId: string,
+  changes: Partial<Pick<SubscriptionRow, 'planId' | 'status' | 'currentPeriodStart' | 'currentPeriodEnd'>>,
+): Promise<SubscriptionRow | null> {
+  const [row] = await tx
+    .update(hospitalSubscriptions)
+    .set({ ...changes, updatedAt: new Date() })
+    .where(eq(hospitalSubscriptions.hospitalId, hospitalId))
+    .returning();
+  return row ?? null;
+}
+
+// ---- operator views (across hospitals: run outside any tenant, by platform admins only) ----
+
+export type HospitalRow = typeof hospitals.$inferSelect;
+
+/** Hospitals newest first with their subscription and plan, keyset-paginated on (created_at, id). */
+export async function listHospitalsWithSubscriptions(
+  db: Executor,
+  after: CursorPosition | null,
+  limit: number,
+): Promise<{ hospital: HospitalRow; subscription: SubscriptionRow | null; plan: PlanRow | null; cursorKey: string }[]> {
+  const where: SQL | undefined = after
+    ? sql`(${hospitals.createdAt}, ${hospitals.id}) < (${after.key}::timestamptz, ${after.id}::uuid)`
+    : undefined;
+  return db
+    .select({
+      hospital: hospitals,
+      subscription: hospitalSubscriptions,
+      plan: subscriptionPlans,
+      cursorKey: sql<string>`to_char(${hospitals.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+    })
+    .from(hospitals)
+    .leftJoin(hospitalSubscriptions, eq(hospitalSubscriptions.hospitalId, hospitals.id))
+    .leftJoin(subscriptionPlans, eq(subscriptionPlans.id, hospitalSubscriptions.planId))
+    .where(where)
+    .orderBy(desc(hospitals.createdAt), desc(hospitals.id))
+    .limit(limit + 1);
 }

@@ -1,0 +1,192 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
+import pino from 'pino';
+import { Temporal } from 'temporal-polyfill';
+import { buildApp } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
+import { createDeps, type Deps } from '../src/deps.ts';
+import { rawRows } from '../src/infra/db/client.ts';
+import { withTenant } from '../src/infra/db/tenant.ts';
+import { computeSlots } from '../src/modules/availability/slots.ts';
+import { parseWeekly } from '../src/modules/schedules/weekly.ts';
+import { throughputResult, type BenchResult } from './lib.ts';
+
+/**
+ * Availability over 31 days for a doctor with 500 booked appointments, through
+ * the API over loopback (auth, membership, tenant transaction, doctor +
+ * schedule query, one busy query, slot computation, serialisation), against
+ * the floor: one indexed SELECT of the same 500 appointments through `pg` (or
+ * PGlite without DATABASE_URL) at the same concurrency, in the same run.
+ * A third line times the pure slot computation alone.
+ *
+ * Cal.com users report availability lookups of 10–47 s; this should be
+ * milliseconds. Bounded: a warm-up second and SECONDS per measurement.
+ */
+const CONNECTIONS = 10;
+const WARMUP_SECONDS = 1;
+const SECONDS = 4;
+const APPOINTMENTS = 500;
+const ZONE = 'Europe/Berlin';
+
+interface Measured {
+  rps: number;
+  p50: number;
+  p99: number;
+  count: number;
+}
+
+async function overHttp(url: string, headers: Record<string, string>): Promise<Measured> {
+  await autocannon({ url, connections: CONNECTIONS, duration: WARMUP_SECONDS, headers });
+  const r = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, headers });
+  if (r.non2xx > 0 || r.errors > 0) throw new Error(`${url}: ${r.non2xx} non-2xx responses, ${r.errors} errors`);
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, count: r.requests.total };
+}
+
+/** Runs `one` with `workers` concurrent loops for `seconds`; latencies in ms. */
+async function loop(one: () => Promise<unknown>, workers: number, seconds: number): Promise<Measured> {
+  const latencies: number[] = [];
+  const deadline = performance.now() + seconds * 1000;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      while (performance.now() < deadline) {
+        const t0 = performance.now();
+        await one();
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
+  return { rps: latencies.length / elapsed, p50: pct(50), p99: pct(99), count: latencies.length };
+}
+
+/** A hospital, a doctor working 08:00–20:00 every day in 30-minute slots, 500 appointments and some time off in the window. */
+async function seed(deps: Deps, app: Awaited<ReturnType<typeof buildApp>>, headers: Record<string, string>) {
+  const inject = async (method: 'POST' | 'PUT', url: string, payload: object) => {
+    const res = await app.inject({ method, url, headers, payload });
+    if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
+    return res.json().data as { id: string };
+  };
+  const hospital = await inject('POST', '/v1/hospitals', {
+    name: 'Bench Clinic',
+    subdomain: `bench-av-${process.pid}-${Date.now().toString(36)}`,
+    email: 'clinic@example.test',
+    timezone: ZONE,
+  });
+  const doctor = await inject('POST', '/v1/doctors', { name: 'Dr. Bench', email: 'dr.bench@example.test', slotMinutes: 30 });
+  const weekly = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map((day) => ({ day, start: '08:00', end: '20:00' }));
+  await inject('PUT', `/v1/doctors/${doctor.id}/schedule`, { weekly, slotMinutes: 30, bufferMinutes: 5 });
+
+  const from = Temporal.Now.plainDateISO(ZONE).add({ days: 2 });
+  const to = from.add({ days: 30 });
+  // 24 slots a day x 31 days = 744; book 500 of them (three slots in four, until 500).
+  const starts: string[] = [];
+  for (let d = 0; d < 31 && starts.length < APPOINTMENTS; d++) {
+    for (let s = 0; s < 24 && starts.length < APPOINTMENTS; s++) {
+      if ((d * 24 + s) % 4 === 3) continue;
+      const start = from.add({ days: d }).toPlainDateTime({ hour: 8 + Math.floor(s / 2), minute: (s % 2) * 30 }).toZonedDateTime(ZONE);
+      starts.push(start.toInstant().toString());
+    }
+  }
+  if (starts.length !== APPOINTMENTS) throw new Error(`seeded ${starts.length} appointments, wanted ${APPOINTMENTS}`);
+  await withTenant(deps.database.db, hospital.id, async (tx) => {
+    const [patient] = await rawRows<{ id: string }>(tx, sql`insert into patients (hospital_id, name) values (${hospital.id}, 'Bench Patient') returning id`);
+    await tx.execute(sql`
+      insert into appointments (hospital_id, doctor_id, patient_id, starts_at, ends_at, status)
+      select ${hospital.id}, ${doctor.id}, ${patient!.id}, s, s + interval '25 minutes', 'scheduled'
+        from unnest(${`{${starts.join(',')}}`}::timestamptz[]) as s`);
+    await tx.execute(sql`
+      insert into doctor_time_off (hospital_id, doctor_id, starts_at, ends_at, reason)
+      values (${hospital.id}, ${doctor.id}, ${starts[100]}::timestamptz, ${starts[100]}::timestamptz + interval '2 days', 'conference')`);
+    await tx.execute(sql`analyze appointments`);
+  });
+  return { hospitalId: hospital.id, doctorId: doctor.id, from: from.toString(), to: to.toString() };
+}
+
+export async function run(): Promise<BenchResult[]> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'tempus-bench-'));
+  const env = {
+    ...process.env,
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATA_DIR: dataDir,
+    RATE_LIMIT_MAX: '1000000000',
+    REDIS_KEY_PREFIX: `tempus-bench-${process.pid}:`,
+  };
+  const config = loadConfig(env);
+  const deps = await createDeps(config, pino({ level: 'silent' }));
+  const app = await buildApp(deps);
+  const pool = config.env.DATABASE_URL ? new pg.Pool({ connectionString: config.env.DATABASE_URL, max: CONNECTIONS }) : null;
+  try {
+    if (!deps.auth.localIssuer) throw new Error('the benchmark signs its own tokens: run it without SUPABASE_URL/SUPABASE_JWT_SECRET');
+    const token = await deps.auth.localIssuer.sign({ email: `bench-av-${process.pid}-${Date.now()}@example.test` });
+    const headers = { authorization: `Bearer ${token}` };
+    const { hospitalId, doctorId, from, to } = await seed(deps, app, headers);
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/v1/doctors/${doctorId}/availability?from=${from}&to=${to}`;
+
+    const sample = await app.inject({ method: 'GET', url: `/v1/doctors/${doctorId}/availability?from=${from}&to=${to}`, headers });
+    if (sample.statusCode !== 200) throw new Error(`availability: ${sample.statusCode} ${sample.body}`);
+    const slotCount = (sample.json().data.slots as unknown[]).length;
+
+    // The floor: the appointment rows for the same window through the same index, nothing else.
+    const rangeStart = Temporal.PlainDate.from(from).toZonedDateTime({ timeZone: ZONE }).toInstant().toString();
+    const rangeEnd = Temporal.PlainDate.from(to).add({ days: 1 }).toZonedDateTime({ timeZone: ZONE }).toInstant().toString();
+    const text = `select starts_at, ends_at from appointments
+                   where hospital_id = $1 and doctor_id = $2 and status = 'scheduled'
+                     and tstzrange(starts_at, ends_at) && tstzrange($3::timestamptz, $4::timestamptz)`;
+    const params = [hospitalId, doctorId, rangeStart, rangeEnd];
+    const select = pool ? () => pool.query(text, params) : () => deps.database.pglite!.query(text, params);
+    const rows = pool ? (await pool.query(text, params)).rowCount : (await deps.database.pglite!.query(text, params)).rows.length;
+    if (rows !== APPOINTMENTS) throw new Error(`baseline SELECT returned ${rows} rows, wanted ${APPOINTMENTS}`);
+    // PGlite is one connection (as the app has): concurrency there only queues.
+    const workers = pool ? CONNECTIONS : 1;
+    await loop(select, workers, WARMUP_SECONDS);
+    const floor = await loop(select, workers, SECONDS);
+    const api = await overHttp(url, headers);
+
+    // The pure computation on the same inputs, in this process.
+    const busy = await withTenant(deps.database.db, hospitalId, (tx) =>
+      rawRows<{ s: number; e: number }>(
+        tx,
+        sql`select (extract(epoch from starts_at) * 1000)::float8 as s, (extract(epoch from ends_at) * 1000)::float8 as e
+              from appointments where hospital_id = ${hospitalId} and doctor_id = ${doctorId}`,
+      ),
+    );
+    const weekly = parseWeekly(['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map((day) => ({ day: day as 'monday', start: '08:00', end: '20:00' })));
+    const appointments = busy.map((b) => ({ startMs: Number(b.s), endMs: Number(b.e) }));
+    const compute = () =>
+      Promise.resolve(
+        computeSlots({ zone: ZONE, weekly, slotMinutes: 30, bufferMinutes: 5, from, to, timeOff: [], appointments, notBeforeMs: Date.now() }),
+      );
+    await loop(compute, 1, WARMUP_SECONDS);
+    const pure = await loop(compute, 1, 2);
+
+    const adapters = `${config.adapters.database}`;
+    const baselineName = `one indexed SELECT of the ${APPOINTMENTS} appointments (${pool ? 'pg' : 'PGlite'}, p50 ${floor.p50.toFixed(2)} ms)`;
+    return [
+      throughputResult(`GET availability, 31 days, ${APPOINTMENTS} appointments`, api.rps, baselineName, floor.rps, {
+        p50Ms: api.p50,
+        p99Ms: api.p99,
+        note: `${adapters}; ${slotCount} slots returned; ${CONNECTIONS} connections; latency ratio p50 ${(floor.p50 / api.p50).toFixed(3)}`,
+      }),
+      throughputResult('computeSlots alone (same inputs, in process)', pure.rps, baselineName, floor.rps, {
+        p50Ms: pure.p50,
+        p99Ms: pure.p99,
+        note: 'pure function: 31 local days, 500 busy ranges, Temporal-resolved days',
+      }),
+    ];
+  } finally {
+    await app.close();
+    await pool?.end();
+    await deps.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}

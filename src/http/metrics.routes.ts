@@ -1,0 +1,38 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Metrics } from '../infra/observability/metrics.ts';
+import { unauthorized } from '../shared/errors.ts';
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/**
+ * GET /metrics in Prometheus text format, optionally behind a bearer token
+ * (METRICS_TOKEN). Request durations are labelled by route pattern, never by
+ * raw URL, so ids in paths cannot explode the series count.
+ */
+export const metricsRoutes = fp(
+  async (app: FastifyInstance, opts: { metrics: Metrics; token?: string }) => {
+  const { metrics, token } = opts;
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    if (route === '/metrics') return;
+    metrics.httpRequestDuration.observe(
+      { method: request.method, route, status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+  app.get('/metrics', { config: { auth: 'public' }, schema: { tags: ['operations'], summary: 'Prometheus metrics' } }, async (request, reply) => {
+    if (token) {
+      const header = request.headers.authorization ?? '';
+      if (!sameSecret(header, `Bearer ${token}`)) throw unauthorized('/metrics needs the METRICS_TOKEN bearer token');
+    }
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+},
+  { name: 'tempus-metrics' },
+);

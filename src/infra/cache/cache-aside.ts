@@ -1,0 +1,218 @@
+/**
+ * Cache-aside over a CacheStore (Redis, or the in-process store when embedded).
+ *
+ * API (one `Cache` per process, `deps.cache`):
+ *
+ *   const plans = await cache.getOrLoad('plans:active', 24 * 3600, () => listActivePlans(db));
+ *   await cache.invalidate('plans:active');           // after the write has committed
+ *
+ *   getOrLoad(key, ttlSeconds, loader, { revive? })
+ *     - hit: the JSON-parsed value (pass `revive` to turn ISO strings back into
+ *       Dates or to check the shape);
+ *     - miss: runs `loader` ONCE per key per process however many callers miss
+ *       at the same time (single-flight), stores the result for `ttlSeconds`
+ *       and hands it to every waiting caller. `null`/`undefined` results are
+ *       returned but not cached (no negative caching);
+ *     - the store is down or its breaker is open: runs `loader` and returns
+ *       its result; the database answers, nothing fails.
+ *   invalidate(...keys)
+ *     - deletes the keys and bumps their version, so a load that began before
+ *       the invalidation cannot write its stale result back afterwards. When
+ *       the store is unreachable the keys are remembered, bypassed by
+ *       getOrLoad, and deleted as soon as the store answers again.
+ *   stats
+ *     - in-process counters (hits, misses, errors, loads, invalidations; also
+ *       per key family = the key up to its first ':'), read by /metrics.
+ *
+ * Keys are plain strings such as `hospital:<uuid>`; the store adds the
+ * deployment prefix. Values must be JSON-serialisable.
+ */
+import type { Logger } from 'pino';
+import { CacheUnavailableError, type AtomicScript, type CacheStore } from './store.ts';
+
+export interface CacheCounters {
+  hits: number;
+  misses: number;
+  /** Lookups or writes that could not reach the store (answered from the loader). */
+  errors: number;
+  /** Loader calls (fewer than misses thanks to single-flight). */
+  loads: number;
+  invalidations: number;
+}
+
+export interface CacheStats extends CacheCounters {
+  /** The same counters per key family (`hospital`, `plans`, ...). */
+  byFamily: Record<string, CacheCounters>;
+}
+
+export type CacheResult = 'hit' | 'miss' | 'error';
+
+export interface GetOrLoadOptions<T> {
+  /** Rebuilds the value from parsed JSON (Dates, class instances). Defaults to the parsed JSON. */
+  revive?: (parsed: unknown) => T;
+}
+
+export interface Cache {
+  readonly store: CacheStore;
+  readonly stats: CacheStats;
+  getOrLoad<T>(key: string, ttlSeconds: number, loader: () => Promise<T>, options?: GetOrLoadOptions<T>): Promise<T>;
+  invalidate(...keys: string[]): Promise<void>;
+  /** Keys whose deletion is waiting for the store to come back. */
+  pendingInvalidations(): string[];
+}
+
+export interface CacheOptions {
+  logger: Logger;
+  /** Called on every lookup (metrics). */
+  onLookup?: (family: string, result: CacheResult) => void;
+}
+
+const versionKey = (key: string) => `${key}#v`;
+/** Versions outlive any value they guard (the longest TTL is a day or so). */
+const VERSION_TTL_MS = 7 * 86_400_000;
+
+/**
+ * SET value only if the key's version is still the one read before loading:
+ * an invalidation in between (INCR of the version) makes the write a no-op.
+ * KEYS: value, version. ARGV: json, ttlMs, expectedVersion ('' = none).
+ */
+const setIfVersion: AtomicScript<boolean> = {
+  name: 'tempusSetIfVersion',
+  idempotent: true,
+  lua: `
+    local v = redis.call('GET', KEYS[2])
+    if (v or '') ~= ARGV[3] then return 0 end
+    redis.call('SET', KEYS[1], ARGV[1], 'PX', tonumber(ARGV[2]))
+    return 1`,
+  memory(kv, [key, ver], [json, ttlMs, expected]) {
+    if ((kv.get(ver!) ?? '') !== expected) return 0;
+    kv.set(key!, json!, { ttlMs: Number(ttlMs) });
+    return 1;
+  },
+  decode: (raw) => Number(raw) === 1,
+};
+
+/** DEL each value and INCR its version. KEYS: value1, version1, value2, version2, ... ARGV: versionTtlMs. */
+const invalidateScript: AtomicScript<number> = {
+  name: 'tempusInvalidate',
+  idempotent: true,
+  lua: `
+    for i = 1, #KEYS, 2 do
+      redis.call('DEL', KEYS[i])
+      redis.call('INCR', KEYS[i + 1])
+      redis.call('PEXPIRE', KEYS[i + 1], tonumber(ARGV[1]))
+    end
+    return #KEYS / 2`,
+  memory(kv, keys, [ttlMs]) {
+    for (let i = 0; i < keys.length; i += 2) {
+      kv.del(keys[i]!);
+      kv.incrBy(keys[i + 1]!, 1);
+      kv.pexpire(keys[i + 1]!, Number(ttlMs));
+    }
+    return keys.length / 2;
+  },
+  decode: (raw) => Number(raw),
+};
+
+const zero = (): CacheCounters => ({ hits: 0, misses: 0, errors: 0, loads: 0, invalidations: 0 });
+
+export function createCache(store: CacheStore, options: CacheOptions): Cache {
+  const log = options.logger.child({ component: 'cache' });
+  const stats: CacheStats = { ...zero(), byFamily: {} };
+  const inFlight = new Map<string, Promise<unknown>>();
+  const pending = new Set<string>();
+
+  const count = (key: string, field: keyof CacheCounters) => {
+    const family = key.split(':', 1)[0] ?? key;
+    stats[field]++;
+    (stats.byFamily[family] ??= zero())[field]++;
+    if (field === 'hits' || field === 'misses' || field === 'errors') {
+      options.onLookup?.(family, field === 'hits' ? 'hit' : field === 'misses' ? 'miss' : 'error');
+    }
+  };
+
+  const warnUnavailable = (err: unknown, what: string, key: string) => {
+    if (err instanceof CacheUnavailableError) log.debug({ key, err: err.message }, `cache ${what} skipped: store unavailable`);
+    else log.warn({ key, err: (err as Error).message }, `cache ${what} failed`);
+  };
+
+  async function flushPending(): Promise<void> {
+    if (pending.size === 0) return;
+    const keys = [...pending];
+    try {
+      await deleteWithVersions(keys);
+      for (const key of keys) pending.delete(key);
+      log.info({ keys: keys.length }, 'deferred cache invalidations applied');
+    } catch (err) {
+      log.debug({ err: (err as Error).message }, 'deferred cache invalidations still waiting');
+    }
+  }
+  store.onRecover(() => void flushPending());
+
+  function deleteWithVersions(keys: string[]) {
+    return store.run(invalidateScript, keys.flatMap((key) => [key, versionKey(key)]), [VERSION_TTL_MS]);
+  }
+
+  async function load<T>(key: string, ttlSeconds: number, loader: () => Promise<T>, version: string | null): Promise<T> {
+    count(key, 'loads');
+    const value = await loader();
+    if (value !== null && value !== undefined && version !== null && !pending.has(key)) {
+      try {
+        await store.run(setIfVersion, [key, versionKey(key)], [JSON.stringify(value), ttlSeconds * 1000, version]);
+      } catch (err) {
+        warnUnavailable(err, 'write', key);
+      }
+    }
+    return value;
+  }
+
+  return {
+    store,
+    stats,
+    async getOrLoad<T>(key: string, ttlSeconds: number, loader: () => Promise<T>, opts: GetOrLoadOptions<T> = {}): Promise<T> {
+      // A deletion we could not deliver: the stored value may be stale, so skip it.
+      if (pending.has(key)) {
+        count(key, 'errors');
+        void flushPending();
+        return loader();
+      }
+      let version: string | null = null;
+      try {
+        const [cached, v] = await store.mget([key, versionKey(key)]);
+        if (cached !== null && cached !== undefined) {
+          count(key, 'hits');
+          const parsed: unknown = JSON.parse(cached);
+          return opts.revive ? opts.revive(parsed) : (parsed as T);
+        }
+        version = v ?? '';
+        count(key, 'misses');
+      } catch (err) {
+        // Store down or breaker open: the database answers (still single-flight).
+        count(key, 'errors');
+        warnUnavailable(err, 'read', key);
+      }
+      const running = inFlight.get(key) as Promise<T> | undefined;
+      if (running) return running;
+      const promise: Promise<T> = load(key, ttlSeconds, loader, version).finally(() => {
+        if (inFlight.get(key) === promise) inFlight.delete(key);
+      });
+      inFlight.set(key, promise);
+      return promise;
+    },
+    async invalidate(...keys: string[]) {
+      if (keys.length === 0) return;
+      for (const key of keys) {
+        count(key, 'invalidations');
+        // A load already running may have read the old row: later callers must not join it.
+        inFlight.delete(key);
+      }
+      try {
+        await deleteWithVersions(keys);
+      } catch (err) {
+        for (const key of keys) pending.add(key);
+        log.warn({ keys, err: (err as Error).message }, 'cache invalidation deferred until the store is reachable');
+      }
+    },
+    pendingInvalidations: () => [...pending],
+  };
+}

@@ -1,0 +1,190 @@
+import {
+  BrokenCircuitError,
+  circuitBreaker,
+  CircuitState,
+  ConsecutiveBreaker,
+  ExponentialBackoff,
+  handleWhen,
+  IsolatedCircuitError,
+  retry,
+  wrap,
+  type IPolicy,
+} from 'cockatiel';
+import { Redis, ReplyError } from 'ioredis';
+import type { Logger } from 'pino';
+import { CacheUnavailableError, type AtomicScript, type CacheStore, type CircuitStateName } from './store.ts';
+
+export interface RedisStoreOptions {
+  url: string;
+  prefix: string;
+  commandTimeoutMs: number;
+  connectTimeoutMs: number;
+  reconnectMaxDelayMs: number;
+  retryAttempts: number;
+  breakerThreshold: number;
+  halfOpenAfterMs: number;
+  logger: Logger;
+}
+
+const stateNames: Record<CircuitState, CircuitStateName> = {
+  [CircuitState.Closed]: 'closed',
+  [CircuitState.Open]: 'open',
+  [CircuitState.HalfOpen]: 'half-open',
+  [CircuitState.Isolated]: 'isolated',
+};
+
+/**
+ * A Redis error reply (wrong type, script error) is an answer, not an outage:
+ * it neither opens the breaker nor is retried. Everything else (connection
+ * refused or reset, command timeout, offline) is.
+ */
+const isOutage = (err: Error) => !(err instanceof ReplyError);
+
+type ScriptCommand = (...args: (string | number)[]) => Promise<unknown>;
+
+/**
+ * Redis via ioredis behind cockatiel: every command runs through a circuit
+ * breaker (open after REDIS_BREAKER_THRESHOLD consecutive failures, one trial
+ * command after REDIS_BREAKER_HALF_OPEN_MS, closed again on success), and
+ * idempotent ones are retried with exponential backoff and jitter first.
+ *
+ * Commands fail fast instead of queueing while the connection is down
+ * (enableOfflineQueue: false) and time out after REDIS_COMMAND_TIMEOUT_MS, so a
+ * dead Redis costs a request milliseconds, and nothing once the breaker is open.
+ * ioredis keeps reconnecting in the background (exponential, jittered delays).
+ */
+export async function createRedisStore(options: RedisStoreOptions): Promise<CacheStore> {
+  const { logger, prefix } = options;
+  const log = logger.child({ component: 'redis' });
+  const client = new Redis(options.url, {
+    commandTimeout: options.commandTimeoutMs,
+    // A connection with commands waiting and no byte back for this long is
+    // dead (a hung server, a black-holed network): drop it and reconnect
+    // rather than let every later command time out on it.
+    socketTimeout: Math.max(2 * options.commandTimeoutMs, 1_000),
+    connectTimeout: options.connectTimeoutMs,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    connectionName: 'tempus',
+    // Commands issued in the same tick share one write (many concurrent requests, fewer syscalls).
+    enableAutoPipelining: true,
+    retryStrategy: (times) => Math.min(options.reconnectMaxDelayMs, 25 * 2 ** Math.min(times, 16)) * (0.5 + Math.random() / 2),
+  });
+
+  const recoverListeners: (() => void)[] = [];
+  const recovered = () => {
+    for (const listener of recoverListeners) {
+      try {
+        listener();
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, 'cache recovery listener failed');
+      }
+    }
+  };
+
+  // One WARN per outage, not one per reconnection attempt.
+  let connected = false;
+  let everReady = false;
+  let closing = false;
+  client.on('ready', () => {
+    if (everReady && !connected) log.info('Redis connection restored');
+    connected = true;
+    everReady = true;
+    recovered();
+  });
+  client.on('error', (err: Error) => {
+    if (connected) log.warn({ err: err.message }, 'Redis connection error');
+    else log.debug({ err: err.message }, 'Redis still unreachable');
+  });
+  client.on('close', () => {
+    if (connected && !closing) log.warn('Redis connection lost; reconnecting in the background');
+    connected = false;
+  });
+
+  const breaker = circuitBreaker(handleWhen(isOutage), {
+    halfOpenAfter: options.halfOpenAfterMs,
+    breaker: new ConsecutiveBreaker(options.breakerThreshold),
+  });
+  breaker.onBreak(() => log.warn({ halfOpenAfterMs: options.halfOpenAfterMs }, 'Redis circuit breaker opened'));
+  breaker.onHalfOpen(() => log.info('Redis circuit breaker half-open: sending a trial command'));
+  breaker.onReset(() => {
+    log.info('Redis circuit breaker closed');
+    recovered();
+  });
+  const retrying: IPolicy =
+    options.retryAttempts > 0
+      ? wrap(
+          retry(
+            handleWhen((err) => isOutage(err) && !(err instanceof BrokenCircuitError) && !(err instanceof IsolatedCircuitError)),
+            {
+              maxAttempts: options.retryAttempts,
+              backoff: new ExponentialBackoff({ initialDelay: 20, maxDelay: 250 }),
+            },
+          ),
+          breaker,
+        )
+      : breaker;
+
+  async function exec<T>(fn: () => Promise<T>, idempotent: boolean): Promise<T> {
+    try {
+      return await (idempotent ? retrying : breaker).execute(fn);
+    } catch (err) {
+      if (err instanceof ReplyError) throw err;
+      if (err instanceof BrokenCircuitError || err instanceof IsolatedCircuitError) {
+        throw new CacheUnavailableError('Redis circuit breaker is open', { cause: err });
+      }
+      throw new CacheUnavailableError(`Redis unavailable: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  const defined = new Set<string>();
+  const command = (script: AtomicScript<unknown>): ScriptCommand => {
+    if (!defined.has(script.name)) {
+      client.defineCommand(script.name, { numberOfKeys: undefined, lua: script.lua });
+      defined.add(script.name);
+    }
+    return (client as unknown as Record<string, ScriptCommand>)[script.name]!.bind(client);
+  };
+
+  const k = (key: string) => prefix + key;
+
+  // Start-up waits a moment for the first connection; without one the API
+  // still starts and serves from PostgreSQL (degraded), and heals on reconnect.
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      log.warn({ timeoutMs: options.connectTimeoutMs }, 'Redis not reachable at start-up; continuing degraded');
+      resolve();
+    }, options.connectTimeoutMs);
+    client.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+
+  return {
+    kind: 'redis',
+    prefix,
+    get: (key) => exec(() => client.get(k(key)), true),
+    mget: (keys) => exec(() => client.mget(keys.map(k)), true),
+    set: (key, value, ttlMs) => exec(async () => void (await client.set(k(key), value, 'PX', ttlMs)), true),
+    del: (keys) => (keys.length ? exec(() => client.del(...keys.map(k)), true) : Promise.resolve(0)),
+    async run<R>(script: AtomicScript<R>, keys: string[], args: (string | number)[]): Promise<R> {
+      const call = command(script as AtomicScript<unknown>);
+      const raw = await exec(() => call(keys.length, ...keys.map(k), ...args), script.idempotent);
+      return script.decode(raw);
+    },
+    ping: () => exec(async () => void (await client.ping()), false),
+    circuitState: () => stateNames[breaker.state],
+    onRecover: (listener) => void recoverListeners.push(listener),
+    async close() {
+      closing = true;
+      try {
+        if (client.status === 'ready') await client.quit();
+        else client.disconnect();
+      } catch {
+        client.disconnect();
+      }
+    },
+  };
+}

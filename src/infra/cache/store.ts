@@ -1,0 +1,73 @@
+/**
+ * The key-value store behind the cache, the OTP codes and the rate limits:
+ * Redis in production (shared by every process), an in-process map in
+ * embedded mode. Both implement this one interface with the same TTL
+ * semantics, so the code above never branches on the adapter.
+ *
+ * Keys passed in are unprefixed; the store adds REDIS_KEY_PREFIX (also to the
+ * KEYS of scripts). Values are strings; callers serialise.
+ *
+ * Anything that must be atomic (check-and-set, counters with a window, OTP
+ * verification) is an AtomicScript: Lua for Redis and a synchronous function
+ * over a MemoryKv for the in-process store (synchronous = atomic in Node).
+ * Both live side by side in the module that owns the rule.
+ */
+
+export type CircuitStateName = 'closed' | 'open' | 'half-open' | 'isolated';
+
+/** A store call that could not reach its backend (down, timed out, or the breaker is open). */
+export class CacheUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CacheUnavailableError';
+  }
+}
+
+/**
+ * The synchronous view of the in-process store that memory implementations
+ * of AtomicScripts use; it mirrors the Redis commands the Lua side uses.
+ */
+export interface MemoryKv {
+  /** Milliseconds since the epoch, as the store sees it (Redis: TIME). */
+  now(): number;
+  get(key: string): string | null;
+  /** SET; `ttlMs` null = no expiry; `keepTtl` = SET ... KEEPTTL. */
+  set(key: string, value: string, options?: { ttlMs?: number | null; keepTtl?: boolean }): void;
+  del(key: string): boolean;
+  /** INCRBY; a missing key starts at 0 and keeps no expiry, like Redis. */
+  incrBy(key: string, by: number): number;
+  pexpire(key: string, ttlMs: number): boolean;
+  /** PTTL: -2 when missing, -1 without expiry. */
+  pttl(key: string): number;
+}
+
+export interface AtomicScript<R> {
+  /** Command name for Redis' defineCommand (letters only). */
+  name: string;
+  lua: string;
+  memory(kv: MemoryKv, keys: string[], args: string[]): unknown;
+  /** Turns the raw reply (Redis' or memory's, same shape) into the result. */
+  decode(raw: unknown): R;
+  /**
+   * Safe to send again when a reply was lost (a read, or a write whose repeat
+   * changes nothing). Non-idempotent scripts are never retried: an OTP attempt
+   * or a rate-limit hit must count once.
+   */
+  idempotent: boolean;
+}
+
+export interface CacheStore {
+  readonly kind: 'redis' | 'memory';
+  readonly prefix: string;
+  get(key: string): Promise<string | null>;
+  mget(keys: string[]): Promise<(string | null)[]>;
+  set(key: string, value: string, ttlMs: number): Promise<void>;
+  del(keys: string[]): Promise<number>;
+  run<R>(script: AtomicScript<R>, keys: string[], args: (string | number)[]): Promise<R>;
+  /** A round trip through the breaker (health checks; also the half-open probe). */
+  ping(): Promise<void>;
+  circuitState(): CircuitStateName;
+  /** Called when the backend answers again after failures (reconnect, breaker reset). */
+  onRecover(listener: () => void): void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,124 @@
+import type { Logger } from 'pino';
+import type { Config } from '../../config.ts';
+import type { Db, Tx } from '../db/client.ts';
+import type { EmailAttachment } from '../mail/mailer.ts';
+import type { QueueMessage } from './message.ts';
+
+/**
+ * What modules contribute to messaging. One registry per process, built in
+ * src/messaging.ts (the composition root: each module adds one line there),
+ * read by the consumers of the API (embedded mode) and of the worker.
+ */
+
+// --- tasks queue -----------------------------------------------------------
+
+export interface TaskContext {
+  db: Db;
+  config: Config;
+  logger: Logger;
+  message: QueueMessage;
+}
+
+export interface TaskDefinition {
+  /** Message type on the `tasks` queue, e.g. `subscriptions.expire`. */
+  type: string;
+  /**
+   * The job. Throw TransientError (or anything) to be retried with backoff,
+   * PermanentError to dead-letter at once. It may run more than once for one
+   * message (at-least-once): make it idempotent.
+   */
+  run(payload: Record<string, unknown>, ctx: TaskContext): Promise<void>;
+  /** Enqueue this task every `everyMs`, exactly once per period across all workers. */
+  schedule?: { everyMs: number; payload?: Record<string, unknown> };
+}
+
+// --- notifications queue: domain events -> per-recipient email/SMS jobs ---
+
+export type EmailTemplate =
+  | 'welcome'
+  | 'otp'
+  | 'invitation'
+  | 'appointment_confirmation'
+  | 'appointment_reminder'
+  | 'appointment_cancelled'
+  | 'appointment_rescheduled';
+
+export const emailTemplates: readonly EmailTemplate[] = [
+  'welcome',
+  'otp',
+  'invitation',
+  'appointment_confirmation',
+  'appointment_reminder',
+  'appointment_cancelled',
+  'appointment_rescheduled',
+];
+
+export interface NotificationRecipient {
+  /** Stable within the event (e.g. the patient id): part of the fan-out's idempotency key. */
+  key: string;
+  /** The recipient's choice (patients.notification_channel). */
+  channel: 'email' | 'sms' | 'none';
+  email?: string | null;
+  phone?: string | null;
+  template: EmailTemplate;
+  /** Template data (docs/messaging.md lists the fields of each template). */
+  data: Record<string, unknown>;
+  /** Email only, e.g. the .ics of a confirmation (generated from data when absent). */
+  attachments?: EmailAttachment[];
+}
+
+export type ResolveResult = { recipients: NotificationRecipient[] } | { skip: string };
+
+export interface ResolverContext {
+  /** A tenant transaction (RLS bound to the event's hospital). */
+  tx: Tx;
+  hospitalId: string;
+  event: QueueMessage;
+  logger: Logger;
+}
+
+/**
+ * Turns one domain event into its recipients, re-reading current state: a
+ * reminder resolver returns `{ skip }` when the appointment was cancelled or
+ * moved since the reminder was queued.
+ */
+export type EventResolver = (ctx: ResolverContext) => Promise<ResolveResult>;
+
+export interface MessagingRegistry {
+  tasks: Map<string, TaskDefinition>;
+  resolvers: Map<string, EventResolver>;
+  /** Registers a task handler (and its schedule, if any). */
+  addTask(task: TaskDefinition): void;
+  /** `pattern`: an exact event type (`appointment.booked`) or a prefix wildcard (`appointment.*`). */
+  addResolver(pattern: string, resolver: EventResolver): void;
+  findResolver(type: string): EventResolver | undefined;
+}
+
+export function createMessagingRegistry(): MessagingRegistry {
+  const tasks = new Map<string, TaskDefinition>();
+  const resolvers = new Map<string, EventResolver>();
+  return {
+    tasks,
+    resolvers,
+    addTask(task) {
+      if (tasks.has(task.type)) throw new Error(`task ${task.type} is registered twice`);
+      tasks.set(task.type, task);
+    },
+    addResolver(pattern, resolver) {
+      if (resolvers.has(pattern)) throw new Error(`event resolver ${pattern} is registered twice`);
+      resolvers.set(pattern, resolver);
+    },
+    findResolver(type) {
+      const exact = resolvers.get(type);
+      if (exact) return exact;
+      // Longest matching wildcard wins: `appointment.reminder.*` before `appointment.*`.
+      let best: { length: number; resolver: EventResolver } | undefined;
+      for (const [pattern, resolver] of resolvers) {
+        if (!pattern.endsWith('.*')) continue;
+        const prefix = pattern.slice(0, -1);
+        if (type.startsWith(prefix) && (!best || prefix.length > best.length)) best = { length: prefix.length, resolver };
+      }
+      return best?.resolver;
+    },
+  };
+}

@@ -1,0 +1,191 @@
+import { sql } from 'drizzle-orm';
+import { rawRows, type Executor } from '../../infra/db/client.ts';
+import type { AppointmentStatus } from '../../infra/db/schema/appointments.ts';
+import type { NotificationChannel } from '../../infra/db/schema/patients.ts';
+import { PermanentError } from '../../infra/queue/errors.ts';
+import type { EmailTemplate, EventResolver, MessagingRegistry, NotificationRecipient, ResolveResult } from '../../infra/queue/registry.ts';
+import { APPOINTMENT_EVENTS, reminderIsCurrent, type ReminderPayload } from './appointment-events.ts';
+import { buildIcs } from '../../shared/ics.ts';
+
+/**
+ * The `notifications` queue resolver for `appointment.*` events: one event
+ * becomes one job for the patient in the channel they chose (email, SMS or
+ * none; the messaging layer applies the plan's smsEnabled and records
+ * skips). It re-reads the appointment when it runs, so:
+ *
+ * - a due reminder is sent only while the appointment is still `scheduled`
+ *   at the version and start it was queued for; otherwise it resolves to
+ *   `{ skip }` and the delivery log records it as skipped (cancelled, moved,
+ *   finished) — rescheduling queued fresh reminders for the new time;
+ * - the times in confirmations and notices are the event's own (what
+ *   happened then), the names and contact details the current ones.
+ *
+ * Never sent twice: the messaging layer derives each job's id from the event
+ * id and the recipient, and deliveries are keyed by message id.
+ */
+
+interface AppointmentContext {
+  id: string;
+  status: AppointmentStatus;
+  version: number;
+  startsAt: Date;
+  endsAt: Date;
+  patientId: string;
+  patientName: string;
+  patientEmail: string | null;
+  patientPhone: string | null;
+  channel: NotificationChannel;
+  doctorName: string;
+  hospitalName: string;
+  hospitalAddress: string | null;
+  timezone: string;
+}
+
+/** The appointment with what its messages need, in one query (tenant-scoped). */
+export async function loadAppointmentContext(tx: Executor, hospitalId: string, appointmentId: string): Promise<AppointmentContext | null> {
+  const [row] = await rawRows<{
+    id: string;
+    status: AppointmentStatus;
+    version: number;
+    starts_at: Date | string;
+    ends_at: Date | string;
+    patient_id: string;
+    patient_name: string;
+    patient_email: string | null;
+    patient_phone: string | null;
+    channel: NotificationChannel;
+    doctor_name: string;
+    hospital_name: string;
+    hospital_address: string | null;
+    timezone: string;
+  }>(
+    tx,
+    sql`select a.id, a.status, a.version, a.starts_at, a.ends_at, a.patient_id,
+               p.name as patient_name, p.email as patient_email, p.phone as patient_phone, p.notification_channel as channel,
+               d.name as doctor_name, h.name as hospital_name, h.address as hospital_address, h.timezone
+          from appointments a
+          join patients p on p.hospital_id = a.hospital_id and p.id = a.patient_id
+          join doctors d on d.hospital_id = a.hospital_id and d.id = a.doctor_id
+          join hospitals h on h.id = a.hospital_id
+         where a.hospital_id = ${hospitalId}::uuid and a.id = ${appointmentId}::uuid`,
+  );
+  if (!row) return null;
+  return {
+    id: row.id,
+    status: row.status,
+    version: Number(row.version),
+    startsAt: new Date(row.starts_at),
+    endsAt: new Date(row.ends_at),
+    patientId: row.patient_id,
+    patientName: row.patient_name,
+    patientEmail: row.patient_email,
+    patientPhone: row.patient_phone,
+    channel: row.channel,
+    doctorName: row.doctor_name,
+    hospitalName: row.hospital_name,
+    hospitalAddress: row.hospital_address,
+    timezone: row.timezone,
+  };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function instantOf(payload: Record<string, unknown>, field: string): Date {
+  const value = payload[field];
+  const date = typeof value === 'string' ? new Date(value) : new Date(Number.NaN);
+  if (Number.isNaN(date.getTime())) throw new PermanentError(`invalid appointment event: ${field} is not an instant`);
+  return date;
+}
+
+function versionOf(payload: Record<string, unknown>): number {
+  const v = payload.version;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new PermanentError('invalid appointment event: version is not a positive integer');
+  return v;
+}
+
+function locationOf(ctx: AppointmentContext): string {
+  return ctx.hospitalAddress ? `${ctx.hospitalName}, ${ctx.hospitalAddress}` : ctx.hospitalName;
+}
+
+function recipient(
+  ctx: AppointmentContext,
+  template: EmailTemplate,
+  times: { start: Date; end: Date },
+  extra: Record<string, unknown> = {},
+  emailOnly: Record<string, unknown> = {},
+): NotificationRecipient {
+  return {
+    key: `patient:${ctx.patientId}`,
+    channel: ctx.channel,
+    email: ctx.patientEmail,
+    phone: ctx.patientPhone,
+    template,
+    data: {
+      appointmentId: ctx.id,
+      hospitalName: ctx.hospitalName,
+      location: locationOf(ctx),
+      timezone: ctx.timezone,
+      doctorName: ctx.doctorName,
+      patientName: ctx.patientName,
+      start: times.start.toISOString(),
+      end: times.end.toISOString(),
+      ...extra,
+      ...(ctx.channel === 'email' ? emailOnly : {}),
+    },
+  };
+}
+
+/** The calendar file of a confirmation: the appointment id as UID, its version as SEQUENCE, the event's time as DTSTAMP (same bytes on redelivery). */
+export function confirmationIcs(ctx: AppointmentContext, times: { start: Date; end: Date }, version: number, stamp: Date): string {
+  return buildIcs({
+    uid: ctx.id,
+    start: times.start,
+    end: times.end,
+    stamp,
+    sequence: version,
+    summary: `Appointment with ${ctx.doctorName}`,
+    location: locationOf(ctx),
+    description: `Your appointment at ${ctx.hospitalName} with ${ctx.doctorName}.`,
+  });
+}
+
+export const resolveAppointmentEvent: EventResolver = async ({ tx, hospitalId, event }): Promise<ResolveResult> => {
+  const payload = event.payload;
+  const appointmentId = payload.appointmentId;
+  if (typeof appointmentId !== 'string' || !UUID.test(appointmentId)) {
+    throw new PermanentError('invalid appointment event: appointmentId is not a uuid');
+  }
+  const ctx = await loadAppointmentContext(tx, hospitalId, appointmentId);
+  switch (event.type) {
+    case APPOINTMENT_EVENTS.reminder: {
+      const reminder = { version: versionOf(payload), scheduledStart: instantOf(payload, 'scheduledStart').toISOString() } satisfies Pick<ReminderPayload, 'version' | 'scheduledStart'>;
+      const state = reminderIsCurrent(reminder, ctx);
+      if (!state.current) return { skip: `reminder not sent: appointment ${state.reason === 'not_found' ? 'no longer exists' : state.reason === 'moved' ? 'was rescheduled' : `is ${state.reason.replace('_', '-')}`}` };
+      return { recipients: [recipient(ctx!, 'appointment_reminder', { start: ctx!.startsAt, end: ctx!.endsAt })] };
+    }
+    case APPOINTMENT_EVENTS.booked: {
+      if (!ctx) return { skip: 'appointment no longer exists' };
+      const times = { start: instantOf(payload, 'start'), end: instantOf(payload, 'end') };
+      const ics = confirmationIcs(ctx, times, versionOf(payload), event.createdAt);
+      return { recipients: [recipient(ctx, 'appointment_confirmation', times, {}, { ics })] };
+    }
+    case APPOINTMENT_EVENTS.cancelled: {
+      if (!ctx) return { skip: 'appointment no longer exists' };
+      return { recipients: [recipient(ctx, 'appointment_cancelled', { start: instantOf(payload, 'start'), end: instantOf(payload, 'end') })] };
+    }
+    case APPOINTMENT_EVENTS.rescheduled: {
+      if (!ctx) return { skip: 'appointment no longer exists' };
+      const times = { start: instantOf(payload, 'start'), end: instantOf(payload, 'end') };
+      return {
+        recipients: [recipient(ctx, 'appointment_rescheduled', times, { previousStart: instantOf(payload, 'previousStart').toISOString() })],
+      };
+    }
+    default:
+      throw new PermanentError(`unknown appointment event ${event.type}`);
+  }
+};
+
+/** The one line src/messaging.ts calls. */
+export function registerAppointmentNotifications(registry: MessagingRegistry): void {
+  registry.addResolver('appointment.*', resolveAppointmentEvent);
+}

@@ -1,0 +1,386 @@
+import { randomUUID } from 'node:crypto';
+import type { Db, Tx } from '../../infra/db/client.ts';
+import { isConstraintViolation, PG_EXCLUSION_VIOLATION } from '../../infra/db/errors.ts';
+import type { MemberRole } from '../../infra/db/schema/members.ts';
+import { withTenant } from '../../infra/db/tenant.ts';
+import { enqueue } from '../../infra/queue/outbox.ts';
+import { decodeCursor, pageOf } from '../../shared/cursor.ts';
+import { DomainError, forbidden, notFound, validation } from '../../shared/errors.ts';
+import { recordAudit, type Actor } from '../audit/audit.repo.ts';
+import { findHospital } from '../hospitals/hospitals.repo.ts';
+import { claimIdempotencyKey, recordIdempotentResponse, type IdempotentRequest } from '../idempotency/idempotency.ts';
+import { assertBelowLimit, lockSubscriptionLimits } from '../subscriptions/limits.ts';
+import { assertSubscriptionActive } from '../subscriptions/subscription-status.ts';
+import { bookedMessages, cancelledMessages, rescheduledMessages } from './appointment-events.ts';
+import {
+  findAppointment,
+  insertWithinPlan,
+  listAppointments,
+  loadBookingContext,
+  updateAppointment,
+  usageAndNeighbour,
+  type AppointmentRow,
+  type BookingContext,
+} from './appointments.repo.ts';
+import { MAX_DURATION_MINUTES, type CancelInput, type CreateAppointmentInput, type ListAppointmentsInput, type RescheduleInput } from './appointments.schemas.ts';
+import {
+  addLocalDays,
+  assertBookingWindow,
+  assertWithinSchedule,
+  localMonth,
+  scheduleWindow,
+  startOfLocalDate,
+} from './booking-rules.ts';
+import { assertStarted, transition } from './lifecycle.ts';
+
+const MINUTE_MS = 60_000;
+
+/** Who is acting: services know the role for the object-level rule (a doctor acts on their own appointments only). */
+export interface AppointmentActor extends Actor {
+  hospitalId: string;
+  role: MemberRole;
+  doctorId: string | null;
+}
+
+/** What the HTTP layer answers with; stored with an Idempotency-Key and replayed verbatim. */
+export interface StoredResponse {
+  statusCode: number;
+  body: unknown;
+}
+
+export interface AppointmentServiceDeps {
+  db: Db;
+  /** How long an Idempotency-Key replays (IDEMPOTENCY_TTL_HOURS). */
+  idempotencyTtlMs: number;
+  now?: () => Date;
+}
+
+const bufferError = (bufferMinutes: number) =>
+  new DomainError('SLOT_UNAVAILABLE', `The doctor needs ${bufferMinutes} minutes between appointments`, { reason: 'buffer', bufferMinutes });
+
+/** A booking context whose doctor exists. */
+type ReadyContext = BookingContext & { doctor: NonNullable<BookingContext['doctor']> };
+
+const PG_DEADLOCK_DETECTED = '40P01';
+const DEADLOCK_RETRIES = 2;
+
+/**
+ * Re-runs a booking transaction PostgreSQL aborted to break a deadlock (the
+ * whole transaction rolled back, Idempotency-Key claim included, so running
+ * it again is safe). Lock order makes this rare; it must never become a 500.
+ */
+async function retryOnDeadlock<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await work();
+    } catch (err) {
+      if (attempt >= DEADLOCK_RETRIES || !isConstraintViolation(err, PG_DEADLOCK_DETECTED)) throw err;
+    }
+  }
+}
+
+function overlapError(who: 'doctor' | 'patient'): DomainError {
+  return who === 'doctor'
+    ? new DomainError('SLOT_UNAVAILABLE', 'The doctor already has an appointment at that time', { reason: 'overlap' })
+    : new DomainError('PATIENT_BUSY', 'The patient already has an appointment at that time');
+}
+
+/** Maps the exclusion constraints (SQLSTATE 23P01, by constraint name) to the conflict they mean. */
+export function exclusionError(err: unknown): DomainError | null {
+  if (isConstraintViolation(err, PG_EXCLUSION_VIOLATION, 'appointments_doctor_no_overlap')) return overlapError('doctor');
+  if (isConstraintViolation(err, PG_EXCLUSION_VIOLATION, 'appointments_patient_no_overlap')) return overlapError('patient');
+  return null;
+}
+
+function parseInstant(value: string, field: string): Date {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw validation(`Invalid body: ${field} is not a valid instant`, { fields: [{ field, in: 'body', message: 'is not a valid instant' }] });
+  return date;
+}
+
+/** A list bound: an instant, or a local date in the hospital's zone (`to` as a date means the end of that day). */
+function parseBound(value: string, field: 'from' | 'to', zone: string): Date {
+  const bad = () =>
+    validation(`Invalid querystring: ${field} must be an ISO 8601 instant with offset or a date YYYY-MM-DD`, {
+      fields: [{ field, in: 'querystring', message: 'must be an ISO 8601 instant with offset or a date YYYY-MM-DD' }],
+    });
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
+    try {
+      return startOfLocalDate(field === 'to' ? addLocalDays(value, 1) : value, zone);
+    } catch {
+      throw bad();
+    }
+  }
+  // An instant needs a time and an offset (Z or ±hh:mm): a bare local time would be ambiguous.
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i.test(value)) throw bad();
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw bad();
+  return date;
+}
+
+export function createAppointmentService({ db, idempotencyTtlMs, now = () => new Date() }: AppointmentServiceDeps) {
+  /** A doctor may only act on their own appointments; others see 404 for them (no existence leak). */
+  function visibleTo(actor: AppointmentActor, row: AppointmentRow | null): AppointmentRow {
+    if (!row) throw notFound('Appointment');
+    if (actor.role === 'doctor' && row.doctorId !== actor.doctorId) throw notFound('Appointment');
+    return row;
+  }
+
+  /**
+   * The context of a booking or a move, read in one round trip before any
+   * lock; 404 for a doctor or patient this hospital does not have.
+   */
+  async function contextFor(
+    tx: Tx,
+    hospitalId: string,
+    ids: { doctorId: string; patientId: string },
+    slot: { start: Date; durationMinutes?: number; excludeId?: string },
+  ): Promise<ReadyContext> {
+    const window = scheduleWindow(slot.start, new Date(slot.start.getTime() + MAX_DURATION_MINUTES * MINUTE_MS));
+    const ctx = await loadBookingContext(tx, hospitalId, ids, window, slot);
+    if (!ctx) throw notFound('Hospital');
+    if (!ctx.doctor) throw notFound('Doctor');
+    if (!ctx.patientFound) throw notFound('Patient');
+    return ctx as ReadyContext;
+  }
+
+  /** Doctor active, timing against now and the hospital's window, weekly hours and time off: everything that needs no lock. */
+  function assertBookable(ctx: ReadyContext, start: Date, end: Date, at: Date): void {
+    if (!ctx.doctor.active) {
+      throw new DomainError('DOCTOR_INACTIVE', 'The doctor is deactivated and takes no appointments', { doctorId: ctx.doctor.id });
+    }
+    assertBookingWindow(start, at, ctx.hospital);
+    assertWithinSchedule(ctx.weekly, ctx.timeOff, ctx.hospital.timezone, start, end);
+    // A visibly taken slot is refused here, without queueing for the lock (contested slots stay cheap).
+    if (ctx.busy === 'doctor') throw overlapError('doctor');
+    if (ctx.busy === 'patient') throw overlapError('patient');
+  }
+
+  /**
+   * The critical section. Locks the hospital's subscription row — every
+   * booking write of the hospital takes this lock, so "count, compare,
+   * insert" and the buffer check run one at a time per hospital — then
+   * checks the plan (active; room in the appointment's local month when
+   * `countMonth`) and the doctor's buffer, in one round trip. The caller
+   * writes the row right after and commits, releasing the lock.
+   */
+  async function lockAndCheckPlan(
+    tx: Tx,
+    ctx: ReadyContext,
+    slot: { start: Date; end: Date },
+    at: Date,
+    opts: { countMonth: boolean; requireActive: boolean; excludeId?: string },
+  ): Promise<void> {
+    const subscription = await lockSubscriptionLimits(tx, ctx.hospital.id);
+    if (opts.requireActive) assertSubscriptionActive(subscription, at);
+    const { used, nearId } = await usageAndNeighbour(tx, ctx.hospital.id, {
+      month: opts.countMonth ? localMonth(slot.start, ctx.hospital.timezone) : undefined,
+      buffer: { doctorId: ctx.doctor.id, start: slot.start, end: slot.end, minutes: ctx.doctor.bufferMinutes },
+      excludeId: opts.excludeId,
+    });
+    if (opts.countMonth) assertBelowLimit('maxAppointmentsPerMonth', subscription!, used ?? 0, 'appointments per month');
+    if (nearId) throw bufferError(ctx.doctor.bufferMinutes);
+  }
+
+  /** Runs a booking write (retried on deadlock) and maps the exclusion constraints' 23P01 to 409s. */
+  async function bookingWrite<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await retryOnDeadlock(work);
+    } catch (err) {
+      throw exclusionError(err) ?? err;
+    }
+  }
+
+  /** complete / no-show: only from scheduled, only once the visit has started. */
+  async function finish(actor: AppointmentActor, id: string, action: 'complete' | 'no_show'): Promise<AppointmentRow> {
+    return withTenant(db, actor.hospitalId, async (tx) => {
+      const current = visibleTo(actor, await findAppointment(tx, actor.hospitalId, id, { forUpdate: true }));
+      const status = transition(current.status, action);
+      assertStarted(action, current.startsAt, now());
+      const row = (await updateAppointment(tx, actor.hospitalId, id, { status }))!;
+      await recordAudit(tx, actor.hospitalId, actor, {
+        action: action === 'complete' ? 'appointment.completed' : 'appointment.no_show',
+        entityType: 'appointment',
+        entityId: id,
+        changes: ['status'],
+        metadata: { from: current.status, to: status },
+      });
+      return row;
+    });
+  }
+
+  return {
+    /**
+     * Books one appointment. One transaction holds the Idempotency-Key claim,
+     * the checks, the insert (the exclusion constraints decide overlaps), the
+     * confirmation and reminder messages, the audit event and the stored
+     * response: either all of it happens or none of it.
+     */
+    async book(
+      actor: AppointmentActor,
+      input: CreateAppointmentInput,
+      opts: { idempotency?: IdempotentRequest; respond: (row: AppointmentRow) => StoredResponse },
+    ): Promise<StoredResponse & { replayed: boolean }> {
+      const start = parseInstant(input.start, 'start');
+      if (actor.role === 'doctor' && input.doctorId !== actor.doctorId) {
+        throw forbidden('A doctor can only book appointments for themselves');
+      }
+      return bookingWrite(() =>
+        withTenant(db, actor.hospitalId, async (tx) => {
+          if (opts.idempotency) {
+            const claim = await claimIdempotencyKey(tx, actor.hospitalId, opts.idempotency, idempotencyTtlMs);
+            if (claim.kind === 'replay') return { statusCode: claim.statusCode, body: claim.body, replayed: true };
+          }
+          const at = now();
+          const ctx = await contextFor(tx, actor.hospitalId, input, { start, durationMinutes: input.durationMinutes });
+          // 402 before any schedule detail: an inactive plan books nothing (re-checked under the lock).
+          assertSubscriptionActive(ctx.subscription, at);
+          const end = new Date(start.getTime() + (input.durationMinutes ?? ctx.doctor.slotMinutes) * MINUTE_MS);
+          assertBookable(ctx, start, end, at);
+
+          // Messages and audit first (the id is ours to choose), so the lock below covers only what needs it.
+          const subject = { id: randomUUID(), hospitalId: actor.hospitalId, version: 1, startsAt: start, endsAt: end };
+          await enqueue(tx, bookedMessages(subject, ctx.hospital.reminderOffsetsMinutes, at));
+          await recordAudit(tx, actor.hospitalId, actor, {
+            action: 'appointment.booked',
+            entityType: 'appointment',
+            entityId: subject.id,
+            changes: ['doctorId', 'patientId', 'start', 'end', ...(input.reason ? ['reason'] : [])],
+            metadata: { doctorId: input.doctorId, patientId: input.patientId, start: start.toISOString(), end: end.toISOString() },
+          });
+
+          // The row as it will be (created_at = the transaction's now()), so the stored
+          // Idempotency-Key response is written before the lock too.
+          const row: AppointmentRow = {
+            ...subject,
+            doctorId: input.doctorId,
+            patientId: input.patientId,
+            status: 'scheduled',
+            reason: input.reason ?? null,
+            cancelReason: null,
+            createdBy: actor.userId,
+            createdAt: ctx.txNow,
+            updatedAt: ctx.txNow,
+          };
+          const response = opts.respond(row);
+          if (opts.idempotency) {
+            await recordIdempotentResponse(tx, actor.hospitalId, opts.idempotency.key, response.statusCode, response.body);
+          }
+
+          // Critical section: lock, one conditional insert, commit.
+          const subscription = await lockSubscriptionLimits(tx, actor.hospitalId);
+          assertSubscriptionActive(subscription, at);
+          const month = localMonth(start, ctx.hospital.timezone);
+          const rules = { month, limit: subscription!.limits.maxAppointmentsPerMonth, bufferMinutes: ctx.doctor.bufferMinutes };
+          if (!(await insertWithinPlan(tx, actor.hospitalId, row, rules))) {
+            // Refused by the month or the buffer: one more read says which, for the error's details.
+            const { used, nearId } = await usageAndNeighbour(tx, actor.hospitalId, {
+              month,
+              buffer: { doctorId: row.doctorId, start, end, minutes: ctx.doctor.bufferMinutes },
+            });
+            assertBelowLimit('maxAppointmentsPerMonth', subscription!, used ?? 0, 'appointments per month');
+            if (nearId) throw bufferError(ctx.doctor.bufferMinutes);
+            throw new DomainError('CONFLICT', 'The appointment could not be booked; try again');
+          }
+          return { ...response, replayed: false };
+        }),
+      );
+    },
+
+    async get(actor: AppointmentActor, id: string): Promise<AppointmentRow> {
+      return withTenant(db, actor.hospitalId, async (tx) => visibleTo(actor, await findAppointment(tx, actor.hospitalId, id)));
+    },
+
+    async list(actor: AppointmentActor, query: ListAppointmentsInput) {
+      if (actor.role === 'doctor' && query.doctorId && query.doctorId !== actor.doctorId) {
+        throw forbidden('A doctor can only list their own appointments');
+      }
+      const after = decodeCursor(query.cursor);
+      return withTenant(db, actor.hospitalId, async (tx) => {
+        const hospital = await findHospital(tx, actor.hospitalId);
+        if (!hospital) throw notFound('Hospital');
+        const from = query.from ? parseBound(query.from, 'from', hospital.timezone) : undefined;
+        const to = query.to ? parseBound(query.to, 'to', hospital.timezone) : undefined;
+        if (from && to && from.getTime() >= to.getTime()) {
+          throw validation('Invalid querystring: from must be before to', { fields: [{ field: 'from', in: 'querystring', message: 'must be before to' }] });
+        }
+        if (actor.role === 'doctor' && !actor.doctorId) return { items: [], nextCursor: null };
+        const doctorId = actor.role === 'doctor' ? actor.doctorId! : query.doctorId;
+        const rows = await listAppointments(
+          tx,
+          actor.hospitalId,
+          { doctorId, patientId: query.patientId, status: query.status, from, to },
+          after,
+          query.limit,
+        );
+        return pageOf(rows, query.limit, (row) => row.startsAt.toISOString());
+      });
+    },
+
+    async cancel(actor: AppointmentActor, id: string, input: CancelInput): Promise<AppointmentRow> {
+      return withTenant(db, actor.hospitalId, async (tx) => {
+        const current = visibleTo(actor, await findAppointment(tx, actor.hospitalId, id, { forUpdate: true }));
+        const status = transition(current.status, 'cancel');
+        const row = (await updateAppointment(tx, actor.hospitalId, id, { status, cancelReason: input.reason ?? null }))!;
+        await enqueue(tx, cancelledMessages(row));
+        await recordAudit(tx, actor.hospitalId, actor, {
+          action: 'appointment.cancelled',
+          entityType: 'appointment',
+          entityId: id,
+          changes: ['status', ...(input.reason ? ['cancelReason'] : [])],
+          metadata: { from: current.status, to: status },
+        });
+        return row;
+      });
+    },
+
+    complete: (actor: AppointmentActor, id: string) => finish(actor, id, 'complete'),
+
+    noShow: (actor: AppointmentActor, id: string) => finish(actor, id, 'no_show'),
+
+    /**
+     * Moves an appointment by updating its own row in one transaction: the
+     * exclusion constraints judge the new time against every other live
+     * appointment, and if it is taken the statement fails, the transaction
+     * rolls back and the appointment keeps its old time (never freed first).
+     */
+    async reschedule(actor: AppointmentActor, id: string, input: RescheduleInput): Promise<AppointmentRow> {
+      const start = parseInstant(input.start, 'start');
+      return bookingWrite(() =>
+        withTenant(db, actor.hospitalId, async (tx) => {
+          const at = now();
+          const current = visibleTo(actor, await findAppointment(tx, actor.hospitalId, id, { forUpdate: true }));
+          transition(current.status, 'reschedule');
+          const durationMinutes = input.durationMinutes ?? Math.round((current.endsAt.getTime() - current.startsAt.getTime()) / MINUTE_MS);
+          const end = new Date(start.getTime() + durationMinutes * MINUTE_MS);
+          const ctx = await contextFor(tx, actor.hospitalId, current, { start, durationMinutes, excludeId: id });
+          assertBookable(ctx, start, end, at);
+
+          const moved = { id, hospitalId: actor.hospitalId, version: current.version + 1, startsAt: start, endsAt: end };
+          await enqueue(tx, rescheduledMessages(current, moved, ctx.hospital.reminderOffsetsMinutes, at));
+          await recordAudit(tx, actor.hospitalId, actor, {
+            action: 'appointment.rescheduled',
+            entityType: 'appointment',
+            entityId: id,
+            changes: ['start', 'end'],
+            metadata: {
+              previousStart: current.startsAt.toISOString(),
+              previousEnd: current.endsAt.toISOString(),
+              start: start.toISOString(),
+              end: end.toISOString(),
+            },
+          });
+          // Moving is not a new booking (an inactive plan may still move one), but a move into another
+          // local month must fit that month's limit; the appointment itself is not counted twice.
+          const otherMonth = localMonth(start, ctx.hospital.timezone).from.getTime() !== localMonth(current.startsAt, ctx.hospital.timezone).from.getTime();
+          await lockAndCheckPlan(tx, ctx, { start, end }, at, { countMonth: otherMonth, requireActive: otherMonth, excludeId: id });
+          // The same row changes: the exclusion constraints compare the new time with every other live appointment.
+          const row = (await updateAppointment(tx, actor.hospitalId, id, { startsAt: start, endsAt: end }))!;
+          return row;
+        }),
+      );
+    },
+  };
+}
+
+export type AppointmentService = ReturnType<typeof createAppointmentService>;

@@ -1,0 +1,20 @@
+import type { AppointmentView } from './appointments.schemas.ts';
+import type { AppointmentRow } from './appointments.repo.ts';
+
+const MINUTE_MS = 60_000;
+
+export function appointmentView(row: AppointmentRow): AppointmentView {
+  return {
+    id: row.id,
+    doctorId: row.doctorId,
+    patientId: row.patientId,
+    start: row.startsAt.toISOString(),
+    end: row.endsAt.toISOString(),
+    durationMinutes: Math.round((row.endsAt.getTime() - row.startsAt.getTime()) / MINUTE_MS),
+    status: row.status,
+    reason: row.reason,
+    cancelReason: row.cancelReason,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}

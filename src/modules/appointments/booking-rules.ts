@@ -1,0 +1,85 @@
+import { Temporal } from 'temporal-polyfill';
+import { DomainError } from '../../shared/errors.ts';
+import { scheduleConflict, type TimeRange } from '../availability/slots.ts';
+import type { WeeklyInterval } from '../schedules/weekly.ts';
+
+/**
+ * The pure booking rules (no database, no clock of their own): when an
+ * appointment may start, measured against "now" and the hospital's settings,
+ * and whether it fits the doctor's schedule (delegated to the availability
+ * module's scheduleConflict, so every slot availability offers is bookable).
+ */
+
+const MINUTE_MS = 60_000;
+const DAY_MS = 86_400_000;
+
+export interface BookingWindowSettings {
+  bookingHorizonDays: number;
+  minimumNoticeMinutes: number;
+}
+
+/** IN_THE_PAST for a start at or before now; OUTSIDE_BOOKING_WINDOW before the minimum notice or beyond the horizon. */
+export function assertBookingWindow(start: Date, now: Date, settings: BookingWindowSettings): void {
+  if (start.getTime() <= now.getTime()) {
+    throw new DomainError('IN_THE_PAST', 'The appointment would start in the past', {
+      start: start.toISOString(),
+      now: now.toISOString(),
+    });
+  }
+  const earliest = new Date(now.getTime() + settings.minimumNoticeMinutes * MINUTE_MS);
+  if (start.getTime() < earliest.getTime()) {
+    throw new DomainError(
+      'OUTSIDE_BOOKING_WINDOW',
+      `Appointments need at least ${settings.minimumNoticeMinutes} minutes' notice`,
+      { reason: 'minimum_notice', earliest: earliest.toISOString(), minimumNoticeMinutes: settings.minimumNoticeMinutes },
+    );
+  }
+  const latest = new Date(now.getTime() + settings.bookingHorizonDays * DAY_MS);
+  if (start.getTime() > latest.getTime()) {
+    throw new DomainError(
+      'OUTSIDE_BOOKING_WINDOW',
+      `Appointments can be booked at most ${settings.bookingHorizonDays} days ahead`,
+      { reason: 'booking_horizon', latest: latest.toISOString(), bookingHorizonDays: settings.bookingHorizonDays },
+    );
+  }
+}
+
+/** OUTSIDE_SCHEDULE unless [start, end) lies inside the weekly hours (in `zone`) and outside time off. */
+export function assertWithinSchedule(
+  weekly: readonly WeeklyInterval[],
+  timeOff: readonly TimeRange[],
+  zone: string,
+  start: Date,
+  end: Date,
+): void {
+  const conflict = scheduleConflict(weekly, timeOff, zone, start, end);
+  if (!conflict) return;
+  throw new DomainError(
+    'OUTSIDE_SCHEDULE',
+    conflict === 'time_off' ? 'The doctor is off at that time' : "The appointment is outside the doctor's working hours",
+    { reason: conflict, start: start.toISOString(), end: end.toISOString(), timezone: zone },
+  );
+}
+
+/** The window of instants whose schedule data scheduleConflict needs (a day either side covers every zone). */
+export function scheduleWindow(start: Date, end: Date): { from: Date; to: Date } {
+  return { from: new Date(start.getTime() - 2 * DAY_MS), to: new Date(end.getTime() + 2 * DAY_MS) };
+}
+
+/** The hospital-local calendar month that contains `at`, as [start, end) instants (the plan limit counts per local month). */
+export function localMonth(at: Date, zone: string): { from: Date; to: Date } {
+  const local = Temporal.Instant.fromEpochMilliseconds(at.getTime()).toZonedDateTimeISO(zone);
+  const first = Temporal.PlainDate.from({ year: local.year, month: local.month, day: 1 });
+  const from = first.toZonedDateTime({ timeZone: zone });
+  const to = first.add({ months: 1 }).toZonedDateTime({ timeZone: zone });
+  return { from: new Date(from.epochMilliseconds), to: new Date(to.epochMilliseconds) };
+}
+
+/** A local date YYYY-MM-DD in `zone` as the instant its day starts. */
+export function startOfLocalDate(date: string, zone: string): Date {
+  return new Date(Temporal.PlainDate.from(date).toZonedDateTime({ timeZone: zone }).epochMilliseconds);
+}
+
+export function addLocalDays(date: string, days: number): string {
+  return Temporal.PlainDate.from(date).add({ days }).toString();
+}

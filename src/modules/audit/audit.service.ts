@@ -1,0 +1,51 @@
+import type { Db } from '../../infra/db/client.ts';
+import { withTenant } from '../../infra/db/tenant.ts';
+import { decodeCursor, pageOf } from '../../shared/cursor.ts';
+import { validation } from '../../shared/errors.ts';
+import { listAuditEvents, type AuditEventRow } from './audit.repo.ts';
+import type { AuditQueryInput } from './audit.schemas.ts';
+
+export function auditEventView(row: Pick<AuditEventRow, 'id' | 'action' | 'entityType' | 'entityId' | 'actorUserId' | 'requestId' | 'changes' | 'metadata' | 'createdAt'>) {
+  const createdAt = row.createdAt.toISOString();
+  return {
+    id: row.id,
+    action: row.action,
+    entityType: row.entityType,
+    entityId: row.entityId,
+    actorUserId: row.actorUserId,
+    requestId: row.requestId,
+    changes: row.changes,
+    metadata: row.metadata,
+    createdAt,
+    updatedAt: createdAt,
+  };
+}
+
+export function createAuditService({ db }: { db: Db }) {
+  return {
+    async list(hospitalId: string, query: AuditQueryInput) {
+      const from = query.from ? new Date(query.from) : undefined;
+      const to = query.to ? new Date(query.to) : undefined;
+      if (from && to && from >= to) {
+        throw validation('"from" must be before "to"', { fields: [{ field: 'from', message: 'must be before to' }] });
+      }
+      const after = decodeCursor(query.cursor);
+      if (after && Number.isNaN(Date.parse(after.key))) {
+        throw validation('The cursor is not valid; use page.nextCursor from a previous response', { field: 'cursor' });
+      }
+      const rows = await withTenant(db, hospitalId, (tx) =>
+        listAuditEvents(
+          tx,
+          hospitalId,
+          { action: query.action, entityType: query.entityType, entityId: query.entityId, actorUserId: query.actorUserId, from, to },
+          after,
+          query.limit,
+        ),
+      );
+      const { items, nextCursor } = pageOf(rows, query.limit, (row) => row.cursorKey);
+      return { items: items.map(auditEventView), nextCursor };
+    },
+  };
+}
+
+export type AuditService = ReturnType<typeof createAuditService>;

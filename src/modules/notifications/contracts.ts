@@ -1,0 +1,91 @@
+import { Type, type Static, type TSchema } from 'typebox';
+import Value from 'typebox/value';
+import { PermanentError } from '../../infra/queue/errors.ts';
+import { emailTemplates, type EmailTemplate } from '../../infra/queue/registry.ts';
+
+/**
+ * Message contracts of the notification queues (agreed across modules; see
+ * docs/messaging.md). A payload that breaks its contract is a permanent
+ * failure: retrying the same bytes cannot help, so it is dead-lettered with
+ * the validation error as its reason.
+ */
+
+const Instant = Type.String({ format: 'date-time' });
+
+const AppointmentData = Type.Object({
+  hospitalName: Type.String({ minLength: 1 }),
+  start: Instant,
+  end: Type.Optional(Instant),
+  timezone: Type.Optional(Type.String({ minLength: 1 })),
+  doctorName: Type.Optional(Type.String()),
+  patientName: Type.Optional(Type.String()),
+  location: Type.Optional(Type.String()),
+  appointmentId: Type.Optional(Type.String()),
+});
+
+/** Template data, per template. Extra fields are allowed (and ignored). */
+export const templateData = {
+  welcome: Type.Object({ hospitalName: Type.String({ minLength: 1 }), subdomain: Type.Optional(Type.String()) }),
+  otp: Type.Object({
+    code: Type.String({ pattern: '^[0-9]{4,10}$' }),
+    expiresInMinutes: Type.Optional(Type.Integer({ minimum: 1 })),
+    hospitalName: Type.Optional(Type.String()),
+    purpose: Type.Optional(Type.String()),
+  }),
+  invitation: Type.Object({
+    hospitalName: Type.String({ minLength: 1 }),
+    role: Type.String({ minLength: 1 }),
+    acceptUrl: Type.Optional(Type.String()),
+    token: Type.Optional(Type.String()),
+    invitedBy: Type.Optional(Type.String()),
+    expiresAt: Type.Optional(Instant),
+  }),
+  appointment_confirmation: Type.Intersect([AppointmentData, Type.Object({ ics: Type.Optional(Type.String()) })]),
+  appointment_reminder: AppointmentData,
+  appointment_cancelled: Type.Intersect([AppointmentData, Type.Object({ cancelReason: Type.Optional(Type.String()) })]),
+  appointment_rescheduled: Type.Intersect([AppointmentData, Type.Object({ previousStart: Type.Optional(Instant) })]),
+} satisfies Record<EmailTemplate, TSchema>;
+
+export type TemplateData<T extends EmailTemplate> = Static<(typeof templateData)[T]>;
+
+const Attachment = Type.Object({
+  filename: Type.String({ minLength: 1, maxLength: 200 }),
+  content: Type.String(),
+  contentType: Type.String({ minLength: 1 }),
+});
+
+/** Queue `email_notifications`, type `email`. */
+export const EmailJob = Type.Object({
+  template: Type.Union(emailTemplates.map((t) => Type.Literal(t))),
+  to: Type.String({ format: 'email', maxLength: 254 }),
+  data: Type.Record(Type.String(), Type.Unknown()),
+  attachments: Type.Optional(Type.Array(Attachment, { maxItems: 5 })),
+  /** The domain event this job was fanned out from. */
+  sourceMessageId: Type.Optional(Type.String()),
+});
+export type EmailJob = Static<typeof EmailJob>;
+
+/** Queue `sms_notifications`, type `sms`. */
+export const SmsJob = Type.Object({
+  template: Type.Union(emailTemplates.map((t) => Type.Literal(t))),
+  to: Type.String({ pattern: '^\\+[1-9][0-9]{6,14}$' }),
+  data: Type.Record(Type.String(), Type.Unknown()),
+  sourceMessageId: Type.Optional(Type.String()),
+});
+export type SmsJob = Static<typeof SmsJob>;
+
+/** Checks a payload against its contract; the first problem becomes the dead-letter reason. */
+export function parseContract<S extends TSchema>(schema: S, value: unknown, what: string): Static<S> {
+  if (Value.Check(schema, value)) return value as Static<S>;
+  const [first] = Value.Errors(schema, value);
+  const path = first?.instancePath ? first.instancePath.replace(/^\//, '').replace(/\//g, '.') : '';
+  const required = (first?.params as { requiredProperties?: string[] } | undefined)?.requiredProperties;
+  if (first?.keyword === 'required' && required?.length) {
+    throw new PermanentError(`invalid ${what}: ${required.map((p) => (path ? `${path}.${p}` : p)).join(', ')} is required`);
+  }
+  throw new PermanentError(`invalid ${what}: ${path || 'payload'} ${first?.message ?? 'does not match the contract'}`);
+}
+
+export function parseTemplateData<T extends EmailTemplate>(template: T, data: unknown): TemplateData<T> {
+  return parseContract(templateData[template], data, `${template} data`) as TemplateData<T>;
+}

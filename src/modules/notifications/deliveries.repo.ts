@@ -1,0 +1,220 @@
+import { sql } from 'drizzle-orm';
+import { rawRows, type Db, type Executor } from '../../infra/db/client.ts';
+import type { DeliveryChannel, DeliveryStatus } from '../../infra/db/schema/notifications.ts';
+
+export interface DeliveryKey {
+  messageId: string;
+  channel: DeliveryChannel;
+}
+
+export interface DeliveryRow {
+  id: string;
+  messageId: string;
+  channel: DeliveryChannel;
+  hospitalId: string | null;
+  recipient: string | null;
+  template: string;
+  status: DeliveryStatus;
+  attempts: number;
+  lastError: string | null;
+  sentAt: Date | null;
+  sourceMessageId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  /** created_at to the microsecond, for keyset pagination. */
+  cursorKey: string;
+}
+
+interface RawDelivery {
+  id: string;
+  message_id: string;
+  channel: DeliveryChannel;
+  hospital_id: string | null;
+  recipient: string | null;
+  template: string;
+  status: DeliveryStatus;
+  attempts: number;
+  last_error: string | null;
+  sent_at: Date | string | null;
+  source_message_id: string | null;
+  created_at: Date | string;
+  updated_at: Date | string;
+  cursor_key: string;
+}
+
+const COLUMNS = sql`id, message_id, channel, hospital_id, recipient, template, status, attempts, last_error, sent_at, source_message_id, created_at, updated_at,
+  to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_key`;
+
+const toRow = (r: RawDelivery): DeliveryRow => ({
+  id: r.id,
+  messageId: r.message_id,
+  channel: r.channel,
+  hospitalId: r.hospital_id,
+  recipient: r.recipient,
+  template: r.template,
+  status: r.status,
+  attempts: Number(r.attempts),
+  lastError: r.last_error,
+  sentAt: r.sent_at ? new Date(r.sent_at) : null,
+  sourceMessageId: r.source_message_id,
+  createdAt: new Date(r.created_at),
+  updatedAt: new Date(r.updated_at),
+  cursorKey: r.cursor_key,
+});
+
+/** The delivery's line, if enqueue() did not write it already (platform messages, older rows). */
+export async function ensureDelivery(
+  db: Executor,
+  d: DeliveryKey & { hospitalId: string | null; recipient: string | null; template: string; sourceMessageId?: string | null },
+): Promise<void> {
+  await db.execute(
+    sql`insert into notification_deliveries (message_id, channel, hospital_id, recipient, template, source_message_id)
+        values (${d.messageId}::uuid, ${d.channel}, ${d.hospitalId}::uuid, ${d.recipient}, ${d.template}, ${d.sourceMessageId ?? null}::uuid)
+        on conflict (message_id, channel) do nothing`,
+  );
+}
+
+/** A line for something deliberately not sent (opted out, no SMS on the plan, appointment gone...). */
+export async function recordSkipped(
+  db: Executor,
+  d: DeliveryKey & { hospitalId: string | null; recipient: string | null; template: string; reason: string; sourceMessageId?: string | null },
+): Promise<void> {
+  await db.execute(
+    sql`insert into notification_deliveries (message_id, channel, hospital_id, recipient, template, status, last_error, source_message_id)
+        values (${d.messageId}::uuid, ${d.channel}, ${d.hospitalId}::uuid, ${d.recipient}, ${d.template}, 'skipped', ${d.reason}, ${d.sourceMessageId ?? null}::uuid)
+        on conflict (message_id, channel) do nothing`,
+  );
+}
+
+/** sent, dead and skipped lines are final: a redelivered message finds them and does nothing. */
+export const isFinished = (status: DeliveryStatus) => status === 'sent' || status === 'dead' || status === 'skipped';
+
+export type Claim =
+  | { kind: 'claimed'; attempts: number }
+  | { kind: 'done'; status: DeliveryStatus }
+  | { kind: 'busy'; until: Date }
+  | { kind: 'limited'; until: Date; recentCount: number };
+
+/**
+ * Takes the right to send one delivery, or says why not. In one transaction:
+ * the row is locked; finished rows (sent, dead, skipped) are done — this is
+ * what makes redelivery harmless; a live lease means another worker is
+ * sending it now; for email, the recipient's sends in the last hour plus the
+ * sends in flight are counted under a per-recipient advisory lock, so two
+ * workers cannot both take the twentieth slot. Otherwise: attempts + 1 and a
+ * lease of `leaseMs`.
+ */
+export async function claimDelivery(
+  db: Db,
+  key: DeliveryKey,
+  options: { leaseMs: number; hourlyLimit?: { recipient: string; max: number } },
+): Promise<Claim> {
+  return db.transaction(async (tx) => {
+    const limit = options.hourlyLimit;
+    if (limit) await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`tempus:email-limit:${limit.recipient}`}, 0))`);
+    // The line, locked, and (for email) the recipient's sends in the window plus those in flight.
+    const [row] = await rawRows<{ status: DeliveryStatus; claimed_until: Date | string | null; busy: boolean; recent: number }>(
+      tx,
+      sql`select d.status, d.claimed_until, coalesce(d.claimed_until > now(), false) as busy,
+                 ${
+                   limit
+                     ? sql`(select count(*)::int from notification_deliveries x
+                             where x.channel = 'email' and x.recipient = ${limit.recipient} and x.message_id <> d.message_id
+                               and ((x.status = 'sent' and x.sent_at > now() - interval '1 hour')
+                                    or (x.status in ('queued', 'failed') and x.claimed_until > now())))`
+                     : sql`0`
+                 } as recent
+            from notification_deliveries d
+           where d.message_id = ${key.messageId}::uuid and d.channel = ${key.channel}
+             for update of d`,
+    );
+    if (!row) throw new Error(`delivery ${key.messageId}/${key.channel} has no line`);
+    if (isFinished(row.status)) return { kind: 'done', status: row.status };
+    if (row.busy) return { kind: 'busy', until: new Date(row.claimed_until!) };
+    if (limit) {
+      const recentCount = Number(row.recent);
+      if (recentCount >= limit.max) {
+        // The slot frees when the (n - max + 1)-th oldest send leaves the window, or when an in-flight send ends.
+        const [free] = await rawRows<{ at: Date | string | null }>(
+          tx,
+          sql`select coalesce(
+                (select sent_at + interval '1 hour' from notification_deliveries
+                  where channel = 'email' and recipient = ${limit.recipient} and status = 'sent' and sent_at > now() - interval '1 hour'
+                  order by sent_at offset ${recentCount - limit.max} limit 1),
+                (select min(claimed_until) from notification_deliveries
+                  where channel = 'email' and recipient = ${limit.recipient} and status in ('queued', 'failed') and claimed_until > now()),
+                now() + interval '1 minute') as at`,
+        );
+        return { kind: 'limited', until: new Date(free!.at!), recentCount };
+      }
+    }
+    const [claimed] = await rawRows<{ attempts: number }>(
+      tx,
+      sql`update notification_deliveries
+             set attempts = attempts + 1,
+                 claimed_until = now() + make_interval(secs => ${options.leaseMs / 1000}::double precision),
+                 updated_at = now()
+           where message_id = ${key.messageId}::uuid and channel = ${key.channel}
+          returning attempts`,
+    );
+    return { kind: 'claimed', attempts: Number(claimed!.attempts) };
+  });
+}
+
+export async function markSent(db: Executor, key: DeliveryKey, providerMessageId: string): Promise<void> {
+  await db.execute(
+    sql`update notification_deliveries
+           set status = 'sent', sent_at = now(), claimed_until = null, last_error = null,
+               provider_message_id = ${providerMessageId}, updated_at = now()
+         where message_id = ${key.messageId}::uuid and channel = ${key.channel}`,
+  );
+}
+
+export async function markFailed(db: Executor, key: DeliveryKey, error: string): Promise<void> {
+  await db.execute(
+    sql`update notification_deliveries
+           set status = 'failed', claimed_until = null, last_error = ${error}, updated_at = now()
+         where message_id = ${key.messageId}::uuid and channel = ${key.channel} and status in ('queued', 'failed')`,
+  );
+}
+
+export async function markDead(db: Executor, key: DeliveryKey, reason: string): Promise<void> {
+  await db.execute(
+    sql`update notification_deliveries
+           set status = 'dead', claimed_until = null, last_error = ${reason}, updated_at = now()
+         where message_id = ${key.messageId}::uuid and channel = ${key.channel} and status in ('queued', 'failed')`,
+  );
+}
+
+export async function findDelivery(db: Executor, key: DeliveryKey): Promise<DeliveryRow | null> {
+  const [row] = await rawRows<RawDelivery>(
+    db,
+    sql`select ${COLUMNS} from notification_deliveries where message_id = ${key.messageId}::uuid and channel = ${key.channel}`,
+  );
+  return row ? toRow(row) : null;
+}
+
+export interface DeliveryFilter {
+  status?: DeliveryStatus;
+  channel?: DeliveryChannel;
+}
+
+/** The hospital's delivery log, newest first, keyset-paginated on (created_at, id). */
+export async function listDeliveries(
+  tx: Executor,
+  hospitalId: string,
+  options: { limit: number; after: { key: string; id: string } | null; filter: DeliveryFilter },
+): Promise<DeliveryRow[]> {
+  const { filter, after } = options;
+  const rows = await rawRows<RawDelivery>(
+    tx,
+    sql`select ${COLUMNS} from notification_deliveries
+         where hospital_id = ${hospitalId}::uuid
+           ${filter.status ? sql`and status = ${filter.status}` : sql``}
+           ${filter.channel ? sql`and channel = ${filter.channel}` : sql``}
+           ${after ? sql`and (created_at, id) < (${after.key}::timestamptz, ${after.id}::uuid)` : sql``}
+         order by created_at desc, id desc
+         limit ${options.limit + 1}`,
+  );
+  return rows.map(toRow);
+}

@@ -1,0 +1,97 @@
+import { sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import { rawRows, type Db, type Tx } from '../../infra/db/client.ts';
+import { withTenant } from '../../infra/db/tenant.ts';
+import { PermanentError } from '../../infra/queue/errors.ts';
+import type { QueueHandler, QueueMessage } from '../../infra/queue/message.ts';
+import { enqueue } from '../../infra/queue/outbox.ts';
+import type { MessagingRegistry, NotificationRecipient } from '../../infra/queue/registry.ts';
+import { recordSkipped } from './deliveries.repo.ts';
+import { derivedId } from './ids.ts';
+
+type Decision =
+  | { send: 'email'; to: string }
+  | { send: 'sms'; to: string }
+  | { skip: string; channel: 'email' | 'sms' | 'none'; to: string | null };
+
+/**
+ * The recipient's channel decides: email, SMS (only if the hospital's plan has
+ * smsEnabled; otherwise skipped, visibly, rather than sent somewhere the
+ * patient did not choose), or nothing.
+ */
+export function decideChannel(r: NotificationRecipient, smsEnabled: boolean): Decision {
+  if (r.channel === 'none') return { skip: 'the recipient chose no notifications', channel: 'none', to: null };
+  if (r.channel === 'sms') {
+    if (!r.phone) return { skip: 'no phone number for SMS', channel: 'sms', to: null };
+    if (!smsEnabled) return { skip: "the hospital's plan does not include SMS", channel: 'sms', to: r.phone };
+    return { send: 'sms', to: r.phone };
+  }
+  if (!r.email) return { skip: 'no email address', channel: 'email', to: null };
+  return { send: 'email', to: r.email };
+}
+
+async function planAllowsSms(tx: Tx, hospitalId: string): Promise<boolean> {
+  const [row] = await rawRows<{ sms: boolean }>(
+    tx,
+    sql`select p.sms_enabled as sms
+          from hospital_subscriptions s join subscription_plans p on p.id = s.plan_id
+         where s.hospital_id = ${hospitalId}::uuid`,
+  );
+  return row?.sms === true;
+}
+
+/**
+ * Queue `notifications`: a domain event (e.g. `appointment.booked`) becomes
+ * one email or SMS job per recipient, via the resolver registered for its type.
+ *
+ * The fan-out is idempotent: each child job's id is derived from
+ * (event id, recipient, channel) and enqueued with ON CONFLICT DO NOTHING, in
+ * one tenant transaction with the skipped lines, so handling the event twice
+ * (redelivery, retry) adds nothing.
+ */
+export function createNotificationsHandler(deps: { db: Db; registry: MessagingRegistry; logger: Logger }): QueueHandler {
+  const { db, registry, logger } = deps;
+  return {
+    queue: 'notifications',
+    async handle(event: QueueMessage) {
+      const resolver = registry.findResolver(event.type);
+      if (!resolver) throw new PermanentError(`no resolver registered for event type ${event.type}`);
+      const hospitalId = event.hospitalId;
+      if (!hospitalId) throw new PermanentError(`event ${event.type} has no hospital`);
+      await withTenant(db, hospitalId, async (tx) => {
+        const result = await resolver({ tx, hospitalId, event, logger });
+        if ('skip' in result) {
+          await recordSkipped(tx, { messageId: event.id, channel: 'none', hospitalId, recipient: null, template: event.type, reason: result.skip });
+          return;
+        }
+        const smsEnabled = result.recipients.some((r) => r.channel === 'sms') ? await planAllowsSms(tx, hospitalId) : false;
+        const seen = new Set<string>();
+        for (const r of result.recipients) {
+          if (seen.has(r.key)) continue;
+          seen.add(r.key);
+          const decision = decideChannel(r, smsEnabled);
+          if ('skip' in decision) {
+            await recordSkipped(tx, {
+              messageId: derivedId(`${event.id}/${r.key}/${decision.channel}`),
+              channel: decision.channel,
+              hospitalId,
+              recipient: decision.to,
+              template: r.template,
+              reason: decision.skip,
+              sourceMessageId: event.id,
+            });
+            continue;
+          }
+          const id = derivedId(`${event.id}/${r.key}/${decision.send}`);
+          const common = { template: r.template, to: decision.to, data: r.data, sourceMessageId: event.id };
+          await enqueue(
+            tx,
+            decision.send === 'email'
+              ? { id, hospitalId, queue: 'email_notifications', type: 'email', payload: { ...common, ...(r.attachments?.length ? { attachments: r.attachments } : {}) } }
+              : { id, hospitalId, queue: 'sms_notifications', type: 'sms', payload: common },
+          );
+        }
+      });
+    },
+  };
+}

@@ -1,0 +1,19 @@
+import type { Logger } from 'pino';
+import type { Config } from '../../config.ts';
+import type { Db } from '../../infra/db/client.ts';
+import { PermanentError } from '../../infra/queue/errors.ts';
+import type { QueueHandler } from '../../infra/queue/message.ts';
+import type { MessagingRegistry } from '../../infra/queue/registry.ts';
+
+/** Queue `tasks`: background jobs, by message type, from the registry (scheduled or enqueued by anyone). */
+export function createTasksHandler(deps: { db: Db; config: Config; logger: Logger; registry: MessagingRegistry }): QueueHandler {
+  const { db, config, logger, registry } = deps;
+  return {
+    queue: 'tasks',
+    async handle(message) {
+      const task = registry.tasks.get(message.type);
+      if (!task) throw new PermanentError(`no task registered for type ${message.type}`);
+      await task.run(message.payload, { db, config, logger: logger.child({ task: message.type, messageId: message.id }), message });
+    },
+  };
+}

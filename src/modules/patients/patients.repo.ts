@@ -1,0 +1,71 @@
+import { and, asc, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
+import type { Executor } from '../../infra/db/client.ts';
+import { patients } from '../../infra/db/schema/patients.ts';
+import type { CursorPosition } from '../../shared/cursor.ts';
+
+export type PatientRow = typeof patients.$inferSelect;
+export type PatientValues = Omit<typeof patients.$inferInsert, 'id' | 'hospitalId' | 'createdAt' | 'updatedAt'>;
+
+export async function insertPatient(tx: Executor, hospitalId: string, values: PatientValues): Promise<PatientRow> {
+  const [row] = await tx
+    .insert(patients)
+    .values({ ...values, hospitalId })
+    .returning();
+  return row!;
+}
+
+export async function findPatient(tx: Executor, hospitalId: string, patientId: string, opts: { forUpdate?: boolean } = {}): Promise<PatientRow | null> {
+  const query = tx
+    .select()
+    .from(patients)
+    .where(and(eq(patients.hospitalId, hospitalId), eq(patients.id, patientId)))
+    .limit(1);
+  const [row] = opts.forUpdate ? await query.for('update') : await query;
+  return row ?? null;
+}
+
+export async function updatePatient(tx: Executor, hospitalId: string, patientId: string, changes: Partial<PatientValues>): Promise<PatientRow | null> {
+  const [row] = await tx
+    .update(patients)
+    .set({ ...changes, updatedAt: new Date() })
+    .where(and(eq(patients.hospitalId, hospitalId), eq(patients.id, patientId)))
+    .returning();
+  return row ?? null;
+}
+
+const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/**
+ * `search` is a case-insensitive substring of the name, email or phone
+ * (typed phone punctuation ignored). ILIKE '%…%' on each column is served by
+ * its pg_trgm GIN index (patients_*_trgm_idx), so a search stays an index
+ * lookup at 100k patients instead of a scan.
+ */
+function searchCondition(search: string): SQL | undefined {
+  const text = search.trim();
+  if (!text) return undefined;
+  const pattern = `%${escapeLike(text)}%`;
+  const digits = text.replace(/\D/g, '');
+  const phonePattern = /^[+\d\s().-]+$/.test(text) && digits.length > 0 ? `%${digits}%` : pattern;
+  return or(ilike(patients.name, pattern), ilike(patients.email, pattern), ilike(patients.phone, phonePattern));
+}
+
+/** Keyset page ordered by (name, id); limit + 1 rows. */
+export async function listPatients(
+  tx: Executor,
+  hospitalId: string,
+  opts: { limit: number; after: CursorPosition | null; search?: string },
+): Promise<PatientRow[]> {
+  return tx
+    .select()
+    .from(patients)
+    .where(
+      and(
+        eq(patients.hospitalId, hospitalId),
+        opts.search ? searchCondition(opts.search) : undefined,
+        opts.after ? sql`(${patients.name}, ${patients.id}) > (${opts.after.key}, ${opts.after.id}::uuid)` : undefined,
+      ),
+    )
+    .orderBy(asc(patients.name), asc(patients.id))
+    .limit(opts.limit + 1);
+}

@@ -1,0 +1,108 @@
+import { Temporal } from 'temporal-polyfill';
+import type { Db, Tx } from '../../infra/db/client.ts';
+import type { NotificationChannel } from '../../infra/db/schema/patients.ts';
+import { withTenant } from '../../infra/db/tenant.ts';
+import { decodeCursor, pageOf } from '../../shared/cursor.ts';
+import { notFound, validation } from '../../shared/errors.ts';
+import { recordAudit, type Actor } from '../audit/audit.repo.ts';
+import { findHospital } from '../hospitals/hospitals.repo.ts';
+import { findPatient, insertPatient, listPatients, updatePatient, type PatientRow, type PatientValues } from './patients.repo.ts';
+import type { CreatePatientInput, ListPatientsInput, UpdatePatientInput } from './patients.schemas.ts';
+
+type TenantActor = Actor & { hospitalId: string };
+
+const EARLIEST_BIRTH = Temporal.PlainDate.from('1880-01-01');
+
+const fieldError = (field: string, message: string) =>
+  validation(`Invalid body: ${field} ${message}`, { fields: [{ field, in: 'body', message }] });
+
+/** The channel a new patient gets when none is given: email if they have one, else SMS if they have a phone, else none. */
+export function defaultChannel(contact: { email?: string | null; phone?: string | null }): NotificationChannel {
+  if (contact.email) return 'email';
+  if (contact.phone) return 'sms';
+  return 'none';
+}
+
+function assertChannelReachable(values: { email: string | null; phone: string | null; notificationChannel: NotificationChannel }): void {
+  if (values.notificationChannel === 'email' && !values.email) {
+    throw fieldError('notificationChannel', 'is email but the patient has no email; add one or choose sms or none');
+  }
+  if (values.notificationChannel === 'sms' && !values.phone) {
+    throw fieldError('notificationChannel', 'is sms but the patient has no phone; add one or choose email or none');
+  }
+}
+
+/** A birth date must be a real calendar date, not after today in the hospital's zone. */
+async function assertBirthDate(tx: Tx, hospitalId: string, value: string): Promise<void> {
+  let date: Temporal.PlainDate;
+  try {
+    date = Temporal.PlainDate.from(value, { overflow: 'reject' });
+  } catch {
+    throw fieldError('dateOfBirth', 'must be a date YYYY-MM-DD');
+  }
+  const hospital = await findHospital(tx, hospitalId);
+  const today = Temporal.Now.plainDateISO(hospital?.timezone ?? 'UTC');
+  if (Temporal.PlainDate.compare(date, today) > 0) throw fieldError('dateOfBirth', 'must not be in the future');
+  if (Temporal.PlainDate.compare(date, EARLIEST_BIRTH) < 0) throw fieldError('dateOfBirth', `must not be before ${EARLIEST_BIRTH}`);
+}
+
+export function createPatientService({ db }: { db: Db }) {
+  return {
+    async create(actor: TenantActor, input: CreatePatientInput): Promise<PatientRow> {
+      const values: PatientValues = {
+        name: input.name.trim(),
+        email: input.email?.toLowerCase() ?? null,
+        phone: input.phone ?? null,
+        dateOfBirth: input.dateOfBirth ?? null,
+        notificationChannel: input.notificationChannel ?? defaultChannel(input),
+      };
+      assertChannelReachable({ email: values.email ?? null, phone: values.phone ?? null, notificationChannel: values.notificationChannel! });
+      return withTenant(db, actor.hospitalId, async (tx) => {
+        if (values.dateOfBirth) await assertBirthDate(tx, actor.hospitalId, values.dateOfBirth);
+        const row = await insertPatient(tx, actor.hospitalId, values);
+        await recordAudit(tx, actor.hospitalId, actor, { action: 'patient.created', entityType: 'patient', entityId: row.id, changes: Object.keys(input) });
+        return row;
+      });
+    },
+
+    async list(hospitalId: string, query: ListPatientsInput) {
+      const limit = query.limit ?? 20;
+      const after = decodeCursor(query.cursor);
+      const rows = await withTenant(db, hospitalId, (tx) =>
+        listPatients(tx, hospitalId, { limit, after, ...(query.search ? { search: query.search } : {}) }),
+      );
+      return pageOf(rows, limit, (r) => r.name);
+    },
+
+    async get(hospitalId: string, patientId: string): Promise<PatientRow> {
+      const row = await withTenant(db, hospitalId, (tx) => findPatient(tx, hospitalId, patientId));
+      if (!row) throw notFound('Patient');
+      return row;
+    },
+
+    /** Checks the resulting record as a whole: a channel must stay reachable after the change. */
+    async update(actor: TenantActor, patientId: string, input: UpdatePatientInput): Promise<PatientRow> {
+      return withTenant(db, actor.hospitalId, async (tx) => {
+        const current = await findPatient(tx, actor.hospitalId, patientId, { forUpdate: true });
+        if (!current) throw notFound('Patient');
+        const changes: Partial<PatientValues> = {};
+        if (input.name !== undefined) changes.name = input.name.trim();
+        if (input.email !== undefined) changes.email = input.email?.toLowerCase() ?? null;
+        if (input.phone !== undefined) changes.phone = input.phone;
+        if (input.dateOfBirth !== undefined) changes.dateOfBirth = input.dateOfBirth;
+        if (input.notificationChannel !== undefined) changes.notificationChannel = input.notificationChannel;
+        assertChannelReachable({
+          email: changes.email !== undefined ? changes.email : current.email,
+          phone: changes.phone !== undefined ? changes.phone : current.phone,
+          notificationChannel: changes.notificationChannel ?? current.notificationChannel,
+        });
+        if (changes.dateOfBirth) await assertBirthDate(tx, actor.hospitalId, changes.dateOfBirth);
+        const row = await updatePatient(tx, actor.hospitalId, patientId, changes);
+        await recordAudit(tx, actor.hospitalId, actor, { action: 'patient.updated', entityType: 'patient', entityId: patientId, changes: Object.keys(input) });
+        return row!;
+      });
+    },
+  };
+}
+
+export type PatientService = ReturnType<typeof createPatientService>;

@@ -1,0 +1,87 @@
+import { Type, type Static } from 'typebox';
+import { Cursor, Limit, SlotMinutes } from '../doctors/doctors.schemas.ts';
+import { DAY_NAMES } from './weekly.ts';
+
+const Clock = (what: 'start' | 'end') =>
+  Type.String({
+    pattern: what === 'start' ? '^([01][0-9]|2[0-3]):[0-5][0-9]$' : '^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$',
+    description:
+      what === 'start'
+        ? 'Local wall-clock time HH:MM (00:00–23:59) in the hospital time zone'
+        : 'Local wall-clock time HH:MM after start; 24:00 closes at the end of the day',
+  });
+
+export const WeeklyIntervalSchema = Type.Object(
+  {
+    day: Type.Enum([...DAY_NAMES], { description: 'Lowercase English day name' }),
+    start: Clock('start'),
+    end: Clock('end'),
+  },
+  { additionalProperties: false },
+);
+
+export const BufferMinutes = Type.Integer({ minimum: 0, maximum: 240, description: 'Free minutes kept before and after each appointment' });
+
+export const PutScheduleBody = Type.Object(
+  {
+    weekly: Type.Array(WeeklyIntervalSchema, {
+      maxItems: 70,
+      description: 'Working intervals; several per day allowed (breaks), none overlapping, none crossing local midnight',
+    }),
+    slotMinutes: Type.Optional(SlotMinutes),
+    bufferMinutes: Type.Optional(BufferMinutes),
+  },
+  { additionalProperties: false },
+);
+export type PutScheduleInput = Static<typeof PutScheduleBody>;
+
+export const Schedule = Type.Object({
+  doctorId: Type.String({ format: 'uuid' }),
+  timezone: Type.String(),
+  slotMinutes: Type.Integer(),
+  bufferMinutes: Type.Integer(),
+  weekly: Type.Array(Type.Object({ day: Type.String(), start: Type.String(), end: Type.String() })),
+});
+
+const InstantString = Type.String({
+  format: 'date-time',
+  pattern: '(Z|z|[+-][0-9]{2}:[0-9]{2})$',
+  maxLength: 40,
+  description: 'ISO 8601 instant with offset, e.g. 2027-03-14T09:00:00-04:00',
+});
+
+export const CreateTimeOffBody = Type.Object(
+  {
+    start: InstantString,
+    end: InstantString,
+    reason: Type.Optional(Type.String({ maxLength: 500 })),
+  },
+  { additionalProperties: false },
+);
+export type CreateTimeOffInput = Static<typeof CreateTimeOffBody>;
+
+export const ListTimeOffQuery = Type.Object(
+  {
+    from: Type.Optional({ ...InstantString, description: 'Only time off ending after this instant' }),
+    to: Type.Optional({ ...InstantString, description: 'Only time off starting before this instant' }),
+    limit: Type.Optional(Limit),
+    cursor: Type.Optional(Cursor),
+  },
+  { additionalProperties: false },
+);
+export type ListTimeOffInput = Static<typeof ListTimeOffQuery>;
+
+export const TimeOffParams = Type.Object(
+  { id: Type.String({ format: 'uuid' }), timeOffId: Type.String({ format: 'uuid' }) },
+  { additionalProperties: false },
+);
+
+export const TimeOff = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  doctorId: Type.String({ format: 'uuid' }),
+  start: Type.String({ format: 'date-time' }),
+  end: Type.String({ format: 'date-time' }),
+  reason: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+});

@@ -1,0 +1,156 @@
+import { Temporal } from 'temporal-polyfill';
+import type { Db, Tx } from '../../infra/db/client.ts';
+import { withTenant } from '../../infra/db/tenant.ts';
+import { decodeCursor, pageOf } from '../../shared/cursor.ts';
+import { forbidden, notFound, validation } from '../../shared/errors.ts';
+import { recordAudit, type Actor } from '../audit/audit.repo.ts';
+import { findDoctor, updateDoctor, type DoctorRow } from '../doctors/doctors.repo.ts';
+import { findHospital } from '../hospitals/hospitals.repo.ts';
+import { deleteTimeOff, findWeekly, insertTimeOff, listTimeOff, replaceWeekly, type TimeOffRow } from './schedules.repo.ts';
+import type { CreateTimeOffInput, ListTimeOffInput, PutScheduleInput } from './schedules.schemas.ts';
+import { parseWeekly, weeklyView } from './weekly.ts';
+
+export type ScheduleActor = Actor & { hospitalId: string; role: string; doctorId: string | null };
+
+export interface ScheduleView {
+  doctorId: string;
+  timezone: string;
+  slotMinutes: number;
+  bufferMinutes: number;
+  weekly: ReturnType<typeof weeklyView>;
+}
+
+/**
+ * Parses an ISO instant with offset; ajv has checked the shape, Temporal
+ * checks the calendar (and refuses a string without an offset).
+ */
+export function parseInstant(value: string, field: string, where: 'body' | 'querystring' = 'body'): Date {
+  try {
+    const instant = Temporal.Instant.from(value);
+    const ms = instant.epochMilliseconds;
+    if (ms >= Date.UTC(1970, 0, 1) && ms < Date.UTC(10000, 0, 1)) return new Date(ms);
+  } catch {
+    // the clear error below
+  }
+  throw validation(`Invalid ${where}: ${field} must be an ISO 8601 instant with an offset, e.g. 2027-03-14T09:00:00-04:00`, {
+    fields: [{ field, in: where, message: 'must be an ISO 8601 instant with an offset' }],
+  });
+}
+
+/** Doctors may write only their own schedule and time off; owner and admin any (the route permission let them in). */
+function assertMayWrite(actor: ScheduleActor, doctorId: string): void {
+  if (actor.role === 'doctor' && actor.doctorId !== doctorId) {
+    throw forbidden("A doctor may change only their own schedule and time off");
+  }
+}
+
+async function doctorOr404(tx: Tx, hospitalId: string, doctorId: string, forUpdate = false): Promise<DoctorRow> {
+  const doctor = await findDoctor(tx, hospitalId, doctorId, { forUpdate });
+  if (!doctor) throw notFound('Doctor');
+  return doctor;
+}
+
+export function createScheduleService({ db }: { db: Db }) {
+  async function view(tx: Tx, hospitalId: string, doctor: DoctorRow): Promise<ScheduleView> {
+    const [hospital, weekly] = [await findHospital(tx, hospitalId), await findWeekly(tx, hospitalId, doctor.id)];
+    return {
+      doctorId: doctor.id,
+      timezone: hospital!.timezone,
+      slotMinutes: doctor.slotMinutes,
+      bufferMinutes: doctor.bufferMinutes,
+      weekly: weeklyView(weekly),
+    };
+  }
+
+  return {
+    async getSchedule(hospitalId: string, doctorId: string): Promise<ScheduleView> {
+      return withTenant(db, hospitalId, async (tx) => view(tx, hospitalId, await doctorOr404(tx, hospitalId, doctorId)));
+    },
+
+    /**
+     * Replaces the weekly schedule. The doctor row is locked so two
+     * concurrent PUTs apply one after the other rather than interleaving.
+     * slotMinutes and bufferMinutes keep their values when omitted.
+     */
+    async putSchedule(actor: ScheduleActor, doctorId: string, input: PutScheduleInput): Promise<ScheduleView> {
+      const intervals = parseWeekly(input.weekly);
+      return withTenant(db, actor.hospitalId, async (tx) => {
+        let doctor = await doctorOr404(tx, actor.hospitalId, doctorId, true);
+        assertMayWrite(actor, doctorId);
+        await replaceWeekly(tx, actor.hospitalId, doctorId, intervals);
+        const changes: { slotMinutes?: number; bufferMinutes?: number } = {};
+        if (input.slotMinutes !== undefined) changes.slotMinutes = input.slotMinutes;
+        if (input.bufferMinutes !== undefined) changes.bufferMinutes = input.bufferMinutes;
+        doctor = (await updateDoctor(tx, actor.hospitalId, doctorId, changes))!;
+        await recordAudit(tx, actor.hospitalId, actor, {
+          action: 'doctor.schedule_replaced',
+          entityType: 'doctor',
+          entityId: doctorId,
+          changes: Object.keys(input),
+          metadata: { intervals: intervals.length },
+        });
+        return view(tx, actor.hospitalId, doctor);
+      });
+    },
+
+    async createTimeOff(actor: ScheduleActor, doctorId: string, input: CreateTimeOffInput): Promise<TimeOffRow> {
+      const startsAt = parseInstant(input.start, 'start');
+      const endsAt = parseInstant(input.end, 'end');
+      if (endsAt <= startsAt) {
+        throw validation('Invalid body: end must be after start', { fields: [{ field: 'end', in: 'body', message: 'must be after start' }] });
+      }
+      return withTenant(db, actor.hospitalId, async (tx) => {
+        await doctorOr404(tx, actor.hospitalId, doctorId);
+        assertMayWrite(actor, doctorId);
+        const row = await insertTimeOff(tx, actor.hospitalId, {
+          doctorId,
+          startsAt,
+          endsAt,
+          reason: input.reason ?? null,
+          createdBy: actor.userId,
+        });
+        await recordAudit(tx, actor.hospitalId, actor, {
+          action: 'doctor.time_off_created',
+          entityType: 'doctor_time_off',
+          entityId: row.id,
+          changes: Object.keys(input),
+          metadata: { doctorId },
+        });
+        return row;
+      });
+    },
+
+    async listTimeOff(hospitalId: string, doctorId: string, query: ListTimeOffInput) {
+      const limit = query.limit ?? 20;
+      const after = decodeCursor(query.cursor);
+      const from = query.from === undefined ? undefined : parseInstant(query.from, 'from', 'querystring');
+      const to = query.to === undefined ? undefined : parseInstant(query.to, 'to', 'querystring');
+      if (after && Number.isNaN(Date.parse(after.key))) {
+        throw validation('The cursor is not valid; use page.nextCursor from a previous response', { field: 'cursor' });
+      }
+      const rows = await withTenant(db, hospitalId, async (tx) => {
+        await doctorOr404(tx, hospitalId, doctorId);
+        return listTimeOff(tx, hospitalId, doctorId, { limit, after, ...(from ? { from } : {}), ...(to ? { to } : {}) });
+      });
+      return pageOf(rows, limit, (r) => r.startsAt.toISOString());
+    },
+
+    async deleteTimeOff(actor: ScheduleActor, doctorId: string, timeOffId: string): Promise<TimeOffRow> {
+      return withTenant(db, actor.hospitalId, async (tx) => {
+        await doctorOr404(tx, actor.hospitalId, doctorId);
+        assertMayWrite(actor, doctorId);
+        const row = await deleteTimeOff(tx, actor.hospitalId, doctorId, timeOffId);
+        if (!row) throw notFound('Time off');
+        await recordAudit(tx, actor.hospitalId, actor, {
+          action: 'doctor.time_off_deleted',
+          entityType: 'doctor_time_off',
+          entityId: timeOffId,
+          metadata: { doctorId },
+        });
+        return row;
+      });
+    },
+  };
+}
+
+export type ScheduleService = ReturnType<typeof createScheduleService>;

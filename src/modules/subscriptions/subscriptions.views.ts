@@ -1,0 +1,73 @@
+import { isSubscriptionActive } from './subscription-status.ts';
+import type { HospitalRow, PlanRow, SubscriptionRow } from './subscriptions.repo.ts';
+import { NO_USAGE, type Usage } from './usage.ts';
+
+const limitsOf = (plan: PlanRow) => ({
+  maxDoctors: plan.maxDoctors,
+  maxAppointmentsPerMonth: plan.maxAppointmentsPerMonth,
+  smsEnabled: plan.smsEnabled,
+});
+
+export function planView(plan: PlanRow) {
+  return {
+    id: plan.id,
+    code: plan.code,
+    name: plan.name,
+    priceCents: plan.priceCents,
+    currency: plan.currency,
+    interval: plan.interval,
+    limits: limitsOf(plan),
+    trialDays: plan.trialDays,
+    isDefault: plan.isDefault,
+    active: plan.active,
+    createdAt: plan.createdAt.toISOString(),
+    updatedAt: plan.updatedAt.toISOString(),
+  };
+}
+export type PlanView = ReturnType<typeof planView>;
+
+export function subscriptionView(subscription: SubscriptionRow, plan: PlanRow, now: Date = new Date()) {
+  return {
+    id: subscription.id,
+    hospitalId: subscription.hospitalId,
+    plan: {
+      id: plan.id,
+      code: plan.code,
+      name: plan.name,
+      priceCents: plan.priceCents,
+      currency: plan.currency,
+      interval: plan.interval,
+      limits: limitsOf(plan),
+    },
+    status: subscription.status,
+    currentPeriodStart: subscription.currentPeriodStart.toISOString(),
+    currentPeriodEnd: subscription.currentPeriodEnd.toISOString(),
+    isActive: isSubscriptionActive(subscription, now),
+    createdAt: subscription.createdAt.toISOString(),
+    updatedAt: subscription.updatedAt.toISOString(),
+  };
+}
+
+export function subscriptionWithUsageView(subscription: SubscriptionRow, plan: PlanRow, usage: Usage, now: Date = new Date()) {
+  return { ...subscriptionView(subscription, plan, now), usage };
+}
+
+export function adminHospitalView(
+  hospital: HospitalRow,
+  subscription: SubscriptionRow | null,
+  plan: PlanRow | null,
+  usage: Usage = NO_USAGE,
+  now: Date = new Date(),
+) {
+  return {
+    id: hospital.id,
+    name: hospital.name,
+    subdomain: hospital.subdomain,
+    email: hospital.email,
+    timezone: hospital.timezone,
+    subscription: subscription && plan ? subscriptionView(subscription, plan, now) : null,
+    usage,
+    createdAt: hospital.createdAt.toISOString(),
+    updatedAt: hospital.updatedAt.toISOString(),
+  };
+}
