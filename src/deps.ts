@@ -40,7 +40,7 @@ export interface Deps {
 
 export async function createDeps(config: Config, logger: Logger): Promise<Deps> {
   const metrics = createMetrics();
-  const database = createDatabase(config, logger);
+  const database = createDatabase(config, logger, metrics);
   const pool = database.pool;
   if (pool) {
     metrics.observe('tempus_db_pool_connections', 'Database pool connections by state', () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }), 'state');

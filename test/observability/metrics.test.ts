@@ -28,3 +28,24 @@ describe('GET /metrics', () => {
     expect(res.body).toMatch(/route="\/v1\/hospitals",status="201"/);
   });
 });
+
+describe('metrics catalogue', () => {
+  it('exports every family operations alerts on', async () => {
+    await t.app.inject({ method: 'GET', url: '/v1/plans' });
+    const body = (await t.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer scrape-token-0123456789' } })).body;
+    for (const family of [
+      'tempus_http_request_duration_seconds',
+      'tempus_cache_requests_total',
+      'tempus_redis_circuit_state',
+      'tempus_outbox_backlog',
+      'tempus_outbox_lag_seconds',
+      'tempus_rate_limit_rejections_total',
+      'tempus_messages_total',
+      'tempus_notifications_sent_total',
+      'tempus_db_query_duration_seconds',
+      'tempus_process_cpu_user_seconds_total',
+    ]) {
+      expect(body, family).toContain(`# TYPE ${family}`);
+    }
+  });
+});

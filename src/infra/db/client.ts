@@ -10,6 +10,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import { lockDataDir } from './pglite-lock.ts';
 import * as schema from './schema/index.ts';
 
@@ -30,7 +31,25 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export function createDatabase(config: Config, logger: Logger): Database {
+/**
+ * Times every query a pooled client runs (promise form, as drizzle uses it)
+ * into tempus_db_query_duration_seconds, labelled by statement kind.
+ */
+function instrumentClient(client: pg.PoolClient, observe: (operation: string, seconds: number) => void): void {
+  const original = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+    const result = original(...args);
+    if (!(result instanceof Promise)) return result;
+    const text = typeof args[0] === 'string' ? args[0] : ((args[0] as { text?: string } | undefined)?.text ?? '');
+    const operation = /^\s*(\w+)/.exec(text)?.[1]?.toLowerCase() ?? 'other';
+    const started = performance.now();
+    const done = () => observe(operation, (performance.now() - started) / 1000);
+    result.then(done, done);
+    return result;
+  };
+}
+
+export function createDatabase(config: Config, logger: Logger, metrics?: Pick<Metrics, 'dbQueryDuration'>): Database {
   const { env } = config;
   if (env.DATABASE_URL) {
     const pool = new pg.Pool({
@@ -44,6 +63,14 @@ export function createDatabase(config: Config, logger: Logger): Database {
     // A server restart kills idle clients; the pool replaces them. Without a
     // listener the 'error' event would crash the process.
     pool.on('error', (err) => logger.warn({ err: err.message }, 'idle database connection lost'));
+    if (metrics) {
+      const known = new Set(['select', 'insert', 'update', 'delete', 'with', 'begin', 'commit', 'rollback']);
+      pool.on('connect', (client) =>
+        instrumentClient(client, (operation, seconds) =>
+          metrics.dbQueryDuration.observe({ operation: known.has(operation) ? operation : 'other' }, seconds),
+        ),
+      );
+    }
     const db = drizzlePg(pool, { schema }) as unknown as Db;
     return {
       kind: 'postgres',

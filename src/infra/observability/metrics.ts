@@ -22,7 +22,7 @@ export interface Metrics {
 
 export function createMetrics(): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'tempus_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'tempus_' });
   const registers = [registry];
   return {
     registry,
