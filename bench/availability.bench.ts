@@ -1,20 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import autocannon from 'autocannon';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
-import pino from 'pino';
 import { Temporal } from 'temporal-polyfill';
 import { buildApp } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
-import { createDeps, type Deps } from '../src/deps.ts';
+import type { Deps } from '../src/deps.ts';
 import { rawRows } from '../src/infra/db/client.ts';
 import { withTenant } from '../src/infra/db/tenant.ts';
 import { computeSlots } from '../src/modules/availability/slots.ts';
 import { parseWeekly } from '../src/modules/schedules/weekly.ts';
-import { throughputResult, type BenchResult } from './lib.ts';
+import { measureHttp, startBenchDeps, throughputResult, type BenchResult, type Measured } from './lib.ts';
 
 /**
  * Availability over 31 days for a doctor with 500 booked appointments, through
@@ -32,20 +26,6 @@ const WARMUP_SECONDS = 1;
 const SECONDS = 4;
 const APPOINTMENTS = 500;
 const ZONE = 'Europe/Berlin';
-
-interface Measured {
-  rps: number;
-  p50: number;
-  p99: number;
-  count: number;
-}
-
-async function overHttp(url: string, headers: Record<string, string>): Promise<Measured> {
-  await autocannon({ url, connections: CONNECTIONS, duration: WARMUP_SECONDS, headers });
-  const r = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, headers });
-  if (r.non2xx > 0 || r.errors > 0) throw new Error(`${url}: ${r.non2xx} non-2xx responses, ${r.errors} errors`);
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, count: r.requests.total };
-}
 
 /** Runs `one` with `workers` concurrent loops for `seconds`; latencies in ms. */
 async function loop(one: () => Promise<unknown>, workers: number, seconds: number): Promise<Measured> {
@@ -111,22 +91,12 @@ async function seed(deps: Deps, app: Awaited<ReturnType<typeof buildApp>>, heade
 }
 
 export async function run(): Promise<BenchResult[]> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'tempus-bench-'));
-  const env = {
-    ...process.env,
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    DATA_DIR: dataDir,
-    RATE_LIMIT_MAX: '1000000000',
-    REDIS_KEY_PREFIX: `tempus-bench-${process.pid}:`,
-  };
-  const config = loadConfig(env);
-  const deps = await createDeps(config, pino({ level: 'silent' }));
+  const bench = await startBenchDeps({ RATE_LIMIT_MAX: '1000000000' });
+  const { config, deps } = bench;
   const app = await buildApp(deps);
   const pool = config.env.DATABASE_URL ? new pg.Pool({ connectionString: config.env.DATABASE_URL, max: CONNECTIONS }) : null;
   try {
-    if (!deps.auth.localIssuer) throw new Error('the benchmark signs its own tokens: run it without SUPABASE_URL/SUPABASE_JWT_SECRET');
-    const token = await deps.auth.localIssuer.sign({ email: `bench-av-${process.pid}-${Date.now()}@example.test` });
+    const token = await bench.signToken(`bench-av-${process.pid}-${Date.now()}@example.test`);
     const headers = { authorization: `Bearer ${token}` };
     const { hospitalId, doctorId, from, to } = await seed(deps, app, headers);
     await app.listen({ port: 0, host: '127.0.0.1' });
@@ -150,7 +120,7 @@ export async function run(): Promise<BenchResult[]> {
     const workers = pool ? CONNECTIONS : 1;
     await loop(select, workers, WARMUP_SECONDS);
     const floor = await loop(select, workers, SECONDS);
-    const api = await overHttp(url, headers);
+    const api = await measureHttp(url, headers, { connections: CONNECTIONS, warmupSeconds: WARMUP_SECONDS, seconds: SECONDS });
 
     // The pure computation on the same inputs, in this process.
     const busy = await withTenant(deps.database.db, hospitalId, (tx) =>
@@ -186,7 +156,6 @@ export async function run(): Promise<BenchResult[]> {
   } finally {
     await app.close();
     await pool?.end();
-    await deps.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await bench.close();
   }
 }

@@ -1,16 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
-import pino from 'pino';
 import { buildApp } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
-import { createDeps, type Deps } from '../src/deps.ts';
+import type { Deps } from '../src/deps.ts';
 import { rawRows } from '../src/infra/db/client.ts';
-import { throughputResult, type BenchResult } from './lib.ts';
+import { startBenchDeps, throughputResult, type BenchResult } from './lib.ts';
 
 /**
  * Booking throughput: `POST /v1/appointments` over real HTTP on loopback
@@ -93,27 +88,20 @@ function rawInserter(deps: Deps) {
 }
 
 export async function run(): Promise<BenchResult[]> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'tempus-bench-'));
-  const config = loadConfig({
-    ...process.env,
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    DATA_DIR: dataDir,
+  const bench = await startBenchDeps({
     RATE_LIMIT_ENABLED: 'false',
     DB_POOL_MAX: String(CONCURRENCY),
-    REDIS_KEY_PREFIX: `tempus-bench-${process.pid}:`,
     // The API process only: no messaging loops run here, the outbox rows just accumulate.
     RABBITMQ_URL: '',
   });
-  const deps = await createDeps(config, pino({ level: 'silent' }));
+  const { config, deps } = bench;
   const app = await buildApp(deps);
   const raw = rawInserter(deps);
   try {
     await app.listen({ port: 0, host: '127.0.0.1' });
     const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    const email = `bench-booking-${process.pid}-${Date.now()}@example.test`;
-    if (!deps.auth.localIssuer) throw new Error('the benchmark signs its own tokens: run it without SUPABASE_URL/SUPABASE_JWT_SECRET');
-    const headers = { authorization: `Bearer ${await deps.auth.localIssuer.sign({ email })}`, 'content-type': 'application/json' };
+    const token = await bench.signToken(`bench-booking-${process.pid}-${Date.now()}@example.test`);
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const call = async (method: string, url: string, body?: unknown) => {
       const res = await fetch(`${base}${url}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
       return { status: res.status, json: (await res.json()) as { data: { id: string } } };
@@ -208,7 +196,6 @@ export async function run(): Promise<BenchResult[]> {
   } finally {
     await raw.close();
     await app.close();
-    await deps.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await bench.close();
   }
 }

@@ -1,3 +1,11 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import pino from 'pino';
+import { loadConfig, type Config } from '../src/config.ts';
+import { createDeps, type Deps } from '../src/deps.ts';
+
 /**
  * Shared shape of every benchmark: a figure and the baseline it is compared
  * with, both measured in the same run on the same machine, so the ratio means
@@ -39,4 +47,62 @@ export function printResults(results: BenchResult[]): void {
     note: r.note ?? '',
   }));
   console.table(rows);
+}
+
+/** Everything a benchmark starts in-process: the real dependencies over a fresh data directory. */
+export interface BenchDeps {
+  config: Config;
+  deps: Deps;
+  /** A token from the local issuer (benchmarks sign their own; Supabase settings are refused). */
+  signToken(email: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the dependencies a benchmark measures: adapters follow the
+ * environment (embedded by default, the real services when their URLs are
+ * set), with logging off and a Redis prefix of its own.
+ */
+export async function startBenchDeps(overrides: Record<string, string> = {}, inheritEnv = true): Promise<BenchDeps> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'tempus-bench-'));
+  const config = loadConfig({
+    ...(inheritEnv ? process.env : {}),
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATA_DIR: dataDir,
+    REDIS_KEY_PREFIX: `tempus-bench-${process.pid}-${Date.now()}:`,
+    ...overrides,
+  });
+  const deps = await createDeps(config, pino({ level: 'silent' }));
+  return {
+    config,
+    deps,
+    async signToken(email) {
+      if (!deps.auth.localIssuer) throw new Error('the benchmark signs its own tokens: run it without SUPABASE_URL/SUPABASE_JWT_SECRET');
+      return deps.auth.localIssuer.sign({ email });
+    },
+    async close() {
+      await deps.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Measured {
+  rps: number;
+  p50: number;
+  p99: number;
+  count: number;
+}
+
+/** autocannon against one URL after a warm-up; any non-2xx or error fails the benchmark. */
+export async function measureHttp(
+  url: string,
+  headers: Record<string, string>,
+  { connections = 10, warmupSeconds = 1, seconds = 4 }: { connections?: number; warmupSeconds?: number; seconds?: number } = {},
+): Promise<Measured> {
+  await autocannon({ url, connections, duration: warmupSeconds, headers });
+  const r = await autocannon({ url, connections, duration: seconds, headers });
+  if (r.non2xx > 0 || r.errors > 0) throw new Error(`${url}: ${r.non2xx} non-2xx responses, ${r.errors} errors`);
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, count: r.requests.total };
 }

@@ -1,19 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
-import pg from 'pg';
-import pino from 'pino';
 import { SMTPServer } from 'smtp-server';
-import { loadConfig } from '../src/config.ts';
-import { createDeps } from '../src/deps.ts';
 import { enqueue } from '../src/infra/queue/outbox.ts';
 import { deleteTopology } from '../src/infra/queue/topology.ts';
 import { createMessaging } from '../src/messaging.ts';
 import { renderEmail } from '../src/modules/notifications/templates.ts';
-import { throughputResult, type BenchResult } from './lib.ts';
+import { isolatedDatabase } from '../test/helpers/isolated-database.ts';
+import { startBenchDeps, throughputResult, type BenchResult } from './lib.ts';
 
 /**
  * End-to-end notifications per second — outbox row committed -> relay ->
@@ -75,18 +70,12 @@ async function rawNodemailer(peer: Peer, n: number): Promise<number> {
 }
 
 async function endToEnd(peer: Peer, env: Record<string, string>): Promise<number> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'tempus-bench-mail-'));
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    DATA_DIR: dataDir,
-    SMTP_URL: peer.url,
-    SMTP_POOL_SIZE: String(POOL),
-    QUEUE_CONCURRENCY: String(POOL * 2),
-    EMAIL_PER_RECIPIENT_PER_HOUR: '1000000',
-    ...env,
-  });
-  const deps = await createDeps(config, pino({ level: 'silent' }));
+  // Only the adapters named here: embedded unless env brings PostgreSQL and RabbitMQ.
+  const bench = await startBenchDeps(
+    { SMTP_URL: peer.url, SMTP_POOL_SIZE: String(POOL), QUEUE_CONCURRENCY: String(POOL * 2), EMAIL_PER_RECIPIENT_PER_HOUR: '1000000', ...env },
+    false,
+  );
+  const { deps } = bench;
   const messaging = createMessaging(deps, { scheduler: false });
   await messaging.start();
   const batch = async (prefix: string, n: number) => {
@@ -113,28 +102,8 @@ async function endToEnd(peer: Peer, env: Record<string, string>): Promise<number
   } finally {
     await messaging.stop();
     if (deps.rabbit && env.RABBITMQ_PREFIX) await deleteTopology(deps.rabbit.connection, deps.rabbit.topology).catch(() => undefined);
-    await deps.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await bench.close();
   }
-}
-
-async function throwawayDatabase(base: string) {
-  const name = `tempus_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
 }
 
 export async function run(): Promise<BenchResult[]> {
@@ -150,7 +119,7 @@ export async function run(): Promise<BenchResult[]> {
       }),
     );
     if (process.env.DATABASE_URL && process.env.RABBITMQ_URL) {
-      const db = await throwawayDatabase(process.env.DATABASE_URL);
+      const db = await isolatedDatabase(process.env.DATABASE_URL, 'tempus_bench');
       try {
         const viaRabbit = await endToEnd(peer, { DATABASE_URL: db.url, RABBITMQ_URL: process.env.RABBITMQ_URL, RABBITMQ_PREFIX: `bench${randomBytes(3).toString('hex')}.` });
         results.push(

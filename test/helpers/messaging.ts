@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
 import { rawRows } from '../../src/infra/db/client.ts';
 import { deleteTopology } from '../../src/infra/queue/topology.ts';
 import { createMessaging, type Messaging, type MessagingOptions } from '../../src/messaging.ts';
@@ -14,37 +13,9 @@ import { onServices } from './target.ts';
  * at the end) and its own RabbitMQ names (a unique RABBITMQ_PREFIX, deleted at
  * the end). On the embedded target each app has its own PGlite anyway.
  */
-export interface IsolatedDatabase {
-  url: string;
-  drop(): Promise<void>;
-}
+import { isolatedDatabase } from './isolated-database.ts';
 
-export async function isolatedDatabase(): Promise<IsolatedDatabase> {
-  const base = process.env.DATABASE_URL;
-  if (!base) throw new Error('isolatedDatabase needs DATABASE_URL');
-  const name = `tempus_msg_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  try {
-    await admin.query(`create database ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      try {
-        await c.query(`drop database if exists ${name} with (force)`);
-      } finally {
-        await c.end();
-      }
-    },
-  };
-}
+export { isolatedDatabase, type IsolatedDatabase } from './isolated-database.ts';
 
 /** Short, test-sized delays: retries in tens of milliseconds, leases of a few seconds. */
 export const fastMessagingEnv = (prefix: string): Record<string, string> => ({
