@@ -3,12 +3,12 @@ import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
+import type { DestinationStream } from 'pino';
 import { inject } from 'vitest';
 import { buildApp, type BuildAppOptions } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { createDeps, type Deps } from '../../src/deps.ts';
-import { REDACT_PATHS } from '../../src/infra/observability/logger.ts';
+import { createLogger } from '../../src/infra/observability/logger.ts';
 import { startSupabasePeer, type SupabasePeer } from './supabase-peer.ts';
 import { onServices, serviceUrls } from './target.ts';
 
@@ -30,6 +30,8 @@ export interface TestAppOptions {
   supabase?: SupabasePeer;
   /** Passed to buildApp (e.g. onRoute, which the role-matrix test lists routes with). */
   build?: BuildAppOptions;
+  /** Where the app's logs go (the production logger's options, redaction included); nowhere by default. */
+  logDestination?: DestinationStream;
 }
 
 /**
@@ -61,7 +63,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     ...options.env,
   };
   const config = loadConfig(env);
-  const logger = pino({ level: config.env.LOG_LEVEL, redact: REDACT_PATHS });
+  const logger = createLogger(config, 'tempus-test', options.logDestination);
   const deps = await createDeps(config, logger);
   const app = await buildApp(deps, options.build);
   await app.ready();

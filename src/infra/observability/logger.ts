@@ -1,4 +1,4 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 import type { Config } from '../../config.ts';
 
 /**
@@ -22,12 +22,16 @@ export const REDACT_PATHS = [
   '*.prescriptions',
 ];
 
-export function createLogger(config: Config, name = 'tempus'): Logger {
-  return pino({
+/** The process logger; `destination` (stdout by default) lets tests read what would be written. */
+export function createLogger(config: Pick<Config, 'env'>, name = 'tempus', destination?: DestinationStream): Logger {
+  return pino(
+    {
     name,
     level: config.env.LOG_LEVEL,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     formatters: { level: (label) => ({ level: label.toUpperCase() }) },
     timestamp: pino.stdTimeFunctions.isoTime,
-  });
+    },
+    destination,
+  );
 }

@@ -1,17 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { Writable } from 'node:stream';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { buildApp } from '../../app.ts';
-import { loadConfig } from '../../config.ts';
-import { createDeps } from '../../deps.ts';
-import { REDACT_PATHS } from '../../infra/observability/logger.ts';
-import type { TestApp } from '../../../test/helpers/app.ts';
-import { startSupabasePeer, type SupabasePeer } from '../../../test/helpers/supabase-peer.ts';
-import { onServices, serviceUrls } from '../../../test/helpers/target.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../../test/helpers/app.ts';
 import { noteAppointment, noteWorld, postNote, putNote, type NoteWorld } from '../../../test/helpers/visit-note-factories.ts';
 
 /**
@@ -22,55 +12,30 @@ import { noteAppointment, noteWorld, postNote, putNote, type NoteWorld } from '.
  */
 const lines: string[] = [];
 let t: TestApp;
-let peer: SupabasePeer | undefined;
 
 beforeAll(async () => {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'tempus-test-'));
-  if (!onServices) cpSync(inject('pgliteTemplate'), path.join(dataDir, 'pglite'), { recursive: true });
-  if (onServices) peer = await startSupabasePeer();
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'debug',
-    DATA_DIR: dataDir,
-    ...(onServices ? serviceUrls() : {}),
-    REDIS_KEY_PREFIX: `tempus-test-${randomBytes(4).toString('hex')}:`,
-    RATE_LIMIT_ENABLED: 'false',
-    ...(peer ? { SUPABASE_URL: peer.url, SUPABASE_JWT_SECRET: peer.hsSecret } : {}),
-  });
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
       lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
       done();
     },
   });
-  // The options of createLogger (src/infra/observability/logger.ts), with an in-memory destination.
-  const logger = pino({ level: 'debug', redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, sink);
-  const deps = await createDeps(config, logger);
-  const app = await buildApp(deps, {
-    onRoute: (route) => {
-      if (!route.url.includes('visit-notes')) return;
-      const existing = route.preHandler ? (Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler]) : [];
-      route.preHandler = [
-        ...existing,
-        async (request) => {
-          request.log.debug({ body: request.body }, 'visit note request body');
-        },
-      ];
+  t = await createTestApp({
+    env: { LOG_LEVEL: 'debug' },
+    logDestination: sink,
+    build: {
+      onRoute: (route) => {
+        if (!route.url.includes('visit-notes')) return;
+        const existing = route.preHandler ? (Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler]) : [];
+        route.preHandler = [
+          ...existing,
+          async (request) => {
+            request.log.debug({ body: request.body }, 'visit note request body');
+          },
+        ];
+      },
     },
   });
-  await app.ready();
-  t = {
-    app,
-    deps,
-    config,
-    dataDir,
-    tokenFor: (email) => (peer ? peer.sign({ email }) : deps.auth.localIssuer!.sign({ email })),
-    async close() {
-      await app.close();
-      await deps.close();
-      await peer?.close();
-    },
-  };
 });
 afterAll(async () => {
   await t?.close();
@@ -113,9 +78,9 @@ describe('logs of visit-note requests', () => {
     expect(written.length).toBeGreaterThan(10);
     expect(written.filter((l) => l.includes(marker))).toEqual([]);
     // The body really was logged at DEBUG, with every clinical field blanked.
-    const bodyLines = written.map((l) => JSON.parse(l) as { msg?: string; level: number; body?: Record<string, unknown> }).filter((l) => l.msg === 'visit note request body');
+    const bodyLines = written.map((l) => JSON.parse(l) as { msg?: string; level: string; body?: Record<string, unknown> }).filter((l) => l.msg === 'visit note request body');
     expect(bodyLines.length).toBeGreaterThanOrEqual(3);
-    expect(bodyLines[0]!.level).toBe(20);
+    expect(bodyLines[0]!.level).toBe('DEBUG');
     expect(bodyLines[0]!.body).toEqual({
       subjective: '[redacted]',
       objective: '[redacted]',
