@@ -71,8 +71,13 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   registerValidation(app);
   registerErrorHandling(app);
   await app.register(helmet, { contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: 'same-site' } });
+  const corsOrigins = new Set(config.env.CORS_ORIGINS);
   await app.register(cors, {
-    origin: config.env.CORS_ORIGINS.length ? config.env.CORS_ORIGINS : false,
+    // Resolved per request (not the list itself): with a list, @fastify/cors
+    // answered a disallowed origin's preflight 204 with allow-methods and the
+    // echoed allow-headers; resolving to false gives that origin no CORS
+    // headers at all and its preflight is refused (test/security/api8).
+    origin: (origin, callback) => callback(null, origin !== undefined && corsOrigins.has(origin) ? origin : false),
     exposedHeaders: ['x-request-id', 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'],
   });
   await registerDocs(app, version);

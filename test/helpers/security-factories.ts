@@ -1,0 +1,347 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import type { HTTPMethods, RouteOptions } from 'fastify';
+import type { AuthMode } from '../../src/http/auth.ts';
+import { can, type Permission } from '../../src/http/permissions.ts';
+import { userIdForEmail } from '../../src/infra/auth/user-id.ts';
+import { rawRows } from '../../src/infra/db/client.ts';
+import type { MemberRole } from '../../src/infra/db/schema/members.ts';
+import type { TestApp } from './app.ts';
+import { bookOk, daysAheadAt } from './appointment-factories.ts';
+import { registerHospital, uniqueEmail, type RegisteredHospital } from './factories.ts';
+import { addMember, type TestUser } from './member-factories.ts';
+import { createDoctor, createPatient, everyDay, insertAppointment, putSchedule } from './scheduling-factories.ts';
+import { writeNote } from './visit-note-factories.ts';
+
+/**
+ * Shared fixtures of the OWASP suites (test/security): a hospital with one
+ * real object of every kind, the routes as the app registered them, and the
+ * OpenAPI document, so the suites derive their cases from the app itself and
+ * a new route is covered (or fails loudly) without editing them.
+ */
+
+// ---------------------------------------------------------------------------
+// The app's routes and its OpenAPI document
+// ---------------------------------------------------------------------------
+
+export interface AppRoute {
+  method: string;
+  /** As registered: /v1/doctors/:id */
+  url: string;
+  /** As documented: /v1/doctors/{id} */
+  path: string;
+  auth: AuthMode;
+  permission: Permission | undefined;
+}
+
+const toOpenApiPath = (url: string) => url.replace(/:(\w+)/g, '{$1}');
+
+/** Pass `collector.onRoute` to createTestApp({ build: { onRoute } }); read `collector.routes()` after start. */
+export function routeCollector() {
+  const seen: RouteOptions[] = [];
+  return {
+    onRoute: (route: RouteOptions) => void seen.push(route),
+    /** Every route and method (HEAD and the CORS OPTIONS catch-all excluded), with its final config. */
+    routes(): AppRoute[] {
+      return seen
+        .flatMap((r) => (Array.isArray(r.method) ? r.method : [r.method]).map((method) => ({ r, method: String(method).toUpperCase() })))
+        .filter(({ method }) => method !== 'HEAD' && method !== 'OPTIONS')
+        .map(({ r, method }) => ({
+          method,
+          url: r.url,
+          path: toOpenApiPath(r.url),
+          auth: (r.config as { auth?: AuthMode } | undefined)?.auth ?? 'tenant',
+          permission: (r.config as { permission?: Permission } | undefined)?.permission,
+        }));
+    },
+  };
+}
+
+export interface OpenApiParameter {
+  in: 'path' | 'query' | 'header';
+  name: string;
+  required?: boolean;
+  schema?: Record<string, unknown>;
+}
+
+export interface OpenApiOperation {
+  method: string;
+  path: string;
+  parameters: OpenApiParameter[];
+  requestBody?: { content?: Record<string, { schema?: { properties?: Record<string, unknown>; required?: string[] } }> };
+  responses: Record<string, { content?: Record<string, { schema?: unknown }> }>;
+  security?: unknown[];
+}
+
+export async function openApiOperations(t: TestApp): Promise<OpenApiOperation[]> {
+  const res = await t.app.inject({ method: 'GET', url: '/docs/openapi.json' });
+  if (res.statusCode !== 200) throw new Error(`openapi.json: ${res.statusCode}`);
+  const doc = res.json() as { paths: Record<string, Record<string, Omit<OpenApiOperation, 'method' | 'path'>>> };
+  return Object.entries(doc.paths).flatMap(([path, methods]) =>
+    Object.entries(methods)
+      .filter(([method]) => ['get', 'post', 'put', 'patch', 'delete'].includes(method))
+      .map(([method, op]) => ({ ...op, method: method.toUpperCase(), path, parameters: op.parameters ?? [] })),
+  );
+}
+
+export const pathParams = (path: string) => [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+export const bodyProperties = (op: OpenApiOperation) =>
+  Object.keys(op.requestBody?.content?.['application/json']?.schema?.properties ?? {});
+
+/** Fills `{name}` placeholders; `valueOf` gets the parameter and the literal segment before it. */
+export function fillPath(path: string, valueOf: (param: string, segment: string) => string): string {
+  const parts = path.split('/');
+  return parts
+    .map((part, i) => {
+      const m = /^\{(\w+)\}$/.exec(part);
+      return m ? encodeURIComponent(valueOf(m[1]!, parts[i - 1] ?? '')) : part;
+    })
+    .join('/');
+}
+
+// ---------------------------------------------------------------------------
+// A hospital with one real object of every kind
+// ---------------------------------------------------------------------------
+
+export interface SecurityWorld {
+  hospital: RegisteredHospital;
+  owner: TestUser;
+  /** A doctor member linked to `ids.doctor` (writes the visit note). */
+  doctorMember: TestUser;
+  staff: TestUser;
+  /** Unique text stored in this hospital's objects: it must never show up in another hospital's responses. */
+  marker: string;
+  ids: {
+    doctor: string;
+    timeOff: string;
+    patient: string;
+    /** A future, scheduled appointment booked through the API. */
+    appointment: string;
+    /** A completed appointment carrying the visit note. */
+    pastAppointment: string;
+    note: string;
+    /** The staff member's user id (members are addressed by user id). */
+    memberUserId: string;
+    invitation: string;
+    /** The plan the hospital's subscription is on. */
+    plan: string;
+  };
+}
+
+type Auth = { authorization: string };
+
+function asUser(h: RegisteredHospital): TestUser {
+  return { email: h.ownerEmail, userId: userIdForEmail(h.ownerEmail), token: h.ownerToken, auth: h.auth };
+}
+
+/** One of everything, through the API where it is cheap and with SQL where the API would need a past date. */
+export async function securityWorld(t: TestApp, label: string): Promise<SecurityWorld> {
+  const marker = `${label}-${randomBytes(5).toString('hex')}`;
+  const hospital = await registerHospital(t, { timezone: 'UTC', name: `Clinic ${marker}` });
+  const auth: Auth = hospital.auth;
+  const doctor = await createDoctor(t, auth, { name: `Dr ${marker}`, email: uniqueEmail(`doc-${label}`) });
+  await putSchedule(t, auth, doctor.id, { weekly: everyDay('00:00', '24:00') });
+  const timeOff = await t.app.inject({
+    method: 'POST',
+    url: `/v1/doctors/${doctor.id}/time-off`,
+    headers: auth,
+    payload: { start: daysAheadAt(20, 8).toISOString(), end: daysAheadAt(20, 9).toISOString(), reason: `Leave ${marker}` },
+  });
+  if (timeOff.statusCode !== 201) throw new Error(`time off failed: ${timeOff.statusCode} ${timeOff.body}`);
+  const patient = await createPatient(t, auth, { name: `Pat ${marker}`, email: uniqueEmail(`pat-${label}`) });
+  const appointment = await bookOk(t, auth, { doctorId: doctor.id, patientId: patient.id, start: daysAheadAt(3, 10).toISOString(), reason: `Visit ${marker}` });
+  const doctorMember = await addMember(t, hospital, 'doctor', { doctorId: doctor.id });
+  const start = daysAheadAt(-2, 10);
+  const pastAppointment = await insertAppointment(t, hospital.id, {
+    doctorId: doctor.id,
+    patientId: patient.id,
+    start,
+    end: new Date(start.getTime() + 30 * 60_000),
+    status: 'completed',
+  });
+  const note = await writeNote(t, doctorMember.auth, pastAppointment, { plan: `Plan ${marker}` });
+  const staff = await addMember(t, hospital, 'staff');
+  const invitation = await t.app.inject({
+    method: 'POST',
+    url: '/v1/hospitals/me/invitations',
+    headers: auth,
+    payload: { email: uniqueEmail(`inv-${label}`), role: 'staff' },
+  });
+  if (invitation.statusCode !== 201) throw new Error(`invitation failed: ${invitation.statusCode} ${invitation.body}`);
+  const subscription = await t.app.inject({ method: 'GET', url: '/v1/hospitals/me/subscription', headers: auth });
+  if (subscription.statusCode !== 200) throw new Error(`subscription failed: ${subscription.statusCode} ${subscription.body}`);
+  return {
+    hospital,
+    owner: asUser(hospital),
+    doctorMember,
+    staff,
+    marker,
+    ids: {
+      doctor: doctor.id,
+      timeOff: timeOff.json().data.id,
+      patient: patient.id,
+      appointment: appointment.id,
+      pastAppointment,
+      note: note.id,
+      memberUserId: staff.userId,
+      invitation: invitation.json().data.id,
+      plan: subscription.json().data.plan.id,
+    },
+  };
+}
+
+/**
+ * The real id of `world` a path parameter stands for, read from the literal
+ * segment before it (`/v1/doctors/{id}` → the doctor). A new kind of route
+ * fails here with a message saying what to add, so it cannot go untested.
+ */
+export function idFor(world: SecurityWorld, param: string, segment: string, path: string): string {
+  switch (segment) {
+    case 'doctors':
+      return world.ids.doctor;
+    case 'time-off':
+      return world.ids.timeOff;
+    case 'patients':
+      return world.ids.patient;
+    case 'appointments':
+      // A note is written on the completed one; every other action is valid on either.
+      return path.endsWith('/visit-notes') ? world.ids.pastAppointment : world.ids.appointment;
+    case 'visit-notes':
+      return world.ids.note;
+    case 'members':
+      return world.ids.memberUserId;
+    case 'invitations':
+      return world.ids.invitation;
+    case 'hospitals':
+      // Operators address hospitals by id; the public pages by subdomain.
+      return path.startsWith('/v1/admin/') ? world.hospital.id : world.hospital.subdomain;
+    case 'plans':
+      return world.ids.plan;
+    case 'dead-letters':
+      // No delivery of the world has died: an id that matches nothing (operator-only route, API5).
+      return '00000000-0000-4000-8000-000000000000';
+    default:
+      throw new Error(`test/helpers/security-factories.ts idFor(): no real object for {${param}} after "${segment}" in ${path}; add one to securityWorld`);
+  }
+}
+
+/** The member of `world` who holds `permission` (owner for everything but writing visit notes, which only doctors do). */
+export function memberWith(world: SecurityWorld, permission: Permission | undefined): TestUser {
+  const candidates: [MemberRole, TestUser][] = [
+    ['owner', world.owner],
+    ['doctor', world.doctorMember],
+    ['staff', world.staff],
+  ];
+  const found = candidates.find(([role]) => !permission || can(role, permission));
+  if (!found) throw new Error(`no member of the world holds ${permission}`);
+  return found[1];
+}
+
+/** Someone who passes a route's gate: nobody (public), an operator (platform-admin), else the member holding its permission. */
+export function callerOf(world: SecurityWorld, route: AppRoute, operator: TestUser): TestUser | null {
+  if (route.auth === 'public') return null;
+  if (route.auth === 'platform-admin') return operator;
+  if (route.auth === 'user') return world.owner;
+  return memberWith(world, route.permission);
+}
+
+/** Valid bodies for routes that take one (so a refusal is about the object, not the input). */
+export function sampleBody(method: string, path: string): Record<string, unknown> | undefined {
+  const samples: Record<string, Record<string, unknown>> = {
+    'PATCH /v1/doctors/{id}': { name: 'Renamed by another hospital' },
+    'PUT /v1/doctors/{id}/schedule': { weekly: [{ day: 'monday', start: '09:00', end: '10:00' }] },
+    'POST /v1/doctors/{id}/time-off': { start: daysAheadAt(40, 8).toISOString(), end: daysAheadAt(40, 9).toISOString() },
+    'PATCH /v1/patients/{id}': { name: 'Renamed by another hospital' },
+    'POST /v1/appointments/{id}/visit-notes': { plan: 'Written by another hospital' },
+    'PUT /v1/visit-notes/{id}': { plan: 'Written by another hospital' },
+    'POST /v1/appointments/{id}/cancel': { reason: 'Cancelled by another hospital' },
+    'POST /v1/appointments/{id}/reschedule': { start: daysAheadAt(5, 11).toISOString() },
+    'POST /v1/appointments/{id}/complete': {},
+    'POST /v1/appointments/{id}/no-show': {},
+    'PATCH /v1/admin/plans/{id}': { name: 'Renamed' },
+    'PUT /v1/admin/hospitals/{id}/subscription': { planCode: 'basic' },
+  };
+  return samples[`${method} ${path}`];
+}
+
+/**
+ * A valid body for every route that takes one, ids taken from `world`
+ * (API3 adds one forbidden field to each, so the only error is that field).
+ * Undefined for a route nobody has written a sample for yet.
+ */
+export function validBody(world: SecurityWorld, method: string, path: string): Record<string, unknown> | undefined {
+  const samples: Record<string, Record<string, unknown>> = {
+    'POST /v1/hospitals': { name: 'Clinic', subdomain: `s-${randomBytes(5).toString('hex')}`, email: uniqueEmail('clinic'), timezone: 'UTC' },
+    'PATCH /v1/hospitals/me': { name: 'Renamed' },
+    'PATCH /v1/hospitals/me/settings': { minimumNoticeMinutes: 5 },
+    'POST /v1/hospitals/me/subscription': { planCode: 'basic' },
+    'POST /v1/admin/plans': { code: `p-${randomBytes(4).toString('hex')}`, name: 'Plan', priceCents: 0, currency: 'USD', interval: 'month', limits: { maxDoctors: 1, maxAppointmentsPerMonth: 1 } },
+    'POST /v1/hospitals/me/invitations': { email: uniqueEmail('inv'), role: 'staff' },
+    'POST /v1/invitations/accept': { token: 'x'.repeat(43) },
+    'POST /v1/doctors': { name: 'Dr New', email: uniqueEmail('doc') },
+    'POST /v1/patients': { name: 'Pat New' },
+    'POST /v1/appointments': { doctorId: world.ids.doctor, patientId: world.ids.patient, start: daysAheadAt(6, 9).toISOString() },
+  };
+  return samples[`${method} ${path}`] ?? sampleBody(method, path);
+}
+
+/** Query strings a route cannot do without. */
+export function sampleQuery(method: string, path: string): string {
+  if (method === 'GET' && path.endsWith('/availability')) {
+    const day = (d: number) => daysAheadAt(d, 0).toISOString().slice(0, 10);
+    return `?from=${day(1)}&to=${day(7)}`;
+  }
+  return '';
+}
+
+// ---------------------------------------------------------------------------
+// "Nothing changed": a digest of everything a hospital owns
+// ---------------------------------------------------------------------------
+
+/** Rows that change on their own (deliveries progress in the background) are compared by count only. */
+const ASYNC_TABLES = new Set(['outbox', 'notification_deliveries', 'dead_letters', 'scheduled_tasks']);
+
+/**
+ * A fingerprint of every row of every table with a hospital_id (found in the
+ * catalog, so new tables are included), plus the hospital row itself. Read as
+ * the table owner, so row-level security does not hide anything.
+ */
+export async function hospitalDigest(t: TestApp, hospitalId: string): Promise<Record<string, string>> {
+  const db = t.deps.database.db;
+  const tables = await rawRows<{ table_name: string }>(
+    db,
+    sql`select table_name from information_schema.columns
+         where table_schema = 'public' and column_name = 'hospital_id' order by table_name`,
+  );
+  const digest: Record<string, string> = {};
+  for (const { table_name: table } of tables) {
+    const ident = sql.identifier(table);
+    const [row] = ASYNC_TABLES.has(table)
+      ? await rawRows<{ d: string }>(db, sql`select count(*)::text as d from ${ident} where hospital_id = ${hospitalId}`)
+      : await rawRows<{ d: string }>(
+          db,
+          sql`select count(*)::text || ':' || coalesce(md5(string_agg(x::text, '|' order by x::text)), '') as d
+                from ${ident} x where hospital_id = ${hospitalId}`,
+        );
+    digest[table] = row!.d;
+  }
+  const [hospital] = await rawRows<{ d: string }>(db, sql`select md5(h::text) as d from hospitals h where id = ${hospitalId}`);
+  digest.hospitals = hospital!.d;
+  return digest;
+}
+
+// ---------------------------------------------------------------------------
+// Leak detection
+// ---------------------------------------------------------------------------
+
+/** Stack frames, file paths, SQL and driver messages: none of it belongs in a response. */
+export const INTERNALS = /(\n\s+at |node_modules|\.ts:\d+|\.js:\d+|syntax error at|relation "|column "|duplicate key|violates|SELECT |INSERT |UPDATE |DELETE FROM|SQLSTATE|stack|pglite|drizzle)/i;
+
+export function callAs(t: TestApp, user: { auth: Auth } | null, method: string, url: string, payload?: unknown) {
+  return t.app.inject({
+    method: method as HTTPMethods,
+    url,
+    ...(user ? { headers: user.auth } : {}),
+    ...(payload !== undefined ? { payload: payload as Record<string, unknown> } : {}),
+  });
+}

@@ -1,0 +1,108 @@
+/**
+ * OWASP API9:2023 Improper Inventory Management.
+ *
+ * The OpenAPI document is the inventory, so it must be complete and exact:
+ * - every route the app serves is documented and every documented operation
+ *   is served (the docs' own static routes aside);
+ * - every operation documents a JSON schema for its success response (which
+ *   is also what serializes it: fields outside the schema never leave);
+ * - an operation needs a bearer token exactly when its route is not public;
+ * - path ids are UUIDs, `limit`s are capped at 100, and request bodies refuse
+ *   unknown fields at every level.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { openApiOperations, routeCollector, type AppRoute, type OpenApiOperation } from '../helpers/security-factories.ts';
+
+const collector = routeCollector();
+let t: TestApp;
+let ops: OpenApiOperation[];
+let routes: AppRoute[];
+
+beforeAll(async () => {
+  t = await createTestApp({ build: { onRoute: collector.onRoute } });
+  ops = await openApiOperations(t);
+  routes = collector.routes();
+});
+afterAll(async () => {
+  await t.close();
+});
+
+/** Swagger UI's own routes (the page, its assets, the document itself). */
+const isDocsRoute = (url: string) => url === '/docs' || url.startsWith('/docs/');
+
+/**
+ * Operations whose success body is not a JSON envelope, with the reason.
+ * Anything else without a response schema fails the suite.
+ */
+const NO_RESPONSE_SCHEMA: Record<string, string> = {
+  'GET /metrics': 'Prometheus text exposition format',
+};
+
+const key = (x: { method: string; path: string }) => `${x.method} ${x.path}`;
+
+describe('API9 inventory', () => {
+  it('documents every route the app serves, and serves every documented operation', () => {
+    const served = routes.filter((r) => !isDocsRoute(r.url)).map(key).sort();
+    const documented = ops.filter((op) => !isDocsRoute(op.path)).map(key).sort();
+    expect(served.length).toBeGreaterThanOrEqual(50);
+    expect(served.filter((k) => !documented.includes(k)), 'served but not in /docs/openapi.json').toEqual([]);
+    expect(documented.filter((k) => !served.includes(k)), 'documented but not served').toEqual([]);
+  });
+
+  it('gives every operation a JSON schema for its success response', () => {
+    const missing = ops
+      .filter((op) => !NO_RESPONSE_SCHEMA[key(op)])
+      .filter((op) => {
+        const success = Object.entries(op.responses).filter(([status]) => /^2\d\d$/.test(status));
+        return success.length === 0 || success.some(([, r]) => !r.content?.['application/json']?.schema);
+      })
+      .map(key);
+    expect(missing).toEqual([]);
+    // The exemptions name real operations (a stale entry is an inventory error too).
+    expect(Object.keys(NO_RESPONSE_SCHEMA).filter((k) => !ops.some((op) => key(op) === k))).toEqual([]);
+  });
+
+  it('declares bearer security exactly on the routes that need a token', () => {
+    const wrong = ops
+      .filter((op) => !isDocsRoute(op.path))
+      .filter((op) => {
+        const route = routes.find((r) => key(r) === key(op))!;
+        const declared = (op.security ?? []).some((s) => Object.keys(s as object).includes('bearer'));
+        return declared !== (route.auth !== 'public');
+      })
+      .map((op) => `${key(op)} (${routes.find((r) => key(r) === key(op))!.auth})`);
+    expect(wrong).toEqual([]);
+  });
+
+  it('types every path id as a UUID and caps every limit at 100', () => {
+    const problems: string[] = [];
+    for (const op of ops) {
+      for (const p of op.parameters) {
+        if (p.in === 'path' && p.name !== 'subdomain' && p.schema?.format !== 'uuid') problems.push(`${key(op)} {${p.name}} is not format uuid`);
+        if (p.in === 'query' && p.name === 'limit') {
+          const max = p.schema?.maximum;
+          if (typeof max !== 'number' || max > 100 || p.schema?.minimum !== 1) problems.push(`${key(op)} limit is not 1..100`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('refuses unknown fields at every level of every request body', () => {
+    const open: string[] = [];
+    let objects = 0;
+    const walk = (schema: unknown, where: string) => {
+      if (!schema || typeof schema !== 'object') return;
+      const s = schema as Record<string, unknown>;
+      if (s.type === 'object') objects++;
+      if (s.type === 'object' && s.additionalProperties !== false) open.push(where);
+      for (const [name, sub] of Object.entries((s.properties as Record<string, unknown>) ?? {})) walk(sub, `${where}.${name}`);
+      if (s.items) walk(s.items, `${where}[]`);
+      for (const k of ['anyOf', 'oneOf', 'allOf'] as const) ((s[k] as unknown[]) ?? []).forEach((sub, i) => walk(sub, `${where}(${k}${i})`));
+    };
+    for (const op of ops.filter((o) => o.requestBody)) walk(op.requestBody!.content?.['application/json']?.schema, key(op));
+    expect(objects).toBeGreaterThanOrEqual(25);
+    expect(open).toEqual([]);
+  });
+});
