@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { pgError } from '../infra/db/errors.ts';
+import { isUnavailableError, pgError } from '../infra/db/errors.ts';
 import { DomainError, errorStatus, type ErrorCode } from '../shared/errors.ts';
 
 interface ErrorBody {
@@ -50,6 +50,12 @@ export function toErrorBody(err: unknown): { status: number; body: ErrorBody } {
   if (dbErr?.code?.startsWith('22')) {
     return { status: 400, body: { error: 'A value in the request cannot be stored as given', code: 'VALIDATION_ERROR' } };
   }
+  // The database (or the connection to it) is away: a 503 the client may
+  // retry (with Retry-After), not a 500 — found by the fault suite
+  // (test/faults), where every request during a PostgreSQL outage was a 500.
+  if (isUnavailableError(err)) {
+    return { status: 503, body: { error: 'The service is temporarily unavailable; try again shortly', code: 'SERVICE_UNAVAILABLE' } };
+  }
   const fe = err as FastifyError & { validation?: AjvIssue[]; validationContext?: string };
   if (fe.validation) {
     const details = validationDetails(fe);
@@ -84,7 +90,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
   });
   app.setErrorHandler((err, request, reply) => {
     const { status, body } = toErrorBody(err);
-    if (status >= 500) {
+    if (status === 503) {
+      // A dependency is away (runbooks in docs/operations.md): one line per request, no stack.
+      request.log.warn({ code: body.code, reason: (err as Error).message }, 'request refused: dependency unavailable');
+    } else if (status >= 500) {
       request.log.error({ err }, 'request failed');
     } else {
       request.log.info({ code: body.code, status }, body.error);

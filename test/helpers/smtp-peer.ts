@@ -15,6 +15,8 @@ export interface ReceivedMail {
   text: string;
   html: string;
   messageId: string;
+  /** When the peer accepted it (epoch ms). */
+  receivedAt: number;
   attachments: { filename: string; contentType: string; content: string }[];
   parsed: ParsedMail;
 }
@@ -69,10 +71,12 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
             text: parsed.text ?? '',
             html: typeof parsed.html === 'string' ? parsed.html : '',
             messageId: parsed.messageId ?? '',
+            receivedAt: 0,
             attachments: parsed.attachments.map((a) => ({ filename: a.filename ?? '', contentType: a.contentType, content: a.content.toString('utf8') })),
             parsed,
           };
           const accept = () => {
+            mail.receivedAt = Date.now();
             received.push(mail);
             callback(null, 'OK: queued');
             events.emit('change');

@@ -63,6 +63,16 @@ export function createDatabase(config: Config, logger: Logger, metrics?: Pick<Me
     // A server restart kills idle clients; the pool replaces them. Without a
     // listener the 'error' event would crash the process.
     pool.on('error', (err) => logger.warn({ err: err.message }, 'idle database connection lost'));
+    // The pool listens for errors on idle clients only. A checked-out client
+    // whose connection dies between two queries (inside a transaction, e.g. the
+    // relay's while it waits for RabbitMQ's confirms) emits 'error' with no
+    // listener, which crashed the worker when PostgreSQL stopped (found by
+    // test/faults). With this listener the next query on it fails instead, the
+    // transaction rolls back through the ordinary error path, and the pool
+    // discards the client when it is released.
+    pool.on('connect', (client) => {
+      client.on('error', (err) => logger.debug({ err: err.message }, 'database connection lost'));
+    });
     if (metrics) {
       const known = new Set(['select', 'insert', 'update', 'delete', 'with', 'begin', 'commit', 'rollback']);
       pool.on('connect', (client) =>

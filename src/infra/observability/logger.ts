@@ -11,7 +11,10 @@ export const REDACT_PATHS = [
   'headers.authorization',
   '*.authorization',
   '*.otp',
-  '*.code',
+  // OTP codes travel as data.code in email payloads; error codes (ECONNRESET, 23505) stay readable.
+  'data.code',
+  '*.data.code',
+  'payload.data.code',
   '*.token',
   '*.password',
   '*.subjective',
