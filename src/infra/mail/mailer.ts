@@ -61,14 +61,7 @@ function smtpMailer(url: string, config: Config, logger: Logger): Mailer {
     kind: 'smtp',
     async send(email) {
       try {
-        const info = await transport.sendMail({
-          to: email.to,
-          subject: email.subject,
-          text: email.text,
-          html: email.html,
-          messageId: `<${email.messageId}>`,
-          attachments: email.attachments,
-        });
+        const info = await transport.sendMail(messageOf(email));
         return { providerMessageId: info.messageId };
       } catch (err) {
         throw classifySmtpError(err);
@@ -81,6 +74,18 @@ function smtpMailer(url: string, config: Config, logger: Logger): Mailer {
     async close() {
       transport.close();
     },
+  };
+}
+
+/** The Nodemailer message for an email; the Message-ID is ours, so a resend can be recognised. */
+function messageOf(email: Parameters<Mailer['send']>[0]) {
+  return {
+    to: email.to,
+    subject: email.subject,
+    text: email.text,
+    html: email.html,
+    messageId: `<${email.messageId}>`,
+    attachments: email.attachments,
   };
 }
 
@@ -100,15 +105,7 @@ function fileMailer(dir: string, from: string, logger: Logger): Mailer {
   return {
     kind: 'files',
     async send(email) {
-      const info = await transport.sendMail({
-        to: email.to,
-        subject: email.subject,
-        text: email.text,
-        html: email.html,
-        messageId: `<${email.messageId}>`,
-        attachments: email.attachments,
-        date: new Date(),
-      });
+      const info = await transport.sendMail({ ...messageOf(email), date: new Date() });
       await mkdir(dir, { recursive: true });
       // Named by message id: a resend of the same message overwrites its file instead of adding one.
       const file = path.join(dir, `${email.messageId.split('@')[0]!.replace(/[^A-Za-z0-9._-]/g, '_')}.eml`);

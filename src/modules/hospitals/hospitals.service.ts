@@ -52,6 +52,18 @@ export function checkTimeZone(name: string): string {
 }
 
 export function createHospitalService({ db, cache, otp, cacheTtlSeconds }: HospitalServiceDeps) {
+  /** Every change to a hospital row: the update and its audit event in one transaction, then the cache entry dropped. */
+  async function applyUpdate(actor: Actor & { hospitalId: string }, values: Partial<HospitalRow>, action: string, changes: string[]) {
+    const row = await withTenant(db, actor.hospitalId, async (tx) => {
+      const updated = await updateHospital(tx, actor.hospitalId, values);
+      if (!updated) throw notFound('Hospital');
+      await recordAudit(tx, actor.hospitalId, actor, { action, entityType: 'hospital', entityId: actor.hospitalId, changes });
+      return updated;
+    });
+    await cache.invalidate(hospitalCacheKey(actor.hospitalId));
+    return row;
+  }
+
   const service = {
     /**
      * One transaction: hospital, owner membership, trial subscription on the
@@ -133,19 +145,7 @@ export function createHospitalService({ db, cache, otp, cacheTtlSeconds }: Hospi
     },
 
     async updateSettings(actor: Actor & { hospitalId: string }, input: UpdateSettingsInput): Promise<HospitalRow> {
-      const row = await withTenant(db, actor.hospitalId, async (tx) => {
-        const row = await updateHospital(tx, actor.hospitalId, input);
-        if (!row) throw notFound('Hospital');
-        await recordAudit(tx, actor.hospitalId, actor, {
-          action: 'hospital.settings_updated',
-          entityType: 'hospital',
-          entityId: actor.hospitalId,
-          changes: Object.keys(input),
-        });
-        return row;
-      });
-      await cache.invalidate(hospitalCacheKey(actor.hospitalId));
-      return row;
+      return applyUpdate(actor, input, 'hospital.settings_updated', Object.keys(input));
     },
 
     /**
@@ -210,19 +210,7 @@ export function createHospitalService({ db, cache, otp, cacheTtlSeconds }: Hospi
       if (changes.timezone !== undefined) values.timezone = checkTimeZone(changes.timezone);
       if (changes.email !== undefined) values.email = changes.email.toLowerCase();
       await otp.verify(actor.hospitalId, UPDATE_PURPOSE, code);
-      const row = await withTenant(db, actor.hospitalId, async (tx) => {
-        const updated = await updateHospital(tx, actor.hospitalId, values);
-        if (!updated) throw notFound('Hospital');
-        await recordAudit(tx, actor.hospitalId, actor, {
-          action: 'hospital.updated',
-          entityType: 'hospital',
-          entityId: actor.hospitalId,
-          changes: fields,
-        });
-        return updated;
-      });
-      await cache.invalidate(hospitalCacheKey(actor.hospitalId));
-      return row;
+      return applyUpdate(actor, values, 'hospital.updated', fields);
     },
   };
   return service;
