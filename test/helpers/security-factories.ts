@@ -6,7 +6,7 @@ import { can, type Permission } from '../../src/http/permissions.ts';
 import { userIdForEmail } from '../../src/infra/auth/user-id.ts';
 import { rawRows } from '../../src/infra/db/client.ts';
 import type { MemberRole } from '../../src/infra/db/schema/members.ts';
-import type { TestApp } from './app.ts';
+import { createTestApp, type TestApp, type TestAppOptions } from './app.ts';
 import { bookOk, daysAheadAt } from './appointment-factories.ts';
 import { registerHospital, uniqueEmail, type RegisteredHospital } from './factories.ts';
 import { addMember, type TestUser } from './member-factories.ts';
@@ -344,4 +344,19 @@ export function callAs(t: TestApp, user: { auth: Auth } | null, method: string, 
     ...(user ? { headers: user.auth } : {}),
     ...(payload !== undefined ? { payload: payload as Record<string, unknown> } : {}),
   });
+}
+
+/** The route registered for a documented operation. */
+export const findRoute = (routes: AppRoute[], op: { method: string; path: string }) =>
+  routes.find((r) => r.method === op.method && r.path === op.path)!;
+
+/**
+ * A test app whose routes are known twice over — as registered (with their
+ * auth config) and as documented in OpenAPI — which is what the generated
+ * security suites iterate.
+ */
+export async function startInventoriedApp(options: TestAppOptions = {}): Promise<{ t: TestApp; ops: OpenApiOperation[]; routes: AppRoute[] }> {
+  const collector = routeCollector();
+  const t = await createTestApp({ ...options, build: { ...options.build, onRoute: collector.onRoute } });
+  return { t, ops: await openApiOperations(t), routes: collector.routes() };
 }

@@ -9,27 +9,25 @@
  * the objects (so the 404s are not vacuous).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../helpers/app.ts';
+import type { TestApp } from '../helpers/app.ts';
 import { daysAheadAt } from '../helpers/appointment-factories.ts';
 import { addMember, insertDoctors } from '../helpers/member-factories.ts';
 import {
+  type AppRoute,
   callAs,
   fillPath,
   hospitalDigest,
   idFor,
   memberWith,
-  openApiOperations,
+  type OpenApiOperation,
   pathParams,
-  routeCollector,
   sampleBody,
   sampleQuery,
-  securityWorld,
-  type AppRoute,
-  type OpenApiOperation,
   type SecurityWorld,
+  securityWorld,
+  startInventoriedApp,
 } from '../helpers/security-factories.ts';
 
-const collector = routeCollector();
 let t: TestApp;
 let a: SecurityWorld;
 let b: SecurityWorld;
@@ -37,10 +35,8 @@ let ops: OpenApiOperation[];
 let routes: AppRoute[];
 
 beforeAll(async () => {
-  t = await createTestApp({ build: { onRoute: collector.onRoute } });
+  ({ t, ops, routes } = await startInventoriedApp());
   [a, b] = [await securityWorld(t, 'a'), await securityWorld(t, 'b')];
-  ops = await openApiOperations(t);
-  routes = collector.routes();
 });
 afterAll(async () => {
   await t.close();

@@ -16,28 +16,27 @@ import { createHash, createHmac } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawRows } from '../../src/infra/db/client.ts';
-import { createTestApp, type TestApp } from '../helpers/app.ts';
+import type { TestApp } from '../helpers/app.ts';
 import { daysAheadAt } from '../helpers/appointment-factories.ts';
 import { uniqueEmail } from '../helpers/factories.ts';
 import { addMember, invitationToken, newPlatformAdmin, newUser, type TestUser } from '../helpers/member-factories.ts';
 import {
+  type AppRoute,
   bodyProperties,
   callAs,
   callerOf,
   fillPath,
+  findRoute,
   hospitalDigest,
   idFor,
-  openApiOperations,
-  routeCollector,
-  sampleQuery,
-  securityWorld,
-  validBody,
-  type AppRoute,
   type OpenApiOperation,
+  sampleQuery,
   type SecurityWorld,
+  securityWorld,
+  startInventoriedApp,
+  validBody,
 } from '../helpers/security-factories.ts';
 
-const collector = routeCollector();
 let t: TestApp;
 let w: SecurityWorld;
 let other: SecurityWorld;
@@ -46,18 +45,16 @@ let ops: OpenApiOperation[];
 let routes: AppRoute[];
 
 beforeAll(async () => {
-  t = await createTestApp({ build: { onRoute: collector.onRoute } });
+  ({ t, ops, routes } = await startInventoriedApp());
   w = await securityWorld(t, 'w');
   other = await securityWorld(t, 'o');
   operator = await newPlatformAdmin(t);
-  ops = await openApiOperations(t);
-  routes = collector.routes();
 });
 afterAll(async () => {
   await t.close();
 });
 
-const routeOf = (op: OpenApiOperation) => routes.find((r) => r.method === op.method && r.path === op.path)!;
+const routeOf = (op: OpenApiOperation) => findRoute(routes, op);
 const urlOf = (op: OpenApiOperation) => fillPath(op.path, (param, segment) => idFor(w, param, segment, op.path)) + sampleQuery(op.method, op.path);
 
 /** Fields a client never sets: the server owns them. */

@@ -19,21 +19,20 @@ import { book, bookingFixture, daysAheadAt } from '../helpers/appointment-factor
 import { registerHospital } from '../helpers/factories.ts';
 import { addMember, newPlatformAdmin, type TestUser } from '../helpers/member-factories.ts';
 import {
+  type AppRoute,
   callAs,
   callerOf,
   fillPath,
+  findRoute,
   hospitalDigest,
   idFor,
-  openApiOperations,
-  routeCollector,
-  sampleQuery,
-  securityWorld,
-  type AppRoute,
   type OpenApiOperation,
+  sampleQuery,
   type SecurityWorld,
+  securityWorld,
+  startInventoriedApp,
 } from '../helpers/security-factories.ts';
 
-const collector = routeCollector();
 let t: TestApp;
 let w: SecurityWorld;
 let operator: TestUser;
@@ -41,17 +40,15 @@ let ops: OpenApiOperation[];
 let routes: AppRoute[];
 
 beforeAll(async () => {
-  t = await createTestApp({ build: { onRoute: collector.onRoute } });
+  ({ t, ops, routes } = await startInventoriedApp());
   w = await securityWorld(t, 'r');
   operator = await newPlatformAdmin(t);
-  ops = await openApiOperations(t);
-  routes = collector.routes();
 });
 afterAll(async () => {
   await t.close();
 });
 
-const routeOf = (op: OpenApiOperation) => routes.find((r) => r.method === op.method && r.path === op.path)!;
+const routeOf = (op: OpenApiOperation) => findRoute(routes, op);
 const urlOf = (op: OpenApiOperation) => fillPath(op.path, (param, segment) => idFor(w, param, segment, op.path));
 const withQuery = (url: string, query: string) => `${url}${url.includes('?') ? '&' : '?'}${query}`;
 

@@ -14,19 +14,19 @@
  * - method-override headers change nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../helpers/app.ts';
+import type { TestApp } from '../helpers/app.ts';
 import { addMember, newPlatformAdmin, newUser, type TestUser } from '../helpers/member-factories.ts';
-import { callAs, routeCollector, securityWorld, type AppRoute, type SecurityWorld } from '../helpers/security-factories.ts';
+import { callAs, securityWorld, startInventoriedApp, type AppRoute, type SecurityWorld } from '../helpers/security-factories.ts';
 
-const collector = routeCollector();
 let t: TestApp;
 let w: SecurityWorld;
 let routes: AppRoute[];
 
 beforeAll(async () => {
-  t = await createTestApp({ build: { onRoute: collector.onRoute } });
+  let all: AppRoute[];
+  ({ t, routes: all } = await startInventoriedApp());
   w = await securityWorld(t, 'f');
-  routes = collector.routes().filter((r) => !r.url.startsWith('/docs'));
+  routes = all.filter((r) => !r.url.startsWith('/docs'));
 });
 afterAll(async () => {
   await t.close();

@@ -11,18 +11,19 @@
  *   unknown fields at every level.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../helpers/app.ts';
-import { openApiOperations, routeCollector, type AppRoute, type OpenApiOperation } from '../helpers/security-factories.ts';
+import type { TestApp } from '../helpers/app.ts';
+import {
+  type AppRoute,
+  type OpenApiOperation,
+  startInventoriedApp,
+} from '../helpers/security-factories.ts';
 
-const collector = routeCollector();
 let t: TestApp;
 let ops: OpenApiOperation[];
 let routes: AppRoute[];
 
 beforeAll(async () => {
-  t = await createTestApp({ build: { onRoute: collector.onRoute } });
-  ops = await openApiOperations(t);
-  routes = collector.routes();
+  ({ t, ops, routes } = await startInventoriedApp());
 });
 afterAll(async () => {
   await t.close();
