@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { isolatedDatabase } from '../helpers/isolated-database.ts';
 import { Connection } from 'rabbitmq-client';
 import { queueNames } from '../../src/infra/queue/outbox.ts';
 import { deleteTopology, topologyOf } from '../../src/infra/queue/topology.ts';
@@ -73,29 +74,6 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
-async function createDatabase(base: string, name: string): Promise<string> {
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  try {
-    await admin.query(`create database ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-async function dropDatabase(base: string, name: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  try {
-    await admin.query(`drop database if exists ${name} with (force)`);
-  } finally {
-    await admin.end();
-  }
-}
-
 async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 3_000 });
   try {
@@ -125,7 +103,6 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const urls = requiredServiceUrls();
   const route = options.route ?? ((_s, url) => url);
   const id = randomBytes(4).toString('hex');
-  const dbName = `tempus_${options.name}_${id}`;
   const redisPrefix = `tempus-${options.name}-${id}:`;
   const rabbitPrefix = `${options.name}-${id}.`;
   const logDir = mkdtempSync(path.join(tmpdir(), `tempus-${options.name}-`));
@@ -141,8 +118,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     cleanups.push(() => smtp.close());
     const supabase = await startSupabasePeer();
     cleanups.push(() => supabase.close());
-    const dbUrl = await createDatabase(urls.database, dbName);
-    cleanups.push(() => dropDatabase(urls.database, dbName));
+    const database = await isolatedDatabase(urls.database, `tempus_${options.name}`);
+    const dbUrl = database.url;
+    cleanups.push(() => database.drop());
     cleanups.push(() => deleteRedisKeys(urls.redis, redisPrefix));
     cleanups.push(() => deleteRabbitTopology(urls.rabbitmq, rabbitPrefix));
     const sql = new pg.Pool({ connectionString: dbUrl, max: 4, connectionTimeoutMillis: 5_000 });
