@@ -91,15 +91,7 @@ export const Usage = Type.Object({
 export const Subscription = Type.Object({
   id: Uuid,
   hospitalId: Uuid,
-  plan: Type.Object({
-    id: Uuid,
-    code: Type.String(),
-    name: Type.String(),
-    priceCents: Type.Integer(),
-    currency: Type.String(),
-    interval: Interval,
-    limits: PlanLimits,
-  }),
+  plan: Type.Pick(Plan, ['id', 'code', 'name', 'priceCents', 'currency', 'interval', 'limits']),
   status: Status,
   currentPeriodStart: Instant,
   currentPeriodEnd: Instant,
