@@ -76,7 +76,7 @@ async function seed(deps: Deps, app: Awaited<ReturnType<typeof buildApp>>, heade
     }
   }
   if (starts.length !== APPOINTMENTS) throw new Error(`seeded ${starts.length} appointments, wanted ${APPOINTMENTS}`);
-  await withTenant(deps.database.db, hospital.id, async (tx) => {
+  await withTenant(deps.database.db, hospital.id, async ({ tx }) => {
     const [patient] = await rawRows<{ id: string }>(tx, sql`insert into patients (hospital_id, name) values (${hospital.id}, 'Bench Patient') returning id`);
     await tx.execute(sql`
       insert into appointments (hospital_id, doctor_id, patient_id, starts_at, ends_at, status)
@@ -123,7 +123,7 @@ export async function run(): Promise<BenchResult[]> {
     const api = await measureHttp(url, headers, { connections: CONNECTIONS, warmupSeconds: WARMUP_SECONDS, seconds: SECONDS });
 
     // The pure computation on the same inputs, in this process.
-    const busy = await withTenant(deps.database.db, hospitalId, (tx) =>
+    const busy = await withTenant(deps.database.db, hospitalId, ({ tx }) =>
       rawRows<{ s: number; e: number }>(
         tx,
         sql`select (extract(epoch from starts_at) * 1000)::float8 as s, (extract(epoch from ends_at) * 1000)::float8 as e

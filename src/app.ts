@@ -13,6 +13,7 @@ import { registerRateLimit } from './http/rate-limit.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { createAuditService } from './modules/audit/audit.service.ts';
 import { hospitalRoutes } from './modules/hospitals/hospitals.routes.ts';
+import { findIdentity } from './modules/members/members.repo.ts';
 import { memberRoutes } from './modules/members/members.routes.ts';
 import { createMemberService } from './modules/members/members.service.ts';
 import { createPlanService } from './modules/subscriptions/plans.service.ts';
@@ -84,7 +85,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   await app.register(metricsRoutes, { metrics: deps.metrics, token: config.env.METRICS_TOKEN });
   await app.register(authPlugin, {
     verifier: deps.auth.verifier,
-    db: deps.database.db,
+    lookupIdentity: (userId) => findIdentity(deps.database.db, userId),
     tokenCacheSeconds: config.env.AUTH_TOKEN_CACHE_SECONDS,
     clockToleranceSeconds: config.env.JWT_CLOCK_TOLERANCE_SECONDS,
     identityCache: { cache: deps.cache, ttlSeconds: config.env.IDENTITY_CACHE_TTL_SECONDS },

@@ -2,15 +2,15 @@ import type { Deps } from './deps.ts';
 import { createEmailHandler } from './modules/notifications/email.consumer.ts';
 import { registerBuiltinMessaging } from './modules/notifications/builtin.ts';
 import { registerAppointmentNotifications } from './modules/appointments/appointment-notifications.ts';
-import { idempotencyPurgeTask } from './modules/idempotency/idempotency.task.ts';
-import { subscriptionExpiryTask } from './modules/subscriptions/expire.task.ts';
+import { idempotencyPurgeTask } from './modules/idempotency/idempotency.ts';
+import { createMessagingRegistry, type MessagingRegistry } from './modules/notifications/registry.ts';
+import { subscriptionExpiryTask } from './modules/subscriptions/expire.ts';
 import { createNotificationsHandler } from './modules/notifications/notifications.consumer.ts';
 import { createSmsHandler } from './modules/notifications/sms.consumer.ts';
 import { createTasksHandler } from './modules/notifications/tasks.consumer.ts';
 import { startConsumers, type Consumers } from './infra/queue/consumers.ts';
 import { createInlineTransport, type InlineTransport } from './infra/queue/inline.ts';
 import { listenToOutbox } from './infra/queue/listen.ts';
-import { createMessagingRegistry, type MessagingRegistry } from './infra/queue/registry.ts';
 import { createOutboxRelay, type OutboxRelay } from './infra/queue/relay.ts';
 import { createRuntime, type Runtime } from './infra/queue/runtime.ts';
 import { createScheduler, type Scheduler } from './infra/queue/scheduler.ts';
@@ -76,8 +76,8 @@ export function createMessaging(deps: Deps, options: MessagingOptions = {}): Mes
     policy: { maxAttempts: env.DELIVERY_MAX_ATTEMPTS, backoffBaseMs: env.DELIVERY_BACKOFF_BASE_MS, backoffMaxMs: env.DELIVERY_BACKOFF_MAX_MS },
     handlers: {
       notifications: createNotificationsHandler({ db, registry, logger: log }),
-      email_notifications: createEmailHandler({ db, mailer: deps.mailer, config, logger: log, metrics }),
-      sms_notifications: createSmsHandler({ db, sms: deps.sms, config, logger: log, metrics }),
+      email_notifications: createEmailHandler({ db, mailer: deps.mailer, config, metrics }),
+      sms_notifications: createSmsHandler({ db, sms: deps.sms, config, metrics }),
       tasks: createTasksHandler({ db, config, logger: log, registry }),
     },
   });

@@ -8,7 +8,7 @@ import { onServices } from '../../test/helpers/target.ts';
 import { userIdForEmail } from '../infra/auth/user-id.ts';
 import { identityCacheKey } from '../infra/cache/keys.ts';
 import { withTenant } from '../infra/db/tenant.ts';
-import { insertMember } from '../modules/members/members.write.ts';
+import { insertMember } from '../modules/members/members.repo.ts';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -34,7 +34,7 @@ describe('identity cache (IDENTITY_CACHE_TTL_SECONDS > 0)', () => {
     const auth = { authorization: `Bearer ${await t.tokenFor(email)}` };
     expect((await t.app.inject({ method: 'GET', url: '/v1/hospitals/me', headers: auth })).statusCode).toBe(403);
     const h = await registerHospital(t);
-    await withTenant(t.deps.database.db, h.id, (tx) => insertMember(tx, h.id, { userId: userIdForEmail(email), email, role: 'staff' }));
+    await withTenant(t.deps.database.db, h.id, (scope) => insertMember(scope, { userId: userIdForEmail(email), email, role: 'staff' }));
     expect((await t.app.inject({ method: 'GET', url: '/v1/hospitals/me', headers: auth })).statusCode).toBe(200);
   });
 
@@ -43,9 +43,9 @@ describe('identity cache (IDENTITY_CACHE_TTL_SECONDS > 0)', () => {
     const email = uniqueEmail('staff');
     const userId = userIdForEmail(email);
     const auth = { authorization: `Bearer ${await t.tokenFor(email)}` };
-    await withTenant(t.deps.database.db, h.id, (tx) => insertMember(tx, h.id, { userId, email, role: 'staff' }));
+    await withTenant(t.deps.database.db, h.id, (scope) => insertMember(scope, { userId, email, role: 'staff' }));
     expect((await t.app.inject({ method: 'GET', url: '/v1/hospitals/me', headers: auth })).statusCode).toBe(200);
-    await withTenant(t.deps.database.db, h.id, (tx) => tx.execute(sql`delete from hospital_members where hospital_id = ${h.id} and user_id = ${userId}`));
+    await withTenant(t.deps.database.db, h.id, ({ tx }) => tx.execute(sql`delete from hospital_members where hospital_id = ${h.id} and user_id = ${userId}`));
     await t.deps.cache.invalidate(identityCacheKey(userId));
     expect((await t.app.inject({ method: 'GET', url: '/v1/hospitals/me', headers: auth })).statusCode).toBe(403);
   });

@@ -4,9 +4,7 @@ import { decodeJwt } from 'jose';
 import type { TokenVerifier, AuthUser } from '../infra/auth/verifier.ts';
 import type { Cache } from '../infra/cache/cache-aside.ts';
 import { identityCacheKey } from '../infra/cache/keys.ts';
-import type { Db } from '../infra/db/client.ts';
 import type { MemberRole } from '../infra/db/schema/members.ts';
-import { findIdentity, type Identity } from '../modules/members/members.repo.ts';
 import { DomainError, forbidden, unauthorized } from '../shared/errors.ts';
 import { can, type Permission } from './permissions.ts';
 
@@ -19,8 +17,12 @@ import { can, type Permission } from './permissions.ts';
  */
 export type AuthMode = 'public' | 'user' | 'tenant' | 'platform-admin';
 
-export interface RequestAuth {
+export interface RequestAuth extends Identity {
   user: AuthUser;
+}
+
+/** A signed-in user's membership and operator flag: what the hook looks up per user. */
+export interface Identity {
   hospitalId: string | null;
   role: MemberRole | null;
   doctorId: string | null;
@@ -53,7 +55,8 @@ export function bearerToken(request: FastifyRequest): string | null {
 
 export interface AuthPluginOptions {
   verifier: TokenVerifier;
-  db: Db;
+  /** The caller's membership by user id (the members module's lookup, passed in by app.ts); runs outside any tenant, as it is how the tenant is found. */
+  lookupIdentity: (userId: string) => Promise<Identity>;
   /**
    * Seconds a successfully verified token is remembered in this process
    * (never past its exp); 0 = verify every time. Saves the signature check on
@@ -105,13 +108,13 @@ export const authPlugin = fp(
     // Only memberships are cached: a user who has none yet (about to register
     // or accept an invitation) is looked up every time, so gaining one shows at once.
     const identityOf = async (userId: string): Promise<Identity> => {
-      if (!identityCache) return findIdentity(opts.db, userId);
+      if (!identityCache) return opts.lookupIdentity(userId);
       let found: Identity | null = null;
       const cached = await identityCache.cache.getOrLoad(identityCacheKey(userId), identityCache.ttlSeconds, async () => {
-        found = await findIdentity(opts.db, userId);
+        found = await opts.lookupIdentity(userId);
         return found.hospitalId ? found : null;
       });
-      return cached ?? found ?? findIdentity(opts.db, userId);
+      return cached ?? found ?? opts.lookupIdentity(userId);
     };
     app.addHook('onRequest', async (request) => {
       const mode: AuthMode = request.routeOptions.config?.auth ?? 'tenant';

@@ -13,6 +13,8 @@ export function encodeCursor(position: CursorPosition): string {
   return Buffer.from(JSON.stringify([position.key, position.id])).toString('base64url');
 }
 
+const invalidCursor = () => validation('The cursor is not valid; use page.nextCursor from a previous response', { field: 'cursor' });
+
 export function decodeCursor(cursor: string | undefined): CursorPosition | null {
   if (!cursor) return null;
   try {
@@ -23,7 +25,23 @@ export function decodeCursor(cursor: string | undefined): CursorPosition | null 
   } catch {
     // fall through to the clear error below
   }
-  throw validation('The cursor is not valid; use page.nextCursor from a previous response', { field: 'cursor' });
+  throw invalidCursor();
+}
+
+/** A cursor of a list ordered by an instant: its key must be one (a forged key is a 400, not a database error). */
+export function decodeTimeCursor(cursor: string | undefined): CursorPosition | null {
+  const position = decodeCursor(cursor);
+  if (position && Number.isNaN(Date.parse(position.key))) throw invalidCursor();
+  return position;
+}
+
+/** A cursor of a list ordered by a whole number (versions): its key as that number, 0 when there is no cursor. */
+export function decodeNumberCursor(cursor: string | undefined): number {
+  const position = decodeCursor(cursor);
+  if (!position) return 0;
+  const n = Number(position.key);
+  if (!Number.isInteger(n) || n < 0) throw invalidCursor();
+  return n;
 }
 
 /** Given limit+1 rows, returns the page and the cursor to the next one. */

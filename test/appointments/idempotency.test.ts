@@ -116,7 +116,7 @@ describe('Idempotency-Key on POST /v1/appointments', () => {
     const g = await bookingFixture(t);
     const key = randomUUID();
     await book(t, f.auth, { doctorId: f.doctorId, patientId: f.patientId, start: daysAheadAt(2, 10).toISOString() }, { 'idempotency-key': key });
-    const seen = await withTenant(t.deps.database.db, g.hospital.id, (tx) =>
+    const seen = await withTenant(t.deps.database.db, g.hospital.id, ({ tx }) =>
       rawRows<{ n: number }>(tx, sql`select count(*)::int as n from idempotency_keys where key = ${key}`),
     );
     expect(seen[0]!.n).toBe(0);

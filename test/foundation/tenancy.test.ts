@@ -19,7 +19,7 @@ describe('row-level security', () => {
     const b = await registerHospital(t);
     const db = t.deps.database.db;
     // Deliberately unfiltered queries, as a buggy repository would write them.
-    const seen = await withTenant(db, a.id, async (tx) => ({
+    const seen = await withTenant(db, a.id, async ({ tx }) => ({
       hospitals: await rawRows<{ id: string }>(tx, sql`select id from hospitals`),
       members: await rawRows<{ hospital_id: string }>(tx, sql`select hospital_id from hospital_members`),
       subscriptions: await rawRows<{ hospital_id: string }>(tx, sql`select hospital_id from hospital_subscriptions`),
@@ -38,7 +38,7 @@ describe('row-level security', () => {
     const a = await registerHospital(t);
     const b = await registerHospital(t);
     await expect(
-      withTenant(t.deps.database.db, a.id, (tx) =>
+      withTenant(t.deps.database.db, a.id, ({ tx }) =>
         tx.execute(sql`insert into audit_events (hospital_id, action, entity_type) values (${b.id}, 'x', 'y')`),
       ),
     ).rejects.toThrow();

@@ -3,7 +3,7 @@ import { userIdForEmail } from '../../src/infra/auth/user-id.ts';
 import { rawRows } from '../../src/infra/db/client.ts';
 import type { MemberRole } from '../../src/infra/db/schema/members.ts';
 import { withTenant } from '../../src/infra/db/tenant.ts';
-import { insertMember } from '../../src/modules/members/members.write.ts';
+import { insertMember } from '../../src/modules/members/members.repo.ts';
 import type { TestApp } from './app.ts';
 import { uniqueEmail, type RegisteredHospital } from './factories.ts';
 
@@ -33,8 +33,8 @@ export async function addMember(
   options: { doctorId?: string } = {},
 ): Promise<TestUser & { memberId: string }> {
   const user = await newUser(t, role);
-  const member = await withTenant(t.deps.database.db, hospital.id, (tx) =>
-    insertMember(tx, hospital.id, { userId: user.userId, email: user.email, role, doctorId: options.doctorId ?? null }),
+  const member = await withTenant(t.deps.database.db, hospital.id, (scope) =>
+    insertMember(scope, { userId: user.userId, email: user.email, role, doctorId: options.doctorId ?? null }),
   );
   return { ...user, memberId: member.id };
 }
@@ -86,7 +86,7 @@ export async function inviteAndAccept(
 
 /** Active doctor rows written straight into the doctors table (usage against maxDoctors). */
 export async function insertDoctors(t: TestApp, hospitalId: string, count: number): Promise<string[]> {
-  return withTenant(t.deps.database.db, hospitalId, async (tx) => {
+  return withTenant(t.deps.database.db, hospitalId, async ({ tx }) => {
     const ids: string[] = [];
     for (let i = 0; i < count; i++) {
       const [row] = await rawRows<{ id: string }>(

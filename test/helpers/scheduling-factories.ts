@@ -59,7 +59,7 @@ export async function createPatient(
 
 /** A patient row written straight into the table (fast, for appointment fixtures). */
 export async function insertPatientRow(t: TestApp, hospitalId: string, name = 'Pat Row'): Promise<string> {
-  return withTenant(t.deps.database.db, hospitalId, async (tx) => {
+  return withTenant(t.deps.database.db, hospitalId, async ({ tx }) => {
     const [row] = await rawRows<{ id: string }>(tx, sql`insert into patients (hospital_id, name) values (${hospitalId}, ${name}) returning id`);
     return row!.id;
   });
@@ -76,7 +76,7 @@ export async function insertAppointment(
 ): Promise<string> {
   const patientId = values.patientId ?? (await insertPatientRow(t, hospitalId));
   const iso = (v: string | Date) => (typeof v === 'string' ? new Date(v) : v).toISOString();
-  return withTenant(t.deps.database.db, hospitalId, async (tx) => {
+  return withTenant(t.deps.database.db, hospitalId, async ({ tx }) => {
     const [row] = await rawRows<{ id: string }>(
       tx,
       sql`insert into appointments (hospital_id, doctor_id, patient_id, starts_at, ends_at, status)

@@ -11,6 +11,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { parseRows, type RawResult } from './parsers.ts';
 import { lockDataDir } from './pglite-lock.ts';
 import * as schema from './schema/index.ts';
 
@@ -114,8 +115,10 @@ export function createDatabase(config: Config, logger: Logger, metrics?: Pick<Me
   };
 }
 
-/** Rows of a raw `db.execute` — pg and PGlite both answer with `{ rows }`. */
+/**
+ * Rows of a raw `db.execute`, the same on pg and PGlite: timestamptz columns
+ * as Dates, json/jsonb parsed (src/infra/db/parsers.ts).
+ */
 export async function rawRows<T>(executor: Executor, query: ReturnType<typeof sql>): Promise<T[]> {
-  const result = (await executor.execute(query)) as unknown as { rows: T[] };
-  return result.rows;
+  return parseRows<T>((await executor.execute(query)) as unknown as RawResult);
 }

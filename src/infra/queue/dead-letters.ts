@@ -27,8 +27,8 @@ interface RawDeadLetter {
   reason: string;
   attempts: number;
   source: 'consumer' | 'broker';
-  created_at: Date | string;
-  replayed_at: Date | string | null;
+  created_at: Date;
+  replayed_at: Date | null;
   replayed_by: string | null;
   cursor_key: string;
 }
@@ -40,10 +40,10 @@ const toRow = (r: RawDeadLetter): DeadLetterRow => ({
   queue: r.queue,
   type: r.type,
   reason: r.reason,
-  attempts: Number(r.attempts),
+  attempts: r.attempts,
   source: r.source,
-  createdAt: new Date(r.created_at),
-  replayedAt: r.replayed_at ? new Date(r.replayed_at) : null,
+  createdAt: r.created_at,
+  replayedAt: r.replayed_at,
   replayedBy: r.replayed_by,
   cursorKey: r.cursor_key,
 });
@@ -95,8 +95,9 @@ export type ReplayOutcome = { kind: 'replayed'; row: DeadLetterRow } | { kind: '
 /**
  * Sends a dead message round again under its own id: the outbox row (recreated
  * from the stored payload if it was purged) becomes due now with a fresh
- * attempt budget, and its delivery line goes back to `queued`. Concurrent
- * replays of one record: the row lock lets exactly one through.
+ * attempt budget (the caller's module resets what it recorded of the death,
+ * in the same transaction). Concurrent replays of one record: the row lock
+ * lets exactly one through.
  */
 export async function replayDeadLetter(db: Executor, id: string, replayedBy: string): Promise<ReplayOutcome> {
   const [locked] = await rawRows<RawDeadLetter & { payload: Record<string, unknown> }>(
@@ -118,10 +119,6 @@ export async function replayDeadLetter(db: Executor, id: string, replayedBy: str
         values (${locked.message_id}::uuid, ${locked.hospital_id}::uuid, ${locked.queue}, ${locked.type},
                 ${JSON.stringify(locked.payload)}::jsonb, now(), 0)
         on conflict (id) do update set published_at = null, available_at = now(), attempts = 0`,
-  );
-  await db.execute(
-    sql`update notification_deliveries set status = 'queued', claimed_until = null, updated_at = now()
-         where message_id = ${locked.message_id}::uuid and status = 'dead'`,
   );
   await db.execute(sql`select pg_notify(${OUTBOX_CHANNEL}, '')`);
   return { kind: 'replayed', row: toRow(updated!) };

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { rawRows, type Executor } from '../db/client.ts';
-import { notificationDeliveries } from '../db/schema/notifications.ts';
 import { outbox } from '../db/schema/outbox.ts';
 
 /** The queues a message can be routed to (SPEC section 11). */
@@ -28,10 +27,8 @@ export const OUTBOX_CHANNEL = 'tempus_outbox';
 /**
  * Writes messages in the caller's transaction: if the change rolls back, so do
  * they, and nothing is ever sent for it. A trigger NOTIFYs the relays at commit.
- *
- * Email and SMS jobs of a hospital also get their `queued` line in the
- * delivery log here, in the same transaction, so GET /v1/notifications shows
- * them from the moment they exist.
+ * (Email and SMS jobs go through the notifications module's enqueueJob, which
+ * also writes their delivery line.)
  */
 export async function enqueue(tx: Executor, messages: OutboxMessage | OutboxMessage[]): Promise<string[]> {
   const list = (Array.isArray(messages) ? messages : [messages]).map((m) => ({ ...m, id: m.id ?? randomUUID() }));
@@ -49,25 +46,7 @@ export async function enqueue(tx: Executor, messages: OutboxMessage | OutboxMess
       })),
     )
     .onConflictDoNothing({ target: outbox.id });
-  const deliveries = list.flatMap((m) => {
-    const line = deliveryLineOf(m);
-    return line && m.hospitalId ? [{ ...line, messageId: m.id, hospitalId: m.hospitalId }] : [];
-  });
-  if (deliveries.length) await tx.insert(notificationDeliveries).values(deliveries).onConflictDoNothing();
   return list.map((m) => m.id);
-}
-
-function deliveryLineOf(m: OutboxMessage) {
-  if (m.queue !== 'email_notifications' && m.queue !== 'sms_notifications') return null;
-  const { to, template, sourceMessageId } = m.payload as { to?: unknown; template?: unknown; sourceMessageId?: unknown };
-  if (typeof to !== 'string' || typeof template !== 'string') return null;
-  const channel = m.queue === 'email_notifications' ? ('email' as const) : ('sms' as const);
-  return {
-    channel,
-    recipient: channel === 'email' ? to.trim().toLowerCase() : to.trim(),
-    template,
-    sourceMessageId: typeof sourceMessageId === 'string' ? sourceMessageId : null,
-  };
 }
 
 /** An outbox row as the relay and the runtime see it. */
@@ -89,7 +68,7 @@ interface RawRow {
   type: string;
   payload: Record<string, unknown>;
   attempts: number;
-  created_at: Date | string;
+  created_at: Date;
 }
 
 const toRow = (r: RawRow): OutboxRow => ({
@@ -98,8 +77,8 @@ const toRow = (r: RawRow): OutboxRow => ({
   queue: r.queue,
   type: r.type,
   payload: r.payload,
-  attempts: Number(r.attempts),
-  createdAt: new Date(r.created_at),
+  attempts: r.attempts,
+  createdAt: r.created_at,
 });
 
 /**
@@ -151,8 +130,8 @@ export async function markHandled(db: Executor, id: string): Promise<void> {
 
 /** When the next unpublished row falls due (null: none waiting). */
 export async function nextDueAt(db: Executor): Promise<Date | null> {
-  const [row] = await rawRows<{ at: Date | string | null }>(db, sql`select min(available_at) as at from outbox where published_at is null`);
-  return row?.at ? new Date(row.at) : null;
+  const [row] = await rawRows<{ at: Date | null }>(db, sql`select min(available_at) as at from outbox where published_at is null`);
+  return row?.at ?? null;
 }
 
 /**
@@ -174,6 +153,32 @@ export async function reschedule(
          where id = ${id}::uuid`,
   );
   await db.execute(sql`select pg_notify(${OUTBOX_CHANNEL}, ${String(change.availableAt.getTime())})`);
+}
+
+/**
+ * Replaces one top-level field of a message's stored payload, e.g. the data of
+ * a sent one-time-code email (codes and tokens must not outlive the send).
+ */
+export async function replacePayloadField(db: Executor, id: string, field: string, value: unknown): Promise<void> {
+  await db.execute(
+    sql`update outbox set payload = jsonb_set(payload, array[${field}::text], ${JSON.stringify(value)}::jsonb) where id = ${id}::uuid`,
+  );
+}
+
+/** Deletes published messages older than `retentionDays`, at most `limit` per call; returns how many went. */
+export async function deletePublished(db: Executor, retentionDays: number, limit: number): Promise<number> {
+  const [row] = await rawRows<{ n: number }>(
+    db,
+    sql`with gone as (
+          delete from outbox where id in (
+            select id from outbox
+             where published_at is not null
+               and published_at < now() - make_interval(days => ${retentionDays}::int)
+             limit ${limit})
+          returning 1)
+        select count(*)::int as n from gone`,
+  );
+  return row?.n ?? 0;
 }
 
 /** Backlog for metrics: unpublished rows that are due, and how late the oldest is. */

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { rawRows, type Db } from '../db/client.ts';
 import { enqueue } from './outbox.ts';
-import type { TaskDefinition } from './registry.ts';
+import type { TaskDefinition } from './tasks.ts';
 
 export interface Scheduler {
   /** One pass over every scheduled task (exposed for tests). */

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTenant } from '../../infra/db/tenant.ts';
 import { PermanentError } from '../../infra/queue/errors.ts';
 import type { QueueMessage } from '../../infra/queue/message.ts';
-import type { ResolveResult } from '../../infra/queue/registry.ts';
+import type { ResolveResult } from '../notifications/registry.ts';
 import { createTestApp, type TestApp } from '../../../test/helpers/app.ts';
 import { action, addPatient, appointmentTestEnv, bookingFixture, bookOk, daysAheadAt, outboxFor } from '../../../test/helpers/appointment-factories.ts';
 import { uniqueEmail } from '../../../test/helpers/factories.ts';
@@ -21,7 +21,7 @@ afterAll(async () => {
 
 async function resolveRow(hospitalId: string, row: { id: string; type: string; payload: Record<string, unknown> }): Promise<ResolveResult> {
   const event: QueueMessage = { id: row.id, hospitalId, queue: 'notifications', type: row.type, payload: row.payload, attempt: 1, createdAt: new Date('2027-01-01T00:00:00Z') };
-  return withTenant(t.deps.database.db, hospitalId, (tx) => resolveAppointmentEvent({ tx, hospitalId, event, logger: pino({ level: 'silent' }) }));
+  return withTenant(t.deps.database.db, hospitalId, (scope) => resolveAppointmentEvent({ scope, event, logger: pino({ level: 'silent' }) }));
 }
 
 describe('appointment.* resolver', () => {

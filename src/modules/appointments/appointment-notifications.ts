@@ -1,9 +1,11 @@
 import { sql } from 'drizzle-orm';
-import { rawRows, type Executor } from '../../infra/db/client.ts';
+import { rawRows } from '../../infra/db/client.ts';
 import type { AppointmentStatus } from '../../infra/db/schema/appointments.ts';
 import type { NotificationChannel } from '../../infra/db/schema/patients.ts';
+import type { TenantScope } from '../../infra/db/tenant.ts';
 import { PermanentError } from '../../infra/queue/errors.ts';
-import type { EmailTemplate, EventResolver, MessagingRegistry, NotificationRecipient, ResolveResult } from '../../infra/queue/registry.ts';
+import type { EmailTemplate } from '../notifications/contracts.ts';
+import type { EventResolver, MessagingRegistry, NotificationRecipient, ResolveResult } from '../notifications/registry.ts';
 import { APPOINTMENT_EVENTS, reminderIsCurrent, type ReminderPayload } from './appointment-events.ts';
 import { buildIcs } from '../../shared/ics.ts';
 
@@ -42,13 +44,13 @@ interface AppointmentContext {
 }
 
 /** The appointment with what its messages need, in one query (tenant-scoped). */
-export async function loadAppointmentContext(tx: Executor, hospitalId: string, appointmentId: string): Promise<AppointmentContext | null> {
+export async function loadAppointmentContext(scope: TenantScope, appointmentId: string): Promise<AppointmentContext | null> {
   const [row] = await rawRows<{
     id: string;
     status: AppointmentStatus;
     version: number;
-    starts_at: Date | string;
-    ends_at: Date | string;
+    starts_at: Date;
+    ends_at: Date;
     patient_id: string;
     patient_name: string;
     patient_email: string | null;
@@ -59,7 +61,7 @@ export async function loadAppointmentContext(tx: Executor, hospitalId: string, a
     hospital_address: string | null;
     timezone: string;
   }>(
-    tx,
+    scope.tx,
     sql`select a.id, a.status, a.version, a.starts_at, a.ends_at, a.patient_id,
                p.name as patient_name, p.email as patient_email, p.phone as patient_phone, p.notification_channel as channel,
                d.name as doctor_name, h.name as hospital_name, h.address as hospital_address, h.timezone
@@ -67,15 +69,15 @@ export async function loadAppointmentContext(tx: Executor, hospitalId: string, a
           join patients p on p.hospital_id = a.hospital_id and p.id = a.patient_id
           join doctors d on d.hospital_id = a.hospital_id and d.id = a.doctor_id
           join hospitals h on h.id = a.hospital_id
-         where a.hospital_id = ${hospitalId}::uuid and a.id = ${appointmentId}::uuid`,
+         where a.hospital_id = ${scope.hospitalId}::uuid and a.id = ${appointmentId}::uuid`,
   );
   if (!row) return null;
   return {
     id: row.id,
     status: row.status,
-    version: Number(row.version),
-    startsAt: new Date(row.starts_at),
-    endsAt: new Date(row.ends_at),
+    version: row.version,
+    startsAt: row.starts_at,
+    endsAt: row.ends_at,
     patientId: row.patient_id,
     patientName: row.patient_name,
     patientEmail: row.patient_email,
@@ -149,13 +151,13 @@ export function confirmationIcs(ctx: AppointmentContext, times: { start: Date; e
   });
 }
 
-export const resolveAppointmentEvent: EventResolver = async ({ tx, hospitalId, event }): Promise<ResolveResult> => {
+export const resolveAppointmentEvent: EventResolver = async ({ scope, event }): Promise<ResolveResult> => {
   const payload = event.payload;
   const appointmentId = payload.appointmentId;
   if (typeof appointmentId !== 'string' || !UUID.test(appointmentId)) {
     throw new PermanentError('invalid appointment event: appointmentId is not a uuid');
   }
-  const ctx = await loadAppointmentContext(tx, hospitalId, appointmentId);
+  const ctx = await loadAppointmentContext(scope, appointmentId);
   switch (event.type) {
     case APPOINTMENT_EVENTS.reminder: {
       const reminder = { version: versionOf(payload), scheduledStart: instantOf(payload, 'scheduledStart').toISOString() } satisfies Pick<ReminderPayload, 'version' | 'scheduledStart'>;

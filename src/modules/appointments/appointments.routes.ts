@@ -51,10 +51,9 @@ export async function appointmentRoutes(app: FastifyInstance, { service }: { ser
         idempotency: key
           ? { key, hash: requestHash({ method: 'POST', route: '/v1/appointments', userId: actor.userId, body: request.body }) }
           : undefined,
-        respond: (row) => ({ statusCode: 201, body: ok(appointmentView(row), 'Appointment booked') }),
       });
       if (result.replayed) reply.header('idempotent-replayed', 'true');
-      return reply.status(result.statusCode).send(result.body);
+      return reply.status(result.status).send(ok(result.view, 'Appointment booked'));
     },
   );
 

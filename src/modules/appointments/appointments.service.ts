@@ -1,28 +1,32 @@
 import { randomUUID } from 'node:crypto';
-import type { Db, Tx } from '../../infra/db/client.ts';
+import type { Db } from '../../infra/db/client.ts';
 import { isConstraintViolation, PG_EXCLUSION_VIOLATION } from '../../infra/db/errors.ts';
 import type { MemberRole } from '../../infra/db/schema/members.ts';
-import { withTenant } from '../../infra/db/tenant.ts';
+import { withTenant, type TenantScope } from '../../infra/db/tenant.ts';
 import { enqueue } from '../../infra/queue/outbox.ts';
-import { decodeCursor, pageOf } from '../../shared/cursor.ts';
+import { decodeTimeCursor, pageOf } from '../../shared/cursor.ts';
 import { DomainError, forbidden, notFound, validation } from '../../shared/errors.ts';
 import { recordAudit, type Actor } from '../audit/audit.repo.ts';
 import { findHospital } from '../hospitals/hospitals.repo.ts';
-import { claimIdempotencyKey, recordIdempotentResponse, type IdempotentRequest } from '../idempotency/idempotency.ts';
-import { assertBelowLimit, lockSubscriptionLimits } from '../subscriptions/limits.ts';
-import { assertSubscriptionActive } from '../subscriptions/subscription-status.ts';
+import { idempotent, type IdempotentRequest, type IdempotentResult } from '../idempotency/idempotency.ts';
+import { assertBelowLimit, assertSubscriptionActive } from '../subscriptions/plan-policy.ts';
+import { lockSubscriptionLimits } from '../subscriptions/subscriptions.repo.ts';
 import { bookedMessages, cancelledMessages, rescheduledMessages } from './appointment-events.ts';
 import {
   findAppointment,
   insertWithinPlan,
   listAppointments,
   loadBookingContext,
+  moveWithinPlan,
+  planRefusal,
   updateAppointment,
-  usageAndNeighbour,
   type AppointmentRow,
   type BookingContext,
+  type PlanRules,
 } from './appointments.repo.ts';
 import { MAX_DURATION_MINUTES, type CancelInput, type CreateAppointmentInput, type ListAppointmentsInput, type RescheduleInput } from './appointments.schemas.ts';
+import { appointmentView } from './appointments.views.ts';
+import type { AppointmentView } from './appointments.schemas.ts';
 import {
   addLocalDays,
   assertBookingWindow,
@@ -42,12 +46,6 @@ export interface AppointmentActor extends Actor {
   doctorId: string | null;
 }
 
-/** What the HTTP layer answers with; stored with an Idempotency-Key and replayed verbatim. */
-export interface StoredResponse {
-  statusCode: number;
-  body: unknown;
-}
-
 export interface AppointmentServiceDeps {
   db: Db;
   /** How long an Idempotency-Key replays (IDEMPOTENCY_TTL_HOURS). */
@@ -60,6 +58,8 @@ const bufferError = (bufferMinutes: number) =>
 
 /** A booking context whose doctor exists. */
 type ReadyContext = BookingContext & { doctor: NonNullable<BookingContext['doctor']> };
+
+type Scope = TenantScope<AppointmentActor>;
 
 const PG_DEADLOCK_DETECTED = '40P01';
 const DEADLOCK_RETRIES = 2;
@@ -131,13 +131,12 @@ export function createAppointmentService({ db, idempotencyTtlMs, now = () => new
    * lock; 404 for a doctor or patient this hospital does not have.
    */
   async function contextFor(
-    tx: Tx,
-    hospitalId: string,
+    scope: Scope,
     ids: { doctorId: string; patientId: string },
     slot: { start: Date; durationMinutes?: number; excludeId?: string },
   ): Promise<ReadyContext> {
     const window = scheduleWindow(slot.start, new Date(slot.start.getTime() + MAX_DURATION_MINUTES * MINUTE_MS));
-    const ctx = await loadBookingContext(tx, hospitalId, ids, window, slot);
+    const ctx = await loadBookingContext(scope, ids, window, slot);
     if (!ctx) throw notFound('Hospital');
     if (!ctx.doctor) throw notFound('Doctor');
     if (!ctx.patientFound) throw notFound('Patient');
@@ -157,29 +156,77 @@ export function createAppointmentService({ db, idempotencyTtlMs, now = () => new
   }
 
   /**
-   * The critical section. Locks the hospital's subscription row — every
-   * booking write of the hospital takes this lock, so "count, compare,
-   * insert" and the buffer check run one at a time per hospital — then
-   * checks the plan (active; room in the appointment's local month when
-   * `countMonth`) and the doctor's buffer, in one round trip. The caller
-   * writes the row right after and commits, releasing the lock.
+   * The critical section of every booking write, book and reschedule alike.
+   * Locks the hospital's subscription row — every booking write of the
+   * hospital takes this lock, so "count, compare, write" and the buffer check
+   * run one at a time per hospital — checks the plan is active when the write
+   * needs it, then makes the write ONE conditional statement: it changes the
+   * row only if the month has room (`countMonth`) and the doctor's buffer is
+   * clear, while the exclusion constraints judge overlaps. A refused write
+   * costs one more read, to say which rule refused it. The caller commits
+   * right after, releasing the lock.
    */
-  async function lockAndCheckPlan(
-    tx: Tx,
+  async function writeWithinPlan<T>(
+    scope: Scope,
     ctx: ReadyContext,
     slot: { start: Date; end: Date },
     at: Date,
     opts: { countMonth: boolean; requireActive: boolean; excludeId?: string },
-  ): Promise<void> {
-    const subscription = await lockSubscriptionLimits(tx, ctx.hospital.id);
+    write: (rules: PlanRules) => Promise<T | null>,
+  ): Promise<T> {
+    const subscription = await lockSubscriptionLimits(scope);
     if (opts.requireActive) assertSubscriptionActive(subscription, at);
-    const { used, nearId } = await usageAndNeighbour(tx, ctx.hospital.id, {
-      month: opts.countMonth ? localMonth(slot.start, ctx.hospital.timezone) : undefined,
+    const rules: PlanRules = {
+      month: opts.countMonth ? { ...localMonth(slot.start, ctx.hospital.timezone), limit: subscription!.plan.maxAppointmentsPerMonth } : undefined,
       buffer: { doctorId: ctx.doctor.id, start: slot.start, end: slot.end, minutes: ctx.doctor.bufferMinutes },
       excludeId: opts.excludeId,
-    });
-    if (opts.countMonth) assertBelowLimit('maxAppointmentsPerMonth', subscription!, used ?? 0, 'appointments per month');
+    };
+    const written = await write(rules);
+    if (written !== null) return written;
+    const { used, nearId } = await planRefusal(scope, rules);
+    if (rules.month) assertBelowLimit('maxAppointmentsPerMonth', subscription!, used ?? 0, 'appointments per month');
     if (nearId) throw bufferError(ctx.doctor.bufferMinutes);
+    throw new DomainError('CONFLICT', 'The appointment could not be written; try again');
+  }
+
+  /**
+   * Everything of a booking before the critical section: the context, the
+   * checks that need no lock, the confirmation and reminder messages and the
+   * audit event (the id is ours to choose). Returns the row as it will be
+   * (created_at = the transaction's now()), so its view can be stored with an
+   * Idempotency-Key before the lock is taken.
+   */
+  async function prepareBooking(scope: Scope, input: CreateAppointmentInput, start: Date) {
+    const at = now();
+    const ctx = await contextFor(scope, input, { start, durationMinutes: input.durationMinutes });
+    // 402 before any schedule detail: an inactive plan books nothing (re-checked under the lock).
+    assertSubscriptionActive(ctx.subscription, at);
+    const end = new Date(start.getTime() + (input.durationMinutes ?? ctx.doctor.slotMinutes) * MINUTE_MS);
+    assertBookable(ctx, start, end, at);
+    const row: AppointmentRow = {
+      id: randomUUID(),
+      hospitalId: scope.hospitalId,
+      doctorId: input.doctorId,
+      patientId: input.patientId,
+      startsAt: start,
+      endsAt: end,
+      status: 'scheduled',
+      reason: input.reason ?? null,
+      cancelReason: null,
+      createdBy: scope.actor.userId,
+      version: 1,
+      createdAt: ctx.txNow,
+      updatedAt: ctx.txNow,
+    };
+    await enqueue(scope.tx, bookedMessages(row, ctx.hospital.reminderOffsetsMinutes, at));
+    await recordAudit(scope, {
+      action: 'appointment.booked',
+      entityType: 'appointment',
+      entityId: row.id,
+      changes: ['doctorId', 'patientId', 'start', 'end', ...(input.reason ? ['reason'] : [])],
+      metadata: { doctorId: input.doctorId, patientId: input.patientId, start: start.toISOString(), end: end.toISOString() },
+    });
+    return { row, ctx, at };
   }
 
   /** Runs a booking write (retried on deadlock) and maps the exclusion constraints' 23P01 to 409s. */
@@ -193,12 +240,12 @@ export function createAppointmentService({ db, idempotencyTtlMs, now = () => new
 
   /** complete / no-show: only from scheduled, only once the visit has started. */
   async function finish(actor: AppointmentActor, id: string, action: 'complete' | 'no_show'): Promise<AppointmentRow> {
-    return withTenant(db, actor.hospitalId, async (tx) => {
-      const current = visibleTo(actor, await findAppointment(tx, actor.hospitalId, id, { forUpdate: true }));
+    return withTenant(db, actor, async (scope) => {
+      const current = visibleTo(actor, await findAppointment(scope, id, { lock: 'update' }));
       const status = transition(current.status, action);
       assertStarted(action, current.startsAt, now());
-      const row = (await updateAppointment(tx, actor.hospitalId, id, { status }))!;
-      await recordAudit(tx, actor.hospitalId, actor, {
+      const row = (await updateAppointment(scope, id, { status }))!;
+      await recordAudit(scope, {
         action: action === 'complete' ? 'appointment.completed' : 'appointment.no_show',
         entityType: 'appointment',
         entityId: id,
@@ -212,92 +259,50 @@ export function createAppointmentService({ db, idempotencyTtlMs, now = () => new
   return {
     /**
      * Books one appointment. One transaction holds the Idempotency-Key claim,
-     * the checks, the insert (the exclusion constraints decide overlaps), the
-     * confirmation and reminder messages, the audit event and the stored
-     * response: either all of it happens or none of it.
+     * the checks, the confirmation and reminder messages, the audit event, the
+     * stored result and the insert (the exclusion constraints decide
+     * overlaps): either all of it happens or none of it. Answers the view of
+     * the new appointment (201), or the stored one when the key replays.
      */
     async book(
       actor: AppointmentActor,
       input: CreateAppointmentInput,
-      opts: { idempotency?: IdempotentRequest; respond: (row: AppointmentRow) => StoredResponse },
-    ): Promise<StoredResponse & { replayed: boolean }> {
+      opts: { idempotency?: IdempotentRequest } = {},
+    ): Promise<IdempotentResult<AppointmentView> & { replayed: boolean }> {
       const start = parseInstant(input.start, 'start');
       if (actor.role === 'doctor' && input.doctorId !== actor.doctorId) {
         throw forbidden('A doctor can only book appointments for themselves');
       }
       return bookingWrite(() =>
-        withTenant(db, actor.hospitalId, async (tx) => {
-          if (opts.idempotency) {
-            const claim = await claimIdempotencyKey(tx, actor.hospitalId, opts.idempotency, idempotencyTtlMs);
-            if (claim.kind === 'replay') return { statusCode: claim.statusCode, body: claim.body, replayed: true };
-          }
-          const at = now();
-          const ctx = await contextFor(tx, actor.hospitalId, input, { start, durationMinutes: input.durationMinutes });
-          // 402 before any schedule detail: an inactive plan books nothing (re-checked under the lock).
-          assertSubscriptionActive(ctx.subscription, at);
-          const end = new Date(start.getTime() + (input.durationMinutes ?? ctx.doctor.slotMinutes) * MINUTE_MS);
-          assertBookable(ctx, start, end, at);
-
-          // Messages and audit first (the id is ours to choose), so the lock below covers only what needs it.
-          const subject = { id: randomUUID(), hospitalId: actor.hospitalId, version: 1, startsAt: start, endsAt: end };
-          await enqueue(tx, bookedMessages(subject, ctx.hospital.reminderOffsetsMinutes, at));
-          await recordAudit(tx, actor.hospitalId, actor, {
-            action: 'appointment.booked',
-            entityType: 'appointment',
-            entityId: subject.id,
-            changes: ['doctorId', 'patientId', 'start', 'end', ...(input.reason ? ['reason'] : [])],
-            metadata: { doctorId: input.doctorId, patientId: input.patientId, start: start.toISOString(), end: end.toISOString() },
+        withTenant(db, actor, async (scope) => {
+          let prepared: { row: AppointmentRow; ctx: ReadyContext; at: Date } | undefined;
+          const result = await idempotent(scope, opts.idempotency, idempotencyTtlMs, async () => {
+            prepared = await prepareBooking(scope, input, start);
+            return { status: 201, view: appointmentView(prepared.row) };
           });
-
-          // The row as it will be (created_at = the transaction's now()), so the stored
-          // Idempotency-Key response is written before the lock too.
-          const row: AppointmentRow = {
-            ...subject,
-            doctorId: input.doctorId,
-            patientId: input.patientId,
-            status: 'scheduled',
-            reason: input.reason ?? null,
-            cancelReason: null,
-            createdBy: actor.userId,
-            createdAt: ctx.txNow,
-            updatedAt: ctx.txNow,
-          };
-          const response = opts.respond(row);
-          if (opts.idempotency) {
-            await recordIdempotentResponse(tx, actor.hospitalId, opts.idempotency.key, response.statusCode, response.body);
+          // Critical section last, after the result is stored: the lock is held for the insert and the commit only.
+          if (prepared) {
+            const { row, ctx, at } = prepared;
+            await writeWithinPlan(scope, ctx, { start: row.startsAt, end: row.endsAt }, at, { countMonth: true, requireActive: true }, async (rules) =>
+              (await insertWithinPlan(scope, row, rules)) ? row : null,
+            );
           }
-
-          // Critical section: lock, one conditional insert, commit.
-          const subscription = await lockSubscriptionLimits(tx, actor.hospitalId);
-          assertSubscriptionActive(subscription, at);
-          const month = localMonth(start, ctx.hospital.timezone);
-          const rules = { month, limit: subscription!.limits.maxAppointmentsPerMonth, bufferMinutes: ctx.doctor.bufferMinutes };
-          if (!(await insertWithinPlan(tx, actor.hospitalId, row, rules))) {
-            // Refused by the month or the buffer: one more read says which, for the error's details.
-            const { used, nearId } = await usageAndNeighbour(tx, actor.hospitalId, {
-              month,
-              buffer: { doctorId: row.doctorId, start, end, minutes: ctx.doctor.bufferMinutes },
-            });
-            assertBelowLimit('maxAppointmentsPerMonth', subscription!, used ?? 0, 'appointments per month');
-            if (nearId) throw bufferError(ctx.doctor.bufferMinutes);
-            throw new DomainError('CONFLICT', 'The appointment could not be booked; try again');
-          }
-          return { ...response, replayed: false };
+          return result;
         }),
       );
     },
 
     async get(actor: AppointmentActor, id: string): Promise<AppointmentRow> {
-      return withTenant(db, actor.hospitalId, async (tx) => visibleTo(actor, await findAppointment(tx, actor.hospitalId, id)));
+      return withTenant(db, actor, async (scope) => visibleTo(actor, await findAppointment(scope, id)));
     },
 
     async list(actor: AppointmentActor, query: ListAppointmentsInput) {
       if (actor.role === 'doctor' && query.doctorId && query.doctorId !== actor.doctorId) {
         throw forbidden('A doctor can only list their own appointments');
       }
-      const after = decodeCursor(query.cursor);
-      return withTenant(db, actor.hospitalId, async (tx) => {
-        const hospital = await findHospital(tx, actor.hospitalId);
+      const after = decodeTimeCursor(query.cursor);
+      return withTenant(db, actor, async (scope) => {
+        const hospital = await findHospital(scope);
         if (!hospital) throw notFound('Hospital');
         const from = query.from ? parseBound(query.from, 'from', hospital.timezone) : undefined;
         const to = query.to ? parseBound(query.to, 'to', hospital.timezone) : undefined;
@@ -306,24 +311,18 @@ export function createAppointmentService({ db, idempotencyTtlMs, now = () => new
         }
         if (actor.role === 'doctor' && !actor.doctorId) return { items: [], nextCursor: null };
         const doctorId = actor.role === 'doctor' ? actor.doctorId! : query.doctorId;
-        const rows = await listAppointments(
-          tx,
-          actor.hospitalId,
-          { doctorId, patientId: query.patientId, status: query.status, from, to },
-          after,
-          query.limit,
-        );
+        const rows = await listAppointments(scope, { doctorId, patientId: query.patientId, status: query.status, from, to }, after, query.limit);
         return pageOf(rows, query.limit, (row) => row.startsAt.toISOString());
       });
     },
 
     async cancel(actor: AppointmentActor, id: string, input: CancelInput): Promise<AppointmentRow> {
-      return withTenant(db, actor.hospitalId, async (tx) => {
-        const current = visibleTo(actor, await findAppointment(tx, actor.hospitalId, id, { forUpdate: true }));
+      return withTenant(db, actor, async (scope) => {
+        const current = visibleTo(actor, await findAppointment(scope, id, { lock: 'update' }));
         const status = transition(current.status, 'cancel');
-        const row = (await updateAppointment(tx, actor.hospitalId, id, { status, cancelReason: input.reason ?? null }))!;
-        await enqueue(tx, cancelledMessages(row));
-        await recordAudit(tx, actor.hospitalId, actor, {
+        const row = (await updateAppointment(scope, id, { status, cancelReason: input.reason ?? null }))!;
+        await enqueue(scope.tx, cancelledMessages(row));
+        await recordAudit(scope, {
           action: 'appointment.cancelled',
           entityType: 'appointment',
           entityId: id,
@@ -347,18 +346,18 @@ export function createAppointmentService({ db, idempotencyTtlMs, now = () => new
     async reschedule(actor: AppointmentActor, id: string, input: RescheduleInput): Promise<AppointmentRow> {
       const start = parseInstant(input.start, 'start');
       return bookingWrite(() =>
-        withTenant(db, actor.hospitalId, async (tx) => {
+        withTenant(db, actor, async (scope) => {
           const at = now();
-          const current = visibleTo(actor, await findAppointment(tx, actor.hospitalId, id, { forUpdate: true }));
+          const current = visibleTo(actor, await findAppointment(scope, id, { lock: 'update' }));
           transition(current.status, 'reschedule');
           const durationMinutes = input.durationMinutes ?? Math.round((current.endsAt.getTime() - current.startsAt.getTime()) / MINUTE_MS);
           const end = new Date(start.getTime() + durationMinutes * MINUTE_MS);
-          const ctx = await contextFor(tx, actor.hospitalId, current, { start, durationMinutes, excludeId: id });
+          const ctx = await contextFor(scope, current, { start, durationMinutes, excludeId: id });
           assertBookable(ctx, start, end, at);
 
           const moved = { id, hospitalId: actor.hospitalId, version: current.version + 1, startsAt: start, endsAt: end };
-          await enqueue(tx, rescheduledMessages(current, moved, ctx.hospital.reminderOffsetsMinutes, at));
-          await recordAudit(tx, actor.hospitalId, actor, {
+          await enqueue(scope.tx, rescheduledMessages(current, moved, ctx.hospital.reminderOffsetsMinutes, at));
+          await recordAudit(scope, {
             action: 'appointment.rescheduled',
             entityType: 'appointment',
             entityId: id,
@@ -372,11 +371,11 @@ export function createAppointmentService({ db, idempotencyTtlMs, now = () => new
           });
           // Moving is not a new booking (an inactive plan may still move one), but a move into another
           // local month must fit that month's limit; the appointment itself is not counted twice.
-          const otherMonth = localMonth(start, ctx.hospital.timezone).from.getTime() !== localMonth(current.startsAt, ctx.hospital.timezone).from.getTime();
-          await lockAndCheckPlan(tx, ctx, { start, end }, at, { countMonth: otherMonth, requireActive: otherMonth, excludeId: id });
           // The same row changes: the exclusion constraints compare the new time with every other live appointment.
-          const row = (await updateAppointment(tx, actor.hospitalId, id, { startsAt: start, endsAt: end }))!;
-          return row;
+          const otherMonth = localMonth(start, ctx.hospital.timezone).from.getTime() !== localMonth(current.startsAt, ctx.hospital.timezone).from.getTime();
+          return writeWithinPlan(scope, ctx, { start, end }, at, { countMonth: otherMonth, requireActive: otherMonth, excludeId: id }, (rules) =>
+            moveWithinPlan(scope, id, { startsAt: start, endsAt: end }, rules),
+          );
         }),
       );
     },

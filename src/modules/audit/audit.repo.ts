@@ -1,12 +1,12 @@
-import { and, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
+import { desc, eq, getTableColumns, gte, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../../infra/db/client.ts';
 import { auditEvents } from '../../infra/db/schema/audit.ts';
+import type { ScopeActor, TenantScope } from '../../infra/db/tenant.ts';
 import type { CursorPosition } from '../../shared/cursor.ts';
 
-export interface Actor {
-  userId: string;
+/** The acting user as services see it (the HTTP layer builds it: src/http/actor.ts). */
+export interface Actor extends ScopeActor {
   hospitalId: string | null;
-  requestId: string;
 }
 
 export interface AuditEntry {
@@ -20,18 +20,33 @@ export interface AuditEntry {
 
 export type AuditEventRow = typeof auditEvents.$inferSelect;
 
-/** Written in the same transaction as the change it describes. */
-export async function recordAudit(tx: Executor, hospitalId: string | null, actor: Actor, entry: AuditEntry): Promise<void> {
-  await tx.insert(auditEvents).values({
-    hospitalId,
-    actorUserId: actor.userId,
-    action: entry.action,
-    entityType: entry.entityType,
-    entityId: entry.entityId ?? null,
-    requestId: actor.requestId,
-    changes: entry.changes ?? null,
-    metadata: entry.metadata ?? null,
-  });
+/**
+ * Where an audit event is written: a tenant scope with its actor, or (platform
+ * events: plans, dead letters) a plain transaction with the hospital it
+ * concerns, if any.
+ */
+export interface AuditTarget {
+  tx: Executor;
+  hospitalId: string | null;
+  actor: ScopeActor;
+}
+
+/** Written in the same transaction as the change it describes; several entries go in one statement. */
+export async function recordAudit(at: AuditTarget | TenantScope<ScopeActor>, entries: AuditEntry | AuditEntry[]): Promise<void> {
+  const list = Array.isArray(entries) ? entries : [entries];
+  if (list.length === 0) return;
+  await at.tx.insert(auditEvents).values(
+    list.map((entry) => ({
+      hospitalId: at.hospitalId,
+      actorUserId: at.actor.userId,
+      action: entry.action,
+      entityType: entry.entityType,
+      entityId: entry.entityId ?? null,
+      requestId: at.actor.requestId,
+      changes: entry.changes ?? null,
+      metadata: entry.metadata ?? null,
+    })),
+  );
 }
 
 export interface AuditFilter {
@@ -51,36 +66,26 @@ const cursorKey = sql<string>`to_char(${auditEvents.createdAt} at time zone 'UTC
 
 /** Newest first, keyset-paginated on (created_at, id); `limit + 1` rows tell whether a next page exists. */
 export async function listAuditEvents(
-  tx: Executor,
-  hospitalId: string,
+  scope: TenantScope,
   filter: AuditFilter,
   after: CursorPosition | null,
   limit: number,
 ): Promise<(AuditEventRow & { cursorKey: string })[]> {
-  const where: SQL[] = [eq(auditEvents.hospitalId, hospitalId)];
-  if (filter.action) where.push(eq(auditEvents.action, filter.action));
-  if (filter.entityType) where.push(eq(auditEvents.entityType, filter.entityType));
-  if (filter.entityId) where.push(eq(auditEvents.entityId, filter.entityId));
-  if (filter.actorUserId) where.push(eq(auditEvents.actorUserId, filter.actorUserId));
-  if (filter.from) where.push(gte(auditEvents.createdAt, filter.from));
-  if (filter.to) where.push(lt(auditEvents.createdAt, filter.to));
-  if (after) where.push(sql`(${auditEvents.createdAt}, ${auditEvents.id}) < (${after.key}::timestamptz, ${after.id}::uuid)`);
-  return tx
-    .select({
-      id: auditEvents.id,
-      hospitalId: auditEvents.hospitalId,
-      actorUserId: auditEvents.actorUserId,
-      action: auditEvents.action,
-      entityType: auditEvents.entityType,
-      entityId: auditEvents.entityId,
-      requestId: auditEvents.requestId,
-      changes: auditEvents.changes,
-      metadata: auditEvents.metadata,
-      createdAt: auditEvents.createdAt,
-      cursorKey,
-    })
+  return scope.tx
+    .select({ ...getTableColumns(auditEvents), cursorKey })
     .from(auditEvents)
-    .where(and(...where))
+    .where(
+      scope.where(
+        auditEvents,
+        filter.action ? eq(auditEvents.action, filter.action) : undefined,
+        filter.entityType ? eq(auditEvents.entityType, filter.entityType) : undefined,
+        filter.entityId ? eq(auditEvents.entityId, filter.entityId) : undefined,
+        filter.actorUserId ? eq(auditEvents.actorUserId, filter.actorUserId) : undefined,
+        filter.from ? gte(auditEvents.createdAt, filter.from) : undefined,
+        filter.to ? lt(auditEvents.createdAt, filter.to) : undefined,
+        after ? sql`(${auditEvents.createdAt}, ${auditEvents.id}) < (${after.key}::timestamptz, ${after.id}::uuid)` : undefined,
+      ),
+    )
     .orderBy(desc(auditEvents.createdAt), desc(auditEvents.id))
     .limit(limit + 1);
 }

@@ -1,6 +1,6 @@
 import type { Db } from '../../infra/db/client.ts';
 import { withTenant } from '../../infra/db/tenant.ts';
-import { decodeCursor, pageOf } from '../../shared/cursor.ts';
+import { decodeTimeCursor, pageOf } from '../../shared/cursor.ts';
 import { validation } from '../../shared/errors.ts';
 import { listAuditEvents, type AuditEventRow } from './audit.repo.ts';
 import type { AuditQueryInput } from './audit.schemas.ts';
@@ -29,14 +29,10 @@ export function createAuditService({ db }: { db: Db }) {
       if (from && to && from >= to) {
         throw validation('"from" must be before "to"', { fields: [{ field: 'from', message: 'must be before to' }] });
       }
-      const after = decodeCursor(query.cursor);
-      if (after && Number.isNaN(Date.parse(after.key))) {
-        throw validation('The cursor is not valid; use page.nextCursor from a previous response', { field: 'cursor' });
-      }
-      const rows = await withTenant(db, hospitalId, (tx) =>
+      const after = decodeTimeCursor(query.cursor);
+      const rows = await withTenant(db, hospitalId, (scope) =>
         listAuditEvents(
-          tx,
-          hospitalId,
+          scope,
           { action: query.action, entityType: query.entityType, entityId: query.entityId, actorUserId: query.actorUserId, from, to },
           after,
           query.limit,

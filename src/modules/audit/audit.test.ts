@@ -25,9 +25,9 @@ const list = async (auth: { authorization: string }, query = '') => {
 /** Several events written in one transaction share a created_at: the cursor must still walk them all. */
 async function seed(hospitalId: string, actorUserId: string, n: number, action = 'test.event') {
   const entityId = crypto.randomUUID();
-  await withTenant(t.deps.database.db, hospitalId, async (tx) => {
+  await withTenant(t.deps.database.db, hospitalId, async ({ tx }) => {
     for (let i = 0; i < n; i++) {
-      await recordAudit(tx, hospitalId, { userId: actorUserId, hospitalId, requestId: `req-${i}` }, {
+      await recordAudit({ tx, hospitalId, actor: { userId: actorUserId, requestId: `req-${i}` } }, {
         action,
         entityType: 'thing',
         entityId,

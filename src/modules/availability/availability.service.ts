@@ -70,8 +70,8 @@ export function createAvailabilityService({ db, now = () => new Date() }: Availa
     // A range wholly in the past leaves an empty window (tstzrange refuses lower > upper).
     const windowTo = Math.max(windowFrom, range.to.add({ days: 1 }).toZonedDateTime({ timeZone: 'UTC' }).epochMilliseconds + margin);
     const window = { from: new Date(windowFrom), to: new Date(windowTo) };
-    return withTenant(db, hospitalId, async (tx) => {
-      const data = await findAvailabilityData(tx, hospitalId, doctorId, window);
+    return withTenant(db, hospitalId, async (scope) => {
+      const data = await findAvailabilityData(scope, doctorId, window);
       if (!data || (audience === 'public' && !data.active)) throw notFound('Doctor');
       const result: AvailabilityResult = {
         doctorId,

@@ -1,66 +1,38 @@
-import { and, asc, count, eq, sql } from 'drizzle-orm';
-import type { Executor } from '../../infra/db/client.ts';
+import { asc, eq, sql } from 'drizzle-orm';
 import { doctors } from '../../infra/db/schema/doctors.ts';
+import type { TenantScope } from '../../infra/db/tenant.ts';
 import type { CursorPosition } from '../../shared/cursor.ts';
 
 export type DoctorRow = typeof doctors.$inferSelect;
+type DoctorValues = Omit<typeof doctors.$inferInsert, 'id' | 'hospitalId'>;
 
-export async function insertDoctor(tx: Executor, hospitalId: string, values: Omit<typeof doctors.$inferInsert, 'hospitalId'>): Promise<DoctorRow> {
-  const [row] = await tx
-    .insert(doctors)
-    .values({ ...values, hospitalId })
-    .returning();
+export async function insertDoctor(scope: TenantScope, values: DoctorValues): Promise<DoctorRow> {
+  const [row] = await scope.insert(doctors, values).returning();
   return row!;
 }
 
-export async function findDoctor(tx: Executor, hospitalId: string, doctorId: string, opts: { forUpdate?: boolean } = {}): Promise<DoctorRow | null> {
-  const query = tx
-    .select()
-    .from(doctors)
-    .where(and(eq(doctors.hospitalId, hospitalId), eq(doctors.id, doctorId)))
-    .limit(1);
+export async function findDoctor(scope: TenantScope, doctorId: string, opts: { forUpdate?: boolean } = {}): Promise<DoctorRow | null> {
+  const query = scope.select(doctors, eq(doctors.id, doctorId)).limit(1);
   const [row] = opts.forUpdate ? await query.for('update') : await query;
   return row ?? null;
 }
 
-export async function countActiveDoctors(tx: Executor, hospitalId: string): Promise<number> {
-  const [row] = await tx
-    .select({ n: count() })
-    .from(doctors)
-    .where(and(eq(doctors.hospitalId, hospitalId), eq(doctors.active, true)));
-  return row?.n ?? 0;
-}
-
 /** Keyset page ordered by (name, id); fetches limit + 1 rows so the caller can tell whether more follow. */
 export async function listDoctors(
-  tx: Executor,
-  hospitalId: string,
+  scope: TenantScope,
   opts: { limit: number; after: CursorPosition | null; active?: boolean },
 ): Promise<DoctorRow[]> {
-  return tx
-    .select()
-    .from(doctors)
-    .where(
-      and(
-        eq(doctors.hospitalId, hospitalId),
-        opts.active === undefined ? undefined : eq(doctors.active, opts.active),
-        opts.after ? sql`(${doctors.name}, ${doctors.id}) > (${opts.after.key}, ${opts.after.id}::uuid)` : undefined,
-      ),
+  return scope
+    .select(
+      doctors,
+      opts.active === undefined ? undefined : eq(doctors.active, opts.active),
+      opts.after ? sql`(${doctors.name}, ${doctors.id}) > (${opts.after.key}, ${opts.after.id}::uuid)` : undefined,
     )
     .orderBy(asc(doctors.name), asc(doctors.id))
     .limit(opts.limit + 1);
 }
 
-export async function updateDoctor(
-  tx: Executor,
-  hospitalId: string,
-  doctorId: string,
-  changes: Partial<Omit<typeof doctors.$inferInsert, 'id' | 'hospitalId'>>,
-): Promise<DoctorRow | null> {
-  const [row] = await tx
-    .update(doctors)
-    .set({ ...changes, updatedAt: new Date() })
-    .where(and(eq(doctors.hospitalId, hospitalId), eq(doctors.id, doctorId)))
-    .returning();
+export async function updateDoctor(scope: TenantScope, doctorId: string, changes: Partial<DoctorValues>): Promise<DoctorRow | null> {
+  const [row] = await scope.update(doctors, { ...changes, updatedAt: new Date() }, eq(doctors.id, doctorId)).returning();
   return row ?? null;
 }

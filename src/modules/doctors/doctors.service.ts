@@ -1,12 +1,14 @@
-import type { Db, Executor } from '../../infra/db/client.ts';
+import type { Db } from '../../infra/db/client.ts';
 import { isConstraintViolation, PG_UNIQUE_VIOLATION } from '../../infra/db/errors.ts';
-import { withTenant } from '../../infra/db/tenant.ts';
+import { withTenant, type TenantScope } from '../../infra/db/tenant.ts';
 import { decodeCursor, pageOf } from '../../shared/cursor.ts';
 import { DomainError, notFound } from '../../shared/errors.ts';
 import { recordAudit, type Actor } from '../audit/audit.repo.ts';
 import { findHospitalBySubdomain } from '../hospitals/hospitals.repo.ts';
-import { assertBelowLimit, lockSubscriptionLimits } from '../subscriptions/limits.ts';
-import { countActiveDoctors, findDoctor, insertDoctor, listDoctors, updateDoctor, type DoctorRow } from './doctors.repo.ts';
+import { assertBelowLimit } from '../subscriptions/plan-policy.ts';
+import { lockSubscriptionLimits } from '../subscriptions/subscriptions.repo.ts';
+import { countDoctors } from '../subscriptions/usage.ts';
+import { findDoctor, insertDoctor, listDoctors, updateDoctor, type DoctorRow } from './doctors.repo.ts';
 import type { CreateDoctorInput, ListDoctorsInput, UpdateDoctorInput } from './doctors.schemas.ts';
 
 type TenantActor = Actor & { hospitalId: string };
@@ -17,10 +19,10 @@ const emailTaken = (email: string | undefined) =>
   });
 
 /** 403 PLAN_LIMIT_REACHED unless one more active doctor fits the plan; the subscription row stays locked until commit. */
-async function assertDoctorPlaceFree(tx: Executor, hospitalId: string): Promise<void> {
-  const subscription = await lockSubscriptionLimits(tx, hospitalId);
+async function assertDoctorPlaceFree(scope: TenantScope): Promise<void> {
+  const subscription = await lockSubscriptionLimits(scope);
   if (!subscription) throw new DomainError('SUBSCRIPTION_INACTIVE', 'The hospital has no subscription');
-  assertBelowLimit('maxDoctors', subscription, await countActiveDoctors(tx, hospitalId), 'active doctors');
+  assertBelowLimit('maxDoctors', subscription, await countDoctors(scope), 'active doctors');
 }
 
 export function createDoctorService({ db }: { db: Db }) {
@@ -41,16 +43,16 @@ export function createDoctorService({ db }: { db: Db }) {
     async create(actor: TenantActor, input: CreateDoctorInput): Promise<DoctorRow> {
       const email = input.email.toLowerCase();
       return writeGuarded(email, () =>
-        withTenant(db, actor.hospitalId, async (tx) => {
-          await assertDoctorPlaceFree(tx, actor.hospitalId);
-          const row = await insertDoctor(tx, actor.hospitalId, {
+        withTenant(db, actor, async (scope) => {
+          await assertDoctorPlaceFree(scope);
+          const row = await insertDoctor(scope, {
             name: input.name.trim(),
             email,
             phone: input.phone ?? null,
             specialization: input.specialization?.trim() ?? null,
             slotMinutes: input.slotMinutes ?? 30,
           });
-          await recordAudit(tx, actor.hospitalId, actor, {
+          await recordAudit(scope, {
             action: 'doctor.created',
             entityType: 'doctor',
             entityId: row.id,
@@ -64,14 +66,14 @@ export function createDoctorService({ db }: { db: Db }) {
     async list(hospitalId: string, query: ListDoctorsInput) {
       const limit = query.limit ?? 20;
       const after = decodeCursor(query.cursor);
-      const rows = await withTenant(db, hospitalId, (tx) =>
-        listDoctors(tx, hospitalId, { limit, after, ...(query.active === undefined ? {} : { active: query.active }) }),
+      const rows = await withTenant(db, hospitalId, (scope) =>
+        listDoctors(scope, { limit, after, ...(query.active === undefined ? {} : { active: query.active }) }),
       );
       return pageOf(rows, limit, (r) => r.name);
     },
 
     async get(hospitalId: string, doctorId: string): Promise<DoctorRow> {
-      const row = await withTenant(db, hospitalId, (tx) => findDoctor(tx, hospitalId, doctorId));
+      const row = await withTenant(db, hospitalId, (scope) => findDoctor(scope, doctorId));
       if (!row) throw notFound('Doctor');
       return row;
     },
@@ -79,25 +81,25 @@ export function createDoctorService({ db }: { db: Db }) {
     async update(actor: TenantActor, doctorId: string, input: UpdateDoctorInput): Promise<DoctorRow> {
       const email = input.email?.toLowerCase();
       return writeGuarded(email, () =>
-        withTenant(db, actor.hospitalId, async (tx) => {
-          const current = await findDoctor(tx, actor.hospitalId, doctorId, { forUpdate: true });
+        withTenant(db, actor, async (scope) => {
+          const current = await findDoctor(scope, doctorId, { forUpdate: true });
           if (!current) throw notFound('Doctor');
-          const changes: Parameters<typeof updateDoctor>[3] = {};
+          const changes: Parameters<typeof updateDoctor>[2] = {};
           if (input.name !== undefined) changes.name = input.name.trim();
           if (email !== undefined) changes.email = email;
           if (input.phone !== undefined) changes.phone = input.phone;
           if (input.specialization !== undefined) changes.specialization = input.specialization?.trim() ?? null;
           if (input.slotMinutes !== undefined) changes.slotMinutes = input.slotMinutes;
           if (input.active === true && !current.active) {
-            await assertDoctorPlaceFree(tx, actor.hospitalId);
+            await assertDoctorPlaceFree(scope);
             Object.assign(changes, { active: true, deactivatedAt: null });
           } else if (input.active === false && current.active) {
             Object.assign(changes, { active: false, deactivatedAt: new Date() });
           }
-          const row = await updateDoctor(tx, actor.hospitalId, doctorId, changes);
+          const row = await updateDoctor(scope, doctorId, changes);
           const action =
             changes.active === false ? 'doctor.deactivated' : changes.active === true ? 'doctor.reactivated' : 'doctor.updated';
-          await recordAudit(tx, actor.hospitalId, actor, { action, entityType: 'doctor', entityId: doctorId, changes: Object.keys(input) });
+          await recordAudit(scope, { action, entityType: 'doctor', entityId: doctorId, changes: Object.keys(input) });
           return row!;
         }),
       );
@@ -105,12 +107,12 @@ export function createDoctorService({ db }: { db: Db }) {
 
     /** DELETE: deactivates and keeps the record (appointments and notes point at it). Idempotent. */
     async deactivate(actor: TenantActor, doctorId: string): Promise<DoctorRow> {
-      return withTenant(db, actor.hospitalId, async (tx) => {
-        const current = await findDoctor(tx, actor.hospitalId, doctorId, { forUpdate: true });
+      return withTenant(db, actor, async (scope) => {
+        const current = await findDoctor(scope, doctorId, { forUpdate: true });
         if (!current) throw notFound('Doctor');
         if (!current.active) return current;
-        const row = await updateDoctor(tx, actor.hospitalId, doctorId, { active: false, deactivatedAt: new Date() });
-        await recordAudit(tx, actor.hospitalId, actor, { action: 'doctor.deactivated', entityType: 'doctor', entityId: doctorId, changes: ['active'] });
+        const row = await updateDoctor(scope, doctorId, { active: false, deactivatedAt: new Date() });
+        await recordAudit(scope, { action: 'doctor.deactivated', entityType: 'doctor', entityId: doctorId, changes: ['active'] });
         return row!;
       });
     },
@@ -121,7 +123,7 @@ export function createDoctorService({ db }: { db: Db }) {
       if (!hospital) throw notFound('Hospital');
       const limit = query.limit ?? 20;
       const after = decodeCursor(query.cursor);
-      const rows = await withTenant(db, hospital.id, (tx) => listDoctors(tx, hospital.id, { limit, after, active: true }));
+      const rows = await withTenant(db, hospital.id, (scope) => listDoctors(scope, { limit, after, active: true }));
       return pageOf(rows, limit, (r) => r.name);
     },
   };

@@ -1,16 +1,21 @@
 import { eq } from 'drizzle-orm';
 import type { Executor } from '../../infra/db/client.ts';
 import { hospitals } from '../../infra/db/schema/hospitals.ts';
+import type { TenantScope } from '../../infra/db/tenant.ts';
 
 export type HospitalRow = typeof hospitals.$inferSelect;
 
-export async function insertHospital(tx: Executor, values: typeof hospitals.$inferInsert): Promise<HospitalRow> {
-  const [row] = await tx.insert(hospitals).values(values).returning();
+/** The scope's own hospital row: its id is the tenant id. */
+export async function insertHospital(scope: TenantScope, values: Omit<typeof hospitals.$inferInsert, 'id'>): Promise<HospitalRow> {
+  const [row] = await scope.tx
+    .insert(hospitals)
+    .values({ ...values, id: scope.hospitalId })
+    .returning();
   return row!;
 }
 
-export async function findHospital(tx: Executor, hospitalId: string): Promise<HospitalRow | null> {
-  const [row] = await tx.select().from(hospitals).where(eq(hospitals.id, hospitalId)).limit(1);
+export async function findHospital(scope: TenantScope): Promise<HospitalRow | null> {
+  const [row] = await scope.tx.select().from(hospitals).where(eq(hospitals.id, scope.hospitalId)).limit(1);
   return row ?? null;
 }
 
@@ -20,15 +25,11 @@ export async function findHospitalBySubdomain(db: Executor, subdomain: string): 
   return row ?? null;
 }
 
-export async function updateHospital(
-  tx: Executor,
-  hospitalId: string,
-  changes: Partial<typeof hospitals.$inferInsert>,
-): Promise<HospitalRow | null> {
-  const [row] = await tx
+export async function updateHospital(scope: TenantScope, changes: Partial<typeof hospitals.$inferInsert>): Promise<HospitalRow | null> {
+  const [row] = await scope.tx
     .update(hospitals)
     .set({ ...changes, updatedAt: new Date() })
-    .where(eq(hospitals.id, hospitalId))
+    .where(eq(hospitals.id, scope.hospitalId))
     .returning();
   return row ?? null;
 }

@@ -3,11 +3,11 @@ import type { Cache } from '../../infra/cache/cache-aside.ts';
 import type { Db } from '../../infra/db/client.ts';
 import { isConstraintViolation, PG_UNIQUE_VIOLATION } from '../../infra/db/errors.ts';
 import { withTenant } from '../../infra/db/tenant.ts';
-import { enqueue } from '../../infra/queue/outbox.ts';
 import { DomainError, notFound, validation } from '../../shared/errors.ts';
 import { canonicalTimeZone } from '../../shared/timezone.ts';
 import { recordAudit, type Actor } from '../audit/audit.repo.ts';
-import { insertMember } from '../members/members.write.ts';
+import { insertMember } from '../members/members.repo.ts';
+import { enqueueJob } from '../notifications/jobs.ts';
 import type { OtpService } from '../otp/otp.service.ts';
 import { findDefaultPlan, insertSubscription } from '../subscriptions/subscriptions.repo.ts';
 import { findHospital, findHospitalBySubdomain, insertHospital, updateHospital, type HospitalRow } from './hospitals.repo.ts';
@@ -54,10 +54,10 @@ export function checkTimeZone(name: string): string {
 export function createHospitalService({ db, cache, otp, cacheTtlSeconds }: HospitalServiceDeps) {
   /** Every change to a hospital row: the update and its audit event in one transaction, then the cache entry dropped. */
   async function applyUpdate(actor: Actor & { hospitalId: string }, values: Partial<HospitalRow>, action: string, changes: string[]) {
-    const row = await withTenant(db, actor.hospitalId, async (tx) => {
-      const updated = await updateHospital(tx, actor.hospitalId, values);
+    const row = await withTenant(db, actor, async (scope) => {
+      const updated = await updateHospital(scope, values);
       if (!updated) throw notFound('Hospital');
-      await recordAudit(tx, actor.hospitalId, actor, { action, entityType: 'hospital', entityId: actor.hospitalId, changes });
+      await recordAudit(scope, { action, entityType: 'hospital', entityId: actor.hospitalId, changes });
       return updated;
     });
     await cache.invalidate(hospitalCacheKey(actor.hospitalId));
@@ -81,11 +81,10 @@ export function createHospitalService({ db, cache, otp, cacheTtlSeconds }: Hospi
       const timezone = checkTimeZone(input.timezone);
       const hospitalId = randomUUID();
       try {
-        return await withTenant(db, hospitalId, async (tx) => {
-          const plan = await findDefaultPlan(tx);
+        return await withTenant(db, { ...actor, hospitalId }, async (scope) => {
+          const plan = await findDefaultPlan(scope.tx);
           if (!plan) throw new DomainError('SERVICE_UNAVAILABLE', 'No default subscription plan is configured');
-          const hospital = await insertHospital(tx, {
-            id: hospitalId,
+          const hospital = await insertHospital(scope, {
             name: input.name,
             subdomain: input.subdomain,
             email: input.email.toLowerCase(),
@@ -93,26 +92,21 @@ export function createHospitalService({ db, cache, otp, cacheTtlSeconds }: Hospi
             address: input.address ?? null,
             timezone,
           });
-          await insertMember(tx, hospitalId, { userId: actor.userId, email: actor.email ?? hospital.email, role: 'owner' });
+          await insertMember(scope, { userId: actor.userId, email: actor.email ?? hospital.email, role: 'owner' });
           const now = new Date();
-          await insertSubscription(tx, {
-            hospitalId,
+          await insertSubscription(scope, {
             planId: plan.id,
             status: 'trialing',
             currentPeriodStart: now,
             currentPeriodEnd: new Date(now.getTime() + Math.max(plan.trialDays, 1) * DAY_MS),
           });
-          await enqueue(tx, {
-            hospitalId,
-            queue: 'email_notifications',
-            type: 'email',
-            payload: {
-              template: 'welcome',
-              to: hospital.email,
-              data: { hospitalName: hospital.name, subdomain: hospital.subdomain },
-            },
+          await enqueueJob(scope, {
+            channel: 'email',
+            template: 'welcome',
+            to: hospital.email,
+            data: { hospitalName: hospital.name, subdomain: hospital.subdomain },
           });
-          await recordAudit(tx, hospitalId, actor, { action: 'hospital.registered', entityType: 'hospital', entityId: hospitalId });
+          await recordAudit(scope, { action: 'hospital.registered', entityType: 'hospital', entityId: hospitalId });
           return hospital;
         });
       } catch (err) {
@@ -131,7 +125,7 @@ export function createHospitalService({ db, cache, otp, cacheTtlSeconds }: Hospi
       const row = await cache.getOrLoad(
         hospitalCacheKey(hospitalId),
         cacheTtlSeconds,
-        () => withTenant(db, hospitalId, (tx) => findHospital(tx, hospitalId)),
+        () => withTenant(db, hospitalId, findHospital),
         { revive: reviveHospital },
       );
       if (!row) throw notFound('Hospital');
@@ -157,23 +151,14 @@ export function createHospitalService({ db, cache, otp, cacheTtlSeconds }: Hospi
       const hospital = await service.get(actor.hospitalId);
       const { code, expiresInSeconds } = await otp.issue(actor.hospitalId, UPDATE_PURPOSE);
       try {
-        await withTenant(db, actor.hospitalId, async (tx) => {
-          await enqueue(tx, {
-            hospitalId: actor.hospitalId,
-            queue: 'email_notifications',
-            type: 'email',
-            payload: {
-              template: 'otp',
-              to: hospital.email,
-              data: {
-                code,
-                hospitalName: hospital.name,
-                purpose: UPDATE_PURPOSE,
-                expiresInMinutes: Math.ceil(expiresInSeconds / 60),
-              },
-            },
+        await withTenant(db, actor, async (scope) => {
+          await enqueueJob(scope, {
+            channel: 'email',
+            template: 'otp',
+            to: hospital.email,
+            data: { code, hospitalName: hospital.name, purpose: UPDATE_PURPOSE, expiresInMinutes: Math.ceil(expiresInSeconds / 60) },
           });
-          await recordAudit(tx, actor.hospitalId, actor, {
+          await recordAudit(scope, {
             action: 'hospital.otp_requested',
             entityType: 'hospital',
             entityId: actor.hospitalId,

@@ -1,18 +1,22 @@
 import { createHash } from 'node:crypto';
 import { Type } from 'typebox';
 import type { Executor } from '../../infra/db/client.ts';
+import type { TenantScope } from '../../infra/db/tenant.ts';
+import type { TaskDefinition } from '../../infra/queue/tasks.ts';
 import { DomainError } from '../../shared/errors.ts';
-import { deleteKeysOlderThan, findKey, insertKeyIfAbsent, reclaimExpiredKey, saveResponse } from './idempotency.repo.ts';
+import { deleteKeysOlderThan, findKey, insertKeyIfAbsent, reclaimExpiredKey, saveResult } from './idempotency.repo.ts';
 
 /**
- * `Idempotency-Key` for unsafe requests (POST /v1/appointments).
+ * The idempotency module owns `Idempotency-Key` for creates (POST
+ * /v1/appointments today; any create route can use `idempotent`).
  *
  * The key row is written INSIDE the transaction of the change it guards:
- * - first use: the row is inserted, the change runs, the response is stored
- *   in the same row, all committed together (or nothing is: a failed request
- *   leaves no record and may be retried with the same key);
+ * - first use: the row is inserted, the change runs, its result (`{status,
+ *   view}`, never an HTTP envelope) is stored in the same row, all committed
+ *   together (or nothing is: a failed request leaves no record and may be
+ *   retried with the same key);
  * - a concurrent second request with the same key blocks on the primary key
- *   until the first commits, then replays its stored response: one change;
+ *   until the first commits, then replays the stored result: one change;
  * - same key, different request (body, route or caller): 422
  *   IDEMPOTENCY_KEY_REUSED;
  * - a record older than the retention window counts as absent.
@@ -31,9 +35,13 @@ export interface IdempotentRequest {
   hash: string;
 }
 
-export type Claim =
-  | { kind: 'fresh' }
-  | { kind: 'replay'; statusCode: number; body: unknown };
+/** What an idempotent create answers: its status and the created resource's view. The route wraps the view in its envelope, first time and on replay alike. */
+export interface IdempotentResult<V> {
+  status: number;
+  view: V;
+}
+
+type Claim = { kind: 'fresh' } | { kind: 'replay'; status: number; view: unknown };
 
 /** Stable JSON: object keys sorted at every depth, so `{a,b}` and `{b,a}` hash alike. */
 export function canonicalJson(value: unknown): string {
@@ -52,25 +60,16 @@ export function requestHash(parts: { method: string; route: string; userId: stri
     .digest('hex');
 }
 
-/**
- * Claims `request.key` for this transaction or returns the response to replay.
- * Must run inside the transaction that makes the change, before the change.
- */
-export async function claimIdempotencyKey(
-  tx: Executor,
-  hospitalId: string,
-  request: IdempotentRequest,
-  retentionMs: number,
-  now: Date = new Date(),
-): Promise<Claim> {
+/** Claims `request.key` for this transaction or returns the result to replay; runs before the change, in its transaction. */
+async function claim(scope: TenantScope, request: IdempotentRequest, retentionMs: number, now: Date): Promise<Claim> {
   const expiredBefore = new Date(now.getTime() - retentionMs);
   // Two rounds at most: a reclaim race against a concurrent reclaimer ends with its row visible.
   for (let round = 0; round < 3; round++) {
-    if (await insertKeyIfAbsent(tx, hospitalId, request.key, request.hash)) return { kind: 'fresh' };
-    const row = await findKey(tx, hospitalId, request.key);
+    if (await insertKeyIfAbsent(scope, request.key, request.hash)) return { kind: 'fresh' };
+    const row = await findKey(scope, request.key);
     if (!row) continue; // purged between the two statements: insert again
     if (row.createdAt.getTime() < expiredBefore.getTime()) {
-      if (await reclaimExpiredKey(tx, hospitalId, request.key, request.hash, expiredBefore)) return { kind: 'fresh' };
+      if (await reclaimExpiredKey(scope, request.key, request.hash, expiredBefore)) return { kind: 'fresh' };
       continue;
     }
     if (row.requestHash !== request.hash) {
@@ -81,28 +80,54 @@ export async function claimIdempotencyKey(
       );
     }
     if (row.statusCode === null) {
-      // Only possible if a transaction committed the key without its response: refuse rather than guess.
+      // Only possible if a transaction committed the key without its result: refuse rather than guess.
       throw new DomainError('CONFLICT', 'A request with this Idempotency-Key has no recorded response; retry with a new key', {
         key: request.key,
       });
     }
-    return { kind: 'replay', statusCode: row.statusCode, body: row.responseBody };
+    return { kind: 'replay', status: row.statusCode, view: row.responseBody };
   }
   throw new DomainError('CONFLICT', 'The Idempotency-Key is being used concurrently; retry', { key: request.key });
 }
 
-/** Stores the response of a fresh claim, in the same transaction as the change. */
-export async function recordIdempotentResponse(
-  tx: Executor,
-  hospitalId: string,
-  key: string,
-  statusCode: number,
-  body: unknown,
-): Promise<void> {
-  await saveResponse(tx, hospitalId, key, statusCode, body);
+/**
+ * Runs `work` at most once per key, inside the caller's tenant transaction:
+ * claims the key, runs the work and stores its `{status, view}` in the same
+ * transaction; a repeat of the request gets the stored result back with
+ * `replayed: true` instead of running the work. Without a request (no
+ * Idempotency-Key header) the work simply runs.
+ */
+export async function idempotent<V>(
+  scope: TenantScope,
+  request: IdempotentRequest | undefined,
+  retentionMs: number,
+  work: () => Promise<IdempotentResult<V>>,
+  now: Date = new Date(),
+): Promise<IdempotentResult<V> & { replayed: boolean }> {
+  if (request) {
+    const claimed = await claim(scope, request, retentionMs, now);
+    if (claimed.kind === 'replay') return { status: claimed.status, view: claimed.view as V, replayed: true };
+  }
+  const result = await work();
+  if (request) await saveResult(scope, request.key, result.status, result.view);
+  return { ...result, replayed: false };
 }
 
-/** Deletes records past retention (run by a scheduled task; expired rows are ignored anyway). */
+/** Deletes records past retention (run by the task below; expired rows are ignored anyway). */
 export async function purgeExpiredIdempotencyKeys(db: Executor, retentionMs: number, now: Date = new Date()): Promise<number> {
   return deleteKeysOlderThan(db, new Date(now.getTime() - retentionMs));
 }
+
+/**
+ * Hourly: deletes Idempotency-Key records past IDEMPOTENCY_TTL_HOURS. Only
+ * housekeeping — an expired record is already treated as unused when a
+ * request arrives — so a missed run changes nothing but table size.
+ */
+export const idempotencyPurgeTask: TaskDefinition = {
+  type: 'idempotency.purge',
+  schedule: { everyMs: 3_600_000 },
+  async run(_payload, { db, config, logger }) {
+    const deleted = await purgeExpiredIdempotencyKeys(db, config.env.IDEMPOTENCY_TTL_HOURS * 3_600_000);
+    if (deleted) logger.info({ deleted }, 'expired idempotency keys deleted');
+  },
+};

@@ -1,27 +1,28 @@
-import { and, desc, eq, isNull, sql, type SQL } from 'drizzle-orm';
+import { desc, eq, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../../infra/db/client.ts';
 import { hospitalInvitations } from '../../infra/db/schema/invitations.ts';
+import type { TenantScope } from '../../infra/db/tenant.ts';
 import type { CursorPosition } from '../../shared/cursor.ts';
 
 export type InvitationRow = typeof hospitalInvitations.$inferSelect;
 
-export async function insertInvitation(tx: Executor, values: typeof hospitalInvitations.$inferInsert): Promise<InvitationRow> {
-  const [row] = await tx.insert(hospitalInvitations).values(values).returning();
+export async function insertInvitation(
+  scope: TenantScope,
+  values: Omit<typeof hospitalInvitations.$inferInsert, 'hospitalId'>,
+): Promise<InvitationRow> {
+  const [row] = await scope.insert(hospitalInvitations, values).returning();
   return row!;
 }
 
 /** Revokes the email's earlier pending invitations: re-inviting replaces, it does not pile up live tokens. */
-export async function revokePendingFor(tx: Executor, hospitalId: string, email: string, now: Date): Promise<number> {
-  const rows = await tx
-    .update(hospitalInvitations)
-    .set({ revokedAt: now, updatedAt: now })
-    .where(
-      and(
-        eq(hospitalInvitations.hospitalId, hospitalId),
-        eq(hospitalInvitations.email, email),
-        isNull(hospitalInvitations.acceptedAt),
-        isNull(hospitalInvitations.revokedAt),
-      ),
+export async function revokePendingFor(scope: TenantScope, email: string, now: Date): Promise<number> {
+  const rows = await scope
+    .update(
+      hospitalInvitations,
+      { revokedAt: now, updatedAt: now },
+      eq(hospitalInvitations.email, email),
+      isNull(hospitalInvitations.acceptedAt),
+      isNull(hospitalInvitations.revokedAt),
     )
     .returning({ id: hospitalInvitations.id });
   return rows.length;
@@ -42,32 +43,18 @@ export async function findInvitationByTokenHash(db: Executor, tokenHash: string)
   return row ?? null;
 }
 
-export async function findInvitation(
-  tx: Executor,
-  hospitalId: string,
-  id: string,
-  { forUpdate = false }: { forUpdate?: boolean } = {},
-): Promise<InvitationRow | null> {
-  const query = tx
-    .select()
-    .from(hospitalInvitations)
-    .where(and(eq(hospitalInvitations.hospitalId, hospitalId), eq(hospitalInvitations.id, id)))
-    .limit(1);
+export async function findInvitation(scope: TenantScope, id: string, { forUpdate = false }: { forUpdate?: boolean } = {}): Promise<InvitationRow | null> {
+  const query = scope.select(hospitalInvitations, eq(hospitalInvitations.id, id)).limit(1);
   const [row] = forUpdate ? await query.for('update') : await query;
   return row ?? null;
 }
 
 export async function updateInvitation(
-  tx: Executor,
-  hospitalId: string,
+  scope: TenantScope,
   id: string,
   changes: Partial<Pick<InvitationRow, 'acceptedAt' | 'acceptedByUserId' | 'revokedAt'>>,
 ): Promise<InvitationRow | null> {
-  const [row] = await tx
-    .update(hospitalInvitations)
-    .set({ ...changes, updatedAt: new Date() })
-    .where(and(eq(hospitalInvitations.hospitalId, hospitalId), eq(hospitalInvitations.id, id)))
-    .returning();
+  const [row] = await scope.update(hospitalInvitations, { ...changes, updatedAt: new Date() }, eq(hospitalInvitations.id, id)).returning();
   return row ?? null;
 }
 
@@ -75,22 +62,24 @@ const invitationCursorKey = sql<string>`to_char(${hospitalInvitations.createdAt}
 
 /** Newest first, keyset-paginated on (created_at, id). `pendingOnly`: not accepted, not revoked, not expired at `now`. */
 export async function listInvitations(
-  tx: Executor,
-  hospitalId: string,
+  scope: TenantScope,
   { pendingOnly, now }: { pendingOnly: boolean; now: Date },
   after: CursorPosition | null,
   limit: number,
 ) {
-  const where: SQL[] = [eq(hospitalInvitations.hospitalId, hospitalId)];
-  if (pendingOnly) {
-    where.push(isNull(hospitalInvitations.acceptedAt), isNull(hospitalInvitations.revokedAt));
-    where.push(sql`${hospitalInvitations.expiresAt} > ${now.toISOString()}::timestamptz`);
-  }
-  if (after) where.push(sql`(${hospitalInvitations.createdAt}, ${hospitalInvitations.id}) < (${after.key}::timestamptz, ${after.id}::uuid)`);
-  const rows = await tx
+  const pending = pendingOnly
+    ? [isNull(hospitalInvitations.acceptedAt), isNull(hospitalInvitations.revokedAt), sql`${hospitalInvitations.expiresAt} > ${now.toISOString()}::timestamptz`]
+    : [];
+  const rows = await scope.tx
     .select({ invitation: hospitalInvitations, cursorKey: invitationCursorKey })
     .from(hospitalInvitations)
-    .where(and(...where))
+    .where(
+      scope.where(
+        hospitalInvitations,
+        ...pending,
+        after ? sql`(${hospitalInvitations.createdAt}, ${hospitalInvitations.id}) < (${after.key}::timestamptz, ${after.id}::uuid)` : undefined,
+      ),
+    )
     .orderBy(desc(hospitalInvitations.createdAt), desc(hospitalInvitations.id))
     .limit(limit + 1);
   return rows.map((r) => ({ ...r.invitation, cursorKey: r.cursorKey }));

@@ -1,20 +1,18 @@
-import { and, asc, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
+import { asc, eq, getTableColumns, sql } from 'drizzle-orm';
 import { rawRows, type Executor } from '../../infra/db/client.ts';
 import { hospitalMembers, type MemberRole } from '../../infra/db/schema/members.ts';
+import type { TenantScope } from '../../infra/db/tenant.ts';
 import type { CursorPosition } from '../../shared/cursor.ts';
 
-export interface Identity {
-  hospitalId: string | null;
-  role: MemberRole | null;
-  doctorId: string | null;
-  isPlatformAdmin: boolean;
-}
-
 /**
- * The caller's membership and operator flag in one round trip. Runs outside a
- * tenant transaction on purpose: this is how the tenant is found.
+ * The caller's membership and operator flag in one round trip (the auth
+ * hook's identity lookup, src/http/auth.ts). Runs outside a tenant
+ * transaction on purpose: this is how the tenant is found.
  */
-export async function findIdentity(db: Executor, userId: string): Promise<Identity> {
+export async function findIdentity(
+  db: Executor,
+  userId: string,
+): Promise<{ hospitalId: string | null; role: MemberRole | null; doctorId: string | null; isPlatformAdmin: boolean }> {
   const rows = await rawRows<{ hospital_id: string | null; role: MemberRole | null; doctor_id: string | null; is_admin: boolean }>(
     db,
     sql`select m.hospital_id, m.role, m.doctor_id,
@@ -35,49 +33,42 @@ export async function findIdentity(db: Executor, userId: string): Promise<Identi
 
 export type MemberRow = typeof hospitalMembers.$inferSelect;
 
+export async function insertMember(
+  scope: TenantScope,
+  member: { userId: string; email: string; role: MemberRole; doctorId?: string | null },
+): Promise<MemberRow> {
+  const [row] = await scope
+    .insert(hospitalMembers, { userId: member.userId, email: member.email, role: member.role, doctorId: member.doctorId ?? null })
+    .returning();
+  return row!;
+}
+
 const memberCursorKey = sql<string>`to_char(${hospitalMembers.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 /** Oldest first (owners who registered lead), keyset-paginated on (created_at, id). */
-export async function listMembers(
-  tx: Executor,
-  hospitalId: string,
-  after: CursorPosition | null,
-  limit: number,
-): Promise<(MemberRow & { cursorKey: string })[]> {
-  const where: SQL[] = [eq(hospitalMembers.hospitalId, hospitalId)];
-  if (after) where.push(sql`(${hospitalMembers.createdAt}, ${hospitalMembers.id}) > (${after.key}::timestamptz, ${after.id}::uuid)`);
-  return tx
+export async function listMembers(scope: TenantScope, after: CursorPosition | null, limit: number): Promise<(MemberRow & { cursorKey: string })[]> {
+  return scope.tx
     .select({ ...getTableColumns(hospitalMembers), cursorKey: memberCursorKey })
     .from(hospitalMembers)
-    .where(and(...where))
+    .where(
+      scope.where(
+        hospitalMembers,
+        after ? sql`(${hospitalMembers.createdAt}, ${hospitalMembers.id}) > (${after.key}::timestamptz, ${after.id}::uuid)` : undefined,
+      ),
+    )
     .orderBy(asc(hospitalMembers.createdAt), asc(hospitalMembers.id))
     .limit(limit + 1);
 }
 
-export async function findMemberByUserId(tx: Executor, hospitalId: string, userId: string): Promise<MemberRow | null> {
-  const [row] = await tx
-    .select()
-    .from(hospitalMembers)
-    .where(and(eq(hospitalMembers.hospitalId, hospitalId), eq(hospitalMembers.userId, userId)))
-    .limit(1);
-  return row ?? null;
-}
-
-export async function findMemberByEmail(tx: Executor, hospitalId: string, email: string): Promise<MemberRow | null> {
-  const [row] = await tx
-    .select()
-    .from(hospitalMembers)
-    .where(and(eq(hospitalMembers.hospitalId, hospitalId), sql`lower(${hospitalMembers.email}) = ${email.toLowerCase()}`))
-    .limit(1);
-  return row ?? null;
-}
-
-export async function findMemberByDoctorId(tx: Executor, hospitalId: string, doctorId: string): Promise<MemberRow | null> {
-  const [row] = await tx
-    .select()
-    .from(hospitalMembers)
-    .where(and(eq(hospitalMembers.hospitalId, hospitalId), eq(hospitalMembers.doctorId, doctorId)))
-    .limit(1);
+/** The member with this user id, email (case-insensitive) or linked doctor. */
+export async function findMember(scope: TenantScope, by: { userId: string } | { email: string } | { doctorId: string }): Promise<MemberRow | null> {
+  const condition =
+    'userId' in by
+      ? eq(hospitalMembers.userId, by.userId)
+      : 'email' in by
+        ? sql`lower(${hospitalMembers.email}) = ${by.email.toLowerCase()}`
+        : eq(hospitalMembers.doctorId, by.doctorId);
+  const [row] = await scope.select(hospitalMembers, condition).limit(1);
   return row ?? null;
 }
 
@@ -87,19 +78,11 @@ export async function findMemberByDoctorId(tx: Executor, hospitalId: string, doc
  * answered under the lock, and two owners removing each other at once cannot
  * both succeed.
  */
-export async function lockOwners(tx: Executor, hospitalId: string): Promise<MemberRow[]> {
-  return tx
-    .select()
-    .from(hospitalMembers)
-    .where(and(eq(hospitalMembers.hospitalId, hospitalId), eq(hospitalMembers.role, 'owner')))
-    .orderBy(asc(hospitalMembers.id))
-    .for('update');
+export async function lockOwners(scope: TenantScope): Promise<MemberRow[]> {
+  return scope.select(hospitalMembers, eq(hospitalMembers.role, 'owner')).orderBy(asc(hospitalMembers.id)).for('update');
 }
 
-export async function deleteMember(tx: Executor, hospitalId: string, memberId: string): Promise<boolean> {
-  const rows = await tx
-    .delete(hospitalMembers)
-    .where(and(eq(hospitalMembers.hospitalId, hospitalId), eq(hospitalMembers.id, memberId)))
-    .returning({ id: hospitalMembers.id });
+export async function deleteMember(scope: TenantScope, memberId: string): Promise<boolean> {
+  const rows = await scope.delete(hospitalMembers, eq(hospitalMembers.id, memberId)).returning({ id: hospitalMembers.id });
   return rows.length > 0;
 }

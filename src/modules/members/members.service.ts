@@ -1,17 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
-import type { Db, Executor } from '../../infra/db/client.ts';
+import type { Db } from '../../infra/db/client.ts';
 import { isConstraintViolation, PG_UNIQUE_VIOLATION } from '../../infra/db/errors.ts';
-import { doctors } from '../../infra/db/schema/doctors.ts';
 import type { MemberRole } from '../../infra/db/schema/members.ts';
-import { withTenant } from '../../infra/db/tenant.ts';
+import { withTenant, type TenantScope } from '../../infra/db/tenant.ts';
 import type { Cache } from '../../infra/cache/index.ts';
 import { identityCacheKey } from '../../infra/cache/keys.ts';
-import { enqueue } from '../../infra/queue/outbox.ts';
-import { decodeCursor, pageOf, type CursorPosition } from '../../shared/cursor.ts';
+import { decodeTimeCursor, pageOf } from '../../shared/cursor.ts';
 import { DomainError, forbidden, notFound, validation } from '../../shared/errors.ts';
 import { recordAudit, type Actor } from '../audit/audit.repo.ts';
+import { findDoctor } from '../doctors/doctors.repo.ts';
 import { findHospital } from '../hospitals/hospitals.repo.ts';
+import { enqueueJob } from '../notifications/jobs.ts';
 import {
   findInvitation,
   findInvitationByTokenHash,
@@ -20,17 +19,9 @@ import {
   revokePendingFor,
   updateInvitation,
 } from './invitations.repo.ts';
-import {
-  deleteMember,
-  findMemberByDoctorId,
-  findMemberByEmail,
-  findMemberByUserId,
-  listMembers,
-  lockOwners,
-} from './members.repo.ts';
+import { deleteMember, findMember, insertMember, listMembers, lockOwners } from './members.repo.ts';
 import type { CreateInvitationInput, InvitationsQueryInput, MembersQueryInput } from './members.schemas.ts';
 import { invitationStatus, invitationView, memberView } from './members.views.ts';
-import { insertMember } from './members.write.ts';
 
 const HOUR_MS = 3_600_000;
 
@@ -45,30 +36,18 @@ export function hashInvitationToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
-function checkedCursor(cursor: string | undefined): CursorPosition | null {
-  const after = decodeCursor(cursor);
-  if (after && Number.isNaN(Date.parse(after.key))) {
-    throw validation('The cursor is not valid; use page.nextCursor from a previous response', { field: 'cursor' });
-  }
-  return after;
-}
-
 /** Admins hold every power but ownership: they neither invite nor remove owners. */
 function assertMayManage(actor: TenantActor, targetRole: MemberRole, verb: 'invite' | 'remove' | 'revoke an invitation of') {
   if (targetRole === 'owner' && actor.role !== 'owner') throw forbidden(`Only an owner can ${verb} an owner`);
 }
 
-async function checkDoctorLink(tx: Executor, hospitalId: string, doctorId: string): Promise<void> {
-  const [doctor] = await tx
-    .select({ id: doctors.id, active: doctors.active })
-    .from(doctors)
-    .where(and(eq(doctors.hospitalId, hospitalId), eq(doctors.id, doctorId)))
-    .limit(1);
+const doctorLinked = () => new DomainError('CONFLICT', 'Another member is already linked to this doctor', { field: 'doctorId' });
+
+async function checkDoctorLink(scope: TenantScope, doctorId: string): Promise<void> {
+  const doctor = await findDoctor(scope, doctorId);
   if (!doctor) throw notFound('Doctor');
   if (!doctor.active) throw new DomainError('CONFLICT', 'The doctor is deactivated', { field: 'doctorId' });
-  if (await findMemberByDoctorId(tx, hospitalId, doctorId)) {
-    throw new DomainError('CONFLICT', 'Another member is already linked to this doctor', { field: 'doctorId' });
-  }
+  if (await findMember(scope, { doctorId })) throw doctorLinked();
 }
 
 export interface MemberServiceDeps {
@@ -82,8 +61,8 @@ export interface MemberServiceDeps {
 export function createMemberService({ db, cache, invitationTtlHours }: MemberServiceDeps) {
   return {
     async list(hospitalId: string, query: MembersQueryInput) {
-      const after = checkedCursor(query.cursor);
-      const rows = await withTenant(db, hospitalId, (tx) => listMembers(tx, hospitalId, after, query.limit));
+      const after = decodeTimeCursor(query.cursor);
+      const rows = await withTenant(db, hospitalId, (scope) => listMembers(scope, after, query.limit));
       const { items, nextCursor } = pageOf(rows, query.limit, (r) => r.cursorKey);
       return { items: items.map(memberView), nextCursor };
     },
@@ -94,7 +73,6 @@ export function createMemberService({ db, cache, invitationTtlHours }: MemberSer
      * email revokes its earlier pending invitation.
      */
     async invite(actor: TenantActor, input: CreateInvitationInput) {
-      const hospitalId = actor.hospitalId;
       assertMayManage(actor, input.role, 'invite');
       if (input.doctorId && input.role !== 'doctor') {
         throw validation('doctorId goes only with the role "doctor"', {
@@ -104,16 +82,15 @@ export function createMemberService({ db, cache, invitationTtlHours }: MemberSer
       const email = input.email.trim().toLowerCase();
       const now = new Date();
       const token = newInvitationToken();
-      return withTenant(db, hospitalId, async (tx) => {
-        const hospital = await findHospital(tx, hospitalId);
+      return withTenant(db, actor, async (scope) => {
+        const hospital = await findHospital(scope);
         if (!hospital) throw notFound('Hospital');
-        if (await findMemberByEmail(tx, hospitalId, email)) {
+        if (await findMember(scope, { email })) {
           throw new DomainError('ALREADY_MEMBER', `${email} is already a member of this hospital`, { field: 'email' });
         }
-        if (input.doctorId) await checkDoctorLink(tx, hospitalId, input.doctorId);
-        const replaced = await revokePendingFor(tx, hospitalId, email, now);
-        const invitation = await insertInvitation(tx, {
-          hospitalId,
+        if (input.doctorId) await checkDoctorLink(scope, input.doctorId);
+        const replaced = await revokePendingFor(scope, email, now);
+        const invitation = await insertInvitation(scope, {
           email,
           role: input.role,
           doctorId: input.doctorId ?? null,
@@ -121,24 +98,20 @@ export function createMemberService({ db, cache, invitationTtlHours }: MemberSer
           invitedByUserId: actor.userId,
           expiresAt: new Date(now.getTime() + invitationTtlHours * HOUR_MS),
         });
-        await enqueue(tx, {
-          hospitalId,
-          queue: 'email_notifications',
-          type: 'email',
-          payload: {
-            template: 'invitation',
-            to: email,
-            data: {
-              hospitalName: hospital.name,
-              subdomain: hospital.subdomain,
-              role: input.role,
-              token,
-              expiresAt: invitation.expiresAt.toISOString(),
-              invitedBy: actor.email ?? null,
-            },
+        await enqueueJob(scope, {
+          channel: 'email',
+          template: 'invitation',
+          to: email,
+          data: {
+            hospitalName: hospital.name,
+            subdomain: hospital.subdomain,
+            role: input.role,
+            token,
+            expiresAt: invitation.expiresAt.toISOString(),
+            invitedBy: actor.email ?? null,
           },
         });
-        await recordAudit(tx, hospitalId, actor, {
+        await recordAudit(scope, {
           action: 'invitation.created',
           entityType: 'invitation',
           entityId: invitation.id,
@@ -149,26 +122,25 @@ export function createMemberService({ db, cache, invitationTtlHours }: MemberSer
     },
 
     async listInvitations(hospitalId: string, query: InvitationsQueryInput) {
-      const after = checkedCursor(query.cursor);
+      const after = decodeTimeCursor(query.cursor);
       const now = new Date();
-      const rows = await withTenant(db, hospitalId, (tx) =>
-        listInvitations(tx, hospitalId, { pendingOnly: query.status === 'pending', now }, after, query.limit),
+      const rows = await withTenant(db, hospitalId, (scope) =>
+        listInvitations(scope, { pendingOnly: query.status === 'pending', now }, after, query.limit),
       );
       const { items, nextCursor } = pageOf(rows, query.limit, (r) => r.cursorKey);
       return { items: items.map((r) => invitationView(r, now)), nextCursor };
     },
 
     async revokeInvitation(actor: TenantActor, invitationId: string) {
-      const hospitalId = actor.hospitalId;
       const now = new Date();
-      return withTenant(db, hospitalId, async (tx) => {
-        const invitation = await findInvitation(tx, hospitalId, invitationId, { forUpdate: true });
+      return withTenant(db, actor, async (scope) => {
+        const invitation = await findInvitation(scope, invitationId, { forUpdate: true });
         if (!invitation) throw notFound('Invitation');
         assertMayManage(actor, invitation.role, 'revoke an invitation of');
         if (invitation.acceptedAt) throw new DomainError('INVITATION_USED', 'The invitation has already been accepted');
         if (invitation.revokedAt) return invitationView(invitation, now);
-        const row = (await updateInvitation(tx, hospitalId, invitation.id, { revokedAt: now }))!;
-        await recordAudit(tx, hospitalId, actor, { action: 'invitation.revoked', entityType: 'invitation', entityId: invitation.id });
+        const row = (await updateInvitation(scope, invitation.id, { revokedAt: now }))!;
+        await recordAudit(scope, { action: 'invitation.revoked', entityType: 'invitation', entityId: invitation.id });
         return invitationView(row, now);
       });
     },
@@ -186,8 +158,9 @@ export function createMemberService({ db, cache, invitationTtlHours }: MemberSer
       const found = await findInvitationByTokenHash(db, hashInvitationToken(token));
       if (!found) throw notFound('Invitation');
       try {
-        return await withTenant(db, found.hospitalId, async (tx) => {
-          const invitation = await findInvitation(tx, found.hospitalId, found.id, { forUpdate: true });
+        // The actor joins this hospital: the scope (and its audit event) is that hospital's.
+        return await withTenant(db, { ...actor, hospitalId: found.hospitalId }, async (scope) => {
+          const invitation = await findInvitation(scope, found.id, { forUpdate: true });
           if (!invitation) throw notFound('Invitation');
           if (!actor.email || actor.email.trim().toLowerCase() !== invitation.email) {
             throw new DomainError(
@@ -200,17 +173,15 @@ export function createMemberService({ db, cache, invitationTtlHours }: MemberSer
           if (status === 'revoked') throw new DomainError('INVITATION_REVOKED', 'This invitation has been withdrawn; ask for a new one');
           if (status === 'expired') throw new DomainError('INVITATION_EXPIRED', 'This invitation has expired; ask for a new one');
           if (actor.hospitalId) throw new DomainError('HOSPITAL_EXISTS', 'You already belong to a hospital');
-          if (invitation.doctorId && (await findMemberByDoctorId(tx, invitation.hospitalId, invitation.doctorId))) {
-            throw new DomainError('CONFLICT', 'Another member is already linked to this doctor', { field: 'doctorId' });
-          }
-          const member = await insertMember(tx, invitation.hospitalId, {
+          if (invitation.doctorId && (await findMember(scope, { doctorId: invitation.doctorId }))) throw doctorLinked();
+          const member = await insertMember(scope, {
             userId: actor.userId,
             email: invitation.email,
             role: invitation.role,
             doctorId: invitation.doctorId,
           });
-          await updateInvitation(tx, invitation.hospitalId, invitation.id, { acceptedAt: now, acceptedByUserId: actor.userId });
-          await recordAudit(tx, invitation.hospitalId, actor, {
+          await updateInvitation(scope, invitation.id, { acceptedAt: now, acceptedByUserId: actor.userId });
+          await recordAudit(scope, {
             action: 'invitation.accepted',
             entityType: 'member',
             entityId: member.id,
@@ -233,10 +204,9 @@ export function createMemberService({ db, cache, invitationTtlHours }: MemberSer
      * cannot leave the hospital without one.
      */
     async remove(actor: TenantActor, userId: string) {
-      const hospitalId = actor.hospitalId;
-      const removed = await withTenant(db, hospitalId, async (tx) => {
-        const owners = await lockOwners(tx, hospitalId);
-        const target = await findMemberByUserId(tx, hospitalId, userId);
+      const removed = await withTenant(db, actor, async (scope) => {
+        const owners = await lockOwners(scope);
+        const target = await findMember(scope, { userId });
         if (!target) throw notFound('Member');
         assertMayManage(actor, target.role, 'remove');
         if (target.role === 'owner' && owners.length <= 1) {
@@ -244,8 +214,8 @@ export function createMemberService({ db, cache, invitationTtlHours }: MemberSer
             owners: owners.length,
           });
         }
-        await deleteMember(tx, hospitalId, target.id);
-        await recordAudit(tx, hospitalId, actor, {
+        await deleteMember(scope, target.id);
+        await recordAudit(scope, {
           action: 'member.removed',
           entityType: 'member',
           entityId: target.id,

@@ -1,8 +1,7 @@
-import { sql } from 'drizzle-orm';
 import { Type } from 'typebox';
-import { rawRows } from '../../infra/db/client.ts';
-import { emailTemplates, type MessagingRegistry, type NotificationRecipient } from '../../infra/queue/registry.ts';
-import { parseContract } from './contracts.ts';
+import { deletePublished } from '../../infra/queue/outbox.ts';
+import { parseContract, TemplateName } from './contracts.ts';
+import type { MessagingRegistry, NotificationRecipient } from './registry.ts';
 
 /**
  * `notification.test`: an event that names its recipients itself, so the
@@ -19,7 +18,7 @@ const TestEventPayload = Type.Object({
       channel: Type.Union([Type.Literal('email'), Type.Literal('sms'), Type.Literal('none')]),
       email: Type.Optional(Type.Union([Type.String(), Type.Null()])),
       phone: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-      template: Type.Optional(Type.Union(emailTemplates.map((t) => Type.Literal(t)))),
+      template: Type.Optional(TemplateName),
       data: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     }),
     { maxItems: 100 },
@@ -52,18 +51,8 @@ export function registerBuiltinMessaging(registry: MessagingRegistry): void {
     type: OUTBOX_CLEANUP,
     schedule: { everyMs: 3_600_000 },
     async run(_payload, { db, config, logger }) {
-      const [row] = await rawRows<{ n: number }>(
-        db,
-        sql`with gone as (
-              delete from outbox where id in (
-                select id from outbox
-                 where published_at is not null
-                   and published_at < now() - make_interval(days => ${config.env.OUTBOX_RETENTION_DAYS}::int)
-                 limit 10000)
-              returning 1)
-            select count(*)::int as n from gone`,
-      );
-      if (row?.n) logger.info({ deleted: row.n }, 'old outbox rows deleted');
+      const deleted = await deletePublished(db, config.env.OUTBOX_RETENTION_DAYS, 10_000);
+      if (deleted) logger.info({ deleted }, 'old outbox rows deleted');
     },
   });
 }

@@ -1,7 +1,6 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import Value from 'typebox/value';
 import { PermanentError } from '../../infra/queue/errors.ts';
-import { emailTemplates, type EmailTemplate } from '../../infra/queue/registry.ts';
 
 /**
  * Message contracts of the notification queues (agreed across modules; see
@@ -9,6 +8,21 @@ import { emailTemplates, type EmailTemplate } from '../../infra/queue/registry.t
  * failure: retrying the same bytes cannot help, so it is dead-lettered with
  * the validation error as its reason.
  */
+
+/** Every message template (email and SMS share the names); docs/messaging.md lists the data fields of each. */
+export const emailTemplates = [
+  'welcome',
+  'otp',
+  'invitation',
+  'appointment_confirmation',
+  'appointment_reminder',
+  'appointment_cancelled',
+  'appointment_rescheduled',
+] as const;
+export type EmailTemplate = (typeof emailTemplates)[number];
+
+/** Template names as a schema (job payloads, the test event's recipients). */
+export const TemplateName = Type.Union(emailTemplates.map((t) => Type.Literal(t)));
 
 const Instant = Type.String({ format: 'date-time' });
 
@@ -56,7 +70,7 @@ const Attachment = Type.Object({
 
 /** Queue `email_notifications`, type `email`. */
 export const EmailJob = Type.Object({
-  template: Type.Union(emailTemplates.map((t) => Type.Literal(t))),
+  template: TemplateName,
   to: Type.String({ format: 'email', maxLength: 254 }),
   data: Type.Record(Type.String(), Type.Unknown()),
   attachments: Type.Optional(Type.Array(Attachment, { maxItems: 5 })),
@@ -67,7 +81,7 @@ export type EmailJob = Static<typeof EmailJob>;
 
 /** Queue `sms_notifications`, type `sms`. */
 export const SmsJob = Type.Object({
-  template: Type.Union(emailTemplates.map((t) => Type.Literal(t))),
+  template: TemplateName,
   to: Type.String({ pattern: '^\\+[1-9][0-9]{6,14}$' }),
   data: Type.Record(Type.String(), Type.Unknown()),
   sourceMessageId: Type.Optional(Type.String()),

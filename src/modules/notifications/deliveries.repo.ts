@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { rawRows, type Db, type Executor } from '../../infra/db/client.ts';
 import type { DeliveryChannel, DeliveryStatus } from '../../infra/db/schema/notifications.ts';
+import type { TenantScope } from '../../infra/db/tenant.ts';
 
 export interface DeliveryKey {
   messageId: string;
@@ -35,10 +36,10 @@ interface RawDelivery {
   status: DeliveryStatus;
   attempts: number;
   last_error: string | null;
-  sent_at: Date | string | null;
+  sent_at: Date | null;
   source_message_id: string | null;
-  created_at: Date | string;
-  updated_at: Date | string;
+  created_at: Date;
+  updated_at: Date;
   cursor_key: string;
 }
 
@@ -53,35 +54,39 @@ const toRow = (r: RawDelivery): DeliveryRow => ({
   recipient: r.recipient,
   template: r.template,
   status: r.status,
-  attempts: Number(r.attempts),
+  attempts: r.attempts,
   lastError: r.last_error,
-  sentAt: r.sent_at ? new Date(r.sent_at) : null,
+  sentAt: r.sent_at,
   sourceMessageId: r.source_message_id,
-  createdAt: new Date(r.created_at),
-  updatedAt: new Date(r.updated_at),
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
   cursorKey: r.cursor_key,
 });
 
-/** The delivery's line, if enqueue() did not write it already (platform messages, older rows). */
-export async function ensureDelivery(
-  db: Executor,
-  d: DeliveryKey & { hospitalId: string | null; recipient: string | null; template: string; sourceMessageId?: string | null },
-): Promise<void> {
-  await db.execute(
-    sql`insert into notification_deliveries (message_id, channel, hospital_id, recipient, template, source_message_id)
-        values (${d.messageId}::uuid, ${d.channel}, ${d.hospitalId}::uuid, ${d.recipient}, ${d.template}, ${d.sourceMessageId ?? null}::uuid)
-        on conflict (message_id, channel) do nothing`,
-  );
+/** How a recipient is written on its line and counted against limits: emails trimmed and lower-cased, phone numbers trimmed. */
+export function recipientOf(channel: DeliveryChannel, to: string): string {
+  return channel === 'email' ? to.trim().toLowerCase() : to.trim();
 }
 
-/** A line for something deliberately not sent (opted out, no SMS on the plan, appointment gone...). */
-export async function recordSkipped(
-  db: Executor,
-  d: DeliveryKey & { hospitalId: string | null; recipient: string | null; template: string; reason: string; sourceMessageId?: string | null },
-): Promise<void> {
+export interface DeliveryLine extends DeliveryKey {
+  hospitalId: string | null;
+  recipient: string | null;
+  template: string;
+  sourceMessageId?: string | null;
+  /** A line for something deliberately not sent (opted out, no SMS on the plan, appointment gone...), with why. */
+  skipped?: string;
+}
+
+/**
+ * A delivery's line in the log, unless it has one: `queued` (enqueueJob
+ * writes it with the job; a consumer makes sure of it for older messages) or
+ * `skipped` with its reason.
+ */
+export async function addDeliveryLine(db: Executor, d: DeliveryLine): Promise<void> {
   await db.execute(
     sql`insert into notification_deliveries (message_id, channel, hospital_id, recipient, template, status, last_error, source_message_id)
-        values (${d.messageId}::uuid, ${d.channel}, ${d.hospitalId}::uuid, ${d.recipient}, ${d.template}, 'skipped', ${d.reason}, ${d.sourceMessageId ?? null}::uuid)
+        values (${d.messageId}::uuid, ${d.channel}, ${d.hospitalId}::uuid, ${d.recipient}, ${d.template},
+                ${d.skipped === undefined ? 'queued' : 'skipped'}, ${d.skipped ?? null}, ${d.sourceMessageId ?? null}::uuid)
         on conflict (message_id, channel) do nothing`,
   );
 }
@@ -113,7 +118,7 @@ export async function claimDelivery(
     const limit = options.hourlyLimit;
     if (limit) await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`tempus:email-limit:${limit.recipient}`}, 0))`);
     // The line, locked, and (for email) the recipient's sends in the window plus those in flight.
-    const [row] = await rawRows<{ status: DeliveryStatus; claimed_until: Date | string | null; busy: boolean; recent: number }>(
+    const [row] = await rawRows<{ status: DeliveryStatus; claimed_until: Date | null; busy: boolean; recent: number }>(
       tx,
       sql`select d.status, d.claimed_until, coalesce(d.claimed_until > now(), false) as busy,
                  ${
@@ -130,12 +135,12 @@ export async function claimDelivery(
     );
     if (!row) throw new Error(`delivery ${key.messageId}/${key.channel} has no line`);
     if (isFinished(row.status)) return { kind: 'done', status: row.status };
-    if (row.busy) return { kind: 'busy', until: new Date(row.claimed_until!) };
+    if (row.busy) return { kind: 'busy', until: row.claimed_until! };
     if (limit) {
-      const recentCount = Number(row.recent);
+      const recentCount = row.recent;
       if (recentCount >= limit.max) {
         // The slot frees when the (n - max + 1)-th oldest send leaves the window, or when an in-flight send ends.
-        const [free] = await rawRows<{ at: Date | string | null }>(
+        const [free] = await rawRows<{ at: Date }>(
           tx,
           sql`select coalesce(
                 (select sent_at + interval '1 hour' from notification_deliveries
@@ -145,7 +150,7 @@ export async function claimDelivery(
                   where channel = 'email' and recipient = ${limit.recipient} and status in ('queued', 'failed') and claimed_until > now()),
                 now() + interval '1 minute') as at`,
         );
-        return { kind: 'limited', until: new Date(free!.at!), recentCount };
+        return { kind: 'limited', until: free!.at, recentCount };
       }
     }
     const [claimed] = await rawRows<{ attempts: number }>(
@@ -157,7 +162,7 @@ export async function claimDelivery(
            where message_id = ${key.messageId}::uuid and channel = ${key.channel}
           returning attempts`,
     );
-    return { kind: 'claimed', attempts: Number(claimed!.attempts) };
+    return { kind: 'claimed', attempts: claimed!.attempts };
   });
 }
 
@@ -186,6 +191,14 @@ export async function markDead(db: Executor, key: DeliveryKey, reason: string): 
   );
 }
 
+/** A replayed dead message is due again: its dead line goes back to `queued`. */
+export async function requeueDeadDelivery(db: Executor, messageId: string): Promise<void> {
+  await db.execute(
+    sql`update notification_deliveries set status = 'queued', claimed_until = null, updated_at = now()
+         where message_id = ${messageId}::uuid and status = 'dead'`,
+  );
+}
+
 export async function findDelivery(db: Executor, key: DeliveryKey): Promise<DeliveryRow | null> {
   const [row] = await rawRows<RawDelivery>(
     db,
@@ -201,15 +214,14 @@ export interface DeliveryFilter {
 
 /** The hospital's delivery log, newest first, keyset-paginated on (created_at, id). */
 export async function listDeliveries(
-  tx: Executor,
-  hospitalId: string,
+  scope: TenantScope,
   options: { limit: number; after: { key: string; id: string } | null; filter: DeliveryFilter },
 ): Promise<DeliveryRow[]> {
   const { filter, after } = options;
   const rows = await rawRows<RawDelivery>(
-    tx,
+    scope.tx,
     sql`select ${COLUMNS} from notification_deliveries
-         where hospital_id = ${hospitalId}::uuid
+         where hospital_id = ${scope.hospitalId}::uuid
            ${filter.status ? sql`and status = ${filter.status}` : sql``}
            ${filter.channel ? sql`and channel = ${filter.channel}` : sql``}
            ${after ? sql`and (created_at, id) < (${after.key}::timestamptz, ${after.id}::uuid)` : sql``}

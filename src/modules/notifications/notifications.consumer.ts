@@ -1,13 +1,13 @@
-import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import { rawRows, type Db, type Tx } from '../../infra/db/client.ts';
+import type { Db } from '../../infra/db/client.ts';
 import { withTenant } from '../../infra/db/tenant.ts';
 import { PermanentError } from '../../infra/queue/errors.ts';
 import type { QueueHandler, QueueMessage } from '../../infra/queue/message.ts';
-import { enqueue } from '../../infra/queue/outbox.ts';
-import type { MessagingRegistry, NotificationRecipient } from '../../infra/queue/registry.ts';
-import { recordSkipped } from './deliveries.repo.ts';
+import { findSubscription } from '../subscriptions/subscriptions.repo.ts';
+import { addDeliveryLine } from './deliveries.repo.ts';
 import { derivedId } from './ids.ts';
+import { enqueueJob } from './jobs.ts';
+import type { MessagingRegistry, NotificationRecipient } from './registry.ts';
 
 type Decision =
   | { send: 'email'; to: string }
@@ -30,16 +30,6 @@ export function decideChannel(r: NotificationRecipient, smsEnabled: boolean): De
   return { send: 'email', to: r.email };
 }
 
-async function planAllowsSms(tx: Tx, hospitalId: string): Promise<boolean> {
-  const [row] = await rawRows<{ sms: boolean }>(
-    tx,
-    sql`select p.sms_enabled as sms
-          from hospital_subscriptions s join subscription_plans p on p.id = s.plan_id
-         where s.hospital_id = ${hospitalId}::uuid`,
-  );
-  return row?.sms === true;
-}
-
 /**
  * Queue `notifications`: a domain event (e.g. `appointment.booked`) becomes
  * one email or SMS job per recipient, via the resolver registered for its type.
@@ -58,38 +48,39 @@ export function createNotificationsHandler(deps: { db: Db; registry: MessagingRe
       if (!resolver) throw new PermanentError(`no resolver registered for event type ${event.type}`);
       const hospitalId = event.hospitalId;
       if (!hospitalId) throw new PermanentError(`event ${event.type} has no hospital`);
-      await withTenant(db, hospitalId, async (tx) => {
-        const result = await resolver({ tx, hospitalId, event, logger });
+      await withTenant(db, hospitalId, async (scope) => {
+        const result = await resolver({ scope, event, logger });
         if ('skip' in result) {
-          await recordSkipped(tx, { messageId: event.id, channel: 'none', hospitalId, recipient: null, template: event.type, reason: result.skip });
+          await addDeliveryLine(scope.tx, { messageId: event.id, channel: 'none', hospitalId, recipient: null, template: event.type, skipped: result.skip });
           return;
         }
-        const smsEnabled = result.recipients.some((r) => r.channel === 'sms') ? await planAllowsSms(tx, hospitalId) : false;
+        const smsEnabled = result.recipients.some((r) => r.channel === 'sms') && (await findSubscription(scope))?.plan.smsEnabled === true;
         const seen = new Set<string>();
         for (const r of result.recipients) {
           if (seen.has(r.key)) continue;
           seen.add(r.key);
           const decision = decideChannel(r, smsEnabled);
           if ('skip' in decision) {
-            await recordSkipped(tx, {
+            await addDeliveryLine(scope.tx, {
               messageId: derivedId(`${event.id}/${r.key}/${decision.channel}`),
               channel: decision.channel,
               hospitalId,
               recipient: decision.to,
               template: r.template,
-              reason: decision.skip,
+              skipped: decision.skip,
               sourceMessageId: event.id,
             });
             continue;
           }
-          const id = derivedId(`${event.id}/${r.key}/${decision.send}`);
-          const common = { template: r.template, to: decision.to, data: r.data, sourceMessageId: event.id };
-          await enqueue(
-            tx,
-            decision.send === 'email'
-              ? { id, hospitalId, queue: 'email_notifications', type: 'email', payload: { ...common, ...(r.attachments?.length ? { attachments: r.attachments } : {}) } }
-              : { id, hospitalId, queue: 'sms_notifications', type: 'sms', payload: common },
-          );
+          await enqueueJob(scope, {
+            id: derivedId(`${event.id}/${r.key}/${decision.send}`),
+            channel: decision.send,
+            template: r.template,
+            to: decision.to,
+            data: r.data,
+            ...(decision.send === 'email' && r.attachments ? { attachments: r.attachments } : {}),
+            sourceMessageId: event.id,
+          });
         }
       });
     },

@@ -1,10 +1,10 @@
 import type { Db } from '../../infra/db/client.ts';
 import { withTenant } from '../../infra/db/tenant.ts';
 import { listDeadLetters, replayDeadLetter, type DeadLetterRow } from '../../infra/queue/dead-letters.ts';
-import { decodeCursor, pageOf } from '../../shared/cursor.ts';
+import { decodeTimeCursor, pageOf } from '../../shared/cursor.ts';
 import { DomainError, notFound } from '../../shared/errors.ts';
 import { recordAudit, type Actor } from '../audit/audit.repo.ts';
-import { listDeliveries, type DeliveryRow } from './deliveries.repo.ts';
+import { listDeliveries, requeueDeadDelivery, type DeliveryRow } from './deliveries.repo.ts';
 import type { DeadLetterQueryInput, DeliveryQueryInput } from './notifications.schemas.ts';
 
 export function deliveryView(row: DeliveryRow) {
@@ -44,9 +44,9 @@ export function createNotificationService({ db }: { db: Db }) {
   return {
     /** The hospital's delivery log, newest first. */
     async list(hospitalId: string, query: DeliveryQueryInput) {
-      const after = decodeCursor(query.cursor);
-      const rows = await withTenant(db, hospitalId, (tx) =>
-        listDeliveries(tx, hospitalId, { limit: query.limit, after, filter: { status: query.status, channel: query.channel } }),
+      const after = decodeTimeCursor(query.cursor);
+      const rows = await withTenant(db, hospitalId, (scope) =>
+        listDeliveries(scope, { limit: query.limit, after, filter: { status: query.status, channel: query.channel } }),
       );
       const { items, nextCursor } = pageOf(rows, query.limit, (r) => r.cursorKey);
       return { items: items.map(deliveryView), nextCursor };
@@ -54,7 +54,7 @@ export function createNotificationService({ db }: { db: Db }) {
 
     /** Platform-wide: every dead letter, newest first (operators only). */
     async listDeadLetters(query: DeadLetterQueryInput) {
-      const after = decodeCursor(query.cursor);
+      const after = decodeTimeCursor(query.cursor);
       const rows = await listDeadLetters(db, { limit: query.limit, after, replayed: query.replayed });
       const { items, nextCursor } = pageOf(rows, query.limit, (r) => r.cursorKey);
       return { items: items.map(deadLetterView), nextCursor };
@@ -65,7 +65,8 @@ export function createNotificationService({ db }: { db: Db }) {
       const outcome = await db.transaction(async (tx) => {
         const result = await replayDeadLetter(tx, id, actor.userId);
         if (result.kind === 'replayed') {
-          await recordAudit(tx, result.row.hospitalId, actor, {
+          await requeueDeadDelivery(tx, result.row.messageId);
+          await recordAudit({ tx, hospitalId: result.row.hospitalId, actor }, {
             action: 'dead_letter.replayed',
             entityType: 'dead_letter',
             entityId: result.row.id,

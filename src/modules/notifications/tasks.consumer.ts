@@ -3,7 +3,7 @@ import type { Config } from '../../config.ts';
 import type { Db } from '../../infra/db/client.ts';
 import { PermanentError } from '../../infra/queue/errors.ts';
 import type { QueueHandler } from '../../infra/queue/message.ts';
-import type { MessagingRegistry } from '../../infra/queue/registry.ts';
+import type { MessagingRegistry } from './registry.ts';
 
 /** Queue `tasks`: background jobs, by message type, from the registry (scheduled or enqueued by anyone). */
 export function createTasksHandler(deps: { db: Db; config: Config; logger: Logger; registry: MessagingRegistry }): QueueHandler {

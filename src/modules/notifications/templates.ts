@@ -1,5 +1,5 @@
 import type { EmailAttachment } from '../../infra/mail/mailer.ts';
-import type { EmailTemplate } from '../../infra/queue/registry.ts';
+import type { EmailTemplate } from './contracts.ts';
 import { parseTemplateData, type TemplateData } from './contracts.ts';
 import { buildIcs } from '../../shared/ics.ts';
 

@@ -6,7 +6,7 @@ import { userIdForEmail } from '../../infra/auth/user-id.ts';
 import { rawRows } from '../../infra/db/client.ts';
 import type { MemberRole } from '../../infra/db/schema/members.ts';
 import { withTenant } from '../../infra/db/tenant.ts';
-import { insertMember } from '../members/members.write.ts';
+import { insertMember } from '../members/members.repo.ts';
 
 // No request cooldown here, so one hospital can request several codes in a
 // test; the limits themselves are tested with their defaults below.
@@ -46,7 +46,7 @@ const wrong = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(
 
 async function addMember(app: TestApp, h: RegisteredHospital, role: MemberRole) {
   const email = uniqueEmail(role);
-  await withTenant(app.deps.database.db, h.id, (tx) => insertMember(tx, h.id, { userId: userIdForEmail(email), email, role }));
+  await withTenant(app.deps.database.db, h.id, (scope) => insertMember(scope, { userId: userIdForEmail(email), email, role }));
   return { authorization: `Bearer ${await app.tokenFor(email)}` };
 }
 

@@ -1,35 +1,24 @@
-import { and, asc, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
-import type { Executor } from '../../infra/db/client.ts';
+import { asc, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
 import { patients } from '../../infra/db/schema/patients.ts';
+import type { TenantScope } from '../../infra/db/tenant.ts';
 import type { CursorPosition } from '../../shared/cursor.ts';
 
 export type PatientRow = typeof patients.$inferSelect;
 export type PatientValues = Omit<typeof patients.$inferInsert, 'id' | 'hospitalId' | 'createdAt' | 'updatedAt'>;
 
-export async function insertPatient(tx: Executor, hospitalId: string, values: PatientValues): Promise<PatientRow> {
-  const [row] = await tx
-    .insert(patients)
-    .values({ ...values, hospitalId })
-    .returning();
+export async function insertPatient(scope: TenantScope, values: PatientValues): Promise<PatientRow> {
+  const [row] = await scope.insert(patients, values).returning();
   return row!;
 }
 
-export async function findPatient(tx: Executor, hospitalId: string, patientId: string, opts: { forUpdate?: boolean } = {}): Promise<PatientRow | null> {
-  const query = tx
-    .select()
-    .from(patients)
-    .where(and(eq(patients.hospitalId, hospitalId), eq(patients.id, patientId)))
-    .limit(1);
+export async function findPatient(scope: TenantScope, patientId: string, opts: { forUpdate?: boolean } = {}): Promise<PatientRow | null> {
+  const query = scope.select(patients, eq(patients.id, patientId)).limit(1);
   const [row] = opts.forUpdate ? await query.for('update') : await query;
   return row ?? null;
 }
 
-export async function updatePatient(tx: Executor, hospitalId: string, patientId: string, changes: Partial<PatientValues>): Promise<PatientRow | null> {
-  const [row] = await tx
-    .update(patients)
-    .set({ ...changes, updatedAt: new Date() })
-    .where(and(eq(patients.hospitalId, hospitalId), eq(patients.id, patientId)))
-    .returning();
+export async function updatePatient(scope: TenantScope, patientId: string, changes: Partial<PatientValues>): Promise<PatientRow | null> {
+  const [row] = await scope.update(patients, { ...changes, updatedAt: new Date() }, eq(patients.id, patientId)).returning();
   return row ?? null;
 }
 
@@ -51,20 +40,12 @@ function searchCondition(search: string): SQL | undefined {
 }
 
 /** Keyset page ordered by (name, id); limit + 1 rows. */
-export async function listPatients(
-  tx: Executor,
-  hospitalId: string,
-  opts: { limit: number; after: CursorPosition | null; search?: string },
-): Promise<PatientRow[]> {
-  return tx
-    .select()
-    .from(patients)
-    .where(
-      and(
-        eq(patients.hospitalId, hospitalId),
-        opts.search ? searchCondition(opts.search) : undefined,
-        opts.after ? sql`(${patients.name}, ${patients.id}) > (${opts.after.key}, ${opts.after.id}::uuid)` : undefined,
-      ),
+export async function listPatients(scope: TenantScope, opts: { limit: number; after: CursorPosition | null; search?: string }): Promise<PatientRow[]> {
+  return scope
+    .select(
+      patients,
+      opts.search ? searchCondition(opts.search) : undefined,
+      opts.after ? sql`(${patients.name}, ${patients.id}) > (${opts.after.key}, ${opts.after.id}::uuid)` : undefined,
     )
     .orderBy(asc(patients.name), asc(patients.id))
     .limit(opts.limit + 1);

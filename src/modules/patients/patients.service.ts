@@ -1,7 +1,7 @@
 import { Temporal } from 'temporal-polyfill';
-import type { Db, Tx } from '../../infra/db/client.ts';
+import type { Db } from '../../infra/db/client.ts';
 import type { NotificationChannel } from '../../infra/db/schema/patients.ts';
-import { withTenant } from '../../infra/db/tenant.ts';
+import { withTenant, type TenantScope } from '../../infra/db/tenant.ts';
 import { decodeCursor, pageOf } from '../../shared/cursor.ts';
 import { notFound, validation } from '../../shared/errors.ts';
 import { recordAudit, type Actor } from '../audit/audit.repo.ts';
@@ -33,14 +33,14 @@ function assertChannelReachable(values: { email: string | null; phone: string | 
 }
 
 /** A birth date must be a real calendar date, not after today in the hospital's zone. */
-async function assertBirthDate(tx: Tx, hospitalId: string, value: string): Promise<void> {
+async function assertBirthDate(scope: TenantScope, value: string): Promise<void> {
   let date: Temporal.PlainDate;
   try {
     date = Temporal.PlainDate.from(value, { overflow: 'reject' });
   } catch {
     throw fieldError('dateOfBirth', 'must be a date YYYY-MM-DD');
   }
-  const hospital = await findHospital(tx, hospitalId);
+  const hospital = await findHospital(scope);
   const today = Temporal.Now.plainDateISO(hospital?.timezone ?? 'UTC');
   if (Temporal.PlainDate.compare(date, today) > 0) throw fieldError('dateOfBirth', 'must not be in the future');
   if (Temporal.PlainDate.compare(date, EARLIEST_BIRTH) < 0) throw fieldError('dateOfBirth', `must not be before ${EARLIEST_BIRTH}`);
@@ -57,10 +57,10 @@ export function createPatientService({ db }: { db: Db }) {
         notificationChannel: input.notificationChannel ?? defaultChannel(input),
       };
       assertChannelReachable({ email: values.email ?? null, phone: values.phone ?? null, notificationChannel: values.notificationChannel! });
-      return withTenant(db, actor.hospitalId, async (tx) => {
-        if (values.dateOfBirth) await assertBirthDate(tx, actor.hospitalId, values.dateOfBirth);
-        const row = await insertPatient(tx, actor.hospitalId, values);
-        await recordAudit(tx, actor.hospitalId, actor, { action: 'patient.created', entityType: 'patient', entityId: row.id, changes: Object.keys(input) });
+      return withTenant(db, actor, async (scope) => {
+        if (values.dateOfBirth) await assertBirthDate(scope, values.dateOfBirth);
+        const row = await insertPatient(scope, values);
+        await recordAudit(scope, { action: 'patient.created', entityType: 'patient', entityId: row.id, changes: Object.keys(input) });
         return row;
       });
     },
@@ -68,22 +68,22 @@ export function createPatientService({ db }: { db: Db }) {
     async list(hospitalId: string, query: ListPatientsInput) {
       const limit = query.limit ?? 20;
       const after = decodeCursor(query.cursor);
-      const rows = await withTenant(db, hospitalId, (tx) =>
-        listPatients(tx, hospitalId, { limit, after, ...(query.search ? { search: query.search } : {}) }),
+      const rows = await withTenant(db, hospitalId, (scope) =>
+        listPatients(scope, { limit, after, ...(query.search ? { search: query.search } : {}) }),
       );
       return pageOf(rows, limit, (r) => r.name);
     },
 
     async get(hospitalId: string, patientId: string): Promise<PatientRow> {
-      const row = await withTenant(db, hospitalId, (tx) => findPatient(tx, hospitalId, patientId));
+      const row = await withTenant(db, hospitalId, (scope) => findPatient(scope, patientId));
       if (!row) throw notFound('Patient');
       return row;
     },
 
     /** Checks the resulting record as a whole: a channel must stay reachable after the change. */
     async update(actor: TenantActor, patientId: string, input: UpdatePatientInput): Promise<PatientRow> {
-      return withTenant(db, actor.hospitalId, async (tx) => {
-        const current = await findPatient(tx, actor.hospitalId, patientId, { forUpdate: true });
+      return withTenant(db, actor, async (scope) => {
+        const current = await findPatient(scope, patientId, { forUpdate: true });
         if (!current) throw notFound('Patient');
         const changes: Partial<PatientValues> = {};
         if (input.name !== undefined) changes.name = input.name.trim();
@@ -96,9 +96,9 @@ export function createPatientService({ db }: { db: Db }) {
           phone: changes.phone !== undefined ? changes.phone : current.phone,
           notificationChannel: changes.notificationChannel ?? current.notificationChannel,
         });
-        if (changes.dateOfBirth) await assertBirthDate(tx, actor.hospitalId, changes.dateOfBirth);
-        const row = await updatePatient(tx, actor.hospitalId, patientId, changes);
-        await recordAudit(tx, actor.hospitalId, actor, { action: 'patient.updated', entityType: 'patient', entityId: patientId, changes: Object.keys(input) });
+        if (changes.dateOfBirth) await assertBirthDate(scope, changes.dateOfBirth);
+        const row = await updatePatient(scope, patientId, changes);
+        await recordAudit(scope, { action: 'patient.updated', entityType: 'patient', entityId: patientId, changes: Object.keys(input) });
         return row!;
       });
     },

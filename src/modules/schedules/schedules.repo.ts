@@ -1,65 +1,56 @@
-import { and, asc, eq, gt, lt, sql } from 'drizzle-orm';
-import type { Executor } from '../../infra/db/client.ts';
+import { asc, eq, gt, lt, sql } from 'drizzle-orm';
 import { doctorTimeOff, doctorWeeklyHours } from '../../infra/db/schema/schedules.ts';
+import type { TenantScope } from '../../infra/db/tenant.ts';
 import type { CursorPosition } from '../../shared/cursor.ts';
 import type { WeeklyInterval } from './weekly.ts';
 
 export type TimeOffRow = typeof doctorTimeOff.$inferSelect;
 
-export async function findWeekly(tx: Executor, hospitalId: string, doctorId: string): Promise<WeeklyInterval[]> {
-  return tx
+export async function findWeekly(scope: TenantScope, doctorId: string): Promise<WeeklyInterval[]> {
+  return scope.tx
     .select({ weekday: doctorWeeklyHours.weekday, startMinute: doctorWeeklyHours.startMinute, endMinute: doctorWeeklyHours.endMinute })
     .from(doctorWeeklyHours)
-    .where(and(eq(doctorWeeklyHours.hospitalId, hospitalId), eq(doctorWeeklyHours.doctorId, doctorId)))
+    .where(scope.where(doctorWeeklyHours, eq(doctorWeeklyHours.doctorId, doctorId)))
     .orderBy(asc(doctorWeeklyHours.weekday), asc(doctorWeeklyHours.startMinute));
 }
 
 /** Replaces the whole weekly schedule (the caller holds the doctor row lock). */
-export async function replaceWeekly(tx: Executor, hospitalId: string, doctorId: string, intervals: WeeklyInterval[]): Promise<void> {
-  await tx.delete(doctorWeeklyHours).where(and(eq(doctorWeeklyHours.hospitalId, hospitalId), eq(doctorWeeklyHours.doctorId, doctorId)));
+export async function replaceWeekly(scope: TenantScope, doctorId: string, intervals: WeeklyInterval[]): Promise<void> {
+  await scope.delete(doctorWeeklyHours, eq(doctorWeeklyHours.doctorId, doctorId));
   if (intervals.length === 0) return;
-  await tx.insert(doctorWeeklyHours).values(intervals.map((i) => ({ hospitalId, doctorId, ...i })));
+  await scope.insert(
+    doctorWeeklyHours,
+    intervals.map((i) => ({ doctorId, ...i })),
+  );
 }
 
 export async function insertTimeOff(
-  tx: Executor,
-  hospitalId: string,
+  scope: TenantScope,
   values: { doctorId: string; startsAt: Date; endsAt: Date; reason: string | null; createdBy: string },
 ): Promise<TimeOffRow> {
-  const [row] = await tx
-    .insert(doctorTimeOff)
-    .values({ ...values, hospitalId })
-    .returning();
+  const [row] = await scope.insert(doctorTimeOff, values).returning();
   return row!;
 }
 
 /** Keyset page ordered by (starts_at, id), optionally only entries overlapping [from, to). */
 export async function listTimeOff(
-  tx: Executor,
-  hospitalId: string,
+  scope: TenantScope,
   doctorId: string,
   opts: { limit: number; after: CursorPosition | null; from?: Date; to?: Date },
 ): Promise<TimeOffRow[]> {
-  return tx
-    .select()
-    .from(doctorTimeOff)
-    .where(
-      and(
-        eq(doctorTimeOff.hospitalId, hospitalId),
-        eq(doctorTimeOff.doctorId, doctorId),
-        opts.from ? gt(doctorTimeOff.endsAt, opts.from) : undefined,
-        opts.to ? lt(doctorTimeOff.startsAt, opts.to) : undefined,
-        opts.after ? sql`(${doctorTimeOff.startsAt}, ${doctorTimeOff.id}) > (${opts.after.key}::timestamptz, ${opts.after.id}::uuid)` : undefined,
-      ),
+  return scope
+    .select(
+      doctorTimeOff,
+      eq(doctorTimeOff.doctorId, doctorId),
+      opts.from ? gt(doctorTimeOff.endsAt, opts.from) : undefined,
+      opts.to ? lt(doctorTimeOff.startsAt, opts.to) : undefined,
+      opts.after ? sql`(${doctorTimeOff.startsAt}, ${doctorTimeOff.id}) > (${opts.after.key}::timestamptz, ${opts.after.id}::uuid)` : undefined,
     )
     .orderBy(asc(doctorTimeOff.startsAt), asc(doctorTimeOff.id))
     .limit(opts.limit + 1);
 }
 
-export async function deleteTimeOff(tx: Executor, hospitalId: string, doctorId: string, timeOffId: string): Promise<TimeOffRow | null> {
-  const [row] = await tx
-    .delete(doctorTimeOff)
-    .where(and(eq(doctorTimeOff.hospitalId, hospitalId), eq(doctorTimeOff.doctorId, doctorId), eq(doctorTimeOff.id, timeOffId)))
-    .returning();
+export async function deleteTimeOff(scope: TenantScope, doctorId: string, timeOffId: string): Promise<TimeOffRow | null> {
+  const [row] = await scope.delete(doctorTimeOff, eq(doctorTimeOff.doctorId, doctorId), eq(doctorTimeOff.id, timeOffId)).returning();
   return row ?? null;
 }

@@ -1,7 +1,7 @@
 import { Temporal } from 'temporal-polyfill';
-import type { Db, Tx } from '../../infra/db/client.ts';
-import { withTenant } from '../../infra/db/tenant.ts';
-import { decodeCursor, pageOf } from '../../shared/cursor.ts';
+import type { Db } from '../../infra/db/client.ts';
+import { withTenant, type TenantScope } from '../../infra/db/tenant.ts';
+import { decodeTimeCursor, pageOf } from '../../shared/cursor.ts';
 import { forbidden, notFound, validation } from '../../shared/errors.ts';
 import { recordAudit, type Actor } from '../audit/audit.repo.ts';
 import { findDoctor, updateDoctor, type DoctorRow } from '../doctors/doctors.repo.ts';
@@ -44,15 +44,15 @@ function assertMayWrite(actor: ScheduleActor, doctorId: string): void {
   }
 }
 
-async function doctorOr404(tx: Tx, hospitalId: string, doctorId: string, forUpdate = false): Promise<DoctorRow> {
-  const doctor = await findDoctor(tx, hospitalId, doctorId, { forUpdate });
+async function doctorOr404(scope: TenantScope, doctorId: string, forUpdate = false): Promise<DoctorRow> {
+  const doctor = await findDoctor(scope, doctorId, { forUpdate });
   if (!doctor) throw notFound('Doctor');
   return doctor;
 }
 
 export function createScheduleService({ db }: { db: Db }) {
-  async function view(tx: Tx, hospitalId: string, doctor: DoctorRow): Promise<ScheduleView> {
-    const [hospital, weekly] = [await findHospital(tx, hospitalId), await findWeekly(tx, hospitalId, doctor.id)];
+  async function view(scope: TenantScope, doctor: DoctorRow): Promise<ScheduleView> {
+    const [hospital, weekly] = [await findHospital(scope), await findWeekly(scope, doctor.id)];
     return {
       doctorId: doctor.id,
       timezone: hospital!.timezone,
@@ -64,7 +64,7 @@ export function createScheduleService({ db }: { db: Db }) {
 
   return {
     async getSchedule(hospitalId: string, doctorId: string): Promise<ScheduleView> {
-      return withTenant(db, hospitalId, async (tx) => view(tx, hospitalId, await doctorOr404(tx, hospitalId, doctorId)));
+      return withTenant(db, hospitalId, async (scope) => view(scope, await doctorOr404(scope, doctorId)));
     },
 
     /**
@@ -74,22 +74,22 @@ export function createScheduleService({ db }: { db: Db }) {
      */
     async putSchedule(actor: ScheduleActor, doctorId: string, input: PutScheduleInput): Promise<ScheduleView> {
       const intervals = parseWeekly(input.weekly);
-      return withTenant(db, actor.hospitalId, async (tx) => {
-        let doctor = await doctorOr404(tx, actor.hospitalId, doctorId, true);
+      return withTenant(db, actor, async (scope) => {
+        let doctor = await doctorOr404(scope, doctorId, true);
         assertMayWrite(actor, doctorId);
-        await replaceWeekly(tx, actor.hospitalId, doctorId, intervals);
+        await replaceWeekly(scope, doctorId, intervals);
         const changes: { slotMinutes?: number; bufferMinutes?: number } = {};
         if (input.slotMinutes !== undefined) changes.slotMinutes = input.slotMinutes;
         if (input.bufferMinutes !== undefined) changes.bufferMinutes = input.bufferMinutes;
-        doctor = (await updateDoctor(tx, actor.hospitalId, doctorId, changes))!;
-        await recordAudit(tx, actor.hospitalId, actor, {
+        doctor = (await updateDoctor(scope, doctorId, changes))!;
+        await recordAudit(scope, {
           action: 'doctor.schedule_replaced',
           entityType: 'doctor',
           entityId: doctorId,
           changes: Object.keys(input),
           metadata: { intervals: intervals.length },
         });
-        return view(tx, actor.hospitalId, doctor);
+        return view(scope, doctor);
       });
     },
 
@@ -99,17 +99,17 @@ export function createScheduleService({ db }: { db: Db }) {
       if (endsAt <= startsAt) {
         throw validation('Invalid body: end must be after start', { fields: [{ field: 'end', in: 'body', message: 'must be after start' }] });
       }
-      return withTenant(db, actor.hospitalId, async (tx) => {
-        await doctorOr404(tx, actor.hospitalId, doctorId);
+      return withTenant(db, actor, async (scope) => {
+        await doctorOr404(scope, doctorId);
         assertMayWrite(actor, doctorId);
-        const row = await insertTimeOff(tx, actor.hospitalId, {
+        const row = await insertTimeOff(scope, {
           doctorId,
           startsAt,
           endsAt,
           reason: input.reason ?? null,
           createdBy: actor.userId,
         });
-        await recordAudit(tx, actor.hospitalId, actor, {
+        await recordAudit(scope, {
           action: 'doctor.time_off_created',
           entityType: 'doctor_time_off',
           entityId: row.id,
@@ -122,26 +122,23 @@ export function createScheduleService({ db }: { db: Db }) {
 
     async listTimeOff(hospitalId: string, doctorId: string, query: ListTimeOffInput) {
       const limit = query.limit ?? 20;
-      const after = decodeCursor(query.cursor);
+      const after = decodeTimeCursor(query.cursor);
       const from = query.from === undefined ? undefined : parseInstant(query.from, 'from', 'querystring');
       const to = query.to === undefined ? undefined : parseInstant(query.to, 'to', 'querystring');
-      if (after && Number.isNaN(Date.parse(after.key))) {
-        throw validation('The cursor is not valid; use page.nextCursor from a previous response', { field: 'cursor' });
-      }
-      const rows = await withTenant(db, hospitalId, async (tx) => {
-        await doctorOr404(tx, hospitalId, doctorId);
-        return listTimeOff(tx, hospitalId, doctorId, { limit, after, ...(from ? { from } : {}), ...(to ? { to } : {}) });
+      const rows = await withTenant(db, hospitalId, async (scope) => {
+        await doctorOr404(scope, doctorId);
+        return listTimeOff(scope, doctorId, { limit, after, ...(from ? { from } : {}), ...(to ? { to } : {}) });
       });
       return pageOf(rows, limit, (r) => r.startsAt.toISOString());
     },
 
     async deleteTimeOff(actor: ScheduleActor, doctorId: string, timeOffId: string): Promise<TimeOffRow> {
-      return withTenant(db, actor.hospitalId, async (tx) => {
-        await doctorOr404(tx, actor.hospitalId, doctorId);
+      return withTenant(db, actor, async (scope) => {
+        await doctorOr404(scope, doctorId);
         assertMayWrite(actor, doctorId);
-        const row = await deleteTimeOff(tx, actor.hospitalId, doctorId, timeOffId);
+        const row = await deleteTimeOff(scope, doctorId, timeOffId);
         if (!row) throw notFound('Time off');
-        await recordAudit(tx, actor.hospitalId, actor, {
+        await recordAudit(scope, {
           action: 'doctor.time_off_deleted',
           entityType: 'doctor_time_off',
           entityId: timeOffId,

@@ -1,5 +1,6 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { rawRows, type Executor } from '../../infra/db/client.ts';
+import type { TaskDefinition } from '../../infra/queue/tasks.ts';
 
 export interface ExpireOptions {
   /** Days a past_due subscription is kept after its period end before it is cancelled (SUBSCRIPTION_GRACE_DAYS). */
@@ -29,42 +30,58 @@ export interface ExpireResult {
  */
 export async function expireSubscriptions(db: Executor, now: Date = new Date(), options: ExpireOptions = {}): Promise<ExpireResult> {
   const graceDays = options.graceDays ?? 14;
-  const at = now.toISOString();
-  const [pastDue] = await rawRows<{ n: number }>(
-    db,
-    sql`with moved as (
-          update hospital_subscriptions s
-             set status = 'past_due', updated_at = ${at}::timestamptz
-           where s.status in ('trialing', 'active') and s.current_period_end <= ${at}::timestamptz
-          returning s.id, s.hospital_id, (select p.code from subscription_plans p where p.id = s.plan_id) as plan_code
-        ), audited as (
-          insert into audit_events (hospital_id, actor_user_id, action, entity_type, entity_id, changes, metadata, created_at)
-          select hospital_id, null, 'subscription.expired', 'subscription', id, array['status'],
-                 jsonb_build_object('to', jsonb_build_object('plan', plan_code, 'status', 'past_due'), 'by', 'scheduled-task'),
-                 ${at}::timestamptz
-            from moved
-          returning 1
-        )
-        select count(*)::int as n from audited`,
-  );
-  const [cancelled] = await rawRows<{ n: number }>(
-    db,
-    sql`with moved as (
-          update hospital_subscriptions s
-             set status = 'cancelled', updated_at = ${at}::timestamptz
-           where s.status = 'past_due'
-             and s.current_period_end + make_interval(days => ${graceDays}::int) <= ${at}::timestamptz
-          returning s.id, s.hospital_id, (select p.code from subscription_plans p where p.id = s.plan_id) as plan_code
-        ), audited as (
-          insert into audit_events (hospital_id, actor_user_id, action, entity_type, entity_id, changes, metadata, created_at)
-          select hospital_id, null, 'subscription.cancelled', 'subscription', id, array['status'],
-                 jsonb_build_object('to', jsonb_build_object('plan', plan_code, 'status', 'cancelled'), 'by', 'scheduled-task',
-                                    'graceDays', ${graceDays}::int),
-                 ${at}::timestamptz
-            from moved
-          returning 1
-        )
-        select count(*)::int as n from audited`,
-  );
-  return { pastDue: pastDue?.n ?? 0, cancelled: cancelled?.n ?? 0 };
+  const at = sql`${now.toISOString()}::timestamptz`;
+  const pastDue = await moveSubscriptions(db, at, {
+    where: sql`s.status in ('trialing', 'active') and s.current_period_end <= ${at}`,
+    to: 'past_due',
+    action: 'subscription.expired',
+  });
+  const cancelled = await moveSubscriptions(db, at, {
+    where: sql`s.status = 'past_due' and s.current_period_end + make_interval(days => ${graceDays}::int) <= ${at}`,
+    to: 'cancelled',
+    action: 'subscription.cancelled',
+    metadata: sql`, 'graceDays', ${graceDays}::int`,
+  });
+  return { pastDue, cancelled };
 }
+
+/** One move of the expiry task: the UPDATE and its audit rows in one statement; returns how many moved. */
+async function moveSubscriptions(
+  db: Executor,
+  at: SQL,
+  move: { where: SQL; to: 'past_due' | 'cancelled'; action: string; metadata?: SQL },
+): Promise<number> {
+  const [row] = await rawRows<{ n: number }>(
+    db,
+    sql`with moved as (
+          update hospital_subscriptions s
+             set status = ${move.to}::text, updated_at = ${at}
+           where ${move.where}
+          returning s.id, s.hospital_id, (select p.code from subscription_plans p where p.id = s.plan_id) as plan_code
+        ), audited as (
+          insert into audit_events (hospital_id, actor_user_id, action, entity_type, entity_id, changes, metadata, created_at)
+          select hospital_id, null, ${move.action}::text, 'subscription', id, array['status'],
+                 jsonb_build_object('to', jsonb_build_object('plan', plan_code, 'status', ${move.to}::text), 'by', 'scheduled-task'${move.metadata ?? sql``}),
+                 ${at}
+            from moved
+          returning 1
+        )
+        select count(*)::int as n from audited`,
+  );
+  return row?.n ?? 0;
+}
+
+/**
+ * expireSubscriptions as a scheduled background task: enqueued on the `tasks`
+ * queue every 15 minutes, once per period across all workers (the scheduler
+ * claims periods in the database); idempotent, so a redelivery is harmless.
+ * Registered with one line in src/messaging.ts: `registry.addTask(subscriptionExpiryTask)`.
+ */
+export const subscriptionExpiryTask: TaskDefinition = {
+  type: 'subscriptions.expire',
+  schedule: { everyMs: 15 * 60_000 },
+  async run(_payload, { db, config, logger }) {
+    const result = await expireSubscriptions(db, new Date(), { graceDays: config.env.SUBSCRIPTION_GRACE_DAYS });
+    if (result.pastDue || result.cancelled) logger.info(result, 'subscriptions moved by the expiry task');
+  },
+};

@@ -87,7 +87,7 @@ export function createPlanService({ db, cache, cacheTtlSeconds }: PlanServiceDep
           isDefault: input.isDefault ?? false,
           active: input.active ?? true,
         });
-        await recordAudit(tx, null, actor, { action: 'plan.created', entityType: 'plan', entityId: id, metadata: { code: plan.code } });
+        await recordAudit({ tx, hospitalId: null, actor }, { action: 'plan.created', entityType: 'plan', entityId: id, metadata: { code: plan.code } });
         return plan;
       }, input.code);
     },
@@ -130,7 +130,7 @@ export function createPlanService({ db, cache, cacheTtlSeconds }: PlanServiceDep
         }
         if (changed.length === 0) return current;
         const plan = (await updatePlan(tx, id, changes))!;
-        await recordAudit(tx, null, actor, {
+        await recordAudit({ tx, hospitalId: null, actor }, {
           action: 'plan.updated',
           entityType: 'plan',
           entityId: id,

@@ -2,6 +2,7 @@ import { and, asc, desc, eq, ne, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../infra/db/client.ts';
 import { hospitals } from '../../infra/db/schema/hospitals.ts';
 import { hospitalSubscriptions, subscriptionPlans } from '../../infra/db/schema/subscriptions.ts';
+import type { TenantScope } from '../../infra/db/tenant.ts';
 import type { CursorPosition } from '../../shared/cursor.ts';
 
 export type PlanRow = typeof subscriptionPlans.$inferSelect;
@@ -59,37 +60,46 @@ export async function clearDefaultPlan(tx: Executor, keepId: string): Promise<vo
 
 // ---- hospital subscriptions (tenant rows) ----
 
-export async function insertSubscription(tx: Executor, values: typeof hospitalSubscriptions.$inferInsert): Promise<SubscriptionRow> {
-  const [row] = await tx.insert(hospitalSubscriptions).values(values).returning();
+export async function insertSubscription(
+  scope: TenantScope,
+  values: Omit<typeof hospitalSubscriptions.$inferInsert, 'hospitalId'>,
+): Promise<SubscriptionRow> {
+  const [row] = await scope.insert(hospitalSubscriptions, values).returning();
   return row!;
 }
 
-/** The hospital's subscription and its plan; `forUpdate` locks the subscription row for the rest of the transaction. */
-export async function findSubscription(
-  tx: Executor,
-  hospitalId: string,
-  { forUpdate = false }: { forUpdate?: boolean } = {},
-): Promise<SubscriptionWithPlan | null> {
-  const query = tx
+/** The hospital's subscription and its plan; `forUpdate` locks the subscription row (never the shared plan row) for the rest of the transaction. */
+export async function findSubscription(scope: TenantScope, { forUpdate = false }: { forUpdate?: boolean } = {}): Promise<SubscriptionWithPlan | null> {
+  const query = scope.tx
     .select({ subscription: hospitalSubscriptions, plan: subscriptionPlans })
     .from(hospitalSubscriptions)
     .innerJoin(subscriptionPlans, eq(subscriptionPlans.id, hospitalSubscriptions.planId))
-    .where(eq(hospitalSubscriptions.hospitalId, hospitalId))
+    .where(scope.where(hospitalSubscriptions))
     .limit(1);
   const [row] = forUpdate ? await query.for('update', { of: hospitalSubscriptions }) : await query;
   return row ? { ...row.subscription, plan: row.plan } : null;
 }
 
+/**
+ * Reads the hospital's subscription and plan and locks the subscription row
+ * until the transaction ends; null when the hospital has none.
+ *
+ * Every write that is counted against a limit (creating or reactivating a
+ * doctor, booking or moving an appointment) and every plan change takes this
+ * lock first, so "count, compare, write" runs one at a time per hospital: two
+ * concurrent creates cannot both pass the last free place. Only the
+ * subscription row is locked, never the plan row that all hospitals on that
+ * plan share.
+ */
+export function lockSubscriptionLimits(scope: TenantScope): Promise<SubscriptionWithPlan | null> {
+  return findSubscription(scope, { forUpdate: true });
+}
+
 export async function updateSubscription(
-  tx: Executor,
-  hospitalId: string,
+  scope: TenantScope,
   changes: Partial<Pick<SubscriptionRow, 'planId' | 'status' | 'currentPeriodStart' | 'currentPeriodEnd'>>,
 ): Promise<SubscriptionRow | null> {
-  const [row] = await tx
-    .update(hospitalSubscriptions)
-    .set({ ...changes, updatedAt: new Date() })
-    .where(eq(hospitalSubscriptions.hospitalId, hospitalId))
-    .returning();
+  const [row] = await scope.update(hospitalSubscriptions, { ...changes, updatedAt: new Date() }).returning();
   return row ?? null;
 }
 

@@ -1,18 +1,17 @@
-import type { Db, Executor, Tx } from '../../infra/db/client.ts';
+import type { Db } from '../../infra/db/client.ts';
 import type { SubscriptionStatus } from '../../infra/db/schema/subscriptions.ts';
-import { withTenant } from '../../infra/db/tenant.ts';
-import { decodeCursor, pageOf } from '../../shared/cursor.ts';
+import { withTenant, type ScopeActor, type TenantScope } from '../../infra/db/tenant.ts';
+import { decodeTimeCursor, pageOf } from '../../shared/cursor.ts';
 import { notFound, validation } from '../../shared/errors.ts';
 import { recordAudit, type Actor } from '../audit/audit.repo.ts';
 import { findHospital } from '../hospitals/hospitals.repo.ts';
-import { lockSubscriptionLimits } from './limits.ts';
-import { assertUsageFits } from './plan-limits.ts';
-import { isSubscriptionActive, periodEnd } from './subscription-status.ts';
+import { assertUsageFits, isSubscriptionActive, periodEnd } from './plan-policy.ts';
 import type { AdminSetSubscriptionInput, ChangePlanInput, PageQueryInput } from './subscriptions.schemas.ts';
 import {
   findPlanByCode,
   findSubscription,
   listHospitalsWithSubscriptions,
+  lockSubscriptionLimits,
   updateSubscription,
   type PlanRow,
   type SubscriptionWithPlan,
@@ -33,9 +32,8 @@ function planCodeError(message: string) {
  * same lock every limit check at the point of use takes, so a plan change and
  * a doctor creation or booking cannot pass each other.
  */
-async function lockSubscription(tx: Tx, hospitalId: string): Promise<SubscriptionWithPlan> {
-  await lockSubscriptionLimits(tx, hospitalId);
-  const current = await findSubscription(tx, hospitalId);
+async function lockSubscription(scope: TenantScope): Promise<SubscriptionWithPlan> {
+  const current = await lockSubscriptionLimits(scope);
   if (!current) throw notFound('Subscription');
   return current;
 }
@@ -51,16 +49,14 @@ function changedFields(before: SubscriptionWithPlan, after: { planId: string; st
 }
 
 export function createSubscriptionService({ db }: { db: Db }) {
-  async function viewOf(tx: Executor, hospitalId: string, now: Date) {
-    const current = await findSubscription(tx, hospitalId);
+  async function viewOf(scope: TenantScope, now: Date) {
+    const current = await findSubscription(scope);
     if (!current) throw notFound('Subscription');
-    return subscriptionWithUsageView(current, current.plan, await usageOfHospital(tx, hospitalId, now), now);
+    return subscriptionWithUsageView(current, current.plan, await usageOfHospital(scope, now), now);
   }
 
   async function apply(
-    tx: Tx,
-    actor: Actor,
-    hospitalId: string,
+    scope: TenantScope<ScopeActor>,
     before: SubscriptionWithPlan,
     plan: PlanRow,
     next: { status: SubscriptionStatus; currentPeriodStart: Date; currentPeriodEnd: Date },
@@ -69,8 +65,8 @@ export function createSubscriptionService({ db }: { db: Db }) {
     const after = { planId: plan.id, ...next };
     const changes = changedFields(before, after);
     if (changes.length === 0) return;
-    await updateSubscription(tx, hospitalId, after);
-    await recordAudit(tx, hospitalId, actor, {
+    await updateSubscription(scope, after);
+    await recordAudit(scope, {
       action,
       entityType: 'subscription',
       entityId: before.id,
@@ -85,7 +81,7 @@ export function createSubscriptionService({ db }: { db: Db }) {
   return {
     async get(hospitalId: string) {
       const now = new Date();
-      return withTenant(db, hospitalId, (tx) => viewOf(tx, hospitalId, now));
+      return withTenant(db, hospitalId, (scope) => viewOf(scope, now));
     },
 
     /**
@@ -98,32 +94,28 @@ export function createSubscriptionService({ db }: { db: Db }) {
      */
     async changePlan(actor: TenantActor, input: ChangePlanInput) {
       const now = new Date();
-      const hospitalId = actor.hospitalId;
-      return withTenant(db, hospitalId, async (tx) => {
-        const plan = await findPlanByCode(tx, input.planCode);
+      return withTenant(db, actor, async (scope) => {
+        const plan = await findPlanByCode(scope.tx, input.planCode);
         if (!plan || !plan.active) throw planCodeError(`There is no available plan "${input.planCode}"`);
         if (plan.isDefault && plan.trialDays > 0) {
           throw planCodeError(`"${plan.code}" is the trial plan, given once when a hospital registers`);
         }
-        const before = await lockSubscription(tx, hospitalId);
-        assertUsageFits(plan, await usageOfHospital(tx, hospitalId, now));
+        const before = await lockSubscription(scope);
+        assertUsageFits(plan, await usageOfHospital(scope, now));
         const keepsPeriod =
           before.status === 'active' && isSubscriptionActive(before, now) && before.plan.interval === plan.interval;
         const next = keepsPeriod
           ? { status: before.status, currentPeriodStart: before.currentPeriodStart, currentPeriodEnd: before.currentPeriodEnd }
           : { status: 'active' as const, currentPeriodStart: now, currentPeriodEnd: periodEnd(now, plan.interval) };
-        await apply(tx, actor, hospitalId, before, plan, next, 'subscription.plan_changed');
-        return viewOf(tx, hospitalId, now);
+        await apply(scope, before, plan, next, 'subscription.plan_changed');
+        return viewOf(scope, now);
       });
     },
 
     /** Operators: hospitals newest first, each with its subscription and usage. */
     async adminListHospitals(query: PageQueryInput) {
       const now = new Date();
-      const after = decodeCursor(query.cursor);
-      if (after && Number.isNaN(Date.parse(after.key))) {
-        throw validation('The cursor is not valid; use page.nextCursor from a previous response', { field: 'cursor' });
-      }
+      const after = decodeTimeCursor(query.cursor);
       const rows = await listHospitalsWithSubscriptions(db, after, query.limit);
       const { items, nextCursor } = pageOf(
         rows.map((r) => ({ ...r, id: r.hospital.id })),
@@ -146,11 +138,11 @@ export function createSubscriptionService({ db }: { db: Db }) {
      */
     async adminSetSubscription(actor: Actor, hospitalId: string, input: AdminSetSubscriptionInput) {
       const now = new Date();
-      if (!(await findHospital(db, hospitalId))) throw notFound('Hospital');
-      return withTenant(db, hospitalId, async (tx) => {
-        const plan = await findPlanByCode(tx, input.planCode);
+      return withTenant(db, { ...actor, hospitalId }, async (scope) => {
+        if (!(await findHospital(scope))) throw notFound('Hospital');
+        const plan = await findPlanByCode(scope.tx, input.planCode);
         if (!plan) throw planCodeError(`There is no plan "${input.planCode}"`);
-        const before = await lockSubscription(tx, hospitalId);
+        const before = await lockSubscription(scope);
         const status = input.status ?? 'active';
         const restarts = before.planId !== plan.id || before.status !== status;
         const currentPeriodStart = restarts ? now : before.currentPeriodStart;
@@ -166,8 +158,8 @@ export function createSubscriptionService({ db }: { db: Db }) {
             fields: [{ field: 'currentPeriodEnd', message: `must be after ${currentPeriodStart.toISOString()}` }],
           });
         }
-        await apply(tx, actor, hospitalId, before, plan, { status, currentPeriodStart, currentPeriodEnd }, 'subscription.set_by_operator');
-        return viewOf(tx, hospitalId, now);
+        await apply(scope, before, plan, { status, currentPeriodStart, currentPeriodEnd }, 'subscription.set_by_operator');
+        return viewOf(scope, now);
       });
     },
   };

@@ -8,7 +8,7 @@ import { registerHospital, type RegisteredHospital } from '../../../test/helpers
 import { addMember, insertDoctors, newPlatformAdmin, newUser, type TestUser } from '../../../test/helpers/member-factories.ts';
 import { onServices } from '../../../test/helpers/target.ts';
 import { expireSubscriptions } from './expire.ts';
-import { assertSubscriptionActive, isSubscriptionActive, periodEnd } from './subscription-status.ts';
+import { assertSubscriptionActive, isSubscriptionActive, periodEnd } from './plan-policy.ts';
 
 let t: TestApp;
 let operator: TestUser;
@@ -263,7 +263,7 @@ describe('the hospital subscription', () => {
     expect(sub).toMatchObject({ status: 'trialing', plan: { code: 'trial' }, usage: { doctors: 3 } });
 
     // Deactivated doctors do not count; at the limit exactly is fine.
-    await withTenant(t.deps.database.db, h.id, (tx) =>
+    await withTenant(t.deps.database.db, h.id, ({ tx }) =>
       tx.execute(sql`update doctors set active = false where hospital_id = ${h.id} and id in (select id from doctors where hospital_id = ${h.id} limit 2)`),
     );
     const ok = await t.app.inject({ method: 'POST', url: '/v1/hospitals/me/subscription', headers: h.auth, payload: { planCode: small.code } });
@@ -274,7 +274,7 @@ describe('the hospital subscription', () => {
     const h = await registerHospital(t);
     const tiny = await createPlan({ limits: { maxDoctors: 0, maxAppointmentsPerMonth: 1 } });
     const [doctorId] = await insertDoctors(t, h.id, 1);
-    await withTenant(t.deps.database.db, h.id, async (tx) => {
+    await withTenant(t.deps.database.db, h.id, async ({ tx }) => {
       const [patient] = await rawRows<{ id: string }>(tx, sql`insert into patients (hospital_id, name) values (${h.id}, 'Pat') returning id`);
       for (const [offset, status] of [[0, 'scheduled'], [60, 'completed'], [120, 'cancelled']] as const) {
         await tx.execute(sql`insert into appointments (hospital_id, doctor_id, patient_id, starts_at, ends_at, status)

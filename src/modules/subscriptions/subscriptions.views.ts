@@ -1,4 +1,4 @@
-import { isSubscriptionActive } from './subscription-status.ts';
+import { isSubscriptionActive } from './plan-policy.ts';
 import type { HospitalRow, PlanRow, SubscriptionRow } from './subscriptions.repo.ts';
 import { NO_USAGE, type Usage } from './usage.ts';
 

@@ -1,11 +1,7 @@
 import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
-import type { Executor } from '../../infra/db/client.ts';
-import { appointments, type AppointmentStatus } from '../../infra/db/schema/appointments.ts';
-import { auditEvents } from '../../infra/db/schema/audit.ts';
-import { patients } from '../../infra/db/schema/patients.ts';
 import { visitNotes, visitNoteVersions, type Diagnosis, type Prescription } from '../../infra/db/schema/visit-notes.ts';
+import type { TenantScope } from '../../infra/db/tenant.ts';
 import type { CursorPosition } from '../../shared/cursor.ts';
-import type { Actor } from '../audit/audit.repo.ts';
 
 export type NoteRow = typeof visitNotes.$inferSelect;
 export type VersionRow = typeof visitNoteVersions.$inferSelect;
@@ -22,92 +18,39 @@ export interface NoteContent {
 /** A note with the content of its current version. */
 export type CurrentNote = NoteRow & NoteContent;
 
-export interface NoteAppointment {
-  id: string;
-  doctorId: string;
-  patientId: string;
-  status: AppointmentStatus;
-}
-
-/**
- * The appointment a note is about. `lock: 'share'` makes a concurrent status
- * change (cancel) wait for the note's transaction, or the note see the
- * cancellation: a note is never written on an appointment cancelled meanwhile.
- */
-export async function findNoteAppointment(
-  tx: Executor,
-  hospitalId: string,
-  appointmentId: string,
-  opts: { lock?: 'share' } = {},
-): Promise<NoteAppointment | null> {
-  const query = tx
-    .select({ id: appointments.id, doctorId: appointments.doctorId, patientId: appointments.patientId, status: appointments.status })
-    .from(appointments)
-    .where(and(eq(appointments.hospitalId, hospitalId), eq(appointments.id, appointmentId)))
-    .limit(1);
-  const [row] = opts.lock ? await query.for('share') : await query;
-  return row ?? null;
-}
-
-export async function patientExists(tx: Executor, hospitalId: string, patientId: string): Promise<boolean> {
-  const [row] = await tx
-    .select({ id: patients.id })
-    .from(patients)
-    .where(and(eq(patients.hospitalId, hospitalId), eq(patients.id, patientId)))
-    .limit(1);
-  return !!row;
-}
-
-export async function findNote(tx: Executor, hospitalId: string, noteId: string, opts: { forUpdate?: boolean } = {}): Promise<NoteRow | null> {
-  const query = tx
-    .select()
-    .from(visitNotes)
-    .where(and(eq(visitNotes.hospitalId, hospitalId), eq(visitNotes.id, noteId)))
-    .limit(1);
+export async function findNote(scope: TenantScope, noteId: string, opts: { forUpdate?: boolean } = {}): Promise<NoteRow | null> {
+  const query = scope.select(visitNotes, eq(visitNotes.id, noteId)).limit(1);
   const [row] = opts.forUpdate ? await query.for('update') : await query;
   return row ?? null;
 }
 
-export async function findNoteIdByAppointment(tx: Executor, hospitalId: string, appointmentId: string): Promise<string | null> {
-  const [row] = await tx
+export async function findNoteIdByAppointment(scope: TenantScope, appointmentId: string): Promise<string | null> {
+  const [row] = await scope.tx
     .select({ id: visitNotes.id })
     .from(visitNotes)
-    .where(and(eq(visitNotes.hospitalId, hospitalId), eq(visitNotes.appointmentId, appointmentId)))
+    .where(scope.where(visitNotes, eq(visitNotes.appointmentId, appointmentId)))
     .limit(1);
   return row?.id ?? null;
 }
 
-export async function insertNote(
-  tx: Executor,
-  hospitalId: string,
-  values: { appointmentId: string; patientId: string; doctorId: string },
-): Promise<NoteRow> {
-  const [row] = await tx
-    .insert(visitNotes)
-    .values({ ...values, hospitalId, currentVersion: 1 })
-    .returning();
+export async function insertNote(scope: TenantScope, values: { appointmentId: string; patientId: string; doctorId: string }): Promise<NoteRow> {
+  const [row] = await scope.insert(visitNotes, { ...values, currentVersion: 1 }).returning();
   return row!;
 }
 
 export async function insertVersion(
-  tx: Executor,
-  hospitalId: string,
+  scope: TenantScope,
   values: { noteId: string; version: number; authorUserId: string; content: NoteContent },
 ): Promise<VersionRow> {
-  const [row] = await tx
-    .insert(visitNoteVersions)
-    .values({ hospitalId, noteId: values.noteId, version: values.version, authorUserId: values.authorUserId, ...values.content })
+  const [row] = await scope
+    .insert(visitNoteVersions, { noteId: values.noteId, version: values.version, authorUserId: values.authorUserId, ...values.content })
     .returning();
   return row!;
 }
 
 /** Points the note at its next version (the trigger refuses anything but +1). */
-export async function advanceNote(tx: Executor, hospitalId: string, noteId: string, version: number): Promise<NoteRow> {
-  const [row] = await tx
-    .update(visitNotes)
-    .set({ currentVersion: version, updatedAt: sql`now()` })
-    .where(and(eq(visitNotes.hospitalId, hospitalId), eq(visitNotes.id, noteId)))
-    .returning();
+export async function advanceNote(scope: TenantScope, noteId: string, version: number): Promise<NoteRow> {
+  const [row] = await scope.update(visitNotes, { currentVersion: version, updatedAt: sql`now()` }, eq(visitNotes.id, noteId)).returning();
   return row!;
 }
 
@@ -134,22 +77,20 @@ const currentVersionJoin = and(
   eq(visitNoteVersions.version, visitNotes.currentVersion),
 );
 
-export async function findCurrentNote(tx: Executor, hospitalId: string, noteId: string): Promise<CurrentNote | null> {
-  const [row] = await tx
+export async function findCurrentNote(scope: TenantScope, noteId: string): Promise<CurrentNote | null> {
+  const [row] = await scope.tx
     .select(currentColumns)
     .from(visitNotes)
     .innerJoin(visitNoteVersions, currentVersionJoin)
-    .where(and(eq(visitNotes.hospitalId, hospitalId), eq(visitNotes.id, noteId)))
+    .where(scope.where(visitNotes, eq(visitNotes.id, noteId)))
     .limit(1);
   return row ?? null;
 }
 
 /** Oldest first, keyset on the version number; limit + 1 rows. */
-export async function listVersions(tx: Executor, hospitalId: string, noteId: string, opts: { afterVersion: number; limit: number }): Promise<VersionRow[]> {
-  return tx
-    .select()
-    .from(visitNoteVersions)
-    .where(and(eq(visitNoteVersions.hospitalId, hospitalId), eq(visitNoteVersions.noteId, noteId), gt(visitNoteVersions.version, opts.afterVersion)))
+export async function listVersions(scope: TenantScope, noteId: string, opts: { afterVersion: number; limit: number }): Promise<VersionRow[]> {
+  return scope
+    .select(visitNoteVersions, eq(visitNoteVersions.noteId, noteId), gt(visitNoteVersions.version, opts.afterVersion))
     .orderBy(asc(visitNoteVersions.version))
     .limit(opts.limit + 1);
 }
@@ -159,47 +100,21 @@ const createdKey = sql<string>`to_char(${visitNotes.createdAt} at time zone 'UTC
 
 /** A patient's notes with their current content, newest first, keyset on (created_at, id); limit + 1 rows. */
 export async function listPatientNotes(
-  tx: Executor,
-  hospitalId: string,
+  scope: TenantScope,
   patientId: string,
   opts: { after: CursorPosition | null; limit: number },
 ): Promise<(CurrentNote & { cursorKey: string })[]> {
-  return tx
+  return scope.tx
     .select({ ...currentColumns, cursorKey: createdKey })
     .from(visitNotes)
     .innerJoin(visitNoteVersions, currentVersionJoin)
     .where(
-      and(
-        eq(visitNotes.hospitalId, hospitalId),
+      scope.where(
+        visitNotes,
         eq(visitNotes.patientId, patientId),
         opts.after ? sql`(${visitNotes.createdAt}, ${visitNotes.id}) < (${opts.after.key}::timestamptz, ${opts.after.id}::uuid)` : undefined,
       ),
     )
     .orderBy(desc(visitNotes.createdAt), desc(visitNotes.id))
     .limit(opts.limit + 1);
-}
-
-/**
- * One `visit_note.read` audit event per note shown, in one statement (a page
- * of a patient's notes is up to 100 reads). Same columns as recordAudit.
- */
-export async function recordNoteReads(
-  tx: Executor,
-  hospitalId: string,
-  actor: Actor,
-  reads: { noteId: string; metadata: Record<string, unknown> }[],
-): Promise<void> {
-  if (reads.length === 0) return;
-  await tx.insert(auditEvents).values(
-    reads.map((r) => ({
-      hospitalId,
-      actorUserId: actor.userId,
-      action: 'visit_note.read',
-      entityType: 'visit_note',
-      entityId: r.noteId,
-      requestId: actor.requestId,
-      changes: null,
-      metadata: r.metadata,
-    })),
-  );
 }

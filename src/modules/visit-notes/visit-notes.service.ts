@@ -1,24 +1,22 @@
-import type { Db, Tx } from '../../infra/db/client.ts';
+import type { Db } from '../../infra/db/client.ts';
 import { isConstraintViolation, PG_UNIQUE_VIOLATION } from '../../infra/db/errors.ts';
 import type { MemberRole } from '../../infra/db/schema/members.ts';
-import { withTenant } from '../../infra/db/tenant.ts';
-import { decodeCursor, pageOf } from '../../shared/cursor.ts';
+import { withTenant, type TenantScope } from '../../infra/db/tenant.ts';
+import { decodeNumberCursor, decodeTimeCursor, pageOf } from '../../shared/cursor.ts';
 import { DomainError, forbidden, notFound, validation } from '../../shared/errors.ts';
+import { findAppointment, type AppointmentRow } from '../appointments/appointments.repo.ts';
 import { recordAudit, type Actor } from '../audit/audit.repo.ts';
+import { findPatient } from '../patients/patients.repo.ts';
 import {
   advanceNote,
   findCurrentNote,
   findNote,
-  findNoteAppointment,
   findNoteIdByAppointment,
   insertNote,
   insertVersion,
   listPatientNotes,
   listVersions,
-  patientExists,
-  recordNoteReads,
   type CurrentNote,
-  type NoteAppointment,
   type NoteContent,
   type VersionRow,
 } from './visit-notes.repo.ts';
@@ -77,7 +75,7 @@ function changedFields(before: NoteContent, after: NoteContent): string[] {
 }
 
 /** Writes: only the appointment's own doctor, never on a cancelled appointment. */
-function assertMayWrite(actor: NoteActor, appointment: NoteAppointment): void {
+function assertMayWrite(actor: NoteActor, appointment: AppointmentRow): void {
   if (!actor.doctorId || actor.doctorId !== appointment.doctorId) {
     throw forbidden("Only the appointment's doctor may write its visit note");
   }
@@ -95,27 +93,24 @@ const noteExists = (appointmentId: string, noteId: string | null) =>
     { appointmentId, ...(noteId ? { noteId, update: `PUT /v1/visit-notes/${noteId}` } : {}) },
   );
 
-function decodeVersionCursor(cursor: string | undefined): number {
-  const position = decodeCursor(cursor);
-  if (!position) return 0;
-  const version = Number(position.key);
-  if (!Number.isInteger(version) || version < 0) {
-    throw validation('The cursor is not valid; use page.nextCursor from a previous response', { field: 'cursor' });
-  }
-  return version;
-}
+/**
+ * The appointment a note is about, share-locked: a concurrent status change
+ * (cancel) waits for the note's transaction, or the note sees the
+ * cancellation, so a note is never written on an appointment cancelled meanwhile.
+ */
+const noteAppointment = (scope: TenantScope, appointmentId: string) => findAppointment(scope, appointmentId, { lock: 'share' });
 
-function decodeTimeCursor(cursor: string | undefined) {
-  const position = decodeCursor(cursor);
-  if (position && Number.isNaN(Date.parse(position.key))) {
-    throw validation('The cursor is not valid; use page.nextCursor from a previous response', { field: 'cursor' });
-  }
-  return position;
+/** One `visit_note.read` audit event per note shown, in one statement (a page of a patient's notes is up to 100 reads). */
+function recordReads(scope: TenantScope<NoteActor>, reads: { noteId: string; metadata: Record<string, unknown> }[]) {
+  return recordAudit(
+    scope,
+    reads.map((r) => ({ action: 'visit_note.read', entityType: 'visit_note', entityId: r.noteId, metadata: r.metadata })),
+  );
 }
 
 export function createVisitNoteService({ db }: { db: Db }) {
-  async function current(tx: Tx, hospitalId: string, noteId: string): Promise<CurrentNote> {
-    const row = await findCurrentNote(tx, hospitalId, noteId);
+  async function current(scope: TenantScope, noteId: string): Promise<CurrentNote> {
+    const row = await findCurrentNote(scope, noteId);
     if (!row) throw notFound('Visit note');
     return row;
   }
@@ -125,31 +120,31 @@ export function createVisitNoteService({ db }: { db: Db }) {
     async create(actor: NoteActor, appointmentId: string, input: NoteContentInput): Promise<CurrentNote> {
       const content = contentOf(input);
       try {
-        return await withTenant(db, actor.hospitalId, async (tx) => {
-          const appointment = await findNoteAppointment(tx, actor.hospitalId, appointmentId, { lock: 'share' });
+        return await withTenant(db, actor, async (scope) => {
+          const appointment = await noteAppointment(scope, appointmentId);
           if (!appointment) throw notFound('Appointment');
           assertMayWrite(actor, appointment);
-          const existing = await findNoteIdByAppointment(tx, actor.hospitalId, appointmentId);
+          const existing = await findNoteIdByAppointment(scope, appointmentId);
           if (existing) throw noteExists(appointmentId, existing);
-          const note = await insertNote(tx, actor.hospitalId, {
+          const note = await insertNote(scope, {
             appointmentId,
             patientId: appointment.patientId,
             doctorId: appointment.doctorId,
           });
-          await insertVersion(tx, actor.hospitalId, { noteId: note.id, version: 1, authorUserId: actor.userId, content });
-          await recordAudit(tx, actor.hospitalId, actor, {
+          await insertVersion(scope, { noteId: note.id, version: 1, authorUserId: actor.userId, content });
+          await recordAudit(scope, {
             action: 'visit_note.created',
             entityType: 'visit_note',
             entityId: note.id,
             changes: filledFields(content),
             metadata: { appointmentId, patientId: appointment.patientId, version: 1 },
           });
-          return current(tx, actor.hospitalId, note.id);
+          return current(scope, note.id);
         });
       } catch (err) {
         // Two first writes at once: the unique appointment_id lets one through.
         if (isConstraintViolation(err, PG_UNIQUE_VIOLATION, 'visit_notes_appointment_id_key')) {
-          const noteId = await withTenant(db, actor.hospitalId, (tx) => findNoteIdByAppointment(tx, actor.hospitalId, appointmentId));
+          const noteId = await withTenant(db, actor, (scope) => findNoteIdByAppointment(scope, appointmentId));
           throw noteExists(appointmentId, noteId);
         }
         throw err;
@@ -165,24 +160,24 @@ export function createVisitNoteService({ db }: { db: Db }) {
     async writeVersion(actor: NoteActor, noteId: string, input: NoteContentInput): Promise<CurrentNote> {
       const content = contentOf(input);
       try {
-        return await withTenant(db, actor.hospitalId, async (tx) => {
-          const note = await findNote(tx, actor.hospitalId, noteId, { forUpdate: true });
+        return await withTenant(db, actor, async (scope) => {
+          const note = await findNote(scope, noteId, { forUpdate: true });
           if (!note) throw notFound('Visit note');
-          const appointment = await findNoteAppointment(tx, actor.hospitalId, note.appointmentId, { lock: 'share' });
+          const appointment = await noteAppointment(scope, note.appointmentId);
           if (!appointment) throw notFound('Visit note');
           assertMayWrite(actor, appointment);
-          const previous = await current(tx, actor.hospitalId, noteId);
+          const previous = await current(scope, noteId);
           const version = note.currentVersion + 1;
-          await insertVersion(tx, actor.hospitalId, { noteId, version, authorUserId: actor.userId, content });
-          await advanceNote(tx, actor.hospitalId, noteId, version);
-          await recordAudit(tx, actor.hospitalId, actor, {
+          await insertVersion(scope, { noteId, version, authorUserId: actor.userId, content });
+          await advanceNote(scope, noteId, version);
+          await recordAudit(scope, {
             action: 'visit_note.version_written',
             entityType: 'visit_note',
             entityId: noteId,
             changes: changedFields(previous, content),
             metadata: { appointmentId: note.appointmentId, patientId: note.patientId, version, previousVersion: note.currentVersion },
           });
-          return current(tx, actor.hospitalId, noteId);
+          return current(scope, noteId);
         });
       } catch (err) {
         if (isConstraintViolation(err, PG_UNIQUE_VIOLATION, 'visit_note_versions_note_version_key')) {
@@ -194,9 +189,9 @@ export function createVisitNoteService({ db }: { db: Db }) {
 
     async get(actor: NoteActor, noteId: string): Promise<CurrentNote> {
       assertClinicalReader(actor);
-      return withTenant(db, actor.hospitalId, async (tx) => {
-        const row = await current(tx, actor.hospitalId, noteId);
-        await recordNoteReads(tx, actor.hospitalId, actor, [{ noteId, metadata: { version: row.currentVersion } }]);
+      return withTenant(db, actor, async (scope) => {
+        const row = await current(scope, noteId);
+        await recordReads(scope, [{ noteId, metadata: { version: row.currentVersion } }]);
         return row;
       });
     },
@@ -204,13 +199,13 @@ export function createVisitNoteService({ db }: { db: Db }) {
     /** Every version, oldest first. */
     async versions(actor: NoteActor, noteId: string, query: ListQueryInput): Promise<{ items: VersionRow[]; nextCursor: string | null }> {
       assertClinicalReader(actor);
-      const afterVersion = decodeVersionCursor(query.cursor);
-      return withTenant(db, actor.hospitalId, async (tx) => {
-        const note = await findNote(tx, actor.hospitalId, noteId);
+      const afterVersion = decodeNumberCursor(query.cursor);
+      return withTenant(db, actor, async (scope) => {
+        const note = await findNote(scope, noteId);
         if (!note) throw notFound('Visit note');
-        const rows = await listVersions(tx, actor.hospitalId, noteId, { afterVersion, limit: query.limit });
+        const rows = await listVersions(scope, noteId, { afterVersion, limit: query.limit });
         const result = pageOf(rows, query.limit, (r) => String(r.version));
-        await recordAudit(tx, actor.hospitalId, actor, {
+        await recordAudit(scope, {
           action: 'visit_note.history_read',
           entityType: 'visit_note',
           entityId: noteId,
@@ -224,14 +219,12 @@ export function createVisitNoteService({ db }: { db: Db }) {
     async listForPatient(actor: NoteActor, patientId: string, query: ListQueryInput): Promise<{ items: CurrentNote[]; nextCursor: string | null }> {
       assertClinicalReader(actor);
       const after = decodeTimeCursor(query.cursor);
-      return withTenant(db, actor.hospitalId, async (tx) => {
-        if (!(await patientExists(tx, actor.hospitalId, patientId))) throw notFound('Patient');
-        const rows = await listPatientNotes(tx, actor.hospitalId, patientId, { after, limit: query.limit });
+      return withTenant(db, actor, async (scope) => {
+        if (!(await findPatient(scope, patientId))) throw notFound('Patient');
+        const rows = await listPatientNotes(scope, patientId, { after, limit: query.limit });
         const result = pageOf(rows, query.limit, (r) => r.cursorKey);
-        await recordNoteReads(
-          tx,
-          actor.hospitalId,
-          actor,
+        await recordReads(
+          scope,
           result.items.map((n) => ({ noteId: n.id, metadata: { version: n.currentVersion, patientId, via: 'patient_notes' } })),
         );
         return result;

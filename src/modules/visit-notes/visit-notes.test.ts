@@ -96,7 +96,7 @@ describe('writing a visit note', () => {
 
     const later = await noteAppointment(t, w, { status: 'scheduled' });
     const note = await writeNote(t, w.doctor.auth, later, { plan: 'Before the cancellation' });
-    await withTenant(t.deps.database.db, w.hospital.id, (tx) => tx.execute(sql`update appointments set status = 'cancelled' where id = ${later}`));
+    await withTenant(t.deps.database.db, w.hospital.id, ({ tx }) => tx.execute(sql`update appointments set status = 'cancelled' where id = ${later}`));
     const put = await putNote(t, w.doctor.auth, note.id, { plan: 'After' });
     expect(put.statusCode).toBe(409);
     expect(put.json().code).toBe('APPOINTMENT_CANCELLED');
@@ -245,7 +245,7 @@ describe('note versions', () => {
       sql`delete from visit_notes where id = ${note.id}`,
     ];
     for (const attempt of attempts) {
-      await expect(withTenant(db, w.hospital.id, (tx) => tx.execute(attempt))).rejects.toThrow();
+      await expect(withTenant(db, w.hospital.id, ({ tx }) => tx.execute(attempt))).rejects.toThrow();
       await expect(db.transaction((tx) => tx.execute(attempt))).rejects.toThrow();
     }
     const versions = (await get(w.doctor.auth, `/v1/visit-notes/${note.id}/versions`)).json().data as { plan: string }[];

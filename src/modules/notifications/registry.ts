@@ -1,57 +1,17 @@
 import type { Logger } from 'pino';
-import type { Config } from '../../config.ts';
-import type { Db, Tx } from '../db/client.ts';
-import type { EmailAttachment } from '../mail/mailer.ts';
-import type { QueueMessage } from './message.ts';
+import type { TenantScope } from '../../infra/db/tenant.ts';
+import type { EmailAttachment } from '../../infra/mail/mailer.ts';
+import type { QueueMessage } from '../../infra/queue/message.ts';
+import type { TaskDefinition } from '../../infra/queue/tasks.ts';
+import type { EmailTemplate } from './contracts.ts';
 
 /**
- * What modules contribute to messaging. One registry per process, built in
+ * What modules contribute to messaging: event resolvers for the
+ * `notifications` queue (domain events -> per-recipient email/SMS jobs) and
+ * background tasks for `tasks`. One registry per process, built in
  * src/messaging.ts (the composition root: each module adds one line there),
  * read by the consumers of the API (embedded mode) and of the worker.
  */
-
-// --- tasks queue -----------------------------------------------------------
-
-export interface TaskContext {
-  db: Db;
-  config: Config;
-  logger: Logger;
-  message: QueueMessage;
-}
-
-export interface TaskDefinition {
-  /** Message type on the `tasks` queue, e.g. `subscriptions.expire`. */
-  type: string;
-  /**
-   * The job. Throw TransientError (or anything) to be retried with backoff,
-   * PermanentError to dead-letter at once. It may run more than once for one
-   * message (at-least-once): make it idempotent.
-   */
-  run(payload: Record<string, unknown>, ctx: TaskContext): Promise<void>;
-  /** Enqueue this task every `everyMs`, exactly once per period across all workers. */
-  schedule?: { everyMs: number; payload?: Record<string, unknown> };
-}
-
-// --- notifications queue: domain events -> per-recipient email/SMS jobs ---
-
-export type EmailTemplate =
-  | 'welcome'
-  | 'otp'
-  | 'invitation'
-  | 'appointment_confirmation'
-  | 'appointment_reminder'
-  | 'appointment_cancelled'
-  | 'appointment_rescheduled';
-
-export const emailTemplates: readonly EmailTemplate[] = [
-  'welcome',
-  'otp',
-  'invitation',
-  'appointment_confirmation',
-  'appointment_reminder',
-  'appointment_cancelled',
-  'appointment_rescheduled',
-];
 
 export interface NotificationRecipient {
   /** Stable within the event (e.g. the patient id): part of the fan-out's idempotency key. */
@@ -70,9 +30,8 @@ export interface NotificationRecipient {
 export type ResolveResult = { recipients: NotificationRecipient[] } | { skip: string };
 
 export interface ResolverContext {
-  /** A tenant transaction (RLS bound to the event's hospital). */
-  tx: Tx;
-  hospitalId: string;
+  /** The event's hospital (a tenant transaction: RLS bound to it). */
+  scope: TenantScope;
   event: QueueMessage;
   logger: Logger;
 }

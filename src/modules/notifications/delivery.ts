@@ -1,0 +1,100 @@
+import type { Static, TSchema } from 'typebox';
+import type { Db } from '../../infra/db/client.ts';
+import type { Metrics } from '../../infra/observability/metrics.ts';
+import { DeferError, errorText } from '../../infra/queue/errors.ts';
+import type { QueueHandler, QueueMessage } from '../../infra/queue/message.ts';
+import { replacePayloadField } from '../../infra/queue/outbox.ts';
+import { parseContract } from './contracts.ts';
+import { addDeliveryLine, claimDelivery, findDelivery, isFinished, markDead, markFailed, markSent, recipientOf } from './deliveries.repo.ts';
+import { JOB_QUEUES } from './jobs.ts';
+
+/** Templates whose data must not outlive the send (codes, tokens): blanked in the outbox once sent. */
+const SENSITIVE = new Set(['otp', 'invitation']);
+
+/** What every channel's job carries besides its own fields. */
+interface JobBase {
+  template: string;
+  to: string;
+  sourceMessageId?: string;
+}
+
+export interface DeliveryChannel<S extends TSchema, R> {
+  db: Db;
+  /** DELIVERY_LEASE_MS: how long a claimed send holds the line against other workers. */
+  leaseMs: number;
+  metrics?: Metrics;
+  channel: 'email' | 'sms';
+  /** The job payload's contract; a payload that breaks it is dead at once. */
+  contract: S;
+  /** Turns the job into what the provider sends; throwing here is a broken payload (dead, no attempt spent). */
+  render(job: Static<S>): R;
+  /** Hands the rendered message to the provider; `messageId` is the job's id (the provider-side idempotency key). */
+  send(job: Static<S>, rendered: R, messageId: string): Promise<{ providerMessageId: string }>;
+  /** At most `perHour` sends to one recipient in any hour; beyond it the job waits (email). */
+  limit?: { perHour: number };
+}
+
+/**
+ * The consumer of one delivery channel's queue (email, SMS; webhooks next):
+ * one message, at most one send.
+ *
+ * Order matters: validate and render first (a broken payload is dead at once
+ * and costs no attempt); then claim the delivery line (done / busy / over the
+ * recipient's hourly limit / ours); then send; then record sent, or failed
+ * (the runtime retries) — and dead when the runtime gives up. A crash
+ * between the provider's acceptance and the record is the one window in which
+ * a resend can happen; the resend carries the same message id.
+ */
+export function createDeliveryHandler<S extends TSchema, R>(spec: DeliveryChannel<S, R>): QueueHandler {
+  const { db, channel, limit } = spec;
+  const what = channel === 'sms' ? 'SMS' : channel;
+  return {
+    queue: JOB_QUEUES[channel],
+    async handle(message: QueueMessage) {
+      const key = { messageId: message.id, channel };
+      let job: Static<S> & JobBase;
+      let rendered: R;
+      try {
+        job = parseContract(spec.contract, message.payload, `${what} job`) as Static<S> & JobBase;
+        rendered = spec.render(job);
+      } catch (err) {
+        // A late copy of a message already sent may carry a redacted payload: that is not a failure.
+        const existing = await findDelivery(db, key);
+        if (existing && isFinished(existing.status)) return;
+        throw err;
+      }
+      const recipient = recipientOf(channel, job.to);
+      await addDeliveryLine(db, { ...key, hospitalId: message.hospitalId, recipient, template: job.template, sourceMessageId: job.sourceMessageId });
+      const claim = await claimDelivery(db, key, {
+        leaseMs: spec.leaseMs,
+        ...(limit ? { hourlyLimit: { recipient, max: limit.perHour } } : {}),
+      });
+      if (claim.kind === 'done') return;
+      if (claim.kind === 'busy') throw new DeferError(claim.until, `another worker is sending this ${what}`);
+      if (claim.kind === 'limited') {
+        throw new DeferError(claim.until, `${recipient} received ${claim.recentCount} ${what}s in the last hour (limit ${limit?.perHour})`);
+      }
+      let providerMessageId: string;
+      try {
+        ({ providerMessageId } = await spec.send(job, rendered, message.id));
+      } catch (err) {
+        await markFailed(db, key, errorText(err));
+        throw err;
+      }
+      await markSent(db, key, providerMessageId);
+      spec.metrics?.notificationsSent.inc({ channel });
+      if (SENSITIVE.has(job.template)) await replacePayloadField(db, message.id, 'data', { redacted: true });
+    },
+    async onDead(message, reason) {
+      const { to, template } = message.payload as { to?: unknown; template?: unknown };
+      await addDeliveryLine(db, {
+        messageId: message.id,
+        channel,
+        hospitalId: message.hospitalId,
+        recipient: typeof to === 'string' ? recipientOf(channel, to) : null,
+        template: typeof template === 'string' ? template : 'unknown',
+      });
+      await markDead(db, { messageId: message.id, channel }, reason);
+    },
+  };
+}

@@ -1,0 +1,48 @@
+import type { TenantScope } from '../../infra/db/tenant.ts';
+import type { EmailAttachment } from '../../infra/mail/mailer.ts';
+import { enqueue, type QueueName } from '../../infra/queue/outbox.ts';
+import type { EmailTemplate } from './contracts.ts';
+import { addDeliveryLine, recipientOf } from './deliveries.repo.ts';
+
+/** The queue each channel's jobs travel on; the message type is the channel's name. */
+export const JOB_QUEUES = { email: 'email_notifications', sms: 'sms_notifications' } as const satisfies Record<'email' | 'sms', QueueName>;
+
+export interface Job {
+  channel: 'email' | 'sms';
+  template: EmailTemplate;
+  /** An email address or an E.164 phone number, by channel. */
+  to: string;
+  data: Record<string, unknown>;
+  /** Email only. */
+  attachments?: EmailAttachment[];
+  /** The domain event this job was fanned out from. */
+  sourceMessageId?: string;
+  /** A derived id makes enqueueing the same job twice add nothing (the fan-out's idempotency). */
+  id?: string;
+}
+
+/**
+ * Queues one email or SMS job of the scope's hospital: its outbox row and its
+ * `queued` line in the delivery log, both in the caller's transaction, so
+ * GET /v1/notifications shows the job from the moment it exists and nothing
+ * of it remains if the change rolls back. Returns the job's message id.
+ */
+export async function enqueueJob(scope: TenantScope, job: Job): Promise<string> {
+  const payload = {
+    template: job.template,
+    to: job.to,
+    data: job.data,
+    ...(job.attachments?.length ? { attachments: job.attachments } : {}),
+    ...(job.sourceMessageId ? { sourceMessageId: job.sourceMessageId } : {}),
+  };
+  const [id] = await enqueue(scope.tx, { id: job.id, hospitalId: scope.hospitalId, queue: JOB_QUEUES[job.channel], type: job.channel, payload });
+  await addDeliveryLine(scope.tx, {
+    messageId: id!,
+    channel: job.channel,
+    hospitalId: scope.hospitalId,
+    recipient: recipientOf(job.channel, job.to),
+    template: job.template,
+    sourceMessageId: job.sourceMessageId ?? null,
+  });
+  return id!;
+}
