@@ -1,10 +1,31 @@
+import { sql } from 'drizzle-orm';
 import type { LightMyRequestResponse } from 'fastify';
+import { rawRows } from '../../src/infra/db/client.ts';
 import type { TestApp } from './app.ts';
 import { registerHospital, type RegisteredHospital } from './factories.ts';
 import { addMember, insertDoctors, type TestUser } from './member-factories.ts';
 import { insertAppointment, insertPatientRow } from './scheduling-factories.ts';
 
 type Auth = { authorization: string };
+
+/** A full SOAP note with a diagnosis and a prescription. */
+export const SAMPLE_NOTE = {
+  subjective: 'Sore throat for three days, no fever.',
+  objective: 'Pharynx red, tonsils not enlarged. T 36.9 C.',
+  assessment: 'Viral pharyngitis.',
+  plan: 'Fluids, rest; review in a week if not better.',
+  diagnoses: [{ code: 'J02.9', description: 'Acute pharyngitis, unspecified' }],
+  prescriptions: [{ drug: 'Ibuprofen 400 mg', dose: '1 tablet', frequency: 'up to three times a day', durationDays: 5 }],
+};
+
+/** The audit events of one entity, oldest first. */
+export async function auditRows(t: TestApp, hospitalId: string, entityId: string) {
+  return rawRows<{ action: string; actor_user_id: string; changes: string[] | null; metadata: Record<string, unknown> | null; request_id: string }>(
+    t.deps.database.db,
+    sql`select action, actor_user_id, changes, metadata, request_id from audit_events
+         where hospital_id = ${hospitalId} and entity_id = ${entityId} order by created_at, id`,
+  );
+}
 
 export interface NoteWorld {
   hospital: RegisteredHospital;

@@ -1,12 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawRows } from '../../infra/db/client.ts';
 import { withTenant } from '../../infra/db/tenant.ts';
 import { createTestApp, type TestApp } from '../../../test/helpers/app.ts';
-import { registerHospital, type RegisteredHospital } from '../../../test/helpers/factories.ts';
+import { registerHospital } from '../../../test/helpers/factories.ts';
 import { addMember, insertDoctors, newPlatformAdmin, newUser, type TestUser } from '../../../test/helpers/member-factories.ts';
-import { onServices } from '../../../test/helpers/target.ts';
+import { createPlan, setPeriodEnd, subscriptionOf } from '../../../test/helpers/plan-factories.ts';
 import { expireSubscriptions } from './expire.ts';
 import { assertSubscriptionActive, isSubscriptionActive, periodEnd } from './plan-policy.ts';
 
@@ -20,181 +19,10 @@ afterAll(async () => {
   await t.close();
 });
 
-const planCode = (prefix = 'p') => `${prefix}-${randomBytes(5).toString('hex')}`;
-const planBody = (overrides: Record<string, unknown> = {}) => ({
-  code: planCode(),
-  name: 'Test plan',
-  priceCents: 1900,
-  currency: 'EUR',
-  interval: 'month',
-  limits: { maxDoctors: 2, maxAppointmentsPerMonth: 50, smsEnabled: false },
-  ...overrides,
-});
-
-async function createPlan(overrides: Record<string, unknown> = {}) {
-  const res = await t.app.inject({ method: 'POST', url: '/v1/admin/plans', headers: operator.auth, payload: planBody(overrides) });
-  expect(res.statusCode, res.body).toBe(201);
-  return res.json().data as { id: string; code: string };
-}
-
-const subscriptionOf = async (h: RegisteredHospital) => {
-  const res = await t.app.inject({ method: 'GET', url: '/v1/hospitals/me/subscription', headers: h.auth });
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json().data;
-};
-
-async function setPeriodEnd(hospitalId: string, end: string) {
-  await t.deps.database.db.execute(
-    sql`update hospital_subscriptions set current_period_start = ${end}::timestamptz - interval '30 days',
-                                          current_period_end = ${end}::timestamptz where hospital_id = ${hospitalId}`,
-  );
-}
-
-describe('GET /v1/plans', () => {
-  it('lists the active plans without a token, cheapest first, in the SPEC shape', async () => {
-    const res = await t.app.inject({ method: 'GET', url: '/v1/plans' });
-    expect(res.statusCode).toBe(200);
-    const plans = res.json().data as { code: string; priceCents: number; active: boolean }[];
-    const codes = plans.map((p) => p.code);
-    expect(codes).toEqual(expect.arrayContaining(['trial', 'basic', 'pro']));
-    expect(plans.every((p) => p.active)).toBe(true);
-    expect(plans.map((p) => p.priceCents)).toEqual([...plans.map((p) => p.priceCents)].sort((a, b) => a - b));
-    expect(plans.find((p) => p.code === 'pro')).toMatchObject({
-      name: 'Pro',
-      currency: 'USD',
-      interval: 'month',
-      limits: { maxDoctors: 25, maxAppointmentsPerMonth: 10000, smsEnabled: true },
-      active: true,
-      id: expect.any(String),
-      createdAt: expect.any(String),
-      updatedAt: expect.any(String),
-    });
-  });
-
-  it('is served from the cache and invalidated by every plan change', async () => {
-    await t.app.inject({ method: 'GET', url: '/v1/plans' });
-    const hitsBefore = t.deps.cache.stats.byFamily.plans?.hits ?? 0;
-    await t.app.inject({ method: 'GET', url: '/v1/plans' });
-    expect(t.deps.cache.stats.byFamily.plans?.hits ?? 0).toBeGreaterThan(hitsBefore);
-
-    const plan = await createPlan({ name: 'Fresh' });
-    const listed = async () => ((await t.app.inject({ method: 'GET', url: '/v1/plans' })).json().data as { code: string; name: string }[]).find((p) => p.code === plan.code);
-    expect(await listed()).toMatchObject({ name: 'Fresh' });
-    await t.app.inject({ method: 'PATCH', url: `/v1/admin/plans/${plan.id}`, headers: operator.auth, payload: { name: 'Renamed' } });
-    expect(await listed()).toMatchObject({ name: 'Renamed' });
-    await t.app.inject({ method: 'PATCH', url: `/v1/admin/plans/${plan.id}`, headers: operator.auth, payload: { active: false } });
-    expect(await listed()).toBeUndefined();
-  });
-});
-
-describe('plan administration', () => {
-  it('creates and updates plans with audit events, and lists retired ones to operators', async () => {
-    const body = planBody({ limits: { maxDoctors: 4, maxAppointmentsPerMonth: 400, smsEnabled: true }, trialDays: 7 });
-    const created = await t.app.inject({ method: 'POST', url: '/v1/admin/plans', headers: operator.auth, payload: body });
-    expect(created.statusCode).toBe(201);
-    const plan = created.json().data;
-    expect(plan).toMatchObject({ code: body.code, priceCents: 1900, currency: 'EUR', limits: body.limits, trialDays: 7, active: true, isDefault: false });
-
-    const patched = await t.app.inject({
-      method: 'PATCH',
-      url: `/v1/admin/plans/${plan.id}`,
-      headers: operator.auth,
-      payload: { priceCents: 2900, limits: { maxDoctors: 6 }, active: false },
-    });
-    expect(patched.statusCode).toBe(200);
-    expect(patched.json().data).toMatchObject({ priceCents: 2900, limits: { maxDoctors: 6, maxAppointmentsPerMonth: 400, smsEnabled: true }, active: false });
-
-    const all = await t.app.inject({ method: 'GET', url: '/v1/admin/plans', headers: operator.auth });
-    expect((all.json().data as { code: string }[]).map((p) => p.code)).toContain(body.code);
-
-    const audits = await rawRows<{ action: string; changes: string[] | null; actor_user_id: string }>(
-      t.deps.database.db,
-      sql`select action, changes, actor_user_id from audit_events where entity_id = ${plan.id} order by created_at`,
-    );
-    expect(audits).toEqual([
-      { action: 'plan.created', changes: null, actor_user_id: operator.userId },
-      { action: 'plan.updated', changes: ['priceCents', 'limits.maxDoctors', 'active'], actor_user_id: operator.userId },
-    ]);
-  });
-
-  it.each([
-    ['unknown field', { extra: 1 }, 'extra'],
-    ['bad currency', { currency: 'usd' }, 'currency'],
-    ['bad interval', { interval: 'week' }, 'interval'],
-    ['negative price', { priceCents: -1 }, 'priceCents'],
-    ['bad code', { code: 'Has Spaces' }, 'code'],
-    ['missing limits', { limits: undefined }, 'limits'],
-    ['unknown limit', { limits: { maxDoctors: 1, maxAppointmentsPerMonth: 1, maxPatients: 3 } }, 'maxPatients'],
-  ])('refuses a plan with %s (400 naming the field)', async (_label, patch, field) => {
-    const res = await t.app.inject({ method: 'POST', url: '/v1/admin/plans', headers: operator.auth, payload: planBody(patch) });
-    expect(res.statusCode).toBe(400);
-    expect(res.json().code).toBe('VALIDATION_ERROR');
-    expect(JSON.stringify(res.json().details)).toContain(field);
-  });
-
-  it('refuses a duplicate code (409 PLAN_CODE_TAKEN), an unknown or malformed id, and an empty or code-changing PATCH', async () => {
-    const plan = await createPlan();
-    const dup = await t.app.inject({ method: 'POST', url: '/v1/admin/plans', headers: operator.auth, payload: planBody({ code: plan.code }) });
-    expect(dup.statusCode).toBe(409);
-    expect(dup.json().code).toBe('PLAN_CODE_TAKEN');
-    const missing = await t.app.inject({ method: 'PATCH', url: `/v1/admin/plans/${crypto.randomUUID()}`, headers: operator.auth, payload: { name: 'x' } });
-    expect(missing.statusCode).toBe(404);
-    const malformed = await t.app.inject({ method: 'PATCH', url: '/v1/admin/plans/not-a-uuid', headers: operator.auth, payload: { name: 'x' } });
-    expect(malformed.statusCode).toBe(400);
-    for (const payload of [{}, { code: 'other' }, { limits: {} }]) {
-      const res = await t.app.inject({ method: 'PATCH', url: `/v1/admin/plans/${plan.id}`, headers: operator.auth, payload });
-      expect(res.statusCode, JSON.stringify(payload)).toBe(400);
-    }
-  });
-
-  it('keeps exactly one active default plan', async () => {
-    const trial = ((await t.app.inject({ method: 'GET', url: '/v1/admin/plans', headers: operator.auth })).json().data as { id: string; code: string }[]).find(
-      (p) => p.code === 'trial',
-    )!;
-    const off = await t.app.inject({ method: 'PATCH', url: `/v1/admin/plans/${trial.id}`, headers: operator.auth, payload: { active: false } });
-    expect(off.statusCode).toBe(409);
-    expect(off.json().error).toMatch(/default/);
-    const inactiveDefault = await t.app.inject({ method: 'POST', url: '/v1/admin/plans', headers: operator.auth, payload: planBody({ isDefault: true, active: false }) });
-    expect(inactiveDefault.statusCode).toBe(409);
-  });
-
-  // Switching the platform's default plan changes what every new hospital gets:
-  // only on the embedded target, whose database belongs to this file alone.
-  it.skipIf(onServices)('moves the default flag when another plan becomes the default', async () => {
-    const plan = await createPlan({ trialDays: 30 });
-    const res = await t.app.inject({ method: 'PATCH', url: `/v1/admin/plans/${plan.id}`, headers: operator.auth, payload: { isDefault: true } });
-    expect(res.statusCode).toBe(200);
-    const defaults = await rawRows<{ code: string }>(t.deps.database.db, sql`select code from subscription_plans where is_default`);
-    expect(defaults).toEqual([{ code: plan.code }]);
-    const h = await registerHospital(t);
-    expect((await subscriptionOf(h)).plan.code).toBe(plan.code);
-    const trialId = (await rawRows<{ id: string }>(t.deps.database.db, sql`select id from subscription_plans where code = 'trial'`))[0]!.id;
-    await t.app.inject({ method: 'PATCH', url: `/v1/admin/plans/${trialId}`, headers: operator.auth, payload: { isDefault: true } });
-  });
-
-  it('is for platform operators only: 403 for a hospital owner, 401 without a token', async () => {
-    const h = await registerHospital(t);
-    for (const [method, url] of [
-      ['GET', '/v1/admin/plans'],
-      ['POST', '/v1/admin/plans'],
-      ['PATCH', `/v1/admin/plans/${crypto.randomUUID()}`],
-      ['GET', '/v1/admin/hospitals'],
-      ['PUT', `/v1/admin/hospitals/${h.id}/subscription`],
-    ] as const) {
-      const payload = method === 'GET' ? undefined : method === 'PUT' ? { planCode: 'pro' } : planBody();
-      const asOwner = await t.app.inject({ method, url, headers: h.auth, ...(payload ? { payload } : {}) });
-      expect(asOwner.statusCode, `${method} ${url}`).toBe(403);
-      expect(asOwner.json().code).toBe('FORBIDDEN');
-      const anonymous = await t.app.inject({ method, url, ...(payload ? { payload } : {}) });
-      expect(anonymous.statusCode, `${method} ${url}`).toBe(401);
-    }
-  });
-});
-
 describe('the hospital subscription', () => {
   it('starts as a trial on the default plan with its limits and usage', async () => {
     const h = await registerHospital(t);
-    const sub = await subscriptionOf(h);
+    const sub = await subscriptionOf(t, h);
     expect(sub).toMatchObject({
       hospitalId: h.id,
       status: 'trialing',
@@ -214,7 +42,7 @@ describe('the hospital subscription', () => {
     expect((await t.app.inject({ method: 'GET', url: '/v1/hospitals/me/subscription', headers: staff.auth })).statusCode).toBe(403);
     const byAdmin = await t.app.inject({ method: 'POST', url: '/v1/hospitals/me/subscription', headers: admin.auth, payload: { planCode: 'pro' } });
     expect(byAdmin.statusCode).toBe(403);
-    expect((await subscriptionOf(h)).plan.code).toBe('trial');
+    expect((await subscriptionOf(t, h)).plan.code).toBe('trial');
   });
 
   it('moves a trial to an active monthly period on the chosen plan, audited', async () => {
@@ -245,7 +73,7 @@ describe('the hospital subscription', () => {
 
   it('refuses a downgrade that current usage exceeds, with the numbers, and changes nothing', async () => {
     const h = await registerHospital(t);
-    const small = await createPlan({ limits: { maxDoctors: 1, maxAppointmentsPerMonth: 1000 } });
+    const small = await createPlan(t, operator, { limits: { maxDoctors: 1, maxAppointmentsPerMonth: 1000 } });
     await insertDoctors(t, h.id, 3);
     const res = await t.app.inject({ method: 'POST', url: '/v1/hospitals/me/subscription', headers: h.auth, payload: { planCode: small.code } });
     expect(res.statusCode).toBe(403);
@@ -259,7 +87,7 @@ describe('the hospital subscription', () => {
       exceeded: { maxDoctors: { limit: 1, current: 3 } },
     });
     expect(body.error).toMatch(/maxDoctors 1 \(currently 3\)/);
-    const sub = await subscriptionOf(h);
+    const sub = await subscriptionOf(t, h);
     expect(sub).toMatchObject({ status: 'trialing', plan: { code: 'trial' }, usage: { doctors: 3 } });
 
     // Deactivated doctors do not count; at the limit exactly is fine.
@@ -272,7 +100,7 @@ describe('the hospital subscription', () => {
 
   it("counts this month's appointments against maxAppointmentsPerMonth, naming every limit exceeded", async () => {
     const h = await registerHospital(t);
-    const tiny = await createPlan({ limits: { maxDoctors: 0, maxAppointmentsPerMonth: 1 } });
+    const tiny = await createPlan(t, operator, { limits: { maxDoctors: 0, maxAppointmentsPerMonth: 1 } });
     const [doctorId] = await insertDoctors(t, h.id, 1);
     await withTenant(t.deps.database.db, h.id, async ({ tx }) => {
       const [patient] = await rawRows<{ id: string }>(tx, sql`insert into patients (hospital_id, name) values (${h.id}, 'Pat') returning id`);
@@ -302,7 +130,7 @@ describe('the hospital subscription', () => {
 
   it('refuses a retired plan and malformed bodies', async () => {
     const h = await registerHospital(t);
-    const retired = await createPlan({ active: false });
+    const retired = await createPlan(t, operator, { active: false });
     const res = await t.app.inject({ method: 'POST', url: '/v1/hospitals/me/subscription', headers: h.auth, payload: { planCode: retired.code } });
     expect(res.statusCode).toBe(400);
     for (const payload of [{}, { planCode: 'pro', status: 'active' }, { planCode: 7 }]) {
@@ -314,8 +142,8 @@ describe('the hospital subscription', () => {
   it('lets the owner reactivate an ended subscription with a new period', async () => {
     const h = await registerHospital(t);
     await t.app.inject({ method: 'POST', url: '/v1/hospitals/me/subscription', headers: h.auth, payload: { planCode: 'basic' } });
-    await setPeriodEnd(h.id, new Date(Date.now() - 86_400_000).toISOString());
-    expect(await subscriptionOf(h)).toMatchObject({ status: 'active', isActive: false });
+    await setPeriodEnd(t, h.id, new Date(Date.now() - 86_400_000).toISOString());
+    expect(await subscriptionOf(t, h)).toMatchObject({ status: 'active', isActive: false });
     const res = await t.app.inject({ method: 'POST', url: '/v1/hospitals/me/subscription', headers: h.auth, payload: { planCode: 'basic' } });
     expect(res.json().data).toMatchObject({ status: 'active', isActive: true, plan: { code: 'basic' } });
     expect(Date.parse(res.json().data.currentPeriodEnd)).toBeGreaterThan(Date.now());
@@ -334,7 +162,7 @@ describe('operator subscription management', () => {
     });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json().data).toMatchObject({ status: 'active', plan: { code: 'pro' }, currentPeriodEnd: end, isActive: true });
-    expect(await subscriptionOf(h)).toMatchObject({ status: 'active', plan: { code: 'pro' }, currentPeriodEnd: end });
+    expect(await subscriptionOf(t, h)).toMatchObject({ status: 'active', plan: { code: 'pro' }, currentPeriodEnd: end });
 
     const pastDue = await t.app.inject({
       method: 'PUT',
@@ -427,8 +255,8 @@ describe('expireSubscriptions (scheduled task)', () => {
     const longGone = await registerHospital(t);
     const running = await registerHospital(t);
     const now = new Date();
-    await setPeriodEnd(ended.id, new Date(now.getTime() - 60_000).toISOString());
-    await setPeriodEnd(longGone.id, new Date(now.getTime() - 20 * 86_400_000).toISOString());
+    await setPeriodEnd(t, ended.id, new Date(now.getTime() - 60_000).toISOString());
+    await setPeriodEnd(t, longGone.id, new Date(now.getTime() - 20 * 86_400_000).toISOString());
 
     const [a, b] = await Promise.all([
       expireSubscriptions(t.deps.database.db, now, { graceDays: 14 }),
@@ -438,9 +266,9 @@ describe('expireSubscriptions (scheduled task)', () => {
     expect(a.pastDue + b.pastDue).toBeGreaterThanOrEqual(2);
     expect(a.cancelled + b.cancelled).toBeGreaterThanOrEqual(1);
 
-    expect(await subscriptionOf(ended)).toMatchObject({ status: 'past_due', isActive: false });
-    expect(await subscriptionOf(longGone)).toMatchObject({ status: 'cancelled', isActive: false });
-    expect(await subscriptionOf(running)).toMatchObject({ status: 'trialing', isActive: true });
+    expect(await subscriptionOf(t, ended)).toMatchObject({ status: 'past_due', isActive: false });
+    expect(await subscriptionOf(t, longGone)).toMatchObject({ status: 'cancelled', isActive: false });
+    expect(await subscriptionOf(t, running)).toMatchObject({ status: 'trialing', isActive: true });
 
     const events = await rawRows<{ hospital_id: string; action: string; actor_user_id: string | null }>(
       t.deps.database.db,

@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rawRows } from '../../src/infra/db/client.ts';
-import type { TestApp } from '../helpers/app.ts';
-import { addDoctor, appPair, bookingFixture, daysAheadAt, insertPatients } from '../helpers/appointment-factories.ts';
+import { rawRows } from '../../infra/db/client.ts';
+import type { TestApp } from '../../../test/helpers/app.ts';
+import { addDoctor, appPair, bookingFixture, daysAheadAt, insertPatients } from '../../../test/helpers/appointment-factories.ts';
 
 /**
  * 100 simultaneous attempts at one slot, split across two app instances with

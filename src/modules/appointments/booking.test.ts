@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { Temporal } from 'temporal-polyfill';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rawRows } from '../../src/infra/db/client.ts';
-import { exclusionError } from '../../src/modules/appointments/appointments.service.ts';
-import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { rawRows } from '../../infra/db/client.ts';
+import { exclusionError } from './appointments.service.ts';
+import { createTestApp, type TestApp } from '../../../test/helpers/app.ts';
 import {
   addDoctor,
   addPatient,
@@ -16,9 +16,9 @@ import {
   outboxFor,
   setMonthlyLimit,
   setSubscriptionStatus,
-} from '../helpers/appointment-factories.ts';
-import { addMember } from '../helpers/member-factories.ts';
-import { weekdays } from '../helpers/scheduling-factories.ts';
+} from '../../../test/helpers/appointment-factories.ts';
+import { addMember } from '../../../test/helpers/member-factories.ts';
+import { weekdays } from '../../../test/helpers/scheduling-factories.ts';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -52,7 +52,7 @@ describe('POST /v1/appointments', () => {
     expect(messages.map((m) => m.type)).toEqual(['appointment.booked', 'appointment.reminder', 'appointment.reminder']);
     expect(messages.every((m) => m.queue === 'notifications')).toBe(true);
     const reminders = messages.filter((m) => m.type === 'appointment.reminder');
-    expect(reminders.map((m) => new Date(m.available_at).getTime())).toEqual([start.getTime() - 1440 * 60_000, start.getTime() - 60 * 60_000]);
+    expect(reminders.map((m) => m.available_at.getTime())).toEqual([start.getTime() - 1440 * 60_000, start.getTime() - 60 * 60_000]);
     expect(reminders[0]!.payload).toMatchObject({ appointmentId: body.data.id, scheduledStart: start.toISOString(), offsetMinutes: 1440, version: 1 });
 
     const audit = await t.app.inject({ method: 'GET', url: `/v1/audit-events?entityId=${body.data.id}`, headers: f.auth });

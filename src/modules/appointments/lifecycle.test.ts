@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { createTestApp, type TestApp } from '../../../test/helpers/app.ts';
 import {
   action,
   addDoctor,
@@ -11,7 +11,7 @@ import {
   daysAheadAt,
   insertStartedAppointment,
   outboxFor,
-} from '../helpers/appointment-factories.ts';
+} from '../../../test/helpers/appointment-factories.ts';
 
 let t: TestApp;
 beforeAll(async () => {

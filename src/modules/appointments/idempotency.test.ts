@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rawRows } from '../../src/infra/db/client.ts';
-import { withTenant } from '../../src/infra/db/tenant.ts';
-import { purgeExpiredIdempotencyKeys } from '../../src/modules/idempotency/idempotency.ts';
-import type { TestApp } from '../helpers/app.ts';
-import { action, addPatient, appPair, book, bookingFixture, daysAheadAt, outboxFor } from '../helpers/appointment-factories.ts';
-import { addMember } from '../helpers/member-factories.ts';
+import { rawRows } from '../../infra/db/client.ts';
+import { withTenant } from '../../infra/db/tenant.ts';
+import { purgeExpiredIdempotencyKeys } from '../idempotency/idempotency.ts';
+import type { TestApp } from '../../../test/helpers/app.ts';
+import { action, addPatient, appPair, book, bookingFixture, daysAheadAt, outboxFor } from '../../../test/helpers/appointment-factories.ts';
+import { addMember } from '../../../test/helpers/member-factories.ts';
 
 let pair: Awaited<ReturnType<typeof appPair>>;
 let t: TestApp;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rawRows } from '../../src/infra/db/client.ts';
+import { rawRows } from '../../infra/db/client.ts';
 import {
   action,
   addDoctor,
@@ -13,11 +13,11 @@ import {
   bookOk,
   outboxFor,
   type BookingFixture,
-} from '../helpers/appointment-factories.ts';
-import { uniqueEmail } from '../helpers/factories.ts';
-import { createMessagingApp, eventually, messagingTestEnv, type MessagingApp, type MessagingTestEnv } from '../helpers/messaging.ts';
-import { startSmtpPeer, type SmtpPeer } from '../helpers/smtp-peer.ts';
-import { onServices } from '../helpers/target.ts';
+} from '../../../test/helpers/appointment-factories.ts';
+import { uniqueEmail } from '../../../test/helpers/factories.ts';
+import { createMessagingApp, eventually, messagingTestEnv, type MessagingApp, type MessagingTestEnv } from '../../../test/helpers/messaging.ts';
+import { startSmtpPeer, type SmtpPeer } from '../../../test/helpers/smtp-peer.ts';
+import { onServices } from '../../../test/helpers/target.ts';
 
 /**
  * Reminders end to end, with real time and short offsets from configuration
@@ -128,14 +128,14 @@ describe('appointment notifications end to end', () => {
       // Not before it was due: the email job fanned out from the reminder was sent after the reminder's available_at.
       const [aSent] = await eventually(
         () =>
-          rawRows<{ sent_at: Date | string; status: string }>(
+          rawRows<{ sent_at: Date; status: string }>(
             t.deps.database.db,
             sql`select sent_at, status from notification_deliveries where source_message_id = ${aReminder.id}::uuid and channel = 'email'`,
           ),
         (rows) => rows[0]?.status === 'sent',
         "A's reminder delivery line",
       );
-      expect(new Date(aSent!.sent_at).getTime()).toBeGreaterThanOrEqual(new Date(aReminder.available_at).getTime());
+      expect(aSent!.sent_at.getTime()).toBeGreaterThanOrEqual(aReminder.available_at.getTime());
 
       await eventually(() => delivery(bReminder.id), (d) => d?.status === 'skipped', "B's skipped reminder", 60_000);
       expect((await delivery(bReminder.id))!.last_error).toMatch(/cancelled/);
