@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { rawRows, type Executor } from '../db/client.ts';
+import { afterCursor, microsecondKey } from '../db/fragments.ts';
 import type { QueueMessage } from './message.ts';
 import { OUTBOX_CHANNEL } from './outbox.ts';
 
@@ -32,6 +33,9 @@ interface RawDeadLetter {
   replayed_by: string | null;
   cursor_key: string;
 }
+
+const COLUMNS = sql`id, message_id, hospital_id, queue, type, reason, attempts, source, created_at, replayed_at, replayed_by,
+  ${microsecondKey(sql`created_at`)} as cursor_key`;
 
 const toRow = (r: RawDeadLetter): DeadLetterRow => ({
   id: r.id,
@@ -78,12 +82,11 @@ export async function listDeadLetters(
 ): Promise<DeadLetterRow[]> {
   const rows = await rawRows<RawDeadLetter>(
     db,
-    sql`select id, message_id, hospital_id, queue, type, reason, attempts, source, created_at, replayed_at, replayed_by,
-                to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_key
+    sql`select ${COLUMNS}
           from dead_letters
          where true
            ${options.replayed === undefined ? sql`` : options.replayed ? sql`and replayed_at is not null` : sql`and replayed_at is null`}
-           ${options.after ? sql`and (created_at, id) < (${options.after.key}::timestamptz, ${options.after.id}::uuid)` : sql``}
+           ${options.after ? sql`and ${afterCursor(options.after, [sql`created_at`, sql`id`], 'desc')}` : sql``}
          order by created_at desc, id desc
          limit ${options.limit + 1}`,
   );
@@ -102,17 +105,14 @@ export type ReplayOutcome = { kind: 'replayed'; row: DeadLetterRow } | { kind: '
 export async function replayDeadLetter(db: Executor, id: string, replayedBy: string): Promise<ReplayOutcome> {
   const [locked] = await rawRows<RawDeadLetter & { payload: Record<string, unknown> }>(
     db,
-    sql`select id, message_id, hospital_id, queue, type, payload, reason, attempts, source, created_at, replayed_at, replayed_by,
-                to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_key
-          from dead_letters where id = ${id}::uuid for update`,
+    sql`select ${COLUMNS}, payload from dead_letters where id = ${id}::uuid for update`,
   );
   if (!locked) return { kind: 'not_found' };
   if (locked.replayed_at) return { kind: 'already_replayed', row: toRow(locked) };
   const [updated] = await rawRows<RawDeadLetter>(
     db,
     sql`update dead_letters set replayed_at = now(), replayed_by = ${replayedBy}::uuid where id = ${id}::uuid
-        returning id, message_id, hospital_id, queue, type, reason, attempts, source, created_at, replayed_at, replayed_by,
-                  to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_key`,
+        returning ${COLUMNS}`,
   );
   await db.execute(
     sql`insert into outbox (id, hospital_id, queue, type, payload, available_at, attempts)

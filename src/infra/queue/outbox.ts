@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { rawRows, type Executor } from '../db/client.ts';
+import { instant } from '../db/fragments.ts';
 import { outbox } from '../db/schema/outbox.ts';
 
 /** The queues a message can be routed to (SPEC section 11). */
@@ -147,7 +148,7 @@ export async function reschedule(
   await db.execute(
     sql`update outbox
            set published_at = null,
-               available_at = ${change.availableAt.toISOString()}::timestamptz,
+               available_at = ${instant(change.availableAt)},
                attempts = coalesce(${change.attempts ?? null}::int, attempts),
                last_error = coalesce(${change.lastError ?? null}::text, last_error)
          where id = ${id}::uuid`,

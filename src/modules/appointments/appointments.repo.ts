@@ -1,5 +1,6 @@
 import { asc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
 import { rawRows } from '../../infra/db/client.ts';
+import { afterCursor, eqIf, instant } from '../../infra/db/fragments.ts';
 import { appointments, type AppointmentStatus } from '../../infra/db/schema/appointments.ts';
 import type { SubscriptionStatus } from '../../infra/db/schema/subscriptions.ts';
 import type { TenantScope } from '../../infra/db/tenant.ts';
@@ -10,7 +11,6 @@ import { countedAppointments } from '../subscriptions/usage.ts';
 
 export type AppointmentRow = typeof appointments.$inferSelect;
 
-const instant = (at: Date) => sql`${at.toISOString()}::timestamptz`;
 const MINUTE_MS = 60_000;
 
 /**
@@ -70,12 +70,12 @@ export async function listAppointments(
   return scope
     .select(
       appointments,
-      filter.doctorId ? eq(appointments.doctorId, filter.doctorId) : undefined,
-      filter.patientId ? eq(appointments.patientId, filter.patientId) : undefined,
-      filter.status ? eq(appointments.status, filter.status) : undefined,
+      eqIf(appointments.doctorId, filter.doctorId),
+      eqIf(appointments.patientId, filter.patientId),
+      eqIf(appointments.status, filter.status),
       filter.from ? gte(appointments.startsAt, filter.from) : undefined,
       filter.to ? lt(appointments.startsAt, filter.to) : undefined,
-      after ? sql`(${appointments.startsAt}, ${appointments.id}) > (${after.key}::timestamptz, ${after.id}::uuid)` : undefined,
+      afterCursor(after, [appointments.startsAt, appointments.id], 'asc'),
     )
     .orderBy(asc(appointments.startsAt), asc(appointments.id))
     .limit(limit + 1);

@@ -1,3 +1,4 @@
+// The appointments module owns bookings: booking and moving without collisions, the lifecycle (cancel, complete, no-show) and the patient's notifications of them.
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../infra/db/client.ts';
 import { isConstraintViolation, PG_EXCLUSION_VIOLATION } from '../../infra/db/errors.ts';

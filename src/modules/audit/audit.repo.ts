@@ -1,4 +1,5 @@
-import { desc, eq, getTableColumns, gte, lt, sql } from 'drizzle-orm';
+import { desc, getTableColumns, gte, lt } from 'drizzle-orm';
+import { afterCursor, eqIf, microsecondKey } from '../../infra/db/fragments.ts';
 import type { Executor } from '../../infra/db/client.ts';
 import { auditEvents } from '../../infra/db/schema/audit.ts';
 import type { ScopeActor, TenantScope } from '../../infra/db/tenant.ts';
@@ -58,12 +59,6 @@ export interface AuditFilter {
   to?: Date;
 }
 
-/**
- * The cursor key keeps PostgreSQL's microseconds: a JavaScript Date would cut
- * them and skip or repeat events written within the same millisecond.
- */
-const cursorKey = sql<string>`to_char(${auditEvents.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-
 /** Newest first, keyset-paginated on (created_at, id); `limit + 1` rows tell whether a next page exists. */
 export async function listAuditEvents(
   scope: TenantScope,
@@ -72,18 +67,18 @@ export async function listAuditEvents(
   limit: number,
 ): Promise<(AuditEventRow & { cursorKey: string })[]> {
   return scope.tx
-    .select({ ...getTableColumns(auditEvents), cursorKey })
+    .select({ ...getTableColumns(auditEvents), cursorKey: microsecondKey(auditEvents.createdAt) })
     .from(auditEvents)
     .where(
       scope.where(
         auditEvents,
-        filter.action ? eq(auditEvents.action, filter.action) : undefined,
-        filter.entityType ? eq(auditEvents.entityType, filter.entityType) : undefined,
-        filter.entityId ? eq(auditEvents.entityId, filter.entityId) : undefined,
-        filter.actorUserId ? eq(auditEvents.actorUserId, filter.actorUserId) : undefined,
+        eqIf(auditEvents.action, filter.action),
+        eqIf(auditEvents.entityType, filter.entityType),
+        eqIf(auditEvents.entityId, filter.entityId),
+        eqIf(auditEvents.actorUserId, filter.actorUserId),
         filter.from ? gte(auditEvents.createdAt, filter.from) : undefined,
         filter.to ? lt(auditEvents.createdAt, filter.to) : undefined,
-        after ? sql`(${auditEvents.createdAt}, ${auditEvents.id}) < (${after.key}::timestamptz, ${after.id}::uuid)` : undefined,
+        afterCursor(after, [auditEvents.createdAt, auditEvents.id], 'desc'),
       ),
     )
     .orderBy(desc(auditEvents.createdAt), desc(auditEvents.id))

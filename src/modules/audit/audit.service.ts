@@ -1,3 +1,4 @@
+// The audit module owns the append-only log of who changed what (every module writes to it with recordAudit; this service reads it).
 import type { Db } from '../../infra/db/client.ts';
 import { withTenant } from '../../infra/db/tenant.ts';
 import { decodeTimeCursor, pageOf } from '../../shared/cursor.ts';

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { rawRows } from '../../infra/db/client.ts';
+import { instant } from '../../infra/db/fragments.ts';
 import type { TenantScope } from '../../infra/db/tenant.ts';
 import { liveOverlap } from '../appointments/appointments.repo.ts';
 import type { WeeklyInterval } from '../schedules/weekly.ts';
@@ -35,8 +36,8 @@ export async function findAvailabilityData(
   doctorId: string,
   window: { from: Date; to: Date },
 ): Promise<AvailabilityData | null> {
-  const from = sql`${window.from.toISOString()}::timestamptz`;
-  const to = sql`${window.to.toISOString()}::timestamptz`;
+  const from = instant(window.from);
+  const to = instant(window.to);
   const [row] = await rawRows<{
     active: boolean;
     slot_minutes: number;

@@ -1,3 +1,4 @@
+// The availability module owns the bookable slots of a doctor: weekly hours minus time off, buffers and booked appointments, in the hospital's zone.
 import { Temporal } from 'temporal-polyfill';
 import type { Db } from '../../infra/db/client.ts';
 import { withTenant } from '../../infra/db/tenant.ts';

@@ -1,4 +1,5 @@
-import { asc, eq, sql } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
+import { afterCursor, eqIf } from '../../infra/db/fragments.ts';
 import { doctors } from '../../infra/db/schema/doctors.ts';
 import type { TenantScope } from '../../infra/db/tenant.ts';
 import type { CursorPosition } from '../../shared/cursor.ts';
@@ -25,8 +26,8 @@ export async function listDoctors(
   return scope
     .select(
       doctors,
-      opts.active === undefined ? undefined : eq(doctors.active, opts.active),
-      opts.after ? sql`(${doctors.name}, ${doctors.id}) > (${opts.after.key}, ${opts.after.id}::uuid)` : undefined,
+      eqIf(doctors.active, opts.active),
+      afterCursor(opts.after, [doctors.name, doctors.id], 'asc', 'text'),
     )
     .orderBy(asc(doctors.name), asc(doctors.id))
     .limit(opts.limit + 1);

@@ -1,3 +1,4 @@
+// The doctors module owns a hospital's doctors: their records, activation (counted against the plan's maxDoctors) and the public list.
 import type { Db } from '../../infra/db/client.ts';
 import { isConstraintViolation, PG_UNIQUE_VIOLATION } from '../../infra/db/errors.ts';
 import { withTenant, type TenantScope } from '../../infra/db/tenant.ts';

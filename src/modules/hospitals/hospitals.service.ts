@@ -1,3 +1,4 @@
+// The hospitals module owns the hospital itself: registration (with its owner and trial), its details behind a one-time code, its settings.
 import { randomUUID } from 'node:crypto';
 import type { Cache } from '../../infra/cache/cache-aside.ts';
 import type { Db } from '../../infra/db/client.ts';

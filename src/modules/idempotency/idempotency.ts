@@ -1,3 +1,4 @@
+// The idempotency module owns Idempotency-Key for creates: idempotent() claims a key, runs the work and stores its result for replay.
 import { createHash } from 'node:crypto';
 import { Type } from 'typebox';
 import type { Executor } from '../../infra/db/client.ts';
@@ -7,8 +8,8 @@ import { DomainError } from '../../shared/errors.ts';
 import { deleteKeysOlderThan, findKey, insertKeyIfAbsent, reclaimExpiredKey, saveResult } from './idempotency.repo.ts';
 
 /**
- * The idempotency module owns `Idempotency-Key` for creates (POST
- * /v1/appointments today; any create route can use `idempotent`).
+ * `Idempotency-Key` for creates (POST /v1/appointments today; any create
+ * route can use `idempotent`).
  *
  * The key row is written INSIDE the transaction of the change it guards:
  * - first use: the row is inserted, the change runs, its result (`{status,

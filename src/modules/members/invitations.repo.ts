@@ -1,4 +1,5 @@
-import { desc, eq, isNull, sql } from 'drizzle-orm';
+import { desc, eq, gt, isNull } from 'drizzle-orm';
+import { afterCursor, microsecondKey } from '../../infra/db/fragments.ts';
 import type { Executor } from '../../infra/db/client.ts';
 import { hospitalInvitations } from '../../infra/db/schema/invitations.ts';
 import type { TenantScope } from '../../infra/db/tenant.ts';
@@ -58,8 +59,6 @@ export async function updateInvitation(
   return row ?? null;
 }
 
-const invitationCursorKey = sql<string>`to_char(${hospitalInvitations.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-
 /** Newest first, keyset-paginated on (created_at, id). `pendingOnly`: not accepted, not revoked, not expired at `now`. */
 export async function listInvitations(
   scope: TenantScope,
@@ -68,16 +67,16 @@ export async function listInvitations(
   limit: number,
 ) {
   const pending = pendingOnly
-    ? [isNull(hospitalInvitations.acceptedAt), isNull(hospitalInvitations.revokedAt), sql`${hospitalInvitations.expiresAt} > ${now.toISOString()}::timestamptz`]
+    ? [isNull(hospitalInvitations.acceptedAt), isNull(hospitalInvitations.revokedAt), gt(hospitalInvitations.expiresAt, now)]
     : [];
   const rows = await scope.tx
-    .select({ invitation: hospitalInvitations, cursorKey: invitationCursorKey })
+    .select({ invitation: hospitalInvitations, cursorKey: microsecondKey(hospitalInvitations.createdAt) })
     .from(hospitalInvitations)
     .where(
       scope.where(
         hospitalInvitations,
         ...pending,
-        after ? sql`(${hospitalInvitations.createdAt}, ${hospitalInvitations.id}) < (${after.key}::timestamptz, ${after.id}::uuid)` : undefined,
+        afterCursor(after, [hospitalInvitations.createdAt, hospitalInvitations.id], 'desc'),
       ),
     )
     .orderBy(desc(hospitalInvitations.createdAt), desc(hospitalInvitations.id))

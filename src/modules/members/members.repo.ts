@@ -1,4 +1,5 @@
 import { asc, eq, getTableColumns, sql } from 'drizzle-orm';
+import { afterCursor, microsecondKey } from '../../infra/db/fragments.ts';
 import { rawRows, type Executor } from '../../infra/db/client.ts';
 import { hospitalMembers, type MemberRole } from '../../infra/db/schema/members.ts';
 import type { TenantScope } from '../../infra/db/tenant.ts';
@@ -43,19 +44,12 @@ export async function insertMember(
   return row!;
 }
 
-const memberCursorKey = sql<string>`to_char(${hospitalMembers.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-
 /** Oldest first (owners who registered lead), keyset-paginated on (created_at, id). */
 export async function listMembers(scope: TenantScope, after: CursorPosition | null, limit: number): Promise<(MemberRow & { cursorKey: string })[]> {
   return scope.tx
-    .select({ ...getTableColumns(hospitalMembers), cursorKey: memberCursorKey })
+    .select({ ...getTableColumns(hospitalMembers), cursorKey: microsecondKey(hospitalMembers.createdAt) })
     .from(hospitalMembers)
-    .where(
-      scope.where(
-        hospitalMembers,
-        after ? sql`(${hospitalMembers.createdAt}, ${hospitalMembers.id}) > (${after.key}::timestamptz, ${after.id}::uuid)` : undefined,
-      ),
-    )
+    .where(scope.where(hospitalMembers, afterCursor(after, [hospitalMembers.createdAt, hospitalMembers.id], 'asc')))
     .orderBy(asc(hospitalMembers.createdAt), asc(hospitalMembers.id))
     .limit(limit + 1);
 }

@@ -1,3 +1,4 @@
+// The members module owns who belongs to a hospital and in which role: members, invitations, the last-owner rule, the identity lookup.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../../infra/db/client.ts';
 import { isConstraintViolation, PG_UNIQUE_VIOLATION } from '../../infra/db/errors.ts';

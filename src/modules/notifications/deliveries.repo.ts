@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { rawRows, type Db, type Executor } from '../../infra/db/client.ts';
+import { afterCursor, microsecondKey } from '../../infra/db/fragments.ts';
 import type { DeliveryChannel, DeliveryStatus } from '../../infra/db/schema/notifications.ts';
 import type { TenantScope } from '../../infra/db/tenant.ts';
 
@@ -44,7 +45,7 @@ interface RawDelivery {
 }
 
 const COLUMNS = sql`id, message_id, channel, hospital_id, recipient, template, status, attempts, last_error, sent_at, source_message_id, created_at, updated_at,
-  to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_key`;
+  ${microsecondKey(sql`created_at`)} as cursor_key`;
 
 const toRow = (r: RawDelivery): DeliveryRow => ({
   id: r.id,
@@ -224,7 +225,7 @@ export async function listDeliveries(
          where hospital_id = ${scope.hospitalId}::uuid
            ${filter.status ? sql`and status = ${filter.status}` : sql``}
            ${filter.channel ? sql`and channel = ${filter.channel}` : sql``}
-           ${after ? sql`and (created_at, id) < (${after.key}::timestamptz, ${after.id}::uuid)` : sql``}
+           ${after ? sql`and ${afterCursor(after, [sql`created_at`, sql`id`], 'desc')}` : sql``}
          order by created_at desc, id desc
          limit ${options.limit + 1}`,
   );

@@ -1,3 +1,4 @@
+// The notifications module owns email and SMS: the jobs, their delivery log, the consumers that fan events out and deliver, and the dead letters.
 import type { Db } from '../../infra/db/client.ts';
 import { withTenant } from '../../infra/db/tenant.ts';
 import { listDeadLetters, replayDeadLetter, type DeadLetterRow } from '../../infra/queue/dead-letters.ts';

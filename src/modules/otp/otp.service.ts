@@ -1,3 +1,4 @@
+// The otp module owns one-time codes: issuing, verifying and rate-limiting them in the shared store.
 import { createHmac, randomInt, randomUUID } from 'node:crypto';
 import type { Config } from '../../config.ts';
 import { CacheUnavailableError, type CacheStore } from '../../infra/cache/store.ts';

@@ -1,4 +1,5 @@
-import { asc, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
+import { asc, eq, ilike, or, type SQL } from 'drizzle-orm';
+import { afterCursor } from '../../infra/db/fragments.ts';
 import { patients } from '../../infra/db/schema/patients.ts';
 import type { TenantScope } from '../../infra/db/tenant.ts';
 import type { CursorPosition } from '../../shared/cursor.ts';
@@ -45,7 +46,7 @@ export async function listPatients(scope: TenantScope, opts: { limit: number; af
     .select(
       patients,
       opts.search ? searchCondition(opts.search) : undefined,
-      opts.after ? sql`(${patients.name}, ${patients.id}) > (${opts.after.key}, ${opts.after.id}::uuid)` : undefined,
+      afterCursor(opts.after, [patients.name, patients.id], 'asc', 'text'),
     )
     .orderBy(asc(patients.name), asc(patients.id))
     .limit(opts.limit + 1);

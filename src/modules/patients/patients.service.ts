@@ -1,3 +1,4 @@
+// The patients module owns a hospital's patients: their records, contact details and chosen notification channel.
 import { Temporal } from 'temporal-polyfill';
 import type { Db } from '../../infra/db/client.ts';
 import type { NotificationChannel } from '../../infra/db/schema/patients.ts';

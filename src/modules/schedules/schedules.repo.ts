@@ -1,4 +1,5 @@
-import { asc, eq, gt, lt, sql } from 'drizzle-orm';
+import { asc, eq, gt, lt } from 'drizzle-orm';
+import { afterCursor } from '../../infra/db/fragments.ts';
 import { doctorTimeOff, doctorWeeklyHours } from '../../infra/db/schema/schedules.ts';
 import type { TenantScope } from '../../infra/db/tenant.ts';
 import type { CursorPosition } from '../../shared/cursor.ts';
@@ -44,7 +45,7 @@ export async function listTimeOff(
       eq(doctorTimeOff.doctorId, doctorId),
       opts.from ? gt(doctorTimeOff.endsAt, opts.from) : undefined,
       opts.to ? lt(doctorTimeOff.startsAt, opts.to) : undefined,
-      opts.after ? sql`(${doctorTimeOff.startsAt}, ${doctorTimeOff.id}) > (${opts.after.key}::timestamptz, ${opts.after.id}::uuid)` : undefined,
+      afterCursor(opts.after, [doctorTimeOff.startsAt, doctorTimeOff.id], 'asc'),
     )
     .orderBy(asc(doctorTimeOff.startsAt), asc(doctorTimeOff.id))
     .limit(opts.limit + 1);

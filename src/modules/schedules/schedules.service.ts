@@ -1,3 +1,4 @@
+// The schedules module owns when a doctor works: the weekly hours, slot and buffer lengths, and time off.
 import { Temporal } from 'temporal-polyfill';
 import type { Db } from '../../infra/db/client.ts';
 import { withTenant, type TenantScope } from '../../infra/db/tenant.ts';

@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { rawRows, type Executor } from '../../infra/db/client.ts';
+import { instant } from '../../infra/db/fragments.ts';
 import type { TaskDefinition } from '../../infra/queue/tasks.ts';
 
 export interface ExpireOptions {
@@ -30,7 +31,7 @@ export interface ExpireResult {
  */
 export async function expireSubscriptions(db: Executor, now: Date = new Date(), options: ExpireOptions = {}): Promise<ExpireResult> {
   const graceDays = options.graceDays ?? 14;
-  const at = sql`${now.toISOString()}::timestamptz`;
+  const at = instant(now);
   const pastDue = await moveSubscriptions(db, at, {
     where: sql`s.status in ('trialing', 'active') and s.current_period_end <= ${at}`,
     to: 'past_due',

@@ -1,3 +1,4 @@
+// The subscriptions module's plan catalogue: operators create and change plans; the public list is cached.
 import { randomUUID } from 'node:crypto';
 import type { Db, Tx } from '../../infra/db/client.ts';
 import { isConstraintViolation, PG_UNIQUE_VIOLATION } from '../../infra/db/errors.ts';

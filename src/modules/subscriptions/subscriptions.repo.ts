@@ -1,5 +1,6 @@
-import { and, asc, desc, eq, ne, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, ne } from 'drizzle-orm';
 import type { Executor } from '../../infra/db/client.ts';
+import { afterCursor, microsecondKey } from '../../infra/db/fragments.ts';
 import { hospitals } from '../../infra/db/schema/hospitals.ts';
 import { hospitalSubscriptions, subscriptionPlans } from '../../infra/db/schema/subscriptions.ts';
 import type { TenantScope } from '../../infra/db/tenant.ts';
@@ -113,20 +114,17 @@ export async function listHospitalsWithSubscriptions(
   after: CursorPosition | null,
   limit: number,
 ): Promise<{ hospital: HospitalRow; subscription: SubscriptionRow | null; plan: PlanRow | null; cursorKey: string }[]> {
-  const where: SQL | undefined = after
-    ? sql`(${hospitals.createdAt}, ${hospitals.id}) < (${after.key}::timestamptz, ${after.id}::uuid)`
-    : undefined;
   return db
     .select({
       hospital: hospitals,
       subscription: hospitalSubscriptions,
       plan: subscriptionPlans,
-      cursorKey: sql<string>`to_char(${hospitals.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+      cursorKey: microsecondKey(hospitals.createdAt),
     })
     .from(hospitals)
     .leftJoin(hospitalSubscriptions, eq(hospitalSubscriptions.hospitalId, hospitals.id))
     .leftJoin(subscriptionPlans, eq(subscriptionPlans.id, hospitalSubscriptions.planId))
-    .where(where)
+    .where(afterCursor(after, [hospitals.createdAt, hospitals.id], 'desc'))
     .orderBy(desc(hospitals.createdAt), desc(hospitals.id))
     .limit(limit + 1);
 }

@@ -1,3 +1,4 @@
+// The subscriptions module owns plans and each hospital's subscription: the plan's limits, what counts against them, changes and expiry.
 import type { Db } from '../../infra/db/client.ts';
 import type { SubscriptionStatus } from '../../infra/db/schema/subscriptions.ts';
 import { withTenant, type ScopeActor, type TenantScope } from '../../infra/db/tenant.ts';

@@ -2,21 +2,20 @@ import { isSubscriptionActive } from './plan-policy.ts';
 import type { HospitalRow, PlanRow, SubscriptionRow } from './subscriptions.repo.ts';
 import { NO_USAGE, type Usage } from './usage.ts';
 
-const limitsOf = (plan: PlanRow) => ({
-  maxDoctors: plan.maxDoctors,
-  maxAppointmentsPerMonth: plan.maxAppointmentsPerMonth,
-  smsEnabled: plan.smsEnabled,
+/** The plan as a subscription shows it: what was sold, at what price, with which limits. */
+const planSummary = (plan: PlanRow) => ({
+  id: plan.id,
+  code: plan.code,
+  name: plan.name,
+  priceCents: plan.priceCents,
+  currency: plan.currency,
+  interval: plan.interval,
+  limits: { maxDoctors: plan.maxDoctors, maxAppointmentsPerMonth: plan.maxAppointmentsPerMonth, smsEnabled: plan.smsEnabled },
 });
 
 export function planView(plan: PlanRow) {
   return {
-    id: plan.id,
-    code: plan.code,
-    name: plan.name,
-    priceCents: plan.priceCents,
-    currency: plan.currency,
-    interval: plan.interval,
-    limits: limitsOf(plan),
+    ...planSummary(plan),
     trialDays: plan.trialDays,
     isDefault: plan.isDefault,
     active: plan.active,
@@ -30,15 +29,7 @@ export function subscriptionView(subscription: SubscriptionRow, plan: PlanRow, n
   return {
     id: subscription.id,
     hospitalId: subscription.hospitalId,
-    plan: {
-      id: plan.id,
-      code: plan.code,
-      name: plan.name,
-      priceCents: plan.priceCents,
-      currency: plan.currency,
-      interval: plan.interval,
-      limits: limitsOf(plan),
-    },
+    plan: planSummary(plan),
     status: subscription.status,
     currentPeriodStart: subscription.currentPeriodStart.toISOString(),
     currentPeriodEnd: subscription.currentPeriodEnd.toISOString(),

@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { rawRows, type Executor } from '../../infra/db/client.ts';
+import { instant } from '../../infra/db/fragments.ts';
 import type { TenantScope } from '../../infra/db/tenant.ts';
 
 /**
@@ -52,7 +53,7 @@ export async function usageOf(executor: Executor, hospitalIds: string[], now: Da
   const usage = new Map<string, Usage>(hospitalIds.map((id) => [id, { ...NO_USAGE }]));
   if (hospitalIds.length === 0) return usage;
   const ids = sql`array[${sql.join(hospitalIds.map((id) => sql`${id}::uuid`), sql`, `)}]`;
-  const monthStart = sql`date_trunc('month', ${now.toISOString()}::timestamptz at time zone h.timezone)`;
+  const monthStart = sql`date_trunc('month', ${instant(now)} at time zone h.timezone)`;
   const month = { from: sql`${monthStart} at time zone h.timezone`, to: sql`(${monthStart} + interval '1 month') at time zone h.timezone` };
   const rows = await rawRows<{ id: string; doctors: number; appointments: number }>(
     executor,

@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
+import { afterCursor, microsecondKey } from '../../infra/db/fragments.ts';
 import { visitNotes, visitNoteVersions, type Diagnosis, type Prescription } from '../../infra/db/schema/visit-notes.ts';
 import type { TenantScope } from '../../infra/db/tenant.ts';
 import type { CursorPosition } from '../../shared/cursor.ts';
@@ -95,9 +96,6 @@ export async function listVersions(scope: TenantScope, noteId: string, opts: { a
     .limit(opts.limit + 1);
 }
 
-/** Keeps PostgreSQL's microseconds in the cursor (a JavaScript Date would cut them and skip or repeat notes). */
-const createdKey = sql<string>`to_char(${visitNotes.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-
 /** A patient's notes with their current content, newest first, keyset on (created_at, id); limit + 1 rows. */
 export async function listPatientNotes(
   scope: TenantScope,
@@ -105,14 +103,14 @@ export async function listPatientNotes(
   opts: { after: CursorPosition | null; limit: number },
 ): Promise<(CurrentNote & { cursorKey: string })[]> {
   return scope.tx
-    .select({ ...currentColumns, cursorKey: createdKey })
+    .select({ ...currentColumns, cursorKey: microsecondKey(visitNotes.createdAt) })
     .from(visitNotes)
     .innerJoin(visitNoteVersions, currentVersionJoin)
     .where(
       scope.where(
         visitNotes,
         eq(visitNotes.patientId, patientId),
-        opts.after ? sql`(${visitNotes.createdAt}, ${visitNotes.id}) < (${opts.after.key}::timestamptz, ${opts.after.id}::uuid)` : undefined,
+        afterCursor(opts.after, [visitNotes.createdAt, visitNotes.id], 'desc'),
       ),
     )
     .orderBy(desc(visitNotes.createdAt), desc(visitNotes.id))

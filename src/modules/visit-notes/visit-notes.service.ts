@@ -1,3 +1,4 @@
+// The visit-notes module owns clinical notes of appointments: versioned, written by the appointment's doctor, every read audited.
 import type { Db } from '../../infra/db/client.ts';
 import { isConstraintViolation, PG_UNIQUE_VIOLATION } from '../../infra/db/errors.ts';
 import type { MemberRole } from '../../infra/db/schema/members.ts';

@@ -1,4 +1,14 @@
-import type { CurrentNote, VersionRow } from './visit-notes.repo.ts';
+import type { CurrentNote, NoteContent, VersionRow } from './visit-notes.repo.ts';
+
+/** The clinical content of a version, in the order the API shows it. */
+const contentView = (row: NoteContent): NoteContent => ({
+  subjective: row.subjective,
+  objective: row.objective,
+  assessment: row.assessment,
+  plan: row.plan,
+  diagnoses: row.diagnoses,
+  prescriptions: row.prescriptions,
+});
 
 export function noteView(row: CurrentNote) {
   return {
@@ -7,12 +17,7 @@ export function noteView(row: CurrentNote) {
     patientId: row.patientId,
     doctorId: row.doctorId,
     version: row.currentVersion,
-    subjective: row.subjective,
-    objective: row.objective,
-    assessment: row.assessment,
-    plan: row.plan,
-    diagnoses: row.diagnoses,
-    prescriptions: row.prescriptions,
+    ...contentView(row),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
@@ -24,12 +29,7 @@ export function versionView(row: VersionRow) {
     id: row.id,
     noteId: row.noteId,
     version: row.version,
-    subjective: row.subjective,
-    objective: row.objective,
-    assessment: row.assessment,
-    plan: row.plan,
-    diagnoses: row.diagnoses,
-    prescriptions: row.prescriptions,
+    ...contentView(row),
     authorUserId: row.authorUserId,
     createdAt,
     updatedAt: createdAt,
