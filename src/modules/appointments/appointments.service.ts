@@ -25,9 +25,15 @@ import {
   type BookingContext,
   type PlanRules,
 } from './appointments.repo.ts';
-import { MAX_DURATION_MINUTES, type CancelInput, type CreateAppointmentInput, type ListAppointmentsInput, type RescheduleInput } from './appointments.schemas.ts';
+import {
+  MAX_DURATION_MINUTES,
+  type AppointmentView,
+  type CancelInput,
+  type CreateAppointmentInput,
+  type ListAppointmentsInput,
+  type RescheduleInput,
+} from './appointments.schemas.ts';
 import { appointmentView } from './appointments.views.ts';
-import type { AppointmentView } from './appointments.schemas.ts';
 import {
   addLocalDays,
   assertBookingWindow,
