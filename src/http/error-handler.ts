@@ -80,6 +80,18 @@ function hasNul(value: unknown, depth = 0): boolean {
   return false;
 }
 
+/**
+ * RFC 6750 section 3: every 401 names the Bearer scheme; when a bearer token
+ * was sent and refused, `error="invalid_token"` says so (clients refresh or
+ * sign in again), while a request without one gets no error code.
+ */
+function wwwAuthenticate(authorization: string | undefined, message: string): string {
+  if (!authorization || !/^Bearer\s+\S/i.test(authorization)) return 'Bearer realm="tempus"';
+  // error_description allows printable ASCII but '"' and '\\'.
+  const description = message.replace(/["\\]/g, "'").replace(/[^\x20-\x7e]/g, '');
+  return `Bearer realm="tempus", error="invalid_token", error_description="${description}"`;
+}
+
 export function registerErrorHandling(app: FastifyInstance): void {
   app.addHook('preValidation', async (request) => {
     for (const [part, value] of [['path', request.params], ['query', request.query], ['body', request.body]] as const) {
@@ -102,6 +114,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     const retryAfter = err instanceof DomainError ? err.details?.retryAfterSeconds : undefined;
     if (typeof retryAfter === 'number' && !reply.hasHeader('retry-after')) reply.header('retry-after', String(retryAfter));
     if (status === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', '5');
+    if (status === 401) reply.header('www-authenticate', wwwAuthenticate(request.headers.authorization, body.error));
     return reply.status(status).send(body);
   });
   app.setNotFoundHandler((request, reply) => {
