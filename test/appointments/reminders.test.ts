@@ -1,7 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { sql } from 'drizzle-orm';
-import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawRows } from '../../src/infra/db/client.ts';
 import {
@@ -15,6 +12,7 @@ import {
   type BookingFixture,
 } from '../helpers/appointment-factories.ts';
 import { uniqueEmail } from '../helpers/factories.ts';
+import { mailTo as mailToOf } from '../helpers/mailbox.ts';
 import { createMessagingApp, eventually, messagingTestEnv, type MessagingApp, type MessagingTestEnv } from '../helpers/messaging.ts';
 import { startSmtpPeer, type SmtpPeer } from '../helpers/smtp-peer.ts';
 import { onServices } from '../helpers/target.ts';
@@ -26,13 +24,6 @@ import { onServices } from '../helpers/target.ts';
  * consumers -> SMTP peer. Embedded: the inline transport and .eml files under
  * DATA_DIR/mail.
  */
-
-interface Mail {
-  to: string[];
-  subject: string;
-  text: string;
-  attachments: { filename: string; contentType: string; content: string }[];
-}
 
 let menv: MessagingTestEnv;
 let smtp: SmtpPeer | null = null;
@@ -49,25 +40,7 @@ afterAll(async () => {
   await menv?.close();
 });
 
-async function mailbox(): Promise<Mail[]> {
-  if (smtp) return smtp.received.map((m) => ({ to: m.to, subject: m.subject, text: m.text, attachments: m.attachments }));
-  const dir = path.join(t.dataDir, 'mail');
-  const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.eml'));
-  return Promise.all(
-    files.map(async (f) => {
-      const parsed = await simpleParser(await readFile(path.join(dir, f)));
-      const to = (Array.isArray(parsed.to) ? parsed.to : parsed.to ? [parsed.to] : []).flatMap((a) => a.value.map((v) => (v.address ?? '').toLowerCase()));
-      return {
-        to,
-        subject: parsed.subject ?? '',
-        text: parsed.text ?? '',
-        attachments: parsed.attachments.map((a) => ({ filename: a.filename ?? '', contentType: a.contentType, content: a.content.toString('utf8') })),
-      };
-    }),
-  );
-}
-
-const mailTo = async (address: string) => (await mailbox()).filter((m) => m.to.includes(address.toLowerCase()));
+const mailTo = (address: string) => mailToOf({ smtp, dataDir: t.dataDir }, address);
 
 async function delivery(messageId: string) {
   const [row] = await rawRows<{ status: string; channel: string; last_error: string | null }>(
