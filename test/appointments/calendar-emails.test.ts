@@ -15,27 +15,21 @@ import { action, appointmentTestEnv, bookingFixture, bookOk, daysAheadAt } from 
 import { visibleLines } from '../helpers/email-layout.ts';
 import { registerHospital, uniqueEmail } from '../helpers/factories.ts';
 import { parseInvite } from '../helpers/ical.ts';
-import { mailTo as mailToOf, type Mail } from '../helpers/mailbox.ts';
-import { createMessagingApp, eventually, messagingTestEnv, type MessagingApp, type MessagingTestEnv } from '../helpers/messaging.ts';
-import { startSmtpPeer, type SmtpPeer } from '../helpers/smtp-peer.ts';
-import { onServices } from '../helpers/target.ts';
+import { mailCapturingApp, type Mail } from '../helpers/mailbox.ts';
+import { eventually, type MessagingApp } from '../helpers/messaging.ts';
 
-let menv: MessagingTestEnv;
-let smtp: SmtpPeer | null = null;
+let suite: Awaited<ReturnType<typeof mailCapturingApp>>;
 let t: MessagingApp;
 
 beforeAll(async () => {
-  menv = await messagingTestEnv();
-  if (onServices) smtp = await startSmtpPeer();
-  t = await createMessagingApp({ env: { ...appointmentTestEnv, ...menv.env, ...(smtp ? { SMTP_URL: smtp.url } : {}) } });
+  suite = await mailCapturingApp(appointmentTestEnv);
+  t = suite.t;
 });
 afterAll(async () => {
-  await t?.close();
-  await smtp?.close();
-  await menv?.close();
+  await suite?.close();
 });
 
-const mailTo = (address: string) => mailToOf({ smtp, dataDir: t.dataDir }, address);
+const mailTo = (address: string) => suite.mailTo(address);
 
 async function mailMatching(address: string, subject: RegExp, what: string): Promise<Mail> {
   const mails = await eventually(() => mailTo(address), (m) => m.some((x) => subject.test(x.subject)), what, 30_000);

@@ -12,10 +12,8 @@ import {
   type BookingFixture,
 } from '../helpers/appointment-factories.ts';
 import { uniqueEmail } from '../helpers/factories.ts';
-import { mailTo as mailToOf } from '../helpers/mailbox.ts';
-import { createMessagingApp, eventually, messagingTestEnv, type MessagingApp, type MessagingTestEnv } from '../helpers/messaging.ts';
-import { startSmtpPeer, type SmtpPeer } from '../helpers/smtp-peer.ts';
-import { onServices } from '../helpers/target.ts';
+import { mailCapturingApp } from '../helpers/mailbox.ts';
+import { eventually, type MessagingApp } from '../helpers/messaging.ts';
 
 /**
  * Reminders end to end, with real time and short offsets from configuration
@@ -25,22 +23,18 @@ import { onServices } from '../helpers/target.ts';
  * DATA_DIR/mail.
  */
 
-let menv: MessagingTestEnv;
-let smtp: SmtpPeer | null = null;
+let suite: Awaited<ReturnType<typeof mailCapturingApp>>;
 let t: MessagingApp;
 
 beforeAll(async () => {
-  menv = await messagingTestEnv();
-  if (onServices) smtp = await startSmtpPeer();
-  t = await createMessagingApp({ env: { ...appointmentTestEnv, ...menv.env, ...(smtp ? { SMTP_URL: smtp.url } : {}) } });
+  suite = await mailCapturingApp(appointmentTestEnv);
+  t = suite.t;
 });
 afterAll(async () => {
-  await t?.close();
-  await smtp?.close();
-  await menv?.close();
+  await suite?.close();
 });
 
-const mailTo = (address: string) => mailToOf({ smtp, dataDir: t.dataDir }, address);
+const mailTo = (address: string) => suite.mailTo(address);
 
 async function delivery(messageId: string) {
   const [row] = await rawRows<{ status: string; channel: string; last_error: string | null }>(

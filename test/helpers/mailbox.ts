@@ -1,7 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import type { SmtpPeer } from './smtp-peer.ts';
+import { createMessagingApp, messagingTestEnv } from './messaging.ts';
+import { startSmtpPeer, type SmtpPeer } from './smtp-peer.ts';
+import { onServices } from './target.ts';
 
 /** One email as the recipient got it, parsed by mailparser. */
 export interface Mail {
@@ -46,4 +48,26 @@ export async function mailbox(source: { smtp: SmtpPeer | null; dataDir: string }
 
 export async function mailTo(source: { smtp: SmtpPeer | null; dataDir: string }, address: string): Promise<Mail[]> {
   return (await mailbox(source)).filter((m) => m.to.includes(address.toLowerCase()));
+}
+
+/**
+ * A messaging app whose emails are captured where the recipient would find
+ * them (an SMTP peer on the services target, .eml files in embedded mode),
+ * with its own outbox and queue names (messagingTestEnv). Call in beforeAll,
+ * close in afterAll.
+ */
+export async function mailCapturingApp(env: Record<string, string> = {}) {
+  const menv = await messagingTestEnv();
+  const smtp = onServices ? await startSmtpPeer() : null;
+  const t = await createMessagingApp({ env: { ...env, ...menv.env, ...(smtp ? { SMTP_URL: smtp.url } : {}) } });
+  return {
+    t,
+    smtp,
+    mailTo: (address: string) => mailTo({ smtp, dataDir: t.dataDir }, address),
+    async close() {
+      await t.close();
+      await smtp?.close();
+      await menv.close();
+    },
+  };
 }
