@@ -18,6 +18,9 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 /** What the environment may say about the adapters: every run below says it itself. */
 const ADAPTER_VARS = ['DATABASE_URL', 'REDIS_URL', 'RABBITMQ_URL', 'SMTP_URL', 'SUPABASE_URL', 'SUPABASE_JWT_SECRET', 'SERVER_SECRET', 'NODE_ENV', 'LOG_LEVEL'];
 
+/** Embedded adapters whatever the target (the data directory's own database, key and lock). */
+const EMBEDDED = { DATABASE_URL: '', REDIS_URL: '', RABBITMQ_URL: '' };
+
 let dataDir: string;
 beforeAll(() => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'tempus-cli-'));
@@ -62,7 +65,8 @@ function expectOneLineFailure(run: Run, pattern: RegExp) {
   expect([...run.stderr, ...run.stdout].join('\n')).not.toMatch(/\n\s+at |\.ts:\d+|Error:|node:internal/);
 }
 
-describe('CLI', () => {
+// Each run is a fresh npm + tsx process (seconds each on a busy machine): room for several per test.
+describe('CLI', { timeout: 180_000 }, () => {
   it.each([
     [[], /^no command given; commands: migrate, token --email <email>, admin grant\|revoke/],
     [['frob'], /^unknown command "frob"; commands:/],
@@ -87,7 +91,7 @@ describe('CLI', () => {
 
   it('prints a token for an email (the id derived from it) and the full usage on --help', async () => {
     const email = uniqueEmail('cli');
-    const run = await npmRun('token', ['--email', email, '--expires-in', '600'], { DATABASE_URL: '' });
+    const run = await npmRun('token', ['--email', email, '--expires-in', '600'], EMBEDDED);
     expect(run.code, run.stderr.join('\n')).toBe(0);
     expect(run.stderr).toEqual([`user id: ${userIdForEmail(email)}  email: ${email}  valid for 600s`]);
     expect(run.stdout).toHaveLength(1);
@@ -104,7 +108,7 @@ describe('CLI', () => {
       mkdirSync(path.join(lockDir, 'pglite'));
       writeFileSync(path.join(lockDir, 'pglite', 'tempus.lock'), String(process.pid));
       for (const args of [['migrate'], ['admin', 'grant', uniqueEmail('op')]]) {
-        const run = await npmRun('tempus', args, { DATABASE_URL: '', DATA_DIR: lockDir });
+        const run = await npmRun('tempus', args, { ...EMBEDDED, DATA_DIR: lockDir });
         expectOneLineFailure(run, new RegExp(`^The embedded database in .* is in use by process ${process.pid} \\(is \`npm start\` running\\?\\)`));
       }
     } finally {
