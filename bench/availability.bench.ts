@@ -130,7 +130,7 @@ export async function run(): Promise<BenchResult[]> {
               from appointments where hospital_id = ${hospitalId} and doctor_id = ${doctorId}`,
       ),
     );
-    const weekly = parseWeekly(['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map((day) => ({ day: day as 'monday', start: '08:00', end: '20:00' })));
+    const weekly = parseWeekly(['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map((day) => ({ day: day as 'monday', start: '08:00', end: '20:00' })), 30);
     const appointments = busy.map((b) => ({ startMs: Number(b.s), endMs: Number(b.e) }));
     const compute = () =>
       Promise.resolve(

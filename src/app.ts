@@ -38,6 +38,8 @@ import { createVisitNoteService } from './modules/visit-notes/visit-notes.servic
 import { version } from './version.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const CORS_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+const CORS_EXPOSED_HEADERS = ['x-request-id', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After', 'Idempotent-Replayed'];
 
 export interface BuildAppOptions {
   /** Flipped by the server on SIGTERM so /health/ready turns 503 while draining. */
@@ -79,7 +81,10 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     // echoed allow-headers; resolving to false gives that origin no CORS
     // headers at all and its preflight is refused (test/security/api8).
     origin: (origin, callback) => callback(null, origin !== undefined && corsOrigins.has(origin) ? origin : false),
-    exposedHeaders: ['x-request-id', 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'],
+    // Every method a route uses (the plugin's default is GET, HEAD, POST only:
+    // a browser app could not PATCH or DELETE), and every header a client reads.
+    methods: CORS_METHODS,
+    exposedHeaders: CORS_EXPOSED_HEADERS,
   });
   await registerDocs(app, version);
   await app.register(metricsRoutes, { metrics: deps.metrics, token: config.env.METRICS_TOKEN });

@@ -60,7 +60,7 @@ interface MatrixEntry {
   sample?: (w: World, who: Who) => Promise<SampleRequest> | SampleRequest;
   /** Status for a caller who gets in. */
   ok: number;
-  /** Code the body must carry when `ok` is an error status (e.g. OTP_REQUIRED vs a plain 401). */
+  /** Code the body must carry when `ok` is an error status (e.g. OTP_REQUIRED with its 428). */
   okCode?: string;
   /** Overrides for particular callers who get in (another hospital's owner on hospital A's object: 404). */
   byCaller?: Partial<Record<Caller, number>>;
@@ -82,7 +82,7 @@ const MATRIX: MatrixEntry[] = [
     byCaller: { superAdmin: 201 },
   },
   { method: 'GET', route: '/v1/hospitals/me', ok: 200 },
-  { method: 'PATCH', route: '/v1/hospitals/me', sample: () => ({ payload: { name: 'Renamed' } }), ok: 401, okCode: 'OTP_REQUIRED' },
+  { method: 'PATCH', route: '/v1/hospitals/me', sample: () => ({ payload: { name: 'Renamed' } }), ok: 428, okCode: 'OTP_REQUIRED' },
   // One code per hospital per interval: the owner's request uses hospital A's, the admin's is throttled.
   { method: 'POST', route: '/v1/hospitals/me/otp', ok: 202, byCaller: { admin: 429 } },
   { method: 'GET', route: '/v1/hospitals/me/settings', ok: 200 },

@@ -116,9 +116,12 @@ export const authPlugin = fp(
       });
       return cached ?? found ?? opts.lookupIdentity(userId);
     };
-    app.addHook('onRequest', async (request) => {
+    app.addHook('onRequest', async (request, reply) => {
       const mode: AuthMode = request.routeOptions.config?.auth ?? 'tenant';
       if (mode === 'public' || !request.routeOptions.url) return;
+      // Set before the token is checked, so the 401s and 403s carry it too:
+      // nothing answered to a signed-in caller may sit in a shared cache.
+      reply.header('cache-control', 'no-store');
       const token = bearerToken(request);
       if (!token) throw unauthorized();
       const user = await verify(token);

@@ -1,8 +1,8 @@
 import { Type, type TSchema } from 'typebox';
 
-/** `{ data, message }` — every success (SPEC section 2). */
-export function ok<T>(data: T, message = 'OK') {
-  return { data, message };
+/** `{ data, message }` — every success (SPEC section 2); `details` where a success has something to point out. */
+export function ok<T>(data: T, message = 'OK', details?: Record<string, unknown>) {
+  return { data, message, ...(details ? { details } : {}) };
 }
 
 /** Lists: `data` is an array and `page.nextCursor` continues it. */
@@ -10,8 +10,8 @@ export function page<T>(data: T[], nextCursor: string | null, message = 'OK') {
   return { data, page: { nextCursor }, message };
 }
 
-export const Envelope = <T extends TSchema>(data: T) =>
-  Type.Object({ data, message: Type.String() }, { additionalProperties: false });
+export const Envelope = <T extends TSchema, D extends TSchema = never>(data: T, details?: D) =>
+  Type.Object({ data, message: Type.String(), ...(details ? { details: Type.Optional(details) } : {}) }, { additionalProperties: false });
 
 export const ListEnvelope = <T extends TSchema>(item: T) =>
   Type.Object({

@@ -1,6 +1,8 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { isUnavailableError, pgError } from '../infra/db/errors.ts';
 import { DomainError, errorStatus, type ErrorCode } from '../shared/errors.ts';
+import { INSTANT_RULE } from '../shared/instant.ts';
+import { VISIBLE_CHARACTER, VISIBLE_RULE } from './schemas/name.ts';
 
 interface ErrorBody {
   error: string;
@@ -21,17 +23,68 @@ const byStatus: Record<number, ErrorCode> = {
   503: 'SERVICE_UNAVAILABLE',
 };
 
-type AjvIssue = { instancePath?: string; message?: string; params?: Record<string, unknown> };
+type AjvIssue = { instancePath?: string; schemaPath?: string; keyword?: string; message?: string; params?: Record<string, unknown> };
 
-/** Turns schema failures into `details.fields: [{ field, message }]`, naming each field. */
+const listed = (values: unknown[]) => values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(', ');
+
+/** ajv's wording where a person needs other words (the rest of ajv's messages read well enough). */
+function messageOf(issue: AjvIssue): string {
+  const params = issue.params ?? {};
+  if (params.additionalProperty !== undefined) return 'is not an accepted field';
+  if (issue.keyword === 'required') return 'is required';
+  if (issue.keyword === 'enum' && Array.isArray(params.allowedValues)) return `must be one of ${listed(params.allowedValues)}`;
+  if (issue.keyword === 'const') return `must be ${listed([params.allowedValue])}`;
+  if (issue.keyword === 'format' && params.format === 'date-time') return INSTANT_RULE;
+  if (issue.keyword === 'pattern' && params.pattern === VISIBLE_CHARACTER) return VISIBLE_RULE;
+  return issue.message ?? 'is invalid';
+}
+
+/**
+ * A union (TypeBox: anyOf) fails as one error per branch and then the anyOf
+ * itself: "must be equal to constant" four times for a status. ajv lists the
+ * branches' errors just before their anyOf, so each anyOf folds them in:
+ * - branches that only refused the value or its type (literals, null): one
+ *   error naming the allowed values and types, as an enum;
+ * - otherwise the value's type matched some branch: that branch's errors
+ *   say what is wrong (an email that is not one), the others are noise.
+ */
+function collapseUnions(issues: AjvIssue[]): AjvIssue[] {
+  const out: AjvIssue[] = [];
+  for (const issue of issues) {
+    if (issue.keyword !== 'anyOf' || !issue.schemaPath) {
+      out.push(issue);
+      continue;
+    }
+    const prefix = `${issue.schemaPath}/`;
+    const branches = out.filter((b) => b.schemaPath?.startsWith(prefix));
+    out.splice(0, out.length, ...out.filter((b) => !branches.includes(b)));
+    const here = (b: AjvIssue) => (b.instancePath ?? '') === (issue.instancePath ?? '');
+    const refusals = branches.filter((b) => here(b) && ['const', 'enum', 'type', 'union'].includes(b.keyword ?? ''));
+    if (branches.length > 0 && refusals.length === branches.length) {
+      const values = [...new Set(refusals.flatMap((b) => (b.keyword === 'const' ? [b.params?.allowedValue] : ((b.params?.allowedValues as unknown[]) ?? []))))];
+      const types = [...new Set(refusals.flatMap((b) => (b.keyword === 'type' ? [String(b.params?.type)] : ((b.params?.types as string[]) ?? []))))];
+      const message = values.length ? `must be one of ${listed(values)}${types.length ? `, or ${types.join(' or ')}` : ''}` : `must be ${types.join(' or ')}`;
+      out.push({ ...issue, keyword: 'union', message, params: { allowedValues: values, types } });
+      continue;
+    }
+    const meaningful = branches.filter((b) => !(here(b) && b.keyword === 'type'));
+    out.push(...(meaningful.length ? meaningful : [issue]));
+  }
+  return out;
+}
+
+/** Turns schema failures into `details.fields: [{ field, message }]`, naming each field once. */
 function validationDetails(err: FastifyError & { validation?: AjvIssue[]; validationContext?: string }) {
-  const fields = (err.validation ?? []).map((issue) => {
+  const seen = new Set<string>();
+  const fields = collapseUnions(err.validation ?? []).flatMap((issue) => {
     const base = (issue.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
     const extra = issue.params?.additionalProperty ?? issue.params?.missingProperty;
     const field = [base, typeof extra === 'string' ? extra : ''].filter(Boolean).join('.') || err.validationContext || 'body';
-    const message =
-      issue.params?.additionalProperty !== undefined ? 'is not an accepted field' : (issue.message ?? 'is invalid');
-    return { field, in: err.validationContext, message };
+    const message = messageOf(issue);
+    const key = `${field}\u0000${message}`;
+    if (seen.has(key)) return [];
+    seen.add(key);
+    return [{ field, in: err.validationContext, message }];
   });
   return { fields };
 }
@@ -80,6 +133,18 @@ function hasNul(value: unknown, depth = 0): boolean {
   return false;
 }
 
+/**
+ * RFC 6750 section 3: every 401 names the Bearer scheme; when a bearer token
+ * was sent and refused, `error="invalid_token"` says so (clients refresh or
+ * sign in again), while a request without one gets no error code.
+ */
+function wwwAuthenticate(authorization: string | undefined, message: string): string {
+  if (!authorization || !/^Bearer\s+\S/i.test(authorization)) return 'Bearer realm="tempus"';
+  // error_description allows printable ASCII but '"' and '\\'.
+  const description = message.replace(/["\\]/g, "'").replace(/[^\x20-\x7e]/g, '');
+  return `Bearer realm="tempus", error="invalid_token", error_description="${description}"`;
+}
+
 export function registerErrorHandling(app: FastifyInstance): void {
   app.addHook('preValidation', async (request) => {
     for (const [part, value] of [['path', request.params], ['query', request.query], ['body', request.body]] as const) {
@@ -102,6 +167,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     const retryAfter = err instanceof DomainError ? err.details?.retryAfterSeconds : undefined;
     if (typeof retryAfter === 'number' && !reply.hasHeader('retry-after')) reply.header('retry-after', String(retryAfter));
     if (status === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', '5');
+    if (status === 401) reply.header('www-authenticate', wwwAuthenticate(request.headers.authorization, body.error));
     return reply.status(status).send(body);
   });
   app.setNotFoundHandler((request, reply) => {

@@ -6,12 +6,8 @@
 export const errorStatus = {
   VALIDATION_ERROR: 400,
   UNAUTHORIZED: 401,
-  OTP_REQUIRED: 401,
-  OTP_INVALID: 401,
-  OTP_EXPIRED: 401,
   SUBSCRIPTION_INACTIVE: 402,
   FORBIDDEN: 403,
-  OTP_ATTEMPTS_EXCEEDED: 403,
   PLAN_LIMIT_REACHED: 403,
   INVITATION_EMAIL_MISMATCH: 403,
   NOT_FOUND: 404,
@@ -38,6 +34,12 @@ export const errorStatus = {
   DOCTOR_INACTIVE: 422,
   IN_THE_PAST: 422,
   IDEMPOTENCY_KEY_REUSED: 422,
+  // A wrong or stale one-time code is a mistake in the request, not a bad
+  // bearer token: never 401, on which clients sign the user out (SPEC section 2).
+  OTP_INVALID: 422,
+  OTP_EXPIRED: 422,
+  OTP_ATTEMPTS_EXCEEDED: 422,
+  OTP_REQUIRED: 428,
   UNPROCESSABLE: 422,
   RATE_LIMITED: 429,
   INTERNAL_ERROR: 500,

@@ -1,16 +1,28 @@
 /**
- * iCalendar (RFC 5545) for one appointment: a VCALENDAR with one VEVENT,
- * attached to confirmation emails so the patient's calendar picks it up.
+ * iCalendar (RFC 5545) for one appointment, sent as iTIP (RFC 5546) so the
+ * patient's calendar follows every change: the confirmation and a reschedule
+ * are `METHOD:REQUEST`, a cancellation `METHOD:CANCEL` with
+ * `STATUS:CANCELLED`; all three carry the same UID, and each a higher
+ * SEQUENCE than the one before (the appointment's version).
  *
  * - Lines end in CRLF and are folded at 75 octets (UTF-8 bytes, never inside
  *   a multi-byte character) with CRLF + one space (section 3.1).
  * - TEXT values escape backslash, semicolon, comma and newlines (3.3.11).
  * - Instants are UTC date-times (`19970714T173000Z`, 3.3.5 form #2), so no
  *   VTIMEZONE is needed and no client has to know the hospital's zone.
- * - UID is the appointment id: a rescheduled appointment keeps it and a higher
- *   SEQUENCE, so calendars update the event instead of adding a second one.
+ * - iTIP needs an ORGANIZER (the hospital) and an ATTENDEE (the patient) on
+ *   REQUEST and CANCEL (RFC 5546 3.2.2, 3.2.5). The patient is not asked to
+ *   reply (RSVP=FALSE): the booking is made, the file only keeps the calendar right.
  */
+export type IcsMethod = 'REQUEST' | 'CANCEL';
+
+export interface IcsPerson {
+  email: string;
+  name?: string | null;
+}
+
 export interface IcsEvent {
+  method: IcsMethod;
   /** The appointment id; made globally unique with `domain`. */
   uid: string;
   domain?: string;
@@ -23,10 +35,9 @@ export interface IcsEvent {
   location?: string | null;
   description?: string | null;
   /** Revision: the appointment's version, so later copies supersede earlier ones. */
-  sequence?: number;
-  status?: 'CONFIRMED' | 'CANCELLED';
-  /** Optional ORGANIZER (mailto) and its display name. */
-  organizer?: { email: string; name?: string } | null;
+  sequence: number;
+  organizer: IcsPerson;
+  attendee: IcsPerson;
 }
 
 const PRODID = '-//Tempus//Appointments//EN';
@@ -78,6 +89,16 @@ export function foldLine(line: string): string {
   return parts.join('\r\n ');
 }
 
+/** `mailto:` URI of an address (RFC 6068: characters outside the unreserved and `@` are percent-encoded). */
+function mailto(email: string): string {
+  return `mailto:${email.replace(/[^A-Za-z0-9._~!$&'*+=@-]/g, (c) => encodeURIComponent(c))}`;
+}
+
+function person(property: 'ORGANIZER' | 'ATTENDEE', who: IcsPerson, params: string[] = []): string {
+  const cn = who.name ? [`CN=${paramValue(who.name)}`] : [];
+  return `${property}${[...cn, ...params].map((p) => `;${p}`).join('')}:${mailto(who.email)}`;
+}
+
 export function buildIcs(event: IcsEvent): string {
   if (!(event.end.getTime() > event.start.getTime())) throw new RangeError('buildIcs: end must be after start');
   const domain = event.domain ?? 'tempus';
@@ -86,22 +107,33 @@ export function buildIcs(event: IcsEvent): string {
     'VERSION:2.0',
     `PRODID:${PRODID}`,
     'CALSCALE:GREGORIAN',
-    'METHOD:PUBLISH',
+    `METHOD:${event.method}`,
     'BEGIN:VEVENT',
     `UID:${icsText(`${event.uid}@${domain}`)}`,
     `DTSTAMP:${icsDateTime(event.stamp ?? new Date())}`,
     `DTSTART:${icsDateTime(event.start)}`,
     `DTEND:${icsDateTime(event.end)}`,
-    `SEQUENCE:${Math.max(0, Math.trunc(event.sequence ?? 0))}`,
-    `STATUS:${event.status ?? 'CONFIRMED'}`,
+    `SEQUENCE:${Math.max(0, Math.trunc(event.sequence))}`,
+    `STATUS:${event.method === 'CANCEL' ? 'CANCELLED' : 'CONFIRMED'}`,
     `SUMMARY:${icsText(event.summary)}`,
   ];
   if (event.location) lines.push(`LOCATION:${icsText(event.location)}`);
   if (event.description) lines.push(`DESCRIPTION:${icsText(event.description)}`);
-  if (event.organizer) {
-    const cn = event.organizer.name ? `;CN=${paramValue(event.organizer.name)}` : '';
-    lines.push(`ORGANIZER${cn}:mailto:${event.organizer.email}`);
-  }
-  lines.push('TRANSP:OPAQUE', 'END:VEVENT', 'END:VCALENDAR');
+  lines.push(
+    person('ORGANIZER', event.organizer),
+    person('ATTENDEE', event.attendee, ['ROLE=REQ-PARTICIPANT', 'PARTSTAT=NEEDS-ACTION', 'RSVP=FALSE']),
+    `TRANSP:${event.method === 'CANCEL' ? 'TRANSPARENT' : 'OPAQUE'}`,
+    'END:VEVENT',
+    'END:VCALENDAR',
+  );
   return lines.map(foldLine).join('\r\n') + '\r\n';
+}
+
+/**
+ * The email attachment of an event: the MIME type carries the iTIP method
+ * too (RFC 6047 section 2.4), which is how mail clients know to offer
+ * "add / update / remove" instead of treating it as a plain file.
+ */
+export function icsAttachment(event: IcsEvent): { filename: string; content: string; contentType: string } {
+  return { filename: 'appointment.ics', content: buildIcs(event), contentType: `text/calendar; method=${event.method}; charset=UTF-8` };
 }

@@ -161,14 +161,14 @@ describe('two API processes, two workers', () => {
 
     // Wrong guesses count once across both processes.
     const w1 = await call(b, 'PATCH', '/v1/hospitals/me', { token: h.token, body: { otp: wrong, name: 'Renamed Clinic' } });
-    expect([w1.status, w1.body.code, w1.body.details?.attemptsLeft]).toEqual([401, 'OTP_INVALID', 2]);
+    expect([w1.status, w1.body.code, w1.body.details?.attemptsLeft]).toEqual([422, 'OTP_INVALID', 2]);
     const w2 = await call(a, 'PATCH', '/v1/hospitals/me', { token: h.token, body: { otp: wrong, name: 'Renamed Clinic' } });
-    expect([w2.status, w2.body.code, w2.body.details?.attemptsLeft]).toEqual([401, 'OTP_INVALID', 1]);
+    expect([w2.status, w2.body.code, w2.body.details?.attemptsLeft]).toEqual([422, 'OTP_INVALID', 1]);
 
     const ok = await call(b, 'PATCH', '/v1/hospitals/me', { token: h.token, body: { otp: code, name: 'Renamed Clinic' } });
     expect(ok.status).toBe(200);
     const reused = await call(a, 'PATCH', '/v1/hospitals/me', { token: h.token, body: { otp: code, name: 'Twice' } });
-    expect(reused.status).toBe(401);
+    expect(reused.status).toBe(422);
     // Both processes read the change (the cached hospital was invalidated for everyone).
     for (const api of [a, b]) expect((await call(api, 'GET', '/v1/hospitals/me', { token: h.token })).body.data.name).toBe('Renamed Clinic');
   });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { registerHospital } from '../helpers/factories.ts';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -31,6 +32,66 @@ describe('HTTP conventions', () => {
     expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example.com');
     const denied = await t.app.inject({ method: 'GET', url: '/health/live', headers: { origin: 'https://evil.example' } });
     expect(denied.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('lets a browser app on an allowed origin preflight every method the API uses, and no other origin', async () => {
+    const preflight = (origin: string, method: string) =>
+      t.app.inject({
+        method: 'OPTIONS',
+        url: method === 'PATCH' ? '/v1/patients/0b7f2a4e-8c1d-4f5e-9a6b-3c2d1e0f9a8b' : '/v1/hospitals/me/members/0b7f2a4e-8c1d-4f5e-9a6b-3c2d1e0f9a8b',
+        headers: { origin, 'access-control-request-method': method, 'access-control-request-headers': 'authorization,content-type,idempotency-key' },
+      });
+    for (const method of ['PATCH', 'DELETE']) {
+      const ok = await preflight('https://app.example.com', method);
+      expect(ok.statusCode, method).toBe(204);
+      expect(ok.headers['access-control-allow-origin']).toBe('https://app.example.com');
+      const allowed = String(ok.headers['access-control-allow-methods']).split(',').map((m) => m.trim());
+      expect(allowed).toEqual(expect.arrayContaining(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']));
+      expect(String(ok.headers['access-control-allow-headers']).toLowerCase()).toContain('authorization');
+      const evil = await preflight('https://evil.example', method);
+      expect(evil.statusCode, method).toBeGreaterThanOrEqual(400);
+      expect(evil.headers['access-control-allow-origin']).toBeUndefined();
+      expect(evil.headers['access-control-allow-methods']).toBeUndefined();
+    }
+    // The answer exposes the headers a client reads (rate limits, replays, request ids).
+    const get = await t.app.inject({ method: 'GET', url: '/v1/plans', headers: { origin: 'https://app.example.com' } });
+    const exposed = String(get.headers['access-control-expose-headers']).toLowerCase().split(',').map((h) => h.trim());
+    expect(exposed).toEqual(
+      expect.arrayContaining(['x-request-id', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after', 'idempotent-replayed']),
+    );
+  });
+
+  it('answers 401 with WWW-Authenticate: Bearer, naming invalid_token only when a token was sent (RFC 6750)', async () => {
+    const missing = await t.app.inject({ method: 'GET', url: '/v1/hospitals/me' });
+    expect(missing.statusCode).toBe(401);
+    expect(missing.headers['www-authenticate']).toBe('Bearer realm="tempus"');
+    const otherScheme = await t.app.inject({ method: 'GET', url: '/v1/hospitals/me', headers: { authorization: 'Basic dXNlcjpwYXNz' } });
+    expect(otherScheme.statusCode).toBe(401);
+    expect(otherScheme.headers['www-authenticate']).toBe('Bearer realm="tempus"');
+    const bad = await t.app.inject({ method: 'GET', url: '/v1/hospitals/me', headers: { authorization: 'Bearer not-a-jwt' } });
+    expect(bad.statusCode).toBe(401);
+    expect(bad.headers['www-authenticate']).toBe('Bearer realm="tempus", error="invalid_token", error_description="The bearer token is malformed"');
+  });
+
+  it('marks every authenticated answer no-store (errors too) and leaves public ones their own caching', async () => {
+    const h = await registerHospital(t);
+    const authenticated = [
+      await t.app.inject({ method: 'GET', url: '/v1/hospitals/me', headers: h.auth }),
+      await t.app.inject({ method: 'GET', url: '/v1/patients', headers: h.auth }),
+      await t.app.inject({ method: 'GET', url: '/v1/patients/0b7f2a4e-8c1d-4f5e-9a6b-3c2d1e0f9a8b', headers: h.auth }),
+      await t.app.inject({ method: 'POST', url: '/v1/patients', headers: h.auth, payload: { nope: true } }),
+      await t.app.inject({ method: 'GET', url: '/v1/hospitals/me' }),
+      await t.app.inject({ method: 'GET', url: '/v1/admin/hospitals', headers: h.auth }),
+    ];
+    expect(authenticated.map((r) => r.statusCode)).toEqual([200, 200, 404, 400, 401, 403]);
+    for (const res of authenticated) expect(res.headers['cache-control'], res.body).toBe('no-store');
+    const publicAnswers = [
+      await t.app.inject({ method: 'GET', url: '/v1/plans' }),
+      await t.app.inject({ method: 'GET', url: `/v1/public/hospitals/${h.subdomain}` }),
+      await t.app.inject({ method: 'GET', url: '/health/live' }),
+    ];
+    expect(publicAnswers.map((r) => r.statusCode)).toEqual([200, 200, 200]);
+    for (const res of publicAnswers) expect(String(res.headers['cache-control'] ?? '')).not.toContain('no-store');
   });
 
   it('serves an OpenAPI 3.1 document and the docs page', async () => {

@@ -77,6 +77,7 @@ describe('API2 authentication', () => {
     const res = await get(a, '/v1/hospitals/me', `Bearer ${token}`);
     expect(res.statusCode).toBe(401);
     expect(res.json()).toMatchObject({ code: 'UNAUTHORIZED', error: expect.stringMatching(/expired/) });
+    expect(res.headers['www-authenticate']).toBe('Bearer realm="tempus", error="invalid_token", error_description="The bearer token has expired"');
   });
 
   it("identity is the token's subject: another user's email claim grants nothing", async () => {

@@ -7,6 +7,10 @@ import path from 'node:path';
  * with a clear message instead (e.g. `npm run tempus -- admin grant` while
  * `npm start` is running). A lock left by a process that died is taken over.
  */
+export class DataDirInUseError extends Error {
+  override name = 'DataDirInUseError';
+}
+
 export function lockDataDir(dataDir: string): () => void {
   const file = path.join(dataDir, 'tempus.lock');
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -19,7 +23,7 @@ export function lockDataDir(dataDir: string): () => void {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const holder = Number(readFileSync(file, 'utf8').trim());
       if (Number.isInteger(holder) && holder !== process.pid && isAlive(holder)) {
-        throw new Error(
+        throw new DataDirInUseError(
           `The embedded database in ${dataDir} is in use by process ${holder} (is \`npm start\` running?). Stop it first, or set DATABASE_URL to use PostgreSQL.`,
         );
       }

@@ -8,6 +8,7 @@ import type { ResolveResult } from '../notifications/registry.ts';
 import { createTestApp, type TestApp } from '../../../test/helpers/app.ts';
 import { action, addPatient, appointmentTestEnv, bookingFixture, bookOk, daysAheadAt, outboxFor } from '../../../test/helpers/appointment-factories.ts';
 import { uniqueEmail } from '../../../test/helpers/factories.ts';
+import { parseInvite } from '../../../test/helpers/ical.ts';
 import { resolveAppointmentEvent } from './appointment-notifications.ts';
 
 /** The resolver against the real database: each outbox row of an appointment, resolved as the notifications consumer would. */
@@ -39,12 +40,14 @@ describe('appointment.* resolver', () => {
     expect(email.recipients).toHaveLength(1);
     expect(email.recipients[0]).toMatchObject({ key: `patient:${f.patientId}`, channel: 'email', template: 'appointment_confirmation' });
     expect(email.recipients[0]!.data).toMatchObject({ appointmentId: byEmail.id, start: byEmail.start, end: byEmail.end, hospitalName: 'Test Clinic', timezone: 'UTC' });
-    expect(email.recipients[0]!.data.ics).toContain(`UID:${byEmail.id}@tempus`);
+    const [invite] = email.recipients[0]!.attachments ?? [];
+    expect(invite).toMatchObject({ filename: 'appointment.ics', contentType: 'text/calendar; method=REQUEST; charset=UTF-8' });
+    expect(parseInvite(invite!.content)).toMatchObject({ method: 'REQUEST', uid: `${byEmail.id}@tempus`, sequence: 1, start: byEmail.start, end: byEmail.end });
 
     const sms = await confirm(bySms.id);
     if (!('recipients' in sms)) throw new Error('expected recipients');
     expect(sms.recipients[0]).toMatchObject({ channel: 'sms', phone: '+14155550123' });
-    expect(sms.recipients[0]!.data.ics).toBeUndefined();
+    expect(sms.recipients[0]!.attachments).toBeUndefined();
 
     const quietResult = await confirm(none.id);
     if (!('recipients' in quietResult)) throw new Error('expected recipients');

@@ -7,7 +7,7 @@ import { PermanentError } from '../../infra/queue/errors.ts';
 import type { EmailTemplate } from '../notifications/contracts.ts';
 import type { EventResolver, MessagingRegistry, NotificationRecipient, ResolveResult } from '../notifications/registry.ts';
 import { APPOINTMENT_EVENTS, reminderIsCurrent, type ReminderPayload } from './appointment-events.ts';
-import { buildIcs } from '../../shared/ics.ts';
+import { icsAttachment, type IcsMethod } from '../../shared/ics.ts';
 
 /**
  * The `notifications` queue resolver for `appointment.*` events: one event
@@ -39,6 +39,7 @@ interface AppointmentContext {
   channel: NotificationChannel;
   doctorName: string;
   hospitalName: string;
+  hospitalEmail: string;
   hospitalAddress: string | null;
   timezone: string;
 }
@@ -58,13 +59,14 @@ export async function loadAppointmentContext(scope: TenantScope, appointmentId: 
     channel: NotificationChannel;
     doctor_name: string;
     hospital_name: string;
+    hospital_email: string;
     hospital_address: string | null;
     timezone: string;
   }>(
     scope.tx,
     sql`select a.id, a.status, a.version, a.starts_at, a.ends_at, a.patient_id,
                p.name as patient_name, p.email as patient_email, p.phone as patient_phone, p.notification_channel as channel,
-               d.name as doctor_name, h.name as hospital_name, h.address as hospital_address, h.timezone
+               d.name as doctor_name, h.name as hospital_name, h.email as hospital_email, h.address as hospital_address, h.timezone
           from appointments a
           join patients p on p.hospital_id = a.hospital_id and p.id = a.patient_id
           join doctors d on d.hospital_id = a.hospital_id and d.id = a.doctor_id
@@ -85,6 +87,7 @@ export async function loadAppointmentContext(scope: TenantScope, appointmentId: 
     channel: row.channel,
     doctorName: row.doctor_name,
     hospitalName: row.hospital_name,
+    hospitalEmail: row.hospital_email,
     hospitalAddress: row.hospital_address,
     timezone: row.timezone,
   };
@@ -114,7 +117,7 @@ function recipient(
   template: EmailTemplate,
   times: { start: Date; end: Date },
   extra: Record<string, unknown> = {},
-  emailOnly: Record<string, unknown> = {},
+  calendar?: { method: IcsMethod; version: number; stamp: Date },
 ): NotificationRecipient {
   return {
     key: `patient:${ctx.patientId}`,
@@ -132,22 +135,31 @@ function recipient(
       start: times.start.toISOString(),
       end: times.end.toISOString(),
       ...extra,
-      ...(ctx.channel === 'email' ? emailOnly : {}),
     },
+    ...(calendar && ctx.channel === 'email' && ctx.patientEmail ? { attachments: [appointmentInvite(ctx, times, calendar)] } : {}),
   };
 }
 
-/** The calendar file of a confirmation: the appointment id as UID, its version as SEQUENCE, the event's time as DTSTAMP (same bytes on redelivery). */
-export function confirmationIcs(ctx: AppointmentContext, times: { start: Date; end: Date }, version: number, stamp: Date): string {
-  return buildIcs({
+/**
+ * The iTIP calendar file of a confirmation, reschedule or cancellation: the
+ * appointment id as UID, the version the event left it at as SEQUENCE (every
+ * change bumps it, so each file supersedes the one before), the event's time
+ * as DTSTAMP (same bytes on redelivery), the hospital as organizer and the
+ * patient as attendee.
+ */
+function appointmentInvite(ctx: AppointmentContext, times: { start: Date; end: Date }, calendar: { method: IcsMethod; version: number; stamp: Date }) {
+  return icsAttachment({
+    method: calendar.method,
     uid: ctx.id,
     start: times.start,
     end: times.end,
-    stamp,
-    sequence: version,
+    stamp: calendar.stamp,
+    sequence: calendar.version,
     summary: `Appointment with ${ctx.doctorName}`,
     location: locationOf(ctx),
     description: `Your appointment at ${ctx.hospitalName} with ${ctx.doctorName}.`,
+    organizer: { email: ctx.hospitalEmail, name: ctx.hospitalName },
+    attendee: { email: ctx.patientEmail!, name: ctx.patientName },
   });
 }
 
@@ -168,18 +180,19 @@ export const resolveAppointmentEvent: EventResolver = async ({ scope, event }): 
     case APPOINTMENT_EVENTS.booked: {
       if (!ctx) return { skip: 'appointment no longer exists' };
       const times = { start: instantOf(payload, 'start'), end: instantOf(payload, 'end') };
-      const ics = confirmationIcs(ctx, times, versionOf(payload), event.createdAt);
-      return { recipients: [recipient(ctx, 'appointment_confirmation', times, {}, { ics })] };
+      return { recipients: [recipient(ctx, 'appointment_confirmation', times, {}, { method: 'REQUEST', version: versionOf(payload), stamp: event.createdAt })] };
     }
     case APPOINTMENT_EVENTS.cancelled: {
       if (!ctx) return { skip: 'appointment no longer exists' };
-      return { recipients: [recipient(ctx, 'appointment_cancelled', { start: instantOf(payload, 'start'), end: instantOf(payload, 'end') })] };
+      const times = { start: instantOf(payload, 'start'), end: instantOf(payload, 'end') };
+      return { recipients: [recipient(ctx, 'appointment_cancelled', times, {}, { method: 'CANCEL', version: versionOf(payload), stamp: event.createdAt })] };
     }
     case APPOINTMENT_EVENTS.rescheduled: {
       if (!ctx) return { skip: 'appointment no longer exists' };
       const times = { start: instantOf(payload, 'start'), end: instantOf(payload, 'end') };
+      const calendar = { method: 'REQUEST' as const, version: versionOf(payload), stamp: event.createdAt };
       return {
-        recipients: [recipient(ctx, 'appointment_rescheduled', times, { previousStart: instantOf(payload, 'previousStart').toISOString() })],
+        recipients: [recipient(ctx, 'appointment_rescheduled', times, { previousStart: instantOf(payload, 'previousStart').toISOString() }, calendar)],
       };
     }
     default:

@@ -7,6 +7,7 @@ import { withTenant, type TenantScope } from '../../infra/db/tenant.ts';
 import { enqueue } from '../../infra/queue/outbox.ts';
 import { decodeTimeCursor, pageOf } from '../../shared/cursor.ts';
 import { DomainError, forbidden, notFound, validation } from '../../shared/errors.ts';
+import { parseInstant } from '../../shared/instant.ts';
 import { recordAudit, type Actor } from '../audit/audit.repo.ts';
 import { findHospital } from '../hospitals/hospitals.repo.ts';
 import { idempotent, type IdempotentRequest, type IdempotentResult } from '../idempotency/idempotency.ts';
@@ -99,12 +100,6 @@ export function exclusionError(err: unknown): DomainError | null {
   return null;
 }
 
-function parseInstant(value: string, field: string): Date {
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw validation(`Invalid body: ${field} is not a valid instant`, { fields: [{ field, in: 'body', message: 'is not a valid instant' }] });
-  return date;
-}
-
 /** A list bound: an instant, or a local date in the hospital's zone (`to` as a date means the end of that day). */
 function parseBound(value: string, field: 'from' | 'to', zone: string): Date {
   const bad = () =>
@@ -118,11 +113,11 @@ function parseBound(value: string, field: 'from' | 'to', zone: string): Date {
       throw bad();
     }
   }
-  // An instant needs a time and an offset (Z or ±hh:mm): a bare local time would be ambiguous.
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i.test(value)) throw bad();
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw bad();
-  return date;
+  try {
+    return parseInstant(value, field, 'querystring');
+  } catch {
+    throw bad();
+  }
 }
 
 export function createAppointmentService({ db, idempotencyTtlMs, now = () => new Date() }: AppointmentServiceDeps) {

@@ -1,7 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { sql } from 'drizzle-orm';
-import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawRows } from '../../infra/db/client.ts';
 import {
@@ -15,9 +12,8 @@ import {
   type BookingFixture,
 } from '../../../test/helpers/appointment-factories.ts';
 import { uniqueEmail } from '../../../test/helpers/factories.ts';
-import { createMessagingApp, eventually, messagingTestEnv, type MessagingApp, type MessagingTestEnv } from '../../../test/helpers/messaging.ts';
-import { startSmtpPeer, type SmtpPeer } from '../../../test/helpers/smtp-peer.ts';
-import { onServices } from '../../../test/helpers/target.ts';
+import { mailCapturingApp } from '../../../test/helpers/mailbox.ts';
+import { eventually, type MessagingApp } from '../../../test/helpers/messaging.ts';
 
 /**
  * Reminders end to end, with real time and short offsets from configuration
@@ -27,47 +23,18 @@ import { onServices } from '../../../test/helpers/target.ts';
  * DATA_DIR/mail.
  */
 
-interface Mail {
-  to: string[];
-  subject: string;
-  text: string;
-  attachments: { filename: string; contentType: string; content: string }[];
-}
-
-let menv: MessagingTestEnv;
-let smtp: SmtpPeer | null = null;
+let suite: Awaited<ReturnType<typeof mailCapturingApp>>;
 let t: MessagingApp;
 
 beforeAll(async () => {
-  menv = await messagingTestEnv();
-  if (onServices) smtp = await startSmtpPeer();
-  t = await createMessagingApp({ env: { ...appointmentTestEnv, ...menv.env, ...(smtp ? { SMTP_URL: smtp.url } : {}) } });
+  suite = await mailCapturingApp(appointmentTestEnv);
+  t = suite.t;
 });
 afterAll(async () => {
-  await t?.close();
-  await smtp?.close();
-  await menv?.close();
+  await suite?.close();
 });
 
-async function mailbox(): Promise<Mail[]> {
-  if (smtp) return smtp.received.map((m) => ({ to: m.to, subject: m.subject, text: m.text, attachments: m.attachments }));
-  const dir = path.join(t.dataDir, 'mail');
-  const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.eml'));
-  return Promise.all(
-    files.map(async (f) => {
-      const parsed = await simpleParser(await readFile(path.join(dir, f)));
-      const to = (Array.isArray(parsed.to) ? parsed.to : parsed.to ? [parsed.to] : []).flatMap((a) => a.value.map((v) => (v.address ?? '').toLowerCase()));
-      return {
-        to,
-        subject: parsed.subject ?? '',
-        text: parsed.text ?? '',
-        attachments: parsed.attachments.map((a) => ({ filename: a.filename ?? '', contentType: a.contentType, content: a.content.toString('utf8') })),
-      };
-    }),
-  );
-}
-
-const mailTo = async (address: string) => (await mailbox()).filter((m) => m.to.includes(address.toLowerCase()));
+const mailTo = (address: string) => suite.mailTo(address);
 
 async function delivery(messageId: string) {
   const [row] = await rawRows<{ status: string; channel: string; last_error: string | null }>(

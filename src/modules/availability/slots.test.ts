@@ -26,7 +26,7 @@ function slots(
 ) {
   return computeSlots({
     zone,
-    weekly: parseWeekly(weekly),
+    weekly: parseWeekly(weekly, opts.slot ?? 60),
     slotMinutes: opts.slot ?? 60,
     bufferMinutes: opts.buffer ?? 0,
     from,
@@ -288,7 +288,7 @@ describe('isWithinWorkingHours (OUTSIDE_SCHEDULE for bookings)', () => {
     { day: 'monday', start: '09:00', end: '12:00' },
     { day: 'monday', start: '22:00', end: '24:00' },
     { day: 'tuesday', start: '00:00', end: '02:00' },
-  ]);
+  ], 30);
   const zone = 'Europe/London';
 
   it('accepts a booking inside an interval and refuses one that spills over', () => {
@@ -314,7 +314,7 @@ describe('isWithinWorkingHours (OUTSIDE_SCHEDULE for bookings)', () => {
   });
 
   it('accepts every slot that computeSlots offers, including ones across a change', () => {
-    const nightly = parseWeekly(all('00:00', '05:00'));
+    const nightly = parseWeekly(all('00:00', '05:00'), 45);
     const offered = computeSlots({
       zone: 'America/New_York',
       weekly: nightly,

@@ -1,8 +1,9 @@
 import { Type, type Static } from 'typebox';
+import { Name as PersonName } from '../../http/schemas/name.ts';
 
 export const Email = Type.String({ format: 'email', maxLength: 254 });
 export const Phone = Type.String({ pattern: '^\\+[1-9][0-9]{6,14}$', description: 'E.164, e.g. +14155550123' });
-export const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
+export const Name = PersonName(200);
 export const SlotMinutes = Type.Integer({ minimum: 5, maximum: 240, description: 'Length of one bookable slot in minutes' });
 const Specialization = Type.String({ minLength: 1, maxLength: 120, pattern: '\\S' });
 export const Limit = Type.Integer({ minimum: 1, maximum: 100, default: 20 });

@@ -62,7 +62,7 @@ export async function hospitalRoutes(app: FastifyInstance, { service }: { servic
           'OTP_ATTEMPTS_EXCEEDED (burnt after too many wrong codes), SERVICE_UNAVAILABLE (the code store is unreachable).',
         security: [{ bearer: [] }],
         body: UpdateHospitalBody,
-        response: { 200: Envelope(Hospital), ...errorResponses(400, 401, 403, 503) },
+        response: { 200: Envelope(Hospital), ...errorResponses(400, 401, 403, 422, 428, 503) },
       },
     },
     async (request) => ok(hospitalView(await service.update(tenantActorOf(request), request.body)), 'Hospital updated'),

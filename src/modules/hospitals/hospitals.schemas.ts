@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { Name } from '../../http/schemas/name.ts';
 
 export const RESERVED_SUBDOMAINS = new Set([
   'www', 'api', 'admin', 'app', 'apps', 'auth', 'login', 'dashboard', 'docs', 'help', 'support', 'status',
@@ -16,7 +17,7 @@ const ReminderOffsets = Type.Array(Type.Integer({ minimum: 1, maximum: 10080 }),
 
 export const CreateHospitalBody = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 200 }),
+    name: Name(200),
     subdomain: Type.String({
       minLength: 3,
       maxLength: 63,

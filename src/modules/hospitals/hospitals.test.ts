@@ -2,7 +2,9 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawRows } from '../../infra/db/client.ts';
 import { createTestApp, type TestApp } from '../../../test/helpers/app.ts';
+import { bookingFixture, bookOk, daysAheadAt } from '../../../test/helpers/appointment-factories.ts';
 import { registerHospital, uniqueEmail, uniqueSubdomain } from '../../../test/helpers/factories.ts';
+import { canonicalTimeZone } from '../../shared/timezone.ts';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -100,6 +102,44 @@ describe('POST /v1/hospitals', () => {
     expect(body.code).toBe('VALIDATION_ERROR');
     expect(JSON.stringify(body.details)).toContain(field);
     expect(body.error).toEqual(expect.any(String));
+  });
+
+  it("accepts every zone the runtime's tz database knows, Etc/GMT+5 included, and the database reads each one", async () => {
+    const fixed = Array.from({ length: 27 }, (_, i) => i - 14).map((h) => `Etc/GMT${h < 0 ? h : `+${h}`}`);
+    const zones = [...Intl.supportedValuesOf('timeZone'), ...fixed, 'Etc/UTC', 'US/Eastern', 'America/Argentina/Buenos_Aires', 'Europe/Kyiv', 'GMT'];
+    expect(zones.filter((z) => canonicalTimeZone(z) !== z)).toEqual([]);
+    // Stored zones are used in SQL (`at time zone`): PostgreSQL must know every one the API accepts.
+    const unknown = await rawRows<{ z: string }>(
+      t.deps.database.db,
+      sql`select z from unnest(${`{${zones.join(',')}}`}::text[]) z where not exists (select 1 from pg_timezone_names n where n.name = z)`,
+    );
+    expect(unknown).toEqual([]);
+    for (const [sent, stored] of [['Etc/GMT+5', 'Etc/GMT+5'], ['etc/gmt-14', 'Etc/GMT-14'], ['US/Eastern', 'US/Eastern']]) {
+      const res = await t.app.inject({ method: 'POST', url: '/v1/hospitals', headers: await bearer(), payload: { ...validBody(), timezone: sent } });
+      expect(res.statusCode, sent).toBe(201);
+      expect(res.json().data.timezone).toBe(stored);
+    }
+    // Abbreviations and offsets are not zones.
+    for (const timezone of ['PST', 'EST', 'CET', '+05:00', 'UTC+5', 'Etc/GMT+15']) {
+      const res = await t.app.inject({ method: 'POST', url: '/v1/hospitals', headers: await bearer(), payload: { ...validBody(), timezone } });
+      expect(res.statusCode, timezone).toBe(400);
+    }
+  });
+
+  it('books and offers slots in a fixed-offset zone (Etc/GMT+5 is UTC-5 all year)', async () => {
+    const f = await bookingFixture(t, { timezone: 'Etc/GMT+5' });
+    const start = daysAheadAt(5, 15);
+    const booked = await bookOk(t, f.auth, { doctorId: f.doctorId, patientId: f.patientId, start: start.toISOString(), durationMinutes: 30 });
+    expect(booked.start).toBe(start.toISOString());
+    const day = new Date(start.getTime() - 5 * 3_600_000).toISOString().slice(0, 10);
+    const res = await t.app.inject({ method: 'GET', url: `/v1/doctors/${f.doctorId}/availability?from=${day}&to=${day}`, headers: f.auth });
+    expect(res.statusCode).toBe(200);
+    const { timezone, slots } = res.json().data as { timezone: string; slots: { start: string }[] };
+    expect(timezone).toBe('Etc/GMT+5');
+    expect(slots.length).toBeGreaterThan(0);
+    for (const slot of slots) expect(slot.start).toMatch(/-05:00$/);
+    // The booked half hour is not offered.
+    expect(slots.map((s) => new Date(s.start).getTime())).not.toContain(start.getTime());
   });
 
   it('answers malformed JSON, a non-JSON body and an oversized body with 4xx envelopes', async () => {

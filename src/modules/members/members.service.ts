@@ -109,6 +109,7 @@ export function createMemberService({ db, cache, invitationTtlHours }: MemberSer
             role: input.role,
             token,
             expiresAt: invitation.expiresAt.toISOString(),
+            timezone: hospital.timezone,
             invitedBy: actor.email ?? null,
           },
         });

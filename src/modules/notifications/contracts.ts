@@ -44,6 +44,7 @@ export const templateData = {
     code: Type.String({ pattern: '^[0-9]{4,10}$' }),
     expiresInMinutes: Type.Optional(Type.Integer({ minimum: 1 })),
     hospitalName: Type.Optional(Type.String()),
+    /** What the code authorises (an OtpPurpose such as `hospital.update`); the email says it in words. */
     purpose: Type.Optional(Type.String()),
   }),
   invitation: Type.Object({
@@ -53,8 +54,10 @@ export const templateData = {
     token: Type.Optional(Type.String()),
     invitedBy: Type.Optional(Type.String()),
     expiresAt: Type.Optional(Instant),
+    /** The hospital's zone, in which the expiry is written. */
+    timezone: Type.Optional(Type.String({ minLength: 1 })),
   }),
-  appointment_confirmation: Type.Intersect([AppointmentData, Type.Object({ ics: Type.Optional(Type.String()) })]),
+  appointment_confirmation: AppointmentData,
   appointment_reminder: AppointmentData,
   appointment_cancelled: Type.Intersect([AppointmentData, Type.Object({ cancelReason: Type.Optional(Type.String()) })]),
   appointment_rescheduled: Type.Intersect([AppointmentData, Type.Object({ previousStart: Type.Optional(Instant) })]),

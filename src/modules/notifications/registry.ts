@@ -23,7 +23,7 @@ export interface NotificationRecipient {
   template: EmailTemplate;
   /** Template data (docs/messaging.md lists the fields of each template). */
   data: Record<string, unknown>;
-  /** Email only, e.g. the .ics of a confirmation (generated from data when absent). */
+  /** Email only, e.g. the iTIP .ics of an appointment email (confirmation, reschedule, cancellation). */
   attachments?: EmailAttachment[];
 }
 

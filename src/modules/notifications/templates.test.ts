@@ -7,6 +7,7 @@ import { emailTemplates } from './contracts.ts';
 import { createMessagingRegistry, type EventResolver } from './registry.ts';
 import { derivedId } from './ids.ts';
 import { decideChannel } from './notifications.consumer.ts';
+import { visibleLines } from '../../../test/helpers/email-layout.ts';
 import { renderEmail, renderSms } from './templates.ts';
 
 const appointment = {
@@ -53,15 +54,41 @@ describe('email templates', () => {
     expect(email.text).toContain('5 minutes');
   });
 
-  it('attaches an .ics to confirmations: generated from the fields, or the one in the payload', () => {
-    const [generated] = renderEmail('appointment_confirmation', appointment).attachments;
-    expect(generated).toMatchObject({ filename: 'appointment.ics', contentType: expect.stringMatching(/^text\/calendar/) });
-    expect(generated!.content).toContain('DTSTART:20300331T070000Z');
-    expect(generated!.content).toContain('DTEND:20300331T073000Z');
-    expect(generated!.content).toContain(`UID:${appointment.appointmentId}@tempus`);
-    const [given] = renderEmail('appointment_confirmation', { ...appointment, ics: 'BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n' }).attachments;
-    expect(given!.content).toBe('BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n');
-    expect(renderEmail('appointment_reminder', appointment).attachments).toEqual([]);
+  it('lays out When / With / Where on lines of their own, in the HTML (table rows) and the text', () => {
+    const when = 'Sunday, March 31, 2030 at 9:00 AM (Europe/Berlin)';
+    for (const template of ['appointment_confirmation', 'appointment_reminder', 'appointment_cancelled', 'appointment_rescheduled'] as const) {
+      const email = renderEmail(template, { ...appointment, location: 'Lakeside Clinic, 1 Lake Rd' });
+      const lines = visibleLines(email.html);
+      expect(lines, template).toEqual(expect.arrayContaining([`When ${when}`, 'With Dr. Ada Lovelace', 'Where Lakeside Clinic, 1 Lake Rd']));
+      expect(email.text.split('\n'), template).toEqual(expect.arrayContaining([`When: ${when}`, 'With: Dr. Ada Lovelace', 'Where: Lakeside Clinic, 1 Lake Rd']));
+    }
+  });
+
+  it("writes the invitation's expiry in the hospital's zone, naming it", () => {
+    const data = { ...dataFor.invitation, expiresAt: '2030-03-31T21:30:00Z' };
+    expect(renderEmail('invitation', { ...data, timezone: 'America/New_York' }).text).toContain(
+      'The invitation expires on Sunday, March 31, 2030 at 5:30 PM (America/New_York).',
+    );
+    expect(renderEmail('invitation', { ...data, timezone: 'Asia/Tokyo' }).text).toContain('expires on Monday, April 1, 2030 at 6:30 AM (Asia/Tokyo).');
+  });
+
+  it('names what a one-time code is for in words, not its machine code', () => {
+    const email = renderEmail('otp', { code: '004217', purpose: 'hospital.update', hospitalName: 'Lakeside' });
+    expect(email.text).toContain("Use this code to change your hospital's details (Lakeside):");
+    expect(email.text + email.html).not.toContain('hospital.update');
+  });
+
+  it('passes the attachments through and mentions a calendar file only when there is one', () => {
+    const invite = { filename: 'appointment.ics', content: 'BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n', contentType: 'text/calendar; method=REQUEST; charset=UTF-8' };
+    const withFile = renderEmail('appointment_confirmation', appointment, [invite]);
+    expect(withFile.attachments).toEqual([invite]);
+    expect(withFile.text).toContain('The attached calendar file adds it to your calendar.');
+    const without = renderEmail('appointment_confirmation', appointment);
+    expect(without.attachments).toEqual([]);
+    expect(without.text).not.toContain('calendar file');
+    expect(renderEmail('appointment_cancelled', appointment, [{ ...invite, contentType: 'text/calendar; method=CANCEL; charset=UTF-8' }]).text).toContain(
+      'removes it from your calendar',
+    );
   });
 
   it('refuses data that breaks the template contract as a permanent failure naming the field', () => {

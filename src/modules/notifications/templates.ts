@@ -1,7 +1,7 @@
 import type { EmailAttachment } from '../../infra/mail/mailer.ts';
 import type { EmailTemplate } from './contracts.ts';
+import type { OtpPurpose } from '../otp/otp.service.ts';
 import { parseTemplateData, type TemplateData } from './contracts.ts';
-import { buildIcs } from '../../shared/ics.ts';
 
 export interface RenderedEmail {
   subject: string;
@@ -28,17 +28,22 @@ export function formatInstant(iso: string, timezone = 'UTC'): string {
 /** A paragraph is a list of text pieces; `{ strong }` is bold in HTML. */
 type Piece = string | { strong: string } | { link: string };
 type Paragraph = Piece[];
+/** Label/value lines (When / With / Where): one line each in text, one table row each in HTML. */
+type Facts = { facts: [label: string, value: string][] };
+type Block = Paragraph | Facts;
 
 interface Content {
   subject: string;
   heading: string;
-  paragraphs: Paragraph[];
-  attachments?: EmailAttachment[];
+  blocks: Block[];
 }
+
+const isFacts = (b: Block): b is Facts => !Array.isArray(b);
 
 function toText(c: Content): string {
   const piece = (p: Piece) => (typeof p === 'string' ? p : 'strong' in p ? p.strong : p.link);
-  return `${c.heading}\n\n${c.paragraphs.map((p) => p.map(piece).join('')).join('\n\n')}\n\n-- \nSent by Tempus on behalf of your care provider.\n`;
+  const block = (b: Block) => (isFacts(b) ? b.facts.map(([label, value]) => `${label}: ${value}`).join('\n') : b.map(piece).join(''));
+  return `${c.heading}\n\n${c.blocks.map(block).join('\n\n')}\n\n-- \nSent by Tempus on behalf of your care provider.\n`;
 }
 
 function toHtml(c: Content): string {
@@ -48,7 +53,16 @@ function toHtml(c: Content): string {
       : 'strong' in p
         ? `<strong>${escapeHtml(p.strong)}</strong>`
         : `<a href="${escapeHtml(p.link)}">${escapeHtml(p.link)}</a>`;
-  const body = c.paragraphs.map((p) => `<p style="margin:0 0 16px">${p.map(piece).join('')}</p>`).join('\n');
+  // A table, not <br>s in a paragraph: mail clients keep table rows apart whatever they do to whitespace and CSS.
+  const facts = (f: Facts) =>
+    `<table role="presentation" cellpadding="0" cellspacing="0" style="margin:0 0 16px;border-collapse:collapse">\n${f.facts
+      .map(
+        ([label, value]) =>
+          `<tr><th scope="row" align="left" valign="top" style="padding:4px 16px 4px 0;font-weight:normal;color:#52606d">${escapeHtml(label)}</th>` +
+          `<td style="padding:4px 0"><strong>${escapeHtml(value)}</strong></td></tr>`,
+      )
+      .join('\n')}\n</table>`;
+  const body = c.blocks.map((b) => (isFacts(b) ? facts(b) : `<p style="margin:0 0 16px">${b.map(piece).join('')}</p>`)).join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(c.subject)}</title></head>
 <body style="margin:0;padding:24px;background:#f5f6f8;font-family:Arial,Helvetica,sans-serif;color:#1f2933">
@@ -60,40 +74,36 @@ ${body}
 `;
 }
 
-function appointmentLine(d: TemplateData<'appointment_reminder'>): Paragraph {
-  const when = formatInstant(d.start, d.timezone);
-  return [
-    'When: ',
-    { strong: when },
-    ...(d.doctorName ? ['\nWith: ', { strong: d.doctorName }] : []),
-    '\nWhere: ',
-    { strong: d.location ?? d.hospitalName },
-  ];
+function appointmentFacts(d: TemplateData<'appointment_reminder'>): Facts {
+  return {
+    facts: [
+      ['When', formatInstant(d.start, d.timezone)],
+      ...(d.doctorName ? [['With', d.doctorName] as [string, string]] : []),
+      ['Where', d.location ?? d.hospitalName],
+    ],
+  };
 }
 
 const greeting = (name?: string): Paragraph => [name ? `Hello ${name},` : 'Hello,'];
 
-function confirmationAttachment(d: TemplateData<'appointment_confirmation'>): EmailAttachment[] {
-  const contentType = 'text/calendar; charset=utf-8; method=PUBLISH';
-  if (d.ics) return [{ filename: 'appointment.ics', content: d.ics, contentType }];
-  const start = new Date(d.start);
-  const end = d.end ? new Date(d.end) : new Date(start.getTime() + 30 * 60_000);
-  const content = buildIcs({
-    uid: d.appointmentId ?? `${start.getTime()}-${d.hospitalName}`,
-    start,
-    end,
-    summary: d.doctorName ? `Appointment with ${d.doctorName}` : `Appointment at ${d.hospitalName}`,
-    location: d.location ?? d.hospitalName,
-    description: `Your appointment at ${d.hospitalName}.`,
-  });
-  return [{ filename: 'appointment.ics', content, contentType }];
+/** What a one-time code lets the reader do, in words (the purpose travels as a machine code). */
+const PURPOSE_WORDS: Record<OtpPurpose, string> = {
+  'hospital.update': "change your hospital's details",
+};
+const purposeWords = (purpose?: string) => (purpose && purpose in PURPOSE_WORDS ? PURPOSE_WORDS[purpose as OtpPurpose] : 'confirm the change');
+
+/** Whether the email carries a calendar file (appointment emails do in the patient's email channel). */
+interface Extras {
+  calendar: boolean;
 }
 
-const builders: { [T in EmailTemplate]: (data: TemplateData<T>) => Content } = {
+const calendarNote = (x: Extras, note: string): Paragraph[] => (x.calendar ? [[note]] : []);
+
+const builders: { [T in EmailTemplate]: (data: TemplateData<T>, extras: Extras) => Content } = {
   welcome: (d) => ({
     subject: `Welcome to Tempus, ${d.hospitalName}`,
     heading: `Welcome to Tempus, ${d.hospitalName}!`,
-    paragraphs: [
+    blocks: [
       ['Your hospital ', { strong: d.hospitalName }, ' is registered and your trial has started.'],
       ...(d.subdomain ? [['Your public page lives at the subdomain ', { strong: d.subdomain }, '.'] as Paragraph] : []),
       ['Next steps: add your doctors and their working hours, then your patients, and start booking appointments.'],
@@ -102,8 +112,8 @@ const builders: { [T in EmailTemplate]: (data: TemplateData<T>) => Content } = {
   otp: (d) => ({
     subject: 'Your Tempus verification code',
     heading: 'Your verification code',
-    paragraphs: [
-      [`Use this code to confirm ${d.purpose ?? 'the change'}${d.hospitalName ? ` for ${d.hospitalName}` : ''}:`],
+    blocks: [
+      [`Use this code to ${purposeWords(d.purpose)}${d.hospitalName ? ` (${d.hospitalName})` : ''}:`],
       [{ strong: d.code }],
       [`It expires in ${d.expiresInMinutes ?? 5} minutes and works once. If you did not ask for it, ignore this email.`],
     ],
@@ -111,62 +121,62 @@ const builders: { [T in EmailTemplate]: (data: TemplateData<T>) => Content } = {
   invitation: (d) => ({
     subject: `You're invited to join ${d.hospitalName} on Tempus`,
     heading: `Join ${d.hospitalName} on Tempus`,
-    paragraphs: [
+    blocks: [
       [d.invitedBy ? `${d.invitedBy} invited you` : 'You have been invited', ' to join ', { strong: d.hospitalName }, ' as ', { strong: d.role }, '.'],
       d.acceptUrl ? ['Accept the invitation here: ', { link: d.acceptUrl }] : ['Your invitation code: ', { strong: d.token ?? '' }],
-      ...(d.expiresAt ? [[`The invitation expires on ${formatInstant(d.expiresAt)}.`] as Paragraph] : []),
+      // In the hospital's zone (named), like every time a hospital's people read.
+      ...(d.expiresAt ? [['The invitation expires on ', { strong: formatInstant(d.expiresAt, d.timezone) }, '.'] as Paragraph] : []),
     ],
   }),
-  appointment_confirmation: (d) => ({
+  appointment_confirmation: (d, x) => ({
     subject: `Appointment confirmed: ${formatInstant(d.start, d.timezone)}`,
     heading: 'Your appointment is confirmed',
-    paragraphs: [
+    blocks: [
       greeting(d.patientName),
       [`Your appointment at ${d.hospitalName} is booked.`],
-      appointmentLine(d),
-      ['The attached calendar file adds it to your calendar. If you cannot come, please let us know.'],
+      appointmentFacts(d),
+      ...calendarNote(x, 'The attached calendar file adds it to your calendar.'),
+      ['If you cannot come, please let us know.'],
     ],
-    attachments: confirmationAttachment(d),
   }),
   appointment_reminder: (d) => ({
     subject: `Reminder: appointment on ${formatInstant(d.start, d.timezone)}`,
     heading: 'Appointment reminder',
-    paragraphs: [greeting(d.patientName), [`This is a reminder of your appointment at ${d.hospitalName}.`], appointmentLine(d)],
+    blocks: [greeting(d.patientName), [`This is a reminder of your appointment at ${d.hospitalName}.`], appointmentFacts(d)],
   }),
-  appointment_cancelled: (d) => ({
+  appointment_cancelled: (d, x) => ({
     subject: `Appointment cancelled: ${formatInstant(d.start, d.timezone)}`,
     heading: 'Your appointment was cancelled',
-    paragraphs: [
+    blocks: [
       greeting(d.patientName),
-      [`Your appointment at ${d.hospitalName} on `, { strong: formatInstant(d.start, d.timezone) }, ' was cancelled.'],
+      [`Your appointment at ${d.hospitalName} was cancelled:`],
+      appointmentFacts(d),
       ...(d.cancelReason ? [[`Reason: ${d.cancelReason}`] as Paragraph] : []),
+      ...calendarNote(x, 'The attached calendar file removes it from your calendar.'),
       ['Contact us to book a new time.'],
     ],
   }),
-  appointment_rescheduled: (d) => ({
+  appointment_rescheduled: (d, x) => ({
     subject: `Appointment moved to ${formatInstant(d.start, d.timezone)}`,
     heading: 'Your appointment was moved',
-    paragraphs: [
+    blocks: [
       greeting(d.patientName),
       [
         `Your appointment at ${d.hospitalName}`,
         ...(d.previousStart ? [' on ', { strong: formatInstant(d.previousStart, d.timezone) }] : []),
-        ' has a new time.',
+        ' has a new time:',
       ],
-      appointmentLine(d),
+      appointmentFacts(d),
+      ...calendarNote(x, 'The attached calendar file moves it in your calendar.'),
     ],
   }),
 };
 
-/** Subject, text and HTML of a template (and its attachments). Invalid data is a PermanentError. */
-export function renderEmail<T extends EmailTemplate>(template: T, data: unknown, extraAttachments: EmailAttachment[] = []): RenderedEmail {
-  const content = builders[template](parseTemplateData(template, data));
-  return {
-    subject: content.subject,
-    text: toText(content),
-    html: toHtml(content),
-    attachments: extraAttachments.length ? extraAttachments : (content.attachments ?? []),
-  };
+/** Subject, text and HTML of a template, with the attachments the job carries. Invalid data is a PermanentError. */
+export function renderEmail<T extends EmailTemplate>(template: T, data: unknown, attachments: EmailAttachment[] = []): RenderedEmail {
+  const calendar = attachments.some((a) => a.contentType.startsWith('text/calendar'));
+  const content = builders[template](parseTemplateData(template, data), { calendar });
+  return { subject: content.subject, text: toText(content), html: toHtml(content), attachments };
 }
 
 /** SMS bodies: short, one segment where possible, no links to click for codes. */

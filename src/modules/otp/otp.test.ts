@@ -106,7 +106,7 @@ describe('PATCH /v1/hospitals/me', () => {
   it('answers OTP_REQUIRED without a code', async () => {
     const h = await registerHospital(t);
     const res = await patch(t, h, { name: 'No Code' });
-    expect(res.statusCode).toBe(401);
+    expect(res.statusCode).toBe(428);
     expect(res.json().code).toBe('OTP_REQUIRED');
   });
 
@@ -127,13 +127,13 @@ describe('PATCH /v1/hospitals/me', () => {
     const left: number[] = [];
     for (let i = 0; i < 3; i++) {
       const res = await patch(t, h, { otp: wrong(code), name: 'Guess' });
-      expect(res.statusCode).toBe(401);
+      expect(res.statusCode).toBe(422);
       expect(res.json().code).toBe('OTP_INVALID');
       left.push(res.json().details.attemptsLeft);
     }
     expect(left).toEqual([2, 1, 0]);
     const fourth = await patch(t, h, { otp: code, name: 'Guess' });
-    expect(fourth.statusCode).toBe(403);
+    expect(fourth.statusCode).toBe(422);
     expect(fourth.json().code).toBe('OTP_ATTEMPTS_EXCEEDED');
     const me = await t.app.inject({ method: 'GET', url: '/v1/hospitals/me', headers: h.auth });
     expect(me.json().data.name).toBe('Test Clinic');
@@ -146,7 +146,7 @@ describe('PATCH /v1/hospitals/me', () => {
     const code = await freshCode(t, h);
     expect((await patch(t, h, { otp: code, name: 'Once' })).statusCode).toBe(200);
     const again = await patch(t, h, { otp: code, name: 'Twice' });
-    expect(again.statusCode).toBe(401);
+    expect(again.statusCode).toBe(422);
     expect(again.json().code).toBe('OTP_EXPIRED');
     const first = await freshCode(t, h);
     const second = await freshCode(t, h);
@@ -163,8 +163,8 @@ describe('PATCH /v1/hospitals/me', () => {
       const code = await freshCode(t, h);
       const results = await Promise.all([patch(t, h, { otp: code, name: `A${round}` }), patch(t, h, { otp: code, name: `B${round}` })]);
       const statuses = results.map((r) => r.statusCode).sort();
-      expect(statuses).toEqual([200, 401]);
-      expect(results.find((r) => r.statusCode === 401)!.json().code).toBe('OTP_EXPIRED');
+      expect(statuses).toEqual([200, 422]);
+      expect(results.find((r) => r.statusCode === 422)!.json().code).toBe('OTP_EXPIRED');
     }
   });
 
@@ -175,7 +175,7 @@ describe('PATCH /v1/hospitals/me', () => {
       const code = await freshCode(short, h);
       await new Promise((r) => setTimeout(r, 1_100));
       const res = await patch(short, h, { otp: code, name: 'Too late' });
-      expect(res.statusCode).toBe(401);
+      expect(res.statusCode).toBe(422);
       expect(res.json().code).toBe('OTP_EXPIRED');
     } finally {
       await short.close();

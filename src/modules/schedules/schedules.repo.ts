@@ -1,5 +1,6 @@
-import { asc, eq, gt, lt } from 'drizzle-orm';
+import { asc, eq, gt, lt, sql } from 'drizzle-orm';
 import { afterCursor } from '../../infra/db/fragments.ts';
+import { appointments } from '../../infra/db/schema/appointments.ts';
 import { doctorTimeOff, doctorWeeklyHours } from '../../infra/db/schema/schedules.ts';
 import type { TenantScope } from '../../infra/db/tenant.ts';
 import type { CursorPosition } from '../../shared/cursor.ts';
@@ -54,4 +55,36 @@ export async function listTimeOff(
 export async function deleteTimeOff(scope: TenantScope, doctorId: string, timeOffId: string): Promise<TimeOffRow | null> {
   const [row] = await scope.delete(doctorTimeOff, eq(doctorTimeOff.doctorId, doctorId), eq(doctorTimeOff.id, timeOffId)).returning();
   return row ?? null;
+}
+
+/** How many overlapping appointments a time-off answer lists (the total is counted in full). */
+const OVERLAP_LIST_MAX = 100;
+
+/** The doctor's booked (`scheduled`) appointments overlapping [startsAt, endsAt), by start; `total` counts them all. */
+export async function bookedDuring(
+  scope: TenantScope,
+  doctorId: string,
+  range: { startsAt: Date; endsAt: Date },
+): Promise<{ total: number; appointments: { id: string; patientId: string; startsAt: Date; endsAt: Date }[] }> {
+  const rows = await scope.tx
+    .select({
+      id: appointments.id,
+      patientId: appointments.patientId,
+      startsAt: appointments.startsAt,
+      endsAt: appointments.endsAt,
+      total: sql<number>`count(*) over ()`.mapWith(Number),
+    })
+    .from(appointments)
+    .where(
+      scope.where(
+        appointments,
+        eq(appointments.doctorId, doctorId),
+        eq(appointments.status, 'scheduled'),
+        lt(appointments.startsAt, range.endsAt),
+        gt(appointments.endsAt, range.startsAt),
+      ),
+    )
+    .orderBy(asc(appointments.startsAt), asc(appointments.id))
+    .limit(OVERLAP_LIST_MAX);
+  return { total: rows[0]?.total ?? 0, appointments: rows.map(({ total: _total, ...a }) => a) };
 }

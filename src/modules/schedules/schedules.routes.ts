@@ -8,6 +8,7 @@ import {
   PutScheduleBody,
   Schedule,
   TimeOff,
+  TimeOffCreatedDetails,
   TimeOffParams,
   type CreateTimeOffInput,
   type ListTimeOffInput,
@@ -70,15 +71,21 @@ export async function scheduleRoutes(app: FastifyInstance, { service }: { servic
       schema: {
         tags,
         security,
-        summary: 'Add time off (may overlap other time off)',
+        summary: 'Add time off (may overlap other time off); booked appointments inside it are listed in details',
         params: DoctorParams,
         body: CreateTimeOffBody,
-        response: { 201: Envelope(TimeOff), ...errorResponses(400, 401, 403, 404) },
+        response: { 201: Envelope(TimeOff, TimeOffCreatedDetails), ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {
-      const row = await service.createTimeOff(tenantActorOf(request), request.params.id, request.body);
-      return reply.status(201).send(ok(timeOffView(row), 'Time off added'));
+      const { timeOff, overlapping } = await service.createTimeOff(tenantActorOf(request), request.params.id, request.body);
+      if (overlapping.total === 0) return reply.status(201).send(ok(timeOffView(timeOff), 'Time off added'));
+      const message =
+        overlapping.total === 1
+          ? 'Time off added; 1 booked appointment falls inside it: move or cancel it (see details)'
+          : `Time off added; ${overlapping.total} booked appointments fall inside it: move or cancel them (see details)`;
+      const overlappingAppointments = overlapping.appointments.map((a) => ({ id: a.id, start: a.startsAt.toISOString(), end: a.endsAt.toISOString(), patientId: a.patientId }));
+      return reply.status(201).send(ok(timeOffView(timeOff), message, { overlappingTotal: overlapping.total, overlappingAppointments }));
     },
   );
 

@@ -45,7 +45,6 @@ export const Schedule = Type.Object({
 
 const InstantString = Type.String({
   format: 'date-time',
-  pattern: '(Z|z|[+-][0-9]{2}:[0-9]{2})$',
   maxLength: 40,
   description: 'ISO 8601 instant with offset, e.g. 2027-03-14T09:00:00-04:00',
 });
@@ -85,3 +84,20 @@ export const TimeOff = Type.Object({
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
 });
+
+/** With a 201 for time off that covers booked appointments: they stay booked, and staff should act on them. */
+export const TimeOffCreatedDetails = Type.Object(
+  {
+    overlappingTotal: Type.Integer({ minimum: 1, description: 'How many scheduled appointments of the doctor overlap the time off' }),
+    overlappingAppointments: Type.Array(
+      Type.Object({
+        id: Type.String({ format: 'uuid' }),
+        start: Type.String({ format: 'date-time' }),
+        end: Type.String({ format: 'date-time' }),
+        patientId: Type.String({ format: 'uuid' }),
+      }),
+      { maxItems: 100, description: 'The first 100 of them, by start' },
+    ),
+  },
+  { description: 'Only when booked appointments fall inside the new time off; they are not cancelled' },
+);

@@ -4,10 +4,11 @@ import type { Db } from '../../infra/db/client.ts';
 import { withTenant, type TenantScope } from '../../infra/db/tenant.ts';
 import { decodeTimeCursor, pageOf } from '../../shared/cursor.ts';
 import { forbidden, notFound, validation } from '../../shared/errors.ts';
+import { parseInstant } from '../../shared/instant.ts';
 import { recordAudit, type Actor } from '../audit/audit.repo.ts';
 import { findDoctor, updateDoctor, type DoctorRow } from '../doctors/doctors.repo.ts';
 import { findHospital } from '../hospitals/hospitals.repo.ts';
-import { deleteTimeOff, findWeekly, insertTimeOff, listTimeOff, replaceWeekly, type TimeOffRow } from './schedules.repo.ts';
+import { bookedDuring, deleteTimeOff, findWeekly, insertTimeOff, listTimeOff, replaceWeekly, type TimeOffRow } from './schedules.repo.ts';
 import type { CreateTimeOffInput, ListTimeOffInput, PutScheduleInput } from './schedules.schemas.ts';
 import { parseWeekly, weeklyView } from './weekly.ts';
 
@@ -19,23 +20,6 @@ export interface ScheduleView {
   slotMinutes: number;
   bufferMinutes: number;
   weekly: ReturnType<typeof weeklyView>;
-}
-
-/**
- * Parses an ISO instant with offset; ajv has checked the shape, Temporal
- * checks the calendar (and refuses a string without an offset).
- */
-export function parseInstant(value: string, field: string, where: 'body' | 'querystring' = 'body'): Date {
-  try {
-    const instant = Temporal.Instant.from(value);
-    const ms = instant.epochMilliseconds;
-    if (ms >= Date.UTC(1970, 0, 1) && ms < Date.UTC(10000, 0, 1)) return new Date(ms);
-  } catch {
-    // the clear error below
-  }
-  throw validation(`Invalid ${where}: ${field} must be an ISO 8601 instant with an offset, e.g. 2027-03-14T09:00:00-04:00`, {
-    fields: [{ field, in: where, message: 'must be an ISO 8601 instant with an offset' }],
-  });
 }
 
 /** Doctors may write only their own schedule and time off; owner and admin any (the route permission let them in). */
@@ -74,10 +58,10 @@ export function createScheduleService({ db }: { db: Db }) {
      * slotMinutes and bufferMinutes keep their values when omitted.
      */
     async putSchedule(actor: ScheduleActor, doctorId: string, input: PutScheduleInput): Promise<ScheduleView> {
-      const intervals = parseWeekly(input.weekly);
       return withTenant(db, actor, async (scope) => {
         let doctor = await doctorOr404(scope, doctorId, true);
         assertMayWrite(actor, doctorId);
+        const intervals = parseWeekly(input.weekly, input.slotMinutes ?? doctor.slotMinutes);
         await replaceWeekly(scope, doctorId, intervals);
         const changes: { slotMinutes?: number; bufferMinutes?: number } = {};
         if (input.slotMinutes !== undefined) changes.slotMinutes = input.slotMinutes;
@@ -94,7 +78,12 @@ export function createScheduleService({ db }: { db: Db }) {
       });
     },
 
-    async createTimeOff(actor: ScheduleActor, doctorId: string, input: CreateTimeOffInput): Promise<TimeOffRow> {
+    /**
+     * Adds time off. Booked appointments inside it are not touched (staff
+     * decide: move or cancel them), but they come back with it, so the
+     * answer says which ones need attention.
+     */
+    async createTimeOff(actor: ScheduleActor, doctorId: string, input: CreateTimeOffInput): Promise<{ timeOff: TimeOffRow; overlapping: Awaited<ReturnType<typeof bookedDuring>> }> {
       const startsAt = parseInstant(input.start, 'start');
       const endsAt = parseInstant(input.end, 'end');
       if (endsAt <= startsAt) {
@@ -117,7 +106,7 @@ export function createScheduleService({ db }: { db: Db }) {
           changes: Object.keys(input),
           metadata: { doctorId },
         });
-        return row;
+        return { timeOff: row, overlapping: await bookedDuring(scope, doctorId, { startsAt, endsAt }) };
       });
     },
 

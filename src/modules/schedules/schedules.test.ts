@@ -4,7 +4,8 @@ import { rawRows } from '../../infra/db/client.ts';
 import { createTestApp, type TestApp } from '../../../test/helpers/app.ts';
 import { registerHospital } from '../../../test/helpers/factories.ts';
 import { addMember } from '../../../test/helpers/member-factories.ts';
-import { createDoctor, putSchedule, weekdays } from '../../../test/helpers/scheduling-factories.ts';
+import { action, bookingFixture, bookOk, daysAheadAt } from '../../../test/helpers/appointment-factories.ts';
+import { createDoctor, createPatient, putSchedule, weekdays } from '../../../test/helpers/scheduling-factories.ts';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -32,7 +33,7 @@ describe('weekly schedule', () => {
         { day: 'monday', start: '09:00', end: '12:30' },
         { day: 'friday', start: '22:00', end: '24:00' },
         { day: 'saturday', start: '00:00', end: '02:00' },
-        { day: 'sunday', start: '10:00', end: '10:05' },
+        { day: 'sunday', start: '10:00', end: '10:20' },
         { day: 'tuesday', start: '09:00', end: '14:00' },
       ],
       bufferMinutes: 5,
@@ -49,7 +50,7 @@ describe('weekly schedule', () => {
         { day: 'tuesday', start: '14:00', end: '18:00' },
         { day: 'friday', start: '22:00', end: '24:00' },
         { day: 'saturday', start: '00:00', end: '02:00' },
-        { day: 'sunday', start: '10:00', end: '10:05' },
+        { day: 'sunday', start: '10:00', end: '10:20' },
       ],
     });
     expect((await inject('GET', `/v1/doctors/${doctor.id}/schedule`, h.auth)).json().data).toEqual(saved);
@@ -109,6 +110,25 @@ describe('weekly schedule', () => {
     expect(body.details.fields.map((f: { field: string }) => f.field)).toContain(field);
   });
 
+  it('refuses an interval shorter than one slot (it could never offer one), naming it, with the slot length sent or the current one', async () => {
+    const h = await registerHospital(t);
+    const doctor = await createDoctor(t, h.auth, { slotMinutes: 30 });
+    const weekly = [
+      { day: 'monday', start: '09:00', end: '12:00' },
+      { day: 'monday', start: '13:00', end: '13:20' },
+    ];
+    const current = await inject('PUT', `/v1/doctors/${doctor.id}/schedule`, h.auth, { weekly });
+    expect(current.statusCode).toBe(400);
+    expect(current.json().details.fields).toEqual([
+      { field: 'weekly.1', in: 'body', message: '(monday 13:00–13:20) is 20 minutes long, shorter than one 30-minute slot: it could never offer a slot' },
+    ]);
+    const longerSlot = await inject('PUT', `/v1/doctors/${doctor.id}/schedule`, h.auth, { weekly: weekly.slice(0, 1), slotMinutes: 240 });
+    expect(longerSlot.json().details.fields[0]).toMatchObject({ field: 'weekly.0', message: expect.stringContaining('shorter than one 240-minute slot') });
+    // Exactly one slot long is fine, and so is the same interval with a shorter slot sent along.
+    expect((await inject('PUT', `/v1/doctors/${doctor.id}/schedule`, h.auth, { weekly: [{ day: 'monday', start: '13:00', end: '13:30' }] })).statusCode).toBe(200);
+    expect((await inject('PUT', `/v1/doctors/${doctor.id}/schedule`, h.auth, { weekly, slotMinutes: 20 })).statusCode).toBe(200);
+  });
+
   it('refuses an interval crossing local midnight with a 400 that says how to write it', async () => {
     const h = await registerHospital(t);
     const doctor = await createDoctor(t, h.auth);
@@ -163,6 +183,41 @@ describe('time off', () => {
     expect(del.statusCode).toBe(200);
     expect((await inject('DELETE', `${base}/${b.json().data.id}`, h.auth)).statusCode).toBe(404);
     expect((await inject('GET', base, h.auth)).json().data).toHaveLength(2);
+  });
+
+  it('answers 201 listing the booked appointments the time off covers, so staff can move or cancel them', async () => {
+    const f = await bookingFixture(t);
+    const other = await createPatient(t, f.auth, { name: 'Other Patient' });
+    const at = (hh: number, mm = 0) => daysAheadAt(4, hh, mm).toISOString();
+    // 09:45–10:15 straddles the start, 11:00–11:30 lies inside, 12:00–12:30 touches the end, 08:00 is outside;
+    // a cancelled one inside does not count.
+    const straddling = await bookOk(t, f.auth, { doctorId: f.doctorId, patientId: f.patientId, start: at(9, 45), durationMinutes: 30 });
+    const inside = await bookOk(t, f.auth, { doctorId: f.doctorId, patientId: other.id, start: at(11), durationMinutes: 30 });
+    await bookOk(t, f.auth, { doctorId: f.doctorId, patientId: f.patientId, start: at(12), durationMinutes: 30 });
+    await bookOk(t, f.auth, { doctorId: f.doctorId, patientId: f.patientId, start: at(8), durationMinutes: 30 });
+    const cancelled = await bookOk(t, f.auth, { doctorId: f.doctorId, patientId: f.patientId, start: at(10, 30), durationMinutes: 15 });
+    expect((await action(t, f.auth, cancelled.id, 'cancel')).statusCode).toBe(200);
+
+    const res = await inject('POST', `/v1/doctors/${f.doctorId}/time-off`, f.auth, { start: at(10), end: at(12), reason: 'Training' });
+    expect(res.statusCode).toBe(201);
+    const body = res.json();
+    expect(body.data).toMatchObject({ doctorId: f.doctorId, start: at(10), end: at(12) });
+    expect(body.message).toBe('Time off added; 2 booked appointments fall inside it: move or cancel them (see details)');
+    expect(body.details).toEqual({
+      overlappingTotal: 2,
+      overlappingAppointments: [
+        { id: straddling.id, start: straddling.start, end: straddling.end, patientId: f.patientId },
+        { id: inside.id, start: inside.start, end: inside.end, patientId: other.id },
+      ],
+    });
+    // They are not touched: still booked.
+    const still = await t.app.inject({ method: 'GET', url: `/v1/appointments/${inside.id}`, headers: f.auth });
+    expect(still.json().data.status).toBe('scheduled');
+    // Time off over nothing booked answers without details.
+    const free = await inject('POST', `/v1/doctors/${f.doctorId}/time-off`, f.auth, { start: daysAheadAt(9, 10).toISOString(), end: daysAheadAt(9, 12).toISOString() });
+    expect(free.statusCode).toBe(201);
+    expect(free.json()).not.toHaveProperty('details');
+    expect(free.json().message).toBe('Time off added');
   });
 
   it("is 404 for another doctor's time off id and for an unknown doctor", async () => {

@@ -38,10 +38,11 @@ export function formatClock(minutes: number): string {
  * Turns the wire form into intervals, sorted by day and start. Refuses (400,
  * naming the field) an end not after its start — which is also how a shift
  * across local midnight is refused: it is written as two intervals,
- * `22:00–24:00` on one day and `00:00–06:00` on the next — and intervals of
- * one day that overlap (touching ends are fine).
+ * `22:00–24:00` on one day and `00:00–06:00` on the next — intervals of
+ * one day that overlap (touching ends are fine), and an interval shorter
+ * than one slot of `slotMinutes`, which could never offer a slot.
  */
-export function parseWeekly(input: WeeklyIntervalInput[]): WeeklyInterval[] {
+export function parseWeekly(input: WeeklyIntervalInput[], slotMinutes: number): WeeklyInterval[] {
   const parsed = input.map((item, index) => {
     const weekday = DAY_NAMES.indexOf(item.day) + 1;
     const startMinute = parseClock(item.start);
@@ -57,6 +58,12 @@ export function parseWeekly(input: WeeklyIntervalInput[]): WeeklyInterval[] {
         endMinute === 0 || endMinute < startMinute
           ? `must be after start (${item.start}); an interval may not cross local midnight: split it into ${item.start}–24:00 on ${item.day} and 00:00–${item.end} on the next day`
           : `must be after start (${item.start})`,
+      );
+    }
+    if (endMinute - startMinute < slotMinutes) {
+      throw fieldError(
+        `weekly.${index}`,
+        `(${item.day} ${item.start}–${item.end}) is ${endMinute - startMinute} minutes long, shorter than one ${slotMinutes}-minute slot: it could never offer a slot`,
       );
     }
     return { index, interval: { weekday, startMinute, endMinute } };

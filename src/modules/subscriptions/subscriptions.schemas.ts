@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { Name } from '../../http/schemas/name.ts';
 
 const Uuid = Type.String({ format: 'uuid' });
 const Instant = Type.String({ format: 'date-time' });
@@ -37,7 +38,7 @@ export const Plan = Type.Object({
 export const CreatePlanBody = Type.Object(
   {
     code: PlanCode,
-    name: Type.String({ minLength: 1, maxLength: 100 }),
+    name: Name(100),
     priceCents: Type.Integer({ minimum: 0, maximum: 100_000_000 }),
     currency: Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217, e.g. USD' }),
     interval: Interval,
