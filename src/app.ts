@@ -6,6 +6,7 @@ import type { Deps } from './deps.ts';
 import { authPlugin } from './http/auth.ts';
 import { registerDocs } from './http/docs.ts';
 import { registerErrorHandling } from './http/error-handler.ts';
+import { registerJsonBodyParser } from './http/json-body.ts';
 import { registerValidation } from './http/validation.ts';
 import { healthRoutes } from './http/health.routes.ts';
 import { metricsRoutes } from './http/metrics.routes.ts';
@@ -67,6 +68,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   });
   // JSON only: other bodies are refused with 415 rather than guessed at.
   app.removeContentTypeParser('text/plain');
+  registerJsonBodyParser(app);
 
   registerValidation(app);
   registerErrorHandling(app);

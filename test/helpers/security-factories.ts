@@ -73,14 +73,32 @@ export interface OpenApiOperation {
   security?: unknown[];
 }
 
+/** Request bodies with their `$ref`s to named schemas inlined, so the suites can walk every level. */
+function inlineRefs(value: unknown, schemas: Record<string, unknown>): unknown {
+  if (Array.isArray(value)) return value.map((v) => inlineRefs(v, schemas));
+  if (!value || typeof value !== 'object') return value;
+  const ref = (value as { $ref?: unknown }).$ref;
+  if (typeof ref === 'string' && ref.startsWith('#/components/schemas/')) return inlineRefs(schemas[ref.slice('#/components/schemas/'.length)], schemas);
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, inlineRefs(v, schemas)]));
+}
+
 export async function openApiOperations(t: TestApp): Promise<OpenApiOperation[]> {
   const res = await t.app.inject({ method: 'GET', url: '/docs/openapi.json' });
   if (res.statusCode !== 200) throw new Error(`openapi.json: ${res.statusCode}`);
-  const doc = res.json() as { paths: Record<string, Record<string, Omit<OpenApiOperation, 'method' | 'path'>>> };
+  const doc = res.json() as {
+    paths: Record<string, Record<string, Omit<OpenApiOperation, 'method' | 'path'>>>;
+    components: { schemas: Record<string, unknown> };
+  };
   return Object.entries(doc.paths).flatMap(([path, methods]) =>
     Object.entries(methods)
       .filter(([method]) => ['get', 'post', 'put', 'patch', 'delete'].includes(method))
-      .map(([method, op]) => ({ ...op, method: method.toUpperCase(), path, parameters: op.parameters ?? [] })),
+      .map(([method, op]) => ({
+        ...op,
+        requestBody: inlineRefs(op.requestBody, doc.components.schemas) as OpenApiOperation['requestBody'],
+        method: method.toUpperCase(),
+        path,
+        parameters: op.parameters ?? [],
+      })),
   );
 }
 
