@@ -50,8 +50,9 @@ function hoistShared(doc: OpenApiDocument): void {
       }
       const schema = r.content?.['application/json']?.schema;
       if (Number(status) >= 400 && schema?.$ref === '#/components/schemas/ErrorEnvelope') {
-        const limited = Boolean(r.headers?.['RateLimit-Limit']);
-        const name = pascal(STATUS_CODES[Number(status)] ?? `Status ${status}`) + (limited ? '' : 'NotRateLimited');
+        // One shared answer per status and kind of route: public or not, rate-limited or not (their headers differ).
+        const variant = (r.headers?.['Cache-Control'] ? '' : 'Public') + (r.headers?.['RateLimit-Limit'] ? '' : 'NotRateLimited');
+        const name = pascal(STATUS_CODES[Number(status)] ?? `Status ${status}`) + variant;
         op.responses![status] = hoist(doc, 'responses', name, r as Json);
       }
     }

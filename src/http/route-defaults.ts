@@ -47,6 +47,16 @@ const RATE_LIMIT: Headers = {
   'RateLimit-Remaining': { type: 'integer', minimum: 0, description: 'Requests left in the current window' },
   'RateLimit-Reset': { type: 'integer', minimum: 0, description: 'Seconds until the window starts again' },
 };
+const AUTHENTICATED: Headers = {
+  'Cache-Control': { type: 'string', maxLength: 256, description: '`no-store`: answers to signed-in callers (patient data) must not sit in a shared cache' },
+};
+const CHALLENGE: Headers = {
+  'WWW-Authenticate': {
+    type: 'string',
+    maxLength: 512,
+    description: 'RFC 6750: `Bearer`, with `error="invalid_token"` when a token was sent but refused',
+  },
+};
 const RETRY_AFTER: Headers = {
   'Retry-After': { type: 'integer', minimum: 0, description: 'Seconds to wait before trying again' },
 };
@@ -118,10 +128,12 @@ function sharedStatuses(route: RouteOptions, auth: AuthMode): number[] {
 /** A route's own description for one of its answers (else the status's usual one is used). */
 export const described = <T extends object>(schema: T, description: string): T => ({ ...schema, 'x-response-description': description });
 
-function describe(status: number, schema: Schema, limited: boolean): Schema {
+function describe(status: number, schema: Schema, limited: boolean, auth: AuthMode): Schema {
   const headers: Headers = {
     ...EVERY_RESPONSE,
     ...(limited ? RATE_LIMIT : {}),
+    ...(auth !== 'public' ? AUTHENTICATED : {}),
+    ...(status === 401 ? CHALLENGE : {}),
     // The error handler adds Retry-After to every 429 and 503 it answers.
     ...(schema.$ref && (status === 429 || status === 503) ? RETRY_AFTER : {}),
     ...(schema.headers as Headers | undefined),
@@ -145,7 +157,7 @@ export function applyRouteDefaults(route: RouteOptions, tag: string): void {
 
   const response = { ...((schema.response as Record<string, Schema> | undefined) ?? {}) };
   for (const status of sharedStatuses(route, auth)) response[status] ??= { $ref: 'ErrorEnvelope' };
-  for (const [status, entry] of Object.entries(response)) response[status] = describe(Number(status), entry, limited);
+  for (const [status, entry] of Object.entries(response)) response[status] = describe(Number(status), entry, limited, auth);
   schema.response = response;
 
   if (acceptsEmptyObject(schema.body as Schema | undefined)) {
