@@ -3,6 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { ErrorEnvelope } from './envelope.ts';
 import { finishDocument } from './docs-document.ts';
+import { withSharedResponses } from './route-defaults.ts';
 
 /** Every tag an operation may carry (src/http/route-defaults.ts picks them), declared once with what it groups. */
 export const TAGS = [
@@ -67,6 +68,7 @@ export async function registerDocs(app: FastifyInstance, version: string): Promi
       },
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id as string) || `def-${i}` },
+    transform: ({ schema, url }) => ({ schema: withSharedResponses(schema), url }),
     transformObject: (documentObject) => ('openapiObject' in documentObject ? finishDocument(documentObject.openapiObject) : documentObject.swaggerObject),
   });
   // The docs routes come from a plugin that cannot take our route config, so

@@ -18,7 +18,10 @@ import { isRateLimited } from './rate-limit.ts';
  * - a description and the response headers on every status;
  * - a body that accepts `{}` may be left out (it then reads as `{}`).
  *
- * Error answers reference the shared ErrorEnvelope, which also serializes them.
+ * The shared answers go to the document only (`withSharedResponses`, applied
+ * by src/http/docs.ts): as response schemas they would cost a serializer per
+ * status per route at every start, for bodies the error handler already
+ * shapes. A route's own statuses stay in its schema and serialize its answers.
  */
 export function typedRoutes(app: FastifyInstance, tag: string) {
   app.addHook('onRoute', (route) => applyRouteDefaults(route, tag));
@@ -144,6 +147,15 @@ function describe(status: number, schema: Schema, limited: boolean, auth: AuthMo
   return schema.$ref ? { $ref: schema.$ref, description, headers } : { ...schema, 'x-response-description': description, headers };
 }
 
+const SHARED = 'x-shared-responses';
+
+/** The route's schema as the document shows it: its own answers plus the shared ones. */
+export function withSharedResponses<T extends object>(schema: T): T {
+  const { [SHARED]: shared, ...rest } = schema as Schema;
+  if (!shared) return schema;
+  return { ...rest, response: { ...(shared as Schema), ...(rest.response as Schema | undefined) } } as T;
+}
+
 export function applyRouteDefaults(route: RouteOptions, tag: string): void {
   const schema = (route.schema ??= {}) as Schema & NonNullable<RouteOptions['schema']>;
   if (schema.hide || route.method === 'HEAD') return;
@@ -155,10 +167,13 @@ export function applyRouteDefaults(route: RouteOptions, tag: string): void {
   schema.tags ??= [auth === 'platform-admin' ? 'admin' : route.url.startsWith('/v1/public/') ? 'public' : tag];
   schema.security ??= auth === 'public' ? [] : [{ bearer: [] }];
 
-  const response = { ...((schema.response as Record<string, Schema> | undefined) ?? {}) };
-  for (const status of sharedStatuses(route, auth)) response[status] ??= { $ref: 'ErrorEnvelope' };
-  for (const [status, entry] of Object.entries(response)) response[status] = describe(Number(status), entry, limited, auth);
-  schema.response = response;
+  const own = (schema.response as Record<string, Schema> | undefined) ?? {};
+  schema.response = Object.fromEntries(Object.entries(own).map(([status, entry]) => [status, describe(Number(status), entry, limited, auth)]));
+  schema[SHARED] = Object.fromEntries(
+    sharedStatuses(route, auth)
+      .filter((status) => !(status in own))
+      .map((status) => [status, describe(status, { $ref: 'ErrorEnvelope' }, limited, auth)]),
+  );
 
   if (acceptsEmptyObject(schema.body as Schema | undefined)) {
     const existing = route.preValidation;
