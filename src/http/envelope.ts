@@ -1,7 +1,9 @@
-import { Type, type TSchema } from 'typebox';
+import { Type, type Static, type TProperties, type TSchema } from 'typebox';
+import { errorStatus, type ErrorCode } from '../shared/errors.ts';
+import { MAX_PAGE, Nullable } from './schemas.ts';
 
 /** `{ data, message }` — every success (SPEC section 2); `details` where a success has something to point out. */
-export function ok<T>(data: T, message = 'OK', details?: Record<string, unknown>) {
+export function ok<T, D extends Record<string, unknown> = never>(data: T, message = 'OK', details?: D): { data: T; message: string; details?: D } {
   return { data, message, ...(details ? { details } : {}) };
 }
 
@@ -10,26 +12,41 @@ export function page<T>(data: T[], nextCursor: string | null, message = 'OK') {
   return { data, page: { nextCursor }, message };
 }
 
-export const Envelope = <T extends TSchema, D extends TSchema = never>(data: T, details?: D) =>
-  Type.Object({ data, message: Type.String(), ...(details ? { details: Type.Optional(details) } : {}) }, { additionalProperties: false });
+const Message = Type.String({ description: 'What happened, for humans' });
+
+/** `extra` adds fields beside `data` (additively: existing clients ignore them). */
+export const Envelope = <T extends TSchema, X extends TProperties = {}>(data: T, extra: X = {} as X) =>
+  Type.Object({ data, message: Message, ...extra }, { additionalProperties: false });
+
+export const Page = Type.Object(
+  { nextCursor: Nullable(Type.String({ description: 'Pass as `cursor` for the next page; null on the last page' })) },
+  { $id: 'Page' },
+);
 
 export const ListEnvelope = <T extends TSchema>(item: T) =>
-  Type.Object({
-    data: Type.Array(item),
-    page: Type.Object({ nextCursor: Type.Union([Type.String(), Type.Null()]) }),
-    message: Type.String(),
-  });
+  Type.Object({ data: Type.Array(item, { maxItems: MAX_PAGE }), page: Page, message: Message });
 
 export const ErrorEnvelope = Type.Object(
   {
     error: Type.String({ description: 'A sentence for humans' }),
-    code: Type.String({ description: 'A stable machine code, e.g. VALIDATION_ERROR' }),
-    details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    code: Type.Enum(Object.keys(errorStatus) as ErrorCode[], { description: 'A stable machine code (SPEC section 2)' }),
+    details: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), { description: 'Facts for the client, e.g. `fields` for VALIDATION_ERROR, `retryAfterSeconds` for RATE_LIMITED' }),
+    ),
   },
   { $id: 'ErrorEnvelope', title: 'Error' },
 );
+export type ErrorBody = Static<typeof ErrorEnvelope>;
 
-/** Response schemas for the error statuses a route can answer with. */
-export function errorResponses(...statuses: number[]) {
-  return Object.fromEntries(statuses.map((s) => [s, Type.Ref('ErrorEnvelope')]));
+/** A reference to the shared error envelope, typed as what it holds. */
+export const ErrorRef = Type.Unsafe<ErrorBody>(Type.Ref('ErrorEnvelope'));
+
+/**
+ * Response schemas for the errors a route answers because of what it does
+ * (404 for a missing object, 409 for a conflict, ...). The answers every
+ * route shares (400, 401/403 by auth mode, 413/415, 429, 500, 503) are added
+ * by src/http/route-defaults.ts.
+ */
+export function errorResponses<S extends number>(...statuses: S[]): Record<S, typeof ErrorRef> {
+  return Object.fromEntries(statuses.map((s) => [s, ErrorRef])) as Record<S, typeof ErrorRef>;
 }

@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Metrics } from '../infra/observability/metrics.ts';
 import { unauthorized } from '../shared/errors.ts';
+import { errorResponses } from './envelope.ts';
+import { typedRoutes } from './route-defaults.ts';
 
 function sameSecret(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -26,12 +28,34 @@ export const metricsRoutes = fp(
       reply.elapsedTime / 1000,
     );
   });
-  app.get('/metrics', { config: { auth: 'public' }, schema: { tags: ['operations'], summary: 'Prometheus metrics' } }, async (request, reply) => {
-    if (token) {
-      const header = request.headers.authorization ?? '';
-      if (!sameSecret(header, `Bearer ${token}`)) throw unauthorized('/metrics needs the METRICS_TOKEN bearer token');
-    }
-    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  // Its own context: this plugin is global for the hook above, its route takes the operations defaults.
+  await app.register(async (scope) => {
+    typedRoutes(scope, 'operations').get(
+      '/metrics',
+      {
+        config: { auth: 'public' },
+        schema: {
+          operationId: 'getMetrics',
+          summary: 'Prometheus metrics',
+          // Open, or behind METRICS_TOKEN when the deployment sets one.
+          security: [{}, { metricsToken: [] }],
+          response: {
+            200: {
+              'x-response-description': 'The Prometheus text exposition format (version 0.0.4)',
+              content: { 'text/plain': { schema: { type: 'string' } } },
+            },
+            ...errorResponses(401),
+          },
+        },
+      },
+      async (request, reply) => {
+        if (token) {
+          const header = request.headers.authorization ?? '';
+          if (!sameSecret(header, `Bearer ${token}`)) throw unauthorized('/metrics needs the METRICS_TOKEN bearer token');
+        }
+        return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+      },
+    );
   });
 },
   { name: 'tempus-metrics' },

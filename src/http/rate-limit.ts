@@ -40,6 +40,8 @@ export interface RateLimitOptions extends RateLimitSettings {
 const FAIL_OPEN_LOG_INTERVAL_MS = 30_000;
 /** Not limited: probes and docs must answer even to a busy client. */
 const UNLIMITED = /^\/(health|metrics|docs)(\/|$)/;
+/** Whether the limit applies to a route (its URL pattern); the OpenAPI document says so too (src/http/route-defaults.ts). */
+export const isRateLimited = (url: string) => !UNLIMITED.test(url);
 
 /** INCR with the window set on the first hit. KEYS: counter. ARGV: windowMs. Returns {count, ttlMs}. */
 export const windowScript: AtomicScript<{ count: number; ttlMs: number }> = {
@@ -123,7 +125,7 @@ export async function registerRateLimit(app: FastifyInstance, options: RateLimit
       const userId = request.auth?.user.id;
       return userId ? `user:${userId}` : `ip:${rateLimit.normalizeIP(request.ip)}`;
     },
-    allowList: (request) => UNLIMITED.test(request.routeOptions.url ?? ''),
+    allowList: (request) => !isRateLimited(request.routeOptions.url ?? ''),
     onExceeded: (request) => {
       options.onRejected?.(isPublic(request) ? 'public' : 'api');
       request.log.info({ userId: request.auth?.user.id ?? null }, 'rate limit exceeded');

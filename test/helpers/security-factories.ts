@@ -7,6 +7,7 @@ import { userIdForEmail } from '../../src/infra/auth/user-id.ts';
 import { rawRows } from '../../src/infra/db/client.ts';
 import type { MemberRole } from '../../src/infra/db/schema/members.ts';
 import { createTestApp, type TestApp, type TestAppOptions } from './app.ts';
+import { injectChecked } from './contract.ts';
 import { bookOk, daysAheadAt } from './appointment-factories.ts';
 import { registerHospital, uniqueEmail, type RegisteredHospital } from './factories.ts';
 import { addMember, type TestUser } from './member-factories.ts';
@@ -73,14 +74,32 @@ export interface OpenApiOperation {
   security?: unknown[];
 }
 
+/** Request bodies with their `$ref`s to named schemas inlined, so the suites can walk every level. */
+function inlineRefs(value: unknown, schemas: Record<string, unknown>): unknown {
+  if (Array.isArray(value)) return value.map((v) => inlineRefs(v, schemas));
+  if (!value || typeof value !== 'object') return value;
+  const ref = (value as { $ref?: unknown }).$ref;
+  if (typeof ref === 'string' && ref.startsWith('#/components/schemas/')) return inlineRefs(schemas[ref.slice('#/components/schemas/'.length)], schemas);
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, inlineRefs(v, schemas)]));
+}
+
 export async function openApiOperations(t: TestApp): Promise<OpenApiOperation[]> {
-  const res = await t.app.inject({ method: 'GET', url: '/docs/openapi.json' });
+  const res = await injectChecked(t, { method: 'GET', url: '/docs/openapi.json' });
   if (res.statusCode !== 200) throw new Error(`openapi.json: ${res.statusCode}`);
-  const doc = res.json() as { paths: Record<string, Record<string, Omit<OpenApiOperation, 'method' | 'path'>>> };
+  const doc = res.json() as {
+    paths: Record<string, Record<string, Omit<OpenApiOperation, 'method' | 'path'>>>;
+    components: { schemas: Record<string, unknown> };
+  };
   return Object.entries(doc.paths).flatMap(([path, methods]) =>
     Object.entries(methods)
       .filter(([method]) => ['get', 'post', 'put', 'patch', 'delete'].includes(method))
-      .map(([method, op]) => ({ ...op, method: method.toUpperCase(), path, parameters: op.parameters ?? [] })),
+      .map(([method, op]) => ({
+        ...op,
+        requestBody: inlineRefs(op.requestBody, doc.components.schemas) as OpenApiOperation['requestBody'],
+        method: method.toUpperCase(),
+        path,
+        parameters: op.parameters ?? [],
+      })),
   );
 }
 
@@ -141,7 +160,7 @@ export async function securityWorld(t: TestApp, label: string): Promise<Security
   const auth: Auth = hospital.auth;
   const doctor = await createDoctor(t, auth, { name: `Dr ${marker}`, email: uniqueEmail(`doc-${label}`) });
   await putSchedule(t, auth, doctor.id, { weekly: everyDay('00:00', '24:00') });
-  const timeOff = await t.app.inject({
+  const timeOff = await injectChecked(t, {
     method: 'POST',
     url: `/v1/doctors/${doctor.id}/time-off`,
     headers: auth,
@@ -161,14 +180,14 @@ export async function securityWorld(t: TestApp, label: string): Promise<Security
   });
   const note = await writeNote(t, doctorMember.auth, pastAppointment, { plan: `Plan ${marker}` });
   const staff = await addMember(t, hospital, 'staff');
-  const invitation = await t.app.inject({
+  const invitation = await injectChecked(t, {
     method: 'POST',
     url: '/v1/hospitals/me/invitations',
     headers: auth,
     payload: { email: uniqueEmail(`inv-${label}`), role: 'staff' },
   });
   if (invitation.statusCode !== 201) throw new Error(`invitation failed: ${invitation.statusCode} ${invitation.body}`);
-  const subscription = await t.app.inject({ method: 'GET', url: '/v1/hospitals/me/subscription', headers: auth });
+  const subscription = await injectChecked(t, { method: 'GET', url: '/v1/hospitals/me/subscription', headers: auth });
   if (subscription.statusCode !== 200) throw new Error(`subscription failed: ${subscription.statusCode} ${subscription.body}`);
   return {
     hospital,
@@ -337,8 +356,9 @@ export async function hospitalDigest(t: TestApp, hospitalId: string): Promise<Re
 /** Stack frames, file paths, SQL and driver messages: none of it belongs in a response. */
 export const INTERNALS = /(\n\s+at |node_modules|\.ts:\d+|\.js:\d+|syntax error at|relation "|column "|duplicate key|violates|SELECT |INSERT |UPDATE |DELETE FROM|SQLSTATE|stack|pglite|drizzle)/i;
 
+/** A request as `user` (anonymous when null); its answer is checked against the OpenAPI contract (test/helpers/contract.ts). */
 export function callAs(t: TestApp, user: { auth: Auth } | null, method: string, url: string, payload?: unknown) {
-  return t.app.inject({
+  return injectChecked(t, {
     method: method as HTTPMethods,
     url,
     ...(user ? { headers: user.auth } : {}),

@@ -21,6 +21,7 @@ import { registerHospital, uniqueEmail } from '../helpers/factories.ts';
 import { invitationToken, inviteAndAccept } from '../helpers/member-factories.ts';
 import { startSupabasePeer, type SupabasePeer } from '../helpers/supabase-peer.ts';
 import { onServices } from '../helpers/target.ts';
+import { injectChecked } from '../helpers/contract.ts';
 
 let peer: SupabasePeer;
 let a: TestApp;
@@ -45,7 +46,7 @@ afterAll(async () => {
   await peer.close();
 });
 
-const get = (t: TestApp, url: string, authorization: string) => t.app.inject({ method: 'GET', url, headers: { authorization } });
+const get = (t: TestApp, url: string, authorization: string) => injectChecked(t, { method: 'GET', url, headers: { authorization } });
 
 describe('API2 authentication', () => {
   it('a member removed from the hospital loses access at once, on every API process', async () => {
@@ -56,7 +57,7 @@ describe('API2 authentication', () => {
       expect((await get(t, '/v1/patients', member.auth.authorization)).statusCode).toBe(200);
       expect((await get(t, '/v1/hospitals/me', member.auth.authorization)).statusCode).toBe(200);
     }
-    const removed = await a.app.inject({ method: 'DELETE', url: `/v1/hospitals/me/members/${member.userId}`, headers: h.auth });
+    const removed = await injectChecked(a, { method: 'DELETE', url: `/v1/hospitals/me/members/${member.userId}`, headers: h.auth });
     expect(removed.statusCode).toBe(200);
     for (const t of [b, a]) {
       for (const url of ['/v1/patients', '/v1/hospitals/me', '/v1/appointments']) {
@@ -91,22 +92,22 @@ describe('API2 authentication', () => {
   it('refuses to accept an invitation with a token that carries no email, and changes nothing', async () => {
     const h = await registerHospital(a);
     const email = uniqueEmail('invitee');
-    const invite = await a.app.inject({ method: 'POST', url: '/v1/hospitals/me/invitations', headers: h.auth, payload: { email, role: 'admin' } });
+    const invite = await injectChecked(a, { method: 'POST', url: '/v1/hospitals/me/invitations', headers: h.auth, payload: { email, role: 'admin' } });
     expect(invite.statusCode).toBe(201);
     const invitation = await invitationToken(a, h.id, email);
     const noEmail = await peer.sign({ email: undefined as unknown as string, sub: userIdForEmail(email) });
     expect(decodeJwt(noEmail).email).toBeUndefined();
 
-    const res = await a.app.inject({ method: 'POST', url: '/v1/invitations/accept', headers: { authorization: `Bearer ${noEmail}` }, payload: { token: invitation } });
+    const res = await injectChecked(a, { method: 'POST', url: '/v1/invitations/accept', headers: { authorization: `Bearer ${noEmail}` }, payload: { token: invitation } });
     expect(res.statusCode).toBe(403);
     expect(res.json().code).toBe('INVITATION_EMAIL_MISMATCH');
 
     // Still pending, nobody joined, and the invitee (signing in properly) can still accept it.
-    const pending = await a.app.inject({ method: 'GET', url: '/v1/hospitals/me/invitations?status=pending', headers: h.auth });
+    const pending = await injectChecked(a, { method: 'GET', url: '/v1/hospitals/me/invitations?status=pending', headers: h.auth });
     expect(pending.json().data.map((i: { email: string }) => i.email)).toContain(email);
-    const members = await a.app.inject({ method: 'GET', url: '/v1/hospitals/me/members', headers: h.auth });
+    const members = await injectChecked(a, { method: 'GET', url: '/v1/hospitals/me/members', headers: h.auth });
     expect(members.json().data.map((m: { email: string }) => m.email)).not.toContain(email);
-    const proper = await a.app.inject({
+    const proper = await injectChecked(a, {
       method: 'POST',
       url: '/v1/invitations/accept',
       headers: { authorization: `Bearer ${await peer.sign({ email })}` },
@@ -118,16 +119,16 @@ describe('API2 authentication', () => {
   it('an invitation token is single use and useless to anyone else', async () => {
     const h = await registerHospital(a);
     const email = uniqueEmail('invitee');
-    await a.app.inject({ method: 'POST', url: '/v1/hospitals/me/invitations', headers: h.auth, payload: { email, role: 'staff' } });
+    await injectChecked(a, { method: 'POST', url: '/v1/hospitals/me/invitations', headers: h.auth, payload: { email, role: 'staff' } });
     const invitation = await invitationToken(a, h.id, email);
     const stranger = await peer.sign({ email: uniqueEmail('stranger') });
-    const stolen = await a.app.inject({ method: 'POST', url: '/v1/invitations/accept', headers: { authorization: `Bearer ${stranger}` }, payload: { token: invitation } });
+    const stolen = await injectChecked(a, { method: 'POST', url: '/v1/invitations/accept', headers: { authorization: `Bearer ${stranger}` }, payload: { token: invitation } });
     expect(stolen.statusCode).toBe(403);
-    const first = await a.app.inject({ method: 'POST', url: '/v1/invitations/accept', headers: { authorization: `Bearer ${await peer.sign({ email })}` }, payload: { token: invitation } });
+    const first = await injectChecked(a, { method: 'POST', url: '/v1/invitations/accept', headers: { authorization: `Bearer ${await peer.sign({ email })}` }, payload: { token: invitation } });
     expect(first.statusCode).toBe(200);
-    const again = await a.app.inject({ method: 'POST', url: '/v1/invitations/accept', headers: { authorization: `Bearer ${await peer.sign({ email })}` }, payload: { token: invitation } });
+    const again = await injectChecked(a, { method: 'POST', url: '/v1/invitations/accept', headers: { authorization: `Bearer ${await peer.sign({ email })}` }, payload: { token: invitation } });
     expect(again.statusCode).toBe(409);
-    const guessed = await a.app.inject({ method: 'POST', url: '/v1/invitations/accept', headers: { authorization: `Bearer ${stranger}` }, payload: { token: 'A'.repeat(43) } });
+    const guessed = await injectChecked(a, { method: 'POST', url: '/v1/invitations/accept', headers: { authorization: `Bearer ${stranger}` }, payload: { token: 'A'.repeat(43) } });
     expect(guessed.statusCode).toBe(404);
   });
 });

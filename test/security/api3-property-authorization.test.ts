@@ -36,6 +36,7 @@ import {
   startInventoriedApp,
   validBody,
 } from '../helpers/security-factories.ts';
+import { injectChecked } from '../helpers/contract.ts';
 
 let t: TestApp;
 let w: SecurityWorld;
@@ -140,7 +141,7 @@ describe('API3 mass assignment', () => {
       '{"name":"Proto","constructor":{"prototype":{"isPlatformAdmin":true}}}',
       '{"name":"Proto","email":"p@example.test","__proto__":{"role":"owner"}}',
     ]) {
-      const res = await t.app.inject({ method: 'POST', url: '/v1/patients', headers: { ...w.owner.auth, 'content-type': 'application/json' }, payload: raw });
+      const res = await injectChecked(t, { method: 'POST', url: '/v1/patients', headers: { ...w.owner.auth, 'content-type': 'application/json' }, payload: raw });
       expect(res.statusCode, raw).toBe(400);
       expect(res.json().code).toBe('VALIDATION_ERROR');
     }

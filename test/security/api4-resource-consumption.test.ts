@@ -32,6 +32,7 @@ import {
   securityWorld,
   startInventoriedApp,
 } from '../helpers/security-factories.ts';
+import { injectChecked } from '../helpers/contract.ts';
 
 let t: TestApp;
 let w: SecurityWorld;
@@ -86,7 +87,7 @@ describe('API4 body sizes', () => {
     expect(bodyOps.length).toBeGreaterThanOrEqual(20);
     for (const op of bodyOps) {
       const caller = callerOf(w, routeOf(op), operator);
-      const res = await t.app.inject({
+      const res = await injectChecked(t, {
         method: op.method as 'POST',
         url: urlOf(op),
         headers: { ...(caller ? caller.auth : {}), 'content-type': 'application/json' },
@@ -120,7 +121,7 @@ describe('API4 body sizes', () => {
   it('answers 400 (not 500, not a crash) to deeply nested JSON', async () => {
     const depth = 100_000;
     const nested = `{"name":${'['.repeat(depth)}${']'.repeat(depth)}}`;
-    const res = await t.app.inject({ method: 'POST', url: '/v1/patients', headers: { ...w.owner.auth, 'content-type': 'application/json' }, payload: nested });
+    const res = await injectChecked(t, { method: 'POST', url: '/v1/patients', headers: { ...w.owner.auth, 'content-type': 'application/json' }, payload: nested });
     expect(res.statusCode).toBe(400);
     expect(res.json().code).toBe('VALIDATION_ERROR');
   });
@@ -155,7 +156,7 @@ describe('API4 floods', () => {
     const statuses: number[] = [];
     let retryAfter: string | undefined;
     for (let i = 0; i < 10; i++) {
-      const res = await t.app.inject({ method: 'POST', url: '/v1/hospitals/me/otp', headers: h.auth });
+      const res = await injectChecked(t, { method: 'POST', url: '/v1/hospitals/me/otp', headers: h.auth });
       statuses.push(res.statusCode);
       if (res.statusCode === 429) {
         retryAfter = res.headers['retry-after'] as string;
@@ -172,7 +173,7 @@ describe('API4 floods', () => {
     expect(emails!.n).toBe(1);
     // Another hospital's codes are not affected.
     const other = await registerHospital(t);
-    expect((await t.app.inject({ method: 'POST', url: '/v1/hospitals/me/otp', headers: other.auth })).statusCode).toBe(202);
+    expect((await injectChecked(t, { method: 'POST', url: '/v1/hospitals/me/otp', headers: other.auth })).statusCode).toBe(202);
   });
 
   it('cuts off a booking flood from one user with 429 + Retry-After; other users carry on', async () => {
@@ -195,7 +196,7 @@ describe('API4 floods', () => {
       const [booked] = await rawRows<{ n: number }>(flood.deps.database.db, sql`select count(*)::int as n from appointments where hospital_id = ${fixture.hospital.id}`);
       expect(booked!.n).toBe(max);
       // The owner (same hospital, own budget) is not throttled by the clerk's flood.
-      expect((await flood.app.inject({ method: 'GET', url: '/v1/appointments', headers: fixture.auth })).statusCode).toBe(200);
+      expect((await injectChecked(flood, { method: 'GET', url: '/v1/appointments', headers: fixture.auth })).statusCode).toBe(200);
     } finally {
       await flood.close();
     }

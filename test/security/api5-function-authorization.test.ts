@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../helpers/app.ts';
 import { addMember, newPlatformAdmin, newUser, type TestUser } from '../helpers/member-factories.ts';
 import { callAs, securityWorld, startInventoriedApp, type AppRoute, type SecurityWorld } from '../helpers/security-factories.ts';
+import { injectChecked } from '../helpers/contract.ts';
 
 let t: TestApp;
 let w: SecurityWorld;
@@ -92,7 +93,7 @@ describe('API5 function-level authorization', () => {
       const url = concrete(route.url);
       const anonymous = await callAs(t, null, route.method, url, payloadFor(route.method));
       if (anonymous.statusCode !== 401) failures.push(`${key(route)} anonymous -> ${anonymous.statusCode}`);
-      const garbage = await t.app.inject({ method: route.method as 'GET', url, headers: { authorization: 'Bearer not.a.token' } });
+      const garbage = await injectChecked(t, { method: route.method as 'GET', url, headers: { authorization: 'Bearer not.a.token' } });
       if (garbage.statusCode !== 401) failures.push(`${key(route)} bad token -> ${garbage.statusCode}`);
       if (route.auth === 'tenant') {
         const res = await callAs(t, outsider, route.method, url, payloadFor(route.method));
@@ -105,7 +106,7 @@ describe('API5 function-level authorization', () => {
   it('guards HEAD like GET, and no spelling of an operator URL gets past the gate', async () => {
     const failures: string[] = [];
     for (const route of routes.filter((r) => r.method === 'GET' && r.auth !== 'public')) {
-      const res = await t.app.inject({ method: 'HEAD', url: concrete(route.url) });
+      const res = await injectChecked(t, { method: 'HEAD', url: concrete(route.url) });
       if (res.statusCode !== 401) failures.push(`HEAD ${route.url} anonymous -> ${res.statusCode}`);
     }
     for (const route of routes.filter((r) => r.auth === 'platform-admin')) {
@@ -121,7 +122,7 @@ describe('API5 function-level authorization', () => {
 
   it('ignores method-override headers', async () => {
     for (const header of ['x-http-method-override', 'x-http-method', 'x-method-override']) {
-      const res = await t.app.inject({
+      const res = await injectChecked(t, {
         method: 'GET',
         url: `/v1/doctors/${w.ids.doctor}`,
         headers: { ...w.staff.auth, [header]: 'DELETE' },
@@ -130,7 +131,7 @@ describe('API5 function-level authorization', () => {
       expect(res.json().data.active).toBe(true);
     }
     // Staff may not deactivate doctors, whatever the headers say.
-    const res = await t.app.inject({ method: 'POST', url: `/v1/doctors/${w.ids.doctor}`, headers: { ...w.staff.auth, 'x-http-method-override': 'DELETE' } });
+    const res = await injectChecked(t, { method: 'POST', url: `/v1/doctors/${w.ids.doctor}`, headers: { ...w.staff.auth, 'x-http-method-override': 'DELETE' } });
     expect(res.statusCode).toBe(404);
     const still = await callAs(t, w.owner, 'GET', `/v1/doctors/${w.ids.doctor}`);
     expect(still.json().data.active).toBe(true);

@@ -34,6 +34,7 @@ import {
 } from '../helpers/security-factories.ts';
 import { onServices } from '../helpers/target.ts';
 import { startTcpProxy, viaProxy } from '../helpers/tcp-proxy.ts';
+import { injectChecked } from '../helpers/contract.ts';
 
 const ALLOWED = 'https://app.example.com';
 const collector = routeCollector();
@@ -80,20 +81,20 @@ function expectNoInternals(res: { statusCode: number; body: string }, label: str
 
 describe('API8 CORS', () => {
   it('allows only the configured origin', async () => {
-    const allowed = await t.app.inject({ method: 'GET', url: '/v1/hospitals/me', headers: { ...w.owner.auth, origin: ALLOWED } });
+    const allowed = await injectChecked(t, { method: 'GET', url: '/v1/hospitals/me', headers: { ...w.owner.auth, origin: ALLOWED } });
     expect(allowed.headers['access-control-allow-origin']).toBe(ALLOWED);
     expect(allowed.headers['access-control-allow-credentials']).toBeUndefined();
     // The answer depends on the origin: shared caches must key on it.
     expect(String(allowed.headers.vary)).toMatch(/origin/i);
     for (const origin of ['https://evil.example', `${ALLOWED}.evil.example`, 'http://app.example.com', 'null', 'https://app.example.com:8443']) {
-      const res = await t.app.inject({ method: 'GET', url: '/v1/hospitals/me', headers: { ...w.owner.auth, origin } });
+      const res = await injectChecked(t, { method: 'GET', url: '/v1/hospitals/me', headers: { ...w.owner.auth, origin } });
       expect(res.headers['access-control-allow-origin'], origin).toBeUndefined();
     }
   });
 
   it('refuses a preflight from a disallowed origin', async () => {
     const preflight = (origin: string) =>
-      t.app.inject({
+      injectChecked(t, {
         method: 'OPTIONS',
         url: '/v1/appointments',
         headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
@@ -113,9 +114,9 @@ describe('API8 CORS', () => {
     const closed = await createTestApp();
     try {
       for (const origin of [ALLOWED, 'https://evil.example']) {
-        const res = await closed.app.inject({ method: 'GET', url: '/health/live', headers: { origin } });
+        const res = await injectChecked(closed, { method: 'GET', url: '/health/live', headers: { origin } });
         expect(res.headers['access-control-allow-origin'], origin).toBeUndefined();
-        const pre = await closed.app.inject({ method: 'OPTIONS', url: '/v1/patients', headers: { origin, 'access-control-request-method': 'POST' } });
+        const pre = await injectChecked(closed, { method: 'OPTIONS', url: '/v1/patients', headers: { origin, 'access-control-request-method': 'POST' } });
         expect(pre.statusCode, origin).toBeGreaterThanOrEqual(400);
         expect(pre.headers['access-control-allow-origin'], origin).toBeUndefined();
         expect(pre.headers['access-control-allow-methods'], origin).toBeUndefined();
@@ -135,8 +136,8 @@ describe('API8 headers', () => {
       ['401', callAs(t, null, 'GET', '/v1/hospitals/me')],
       ['403', callAs(t, w.staff, 'GET', '/v1/audit-events')],
       ['404', callAs(t, w.owner, 'GET', '/v1/nothing-here')],
-      ['413', t.app.inject({ method: 'POST', url: '/v1/patients', headers: { ...w.owner.auth, 'content-type': 'application/json' }, payload: JSON.stringify({ name: 'x'.repeat(t.config.env.BODY_LIMIT_BYTES) }) })],
-      ['415', t.app.inject({ method: 'POST', url: '/v1/patients', headers: { ...w.owner.auth, 'content-type': 'text/xml' }, payload: '<patient/>' })],
+      ['413', injectChecked(t, { method: 'POST', url: '/v1/patients', headers: { ...w.owner.auth, 'content-type': 'application/json' }, payload: JSON.stringify({ name: 'x'.repeat(t.config.env.BODY_LIMIT_BYTES) }) })],
+      ['415', injectChecked(t, { method: 'POST', url: '/v1/patients', headers: { ...w.owner.auth, 'content-type': 'text/xml' }, payload: '<patient/>' })],
       ['public', callAs(t, null, 'GET', `/v1/public/hospitals/${w.hospital.subdomain}`)],
       ['health', callAs(t, null, 'GET', '/health')],
     ];
@@ -149,11 +150,11 @@ describe('API8 headers', () => {
 
   it('refuses bodies that are not JSON with 415, and does not echo TRACE requests', async () => {
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'text/xml', 'multipart/form-data; boundary=x']) {
-      const res = await t.app.inject({ method: 'POST', url: '/v1/patients', headers: { ...w.owner.auth, 'content-type': type }, payload: 'name=x' });
+      const res = await injectChecked(t, { method: 'POST', url: '/v1/patients', headers: { ...w.owner.auth, 'content-type': type }, payload: 'name=x' });
       expect(res.statusCode, type).toBe(415);
       expect(res.json().code).toBe('UNSUPPORTED_MEDIA_TYPE');
     }
-    const trace = await t.app.inject({ method: 'TRACE' as 'GET', url: '/v1/hospitals/me', headers: w.owner.auth });
+    const trace = await injectChecked(t, { method: 'TRACE' as 'GET', url: '/v1/hospitals/me', headers: w.owner.auth });
     expect(trace.statusCode).toBeGreaterThanOrEqual(400);
     expect(trace.body).not.toContain(w.owner.token);
   });
@@ -167,7 +168,7 @@ describe('API8 headers', () => {
       '/docs/static/....//....//package.json',
       '/docs/static/%2e%2e%5c%2e%2e%5cpackage.json',
     ]) {
-      const res = await t.app.inject({ method: 'GET', url });
+      const res = await injectChecked(t, { method: 'GET', url });
       expect(res.statusCode, url).toBeGreaterThanOrEqual(400);
       expect(res.body, url).not.toContain('"dependencies"');
     }
@@ -230,7 +231,7 @@ describe('API8 error leakage', () => {
           ['GET', '/v1/patients', undefined],
           ['POST', '/v1/patients', { name: 'Lost' }],
         ] as const) {
-          const res = await broken.app.inject({ method, url, headers: h.auth, ...(payload ? { payload } : {}) });
+          const res = await injectChecked(broken, { method, url, headers: h.auth, ...(payload ? { payload } : {}) });
           expect(res.statusCode, `${method} ${url}`).toBe(500);
           expect(res.json()).toEqual({ error: expect.any(String), code: 'INTERNAL_ERROR' });
           expectNoInternals(res, `${method} ${url}`);
@@ -252,7 +253,7 @@ describe('API8 error leakage', () => {
         ['GET', '/v1/patients', undefined],
         ['POST', '/v1/patients', { name: 'Lost' }],
       ] as const) {
-        const res = await cutOff.app.inject({ method, url, headers: h.auth, ...(payload ? { payload } : {}) });
+        const res = await injectChecked(cutOff, { method, url, headers: h.auth, ...(payload ? { payload } : {}) });
         expect(res.statusCode, `${method} ${url}: ${res.body}`).toBeGreaterThanOrEqual(500);
         expect(['INTERNAL_ERROR', 'SERVICE_UNAVAILABLE']).toContain(res.json().code);
         expectNoInternals(res, `${method} ${url}`);

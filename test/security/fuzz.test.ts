@@ -5,21 +5,36 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawRows } from '../../src/infra/db/client.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { registerHospital, type RegisteredHospital } from '../helpers/factories.ts';
+import { contractFor, type Contract } from '../helpers/contract.ts';
+import { responseViolations, sendTo, startPrism, type PrismProxy } from '../helpers/prism.ts';
 
 /**
  * OWASP API8/API4-style fuzz pass: every operation in the OpenAPI document
  * receives schema-violating input as the hospital's owner. Nothing may answer
  * 5xx, leak a stack trace or SQL, or write anything (audit events count every
  * write in Tempus, so their number must not move).
+ *
+ * The requests go over HTTP through Stoplight Prism as a validating proxy:
+ * every answer must be one the OpenAPI document allows (Prism reports no
+ * response violation, and ajv agrees: test/helpers/contract.ts), however bad
+ * the request (Prism's findings about the requests are the point of the suite).
  */
 let t: TestApp;
 let h: RegisteredHospital;
+let prism: PrismProxy;
+let appUrl: string;
+let contract: Contract;
 type Operation = { method: string; path: string; hasBody: boolean; hasQuery: boolean; params: string[] };
 let operations: Operation[] = [];
 
 beforeAll(async () => {
   t = await createTestApp();
   h = await registerHospital(t);
+  await t.app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = t.app.server.address() as { port: number };
+  contract = await contractFor(t);
+  appUrl = `http://127.0.0.1:${port}`;
+  prism = await startPrism(contract.document, appUrl);
   const doc = (await t.app.inject({ method: 'GET', url: '/docs/openapi.json' })).json() as {
     paths: Record<string, Record<string, { requestBody?: unknown; parameters?: { in: string }[] }>>;
   };
@@ -36,6 +51,7 @@ beforeAll(async () => {
   );
 });
 afterAll(async () => {
+  await prism?.close();
   await t.close();
 });
 
@@ -78,16 +94,20 @@ describe('schema-violating input to every documented route', () => {
               url = url.replace(`{${name}}`, encodeURIComponent(paramValues[i]!));
             });
             const qs = new URLSearchParams(query).toString();
-            const res = await t.app.inject({
-              method: op.method as 'GET',
-              url: qs ? `${url}?${qs}` : url,
+            const target = qs ? `${url}?${qs}` : url;
+            const init = {
               headers: { ...h.auth, ...(op.hasBody ? { 'content-type': 'application/json' } : {}) },
-              ...(op.hasBody ? { payload: JSON.stringify(body) ?? 'null' } : {}),
-            });
-            const label = `${op.method} ${url} -> ${res.statusCode} ${res.body.slice(0, 200)}`;
-            expect(res.statusCode, label).toBeLessThan(500);
+              ...(op.hasBody ? { body: JSON.stringify(body) ?? 'null' } : {}),
+            };
+            // Prism 5.14 never forwards a PATCH whose JSON body is null, false or 0 (the request hangs):
+            // those few go to the app directly and are judged by ajv alone.
+            const res = op.method === 'PATCH' && !body ? await sendTo(appUrl, op.method, target, init) : await prism.send(op.method, target, init);
+            const label = `${op.method} ${target} -> ${res.status} ${res.body.slice(0, 200)}`;
+            expect(res.status, label).toBeLessThan(500);
             expect(res.body, label).not.toMatch(LEAKS);
-            if (res.statusCode >= 400) expect(res.json(), label).toMatchObject({ error: expect.any(String), code: expect.any(String) });
+            if (res.status >= 400) expect(JSON.parse(res.body), label).toMatchObject({ error: expect.any(String), code: expect.any(String) });
+            expect(responseViolations(res.violations), label).toEqual([]);
+            contract.check({ method: op.method, url: target, ...res });
           },
         ),
         { numRuns: 15, seed: 4242 },

@@ -1,6 +1,7 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { tenantActorOf } from '../../http/actor.ts';
 import { Envelope, errorResponses, ListEnvelope, ok, page } from '../../http/envelope.ts';
+import { typedRoutes } from '../../http/route-defaults.ts';
 import { requestHash } from '../idempotency/idempotency.ts';
 import {
   Appointment,
@@ -11,37 +12,32 @@ import {
   IdempotencyHeaders,
   ListAppointmentsQuery,
   RescheduleBody,
-  type CancelInput,
-  type CreateAppointmentInput,
-  type ListAppointmentsInput,
-  type RescheduleInput,
 } from './appointments.schemas.ts';
 import type { AppointmentService } from './appointments.service.ts';
 import { appointmentView } from './appointments.views.ts';
 
-type Params = { id: string };
-
-/** cancel / complete / no-show have only optional fields: no body at all means `{}` (still validated, unknown fields refused). */
-const emptyBodyAsObject = async (request: FastifyRequest) => {
-  if (request.body === undefined || request.body === null) request.body = {};
+const BookedEnvelope = Envelope(Appointment);
+const REPLAYED = {
+  'Idempotent-Replayed': { type: 'string', enum: ['true'], description: 'Present when this is the stored answer to an earlier request with the same Idempotency-Key' },
 };
 
-export async function appointmentRoutes(app: FastifyInstance, { service }: { service: AppointmentService }) {
-  app.post<{ Body: CreateAppointmentInput; Headers: { 'idempotency-key'?: string } }>(
+export async function appointmentRoutes(fastify: FastifyInstance, { service }: { service: AppointmentService }) {
+  const app = typedRoutes(fastify, 'appointments');
+
+  app.post(
     '/v1/appointments',
     {
       config: { permission: 'appointments.write' },
       schema: {
-        tags: ['appointments'],
+        operationId: 'bookAppointment',
         summary: 'Book an appointment (Idempotency-Key supported)',
         description:
           'Inside the doctor\'s weekly hours and outside time off, in the future, within the booking window and the plan\'s monthly limit. ' +
           'Overlaps for the doctor (SLOT_UNAVAILABLE) or the patient (PATIENT_BUSY) are refused by PostgreSQL exclusion constraints. ' +
-          'With Idempotency-Key, a retry with the same body within 24 h replays the first response (header idempotent-replayed: true).',
-        security: [{ bearer: [] }],
+          'With Idempotency-Key, a retry with the same body within 24 h replays the first response (header Idempotent-Replayed: true).',
         headers: IdempotencyHeaders,
         body: CreateAppointmentBody,
-        response: { 201: Envelope(Appointment), ...errorResponses(400, 401, 402, 403, 404, 409, 422) },
+        response: { 201: { ...BookedEnvelope, headers: REPLAYED }, ...errorResponses(402, 404, 409, 422) },
       },
     },
     async (request, reply) => {
@@ -57,16 +53,15 @@ export async function appointmentRoutes(app: FastifyInstance, { service }: { ser
     },
   );
 
-  app.get<{ Querystring: ListAppointmentsInput }>(
+  app.get(
     '/v1/appointments',
     {
       config: { permission: 'appointments.read' },
       schema: {
-        tags: ['appointments'],
+        operationId: 'listAppointments',
         summary: 'Appointments by start time (filters: doctor, patient, range, status)',
-        security: [{ bearer: [] }],
         querystring: ListAppointmentsQuery,
-        response: { 200: ListEnvelope(Appointment), ...errorResponses(400, 401, 403) },
+        response: { 200: ListEnvelope(Appointment) },
       },
     },
     async (request) => {
@@ -75,85 +70,72 @@ export async function appointmentRoutes(app: FastifyInstance, { service }: { ser
     },
   );
 
-  app.get<{ Params: Params }>(
+  app.get(
     '/v1/appointments/:id',
     {
       config: { permission: 'appointments.read' },
-      schema: {
-        tags: ['appointments'],
-        summary: 'One appointment',
-        security: [{ bearer: [] }],
-        params: AppointmentParams,
-        response: { 200: Envelope(Appointment), ...errorResponses(400, 401, 403, 404) },
-      },
+      schema: { operationId: 'getAppointment', summary: 'One appointment', params: AppointmentParams, response: { 200: Envelope(Appointment) } },
     },
     async (request) => ok(appointmentView(await service.get(tenantActorOf(request), request.params.id))),
   );
 
-  app.post<{ Params: Params; Body: CancelInput }>(
+  app.post(
     '/v1/appointments/:id/cancel',
     {
       config: { permission: 'appointments.write' },
-      preValidation: emptyBodyAsObject,
       schema: {
-        tags: ['appointments'],
+        operationId: 'cancelAppointment',
         summary: 'Cancel a scheduled appointment (frees its time; the patient is notified)',
-        security: [{ bearer: [] }],
         params: AppointmentParams,
         body: CancelBody,
-        response: { 200: Envelope(Appointment), ...errorResponses(400, 401, 403, 404, 409) },
+        response: { 200: Envelope(Appointment), ...errorResponses(409) },
       },
     },
     async (request) =>
       ok(appointmentView(await service.cancel(tenantActorOf(request), request.params.id, request.body)), 'Appointment cancelled'),
   );
 
-  app.post<{ Params: Params; Body: RescheduleInput }>(
+  app.post(
     '/v1/appointments/:id/reschedule',
     {
       config: { permission: 'appointments.write' },
       schema: {
-        tags: ['appointments'],
+        operationId: 'rescheduleAppointment',
         summary: 'Move a scheduled appointment atomically (it keeps its old time if the new one is taken)',
-        security: [{ bearer: [] }],
         params: AppointmentParams,
         body: RescheduleBody,
-        response: { 200: Envelope(Appointment), ...errorResponses(400, 401, 402, 403, 404, 409, 422) },
+        response: { 200: Envelope(Appointment), ...errorResponses(402, 409, 422) },
       },
     },
     async (request) =>
       ok(appointmentView(await service.reschedule(tenantActorOf(request), request.params.id, request.body)), 'Appointment rescheduled'),
   );
 
-  app.post<{ Params: Params }>(
+  app.post(
     '/v1/appointments/:id/complete',
     {
       config: { permission: 'appointments.write' },
-      preValidation: emptyBodyAsObject,
       schema: {
-        tags: ['appointments'],
+        operationId: 'completeAppointment',
         summary: 'Mark a started appointment as completed',
-        security: [{ bearer: [] }],
         params: AppointmentParams,
         body: EmptyBody,
-        response: { 200: Envelope(Appointment), ...errorResponses(400, 401, 403, 404, 409) },
+        response: { 200: Envelope(Appointment), ...errorResponses(409) },
       },
     },
     async (request) => ok(appointmentView(await service.complete(tenantActorOf(request), request.params.id)), 'Appointment completed'),
   );
 
-  app.post<{ Params: Params }>(
+  app.post(
     '/v1/appointments/:id/no-show',
     {
       config: { permission: 'appointments.write' },
-      preValidation: emptyBodyAsObject,
       schema: {
-        tags: ['appointments'],
+        operationId: 'markAppointmentNoShow',
         summary: 'Mark a started appointment as a no-show',
-        security: [{ bearer: [] }],
         params: AppointmentParams,
         body: EmptyBody,
-        response: { 200: Envelope(Appointment), ...errorResponses(400, 401, 403, 404, 409) },
+        response: { 200: Envelope(Appointment), ...errorResponses(409) },
       },
     },
     async (request) => ok(appointmentView(await service.noShow(tenantActorOf(request), request.params.id)), 'Appointment marked as no-show'),

@@ -1,11 +1,11 @@
 import { Type, type Static } from 'typebox';
+import { IdParams, Instant as InstantOut, Nullable, PageQuery, Uuid } from '../../http/schemas.ts';
 import { appointmentStatuses } from '../../infra/db/schema/appointments.ts';
 import { IdempotencyKeyHeader } from '../idempotency/idempotency.ts';
 
 export const MIN_DURATION_MINUTES = 5;
 export const MAX_DURATION_MINUTES = 480;
 
-const Uuid = Type.String({ format: 'uuid' });
 const Instant = Type.String({
   format: 'date-time',
   maxLength: 40,
@@ -17,10 +17,7 @@ const Duration = Type.Integer({
   description: "Minutes; defaults to the doctor's slotMinutes when booking, to the current length when rescheduling",
 });
 const Reason = Type.String({ minLength: 1, maxLength: 1000 });
-const Status = Type.Union(
-  [Type.Literal('scheduled'), Type.Literal('completed'), Type.Literal('cancelled'), Type.Literal('no_show')],
-  { description: appointmentStatuses.join(' | ') },
-);
+const Status = Type.Enum([...appointmentStatuses], { description: appointmentStatuses.join(' | ') });
 
 export const CreateAppointmentBody = Type.Object(
   {
@@ -30,23 +27,37 @@ export const CreateAppointmentBody = Type.Object(
     durationMinutes: Type.Optional(Duration),
     reason: Type.Optional(Reason),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        doctorId: '0b7e3a52-6f0e-4c7b-9a57-3f2d8e1c9a10',
+        patientId: '5c1d2e3f-4a5b-4c6d-8e7f-901a2b3c4d5e',
+        start: '2030-03-15T09:00:00+01:00',
+        durationMinutes: 30,
+        reason: 'Annual check-up',
+      },
+    ],
+  },
 );
 export type CreateAppointmentInput = Static<typeof CreateAppointmentBody>;
 
 export const RescheduleBody = Type.Object(
   { start: Instant, durationMinutes: Type.Optional(Duration) },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ start: '2030-03-16T10:30:00+01:00' }] },
 );
 export type RescheduleInput = Static<typeof RescheduleBody>;
 
-export const CancelBody = Type.Object({ reason: Type.Optional(Reason) }, { additionalProperties: false });
+export const CancelBody = Type.Object(
+  { reason: Type.Optional(Reason) },
+  { additionalProperties: false, description: 'May be left out', examples: [{ reason: 'The patient called to cancel' }] },
+);
 export type CancelInput = Static<typeof CancelBody>;
 
 /** complete / no-show take no fields; an empty object (or no body) is accepted. */
-export const EmptyBody = Type.Object({}, { additionalProperties: false });
+export const EmptyBody = Type.Object({}, { additionalProperties: false, description: 'No fields: leave the body out or send `{}`', examples: [{}] });
 
-export const AppointmentParams = Type.Object({ id: Uuid }, { additionalProperties: false });
+export const AppointmentParams = IdParams;
 
 export const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.Optional(IdempotencyKeyHeader) });
 
@@ -55,31 +66,29 @@ const BOUND_DOC = 'ISO 8601 instant with offset, or a local date YYYY-MM-DD in t
 const rangeBound = (description: string) =>
   Type.String({ minLength: 10, maxLength: 40, pattern: '^\\d{4}-\\d{2}-\\d{2}(T.+)?$', description: `${description} ${BOUND_DOC}` });
 
-export const ListAppointmentsQuery = Type.Object(
-  {
-    doctorId: Type.Optional(Uuid),
-    patientId: Type.Optional(Uuid),
-    from: Type.Optional(rangeBound('Appointments starting at or after this.')),
-    to: Type.Optional(rangeBound('Appointments starting before this (a date includes that whole day).')),
-    status: Type.Optional(Status),
-    limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
-    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'page.nextCursor of the previous page' })),
-  },
-  { additionalProperties: false },
-);
+export const ListAppointmentsQuery = PageQuery({
+  doctorId: Type.Optional(Uuid),
+  patientId: Type.Optional(Uuid),
+  from: Type.Optional(rangeBound('Appointments starting at or after this.')),
+  to: Type.Optional(rangeBound('Appointments starting before this (a date includes that whole day).')),
+  status: Type.Optional(Status),
+});
 export type ListAppointmentsInput = Static<typeof ListAppointmentsQuery>;
 
-export const Appointment = Type.Object({
-  id: Uuid,
-  doctorId: Uuid,
-  patientId: Uuid,
-  start: Type.String({ format: 'date-time' }),
-  end: Type.String({ format: 'date-time' }),
-  durationMinutes: Type.Integer(),
-  status: Status,
-  reason: Type.Union([Type.String(), Type.Null()]),
-  cancelReason: Type.Union([Type.String(), Type.Null()]),
-  createdAt: Type.String({ format: 'date-time' }),
-  updatedAt: Type.String({ format: 'date-time' }),
-});
+export const Appointment = Type.Object(
+  {
+    id: Uuid,
+    doctorId: Uuid,
+    patientId: Uuid,
+    start: InstantOut,
+    end: InstantOut,
+    durationMinutes: Type.Integer(),
+    status: Status,
+    reason: Nullable(Type.String()),
+    cancelReason: Nullable(Type.String()),
+    createdAt: InstantOut,
+    updatedAt: InstantOut,
+  },
+  { $id: 'Appointment' },
+);
 export type AppointmentView = Static<typeof Appointment>;

@@ -270,7 +270,7 @@ export function createAppointmentService({ db, idempotencyTtlMs, now = () => new
       actor: AppointmentActor,
       input: CreateAppointmentInput,
       opts: { idempotency?: IdempotentRequest } = {},
-    ): Promise<IdempotentResult<AppointmentView> & { replayed: boolean }> {
+    ): Promise<IdempotentResult<AppointmentView, 201> & { replayed: boolean }> {
       const start = parseInstant(input.start, 'start');
       if (actor.role === 'doctor' && input.doctorId !== actor.doctorId) {
         throw forbidden('A doctor can only book appointments for themselves');
@@ -280,7 +280,7 @@ export function createAppointmentService({ db, idempotencyTtlMs, now = () => new
           let prepared: { row: AppointmentRow; ctx: ReadyContext; at: Date } | undefined;
           const result = await idempotent(scope, opts.idempotency, idempotencyTtlMs, async () => {
             prepared = await prepareBooking(scope, input, start);
-            return { status: 201, view: appointmentView(prepared.row) };
+            return { status: 201 as const, view: appointmentView(prepared.row) };
           });
           // Critical section last, after the result is stored: the lock is held for the insert and the commit only.
           if (prepared) {

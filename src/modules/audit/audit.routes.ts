@@ -1,20 +1,22 @@
 import type { FastifyInstance } from 'fastify';
 import { tenantActorOf } from '../../http/actor.ts';
-import { errorResponses, ListEnvelope, page } from '../../http/envelope.ts';
-import { AuditEvent, AuditQuery, type AuditQueryInput } from './audit.schemas.ts';
+import { ListEnvelope, page } from '../../http/envelope.ts';
+import { typedRoutes } from '../../http/route-defaults.ts';
+import { AuditEvent, AuditQuery } from './audit.schemas.ts';
 import type { AuditService } from './audit.service.ts';
 
-export async function auditRoutes(app: FastifyInstance, { service }: { service: AuditService }) {
-  app.get<{ Querystring: AuditQueryInput }>(
+export async function auditRoutes(fastify: FastifyInstance, { service }: { service: AuditService }) {
+  const app = typedRoutes(fastify, 'audit');
+
+  app.get(
     '/v1/audit-events',
     {
       config: { permission: 'audit.read' },
       schema: {
-        tags: ['audit'],
+        operationId: 'listAuditEvents',
         summary: 'Who did what to which object, when (newest first)',
-        security: [{ bearer: [] }],
         querystring: AuditQuery,
-        response: { 200: ListEnvelope(AuditEvent), ...errorResponses(400, 401, 403) },
+        response: { 200: ListEnvelope(AuditEvent) },
       },
     },
     async (request) => {

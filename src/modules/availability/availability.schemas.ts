@@ -1,6 +1,9 @@
 import { Type, type Static } from 'typebox';
+import { Uuid } from '../../http/schemas.ts';
+import { SubdomainParam } from '../hospitals/hospitals.schemas.ts';
 
-const LocalDate = (description: string) => Type.String({ format: 'date', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description });
+const LocalDate = (description: string) =>
+  Type.String({ format: 'date', maxLength: 10, pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description });
 
 export const AvailabilityQuery = Type.Object(
   {
@@ -11,21 +14,24 @@ export const AvailabilityQuery = Type.Object(
 );
 export type AvailabilityInput = Static<typeof AvailabilityQuery>;
 
-export const PublicAvailabilityParams = Type.Object(
-  { subdomain: Type.String({ minLength: 1, maxLength: 63 }), id: Type.String({ format: 'uuid' }) },
-  { additionalProperties: false },
+export const PublicAvailabilityParams = Type.Object({ subdomain: SubdomainParam, id: Uuid }, { additionalProperties: false });
+
+export const Slot = Type.Object(
+  {
+    start: Type.String({ format: 'date-time', description: 'ISO 8601 with the hospital zone offset' }),
+    end: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'Slot' },
 );
 
-export const Availability = Type.Object({
-  doctorId: Type.String({ format: 'uuid' }),
-  timezone: Type.String(),
-  from: Type.String({ format: 'date' }),
-  to: Type.String({ format: 'date' }),
-  slotMinutes: Type.Integer(),
-  slots: Type.Array(
-    Type.Object({
-      start: Type.String({ description: 'ISO 8601 with the hospital zone offset' }),
-      end: Type.String(),
-    }),
-  ),
-});
+export const Availability = Type.Object(
+  {
+    doctorId: Uuid,
+    timezone: Type.String(),
+    from: Type.String({ format: 'date' }),
+    to: Type.String({ format: 'date' }),
+    slotMinutes: Type.Integer(),
+    slots: Type.Array(Slot),
+  },
+  { $id: 'Availability' },
+);

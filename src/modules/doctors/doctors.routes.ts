@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { tenantActorOf } from '../../http/actor.ts';
 import { Envelope, errorResponses, ListEnvelope, ok, page } from '../../http/envelope.ts';
+import { typedRoutes } from '../../http/route-defaults.ts';
 import {
   CreateDoctorBody,
   Doctor,
@@ -10,27 +11,22 @@ import {
   PublicDoctorsParams,
   PublicDoctorsQuery,
   UpdateDoctorBody,
-  type CreateDoctorInput,
-  type ListDoctorsInput,
-  type UpdateDoctorInput,
 } from './doctors.schemas.ts';
 import type { DoctorService } from './doctors.service.ts';
 import { doctorView, publicDoctorView } from './doctors.views.ts';
 
-const tags = ['doctors'];
-const security = [{ bearer: [] }];
+export async function doctorRoutes(fastify: FastifyInstance, { service }: { service: DoctorService }) {
+  const app = typedRoutes(fastify, 'doctors');
 
-export async function doctorRoutes(app: FastifyInstance, { service }: { service: DoctorService }) {
-  app.post<{ Body: CreateDoctorInput }>(
+  app.post(
     '/v1/doctors',
     {
       config: { permission: 'doctors.manage' },
       schema: {
-        tags,
-        security,
+        operationId: 'createDoctor',
         summary: "Add a doctor (counted against the plan's maxDoctors)",
         body: CreateDoctorBody,
-        response: { 201: Envelope(Doctor), ...errorResponses(400, 401, 402, 403, 409) },
+        response: { 201: Envelope(Doctor), ...errorResponses(402, 409) },
       },
     },
     async (request, reply) => {
@@ -39,17 +35,11 @@ export async function doctorRoutes(app: FastifyInstance, { service }: { service:
     },
   );
 
-  app.get<{ Querystring: ListDoctorsInput }>(
+  app.get(
     '/v1/doctors',
     {
       config: { permission: 'doctors.read' },
-      schema: {
-        tags,
-        security,
-        summary: "The hospital's doctors, by name",
-        querystring: ListDoctorsQuery,
-        response: { 200: ListEnvelope(Doctor), ...errorResponses(400, 401, 403) },
-      },
+      schema: { operationId: 'listDoctors', summary: "The hospital's doctors, by name", querystring: ListDoctorsQuery, response: { 200: ListEnvelope(Doctor) } },
     },
     async (request) => {
       const { items, nextCursor } = await service.list(tenantActorOf(request).hospitalId, request.query);
@@ -57,56 +47,54 @@ export async function doctorRoutes(app: FastifyInstance, { service }: { service:
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/v1/doctors/:id',
     {
       config: { permission: 'doctors.read' },
-      schema: { tags, security, summary: 'One doctor', params: DoctorParams, response: { 200: Envelope(Doctor), ...errorResponses(400, 401, 403, 404) } },
+      schema: { operationId: 'getDoctor', summary: 'One doctor', params: DoctorParams, response: { 200: Envelope(Doctor) } },
     },
     async (request) => ok(doctorView(await service.get(tenantActorOf(request).hospitalId, request.params.id))),
   );
 
-  app.patch<{ Params: { id: string }; Body: UpdateDoctorInput }>(
+  app.patch(
     '/v1/doctors/:id',
     {
       config: { permission: 'doctors.manage' },
       schema: {
-        tags,
-        security,
+        operationId: 'updateDoctor',
         summary: 'Change a doctor; active:false deactivates, active:true reactivates within the plan limit',
         params: DoctorParams,
         body: UpdateDoctorBody,
-        response: { 200: Envelope(Doctor), ...errorResponses(400, 401, 402, 403, 404, 409) },
+        response: { 200: Envelope(Doctor), ...errorResponses(402, 409) },
       },
     },
     async (request) => ok(doctorView(await service.update(tenantActorOf(request), request.params.id, request.body)), 'Doctor updated'),
   );
 
-  app.delete<{ Params: { id: string } }>(
+  app.delete(
     '/v1/doctors/:id',
     {
       config: { permission: 'doctors.manage' },
       schema: {
-        tags,
-        security,
+        operationId: 'deactivateDoctor',
         summary: 'Deactivate a doctor: history is kept, no new bookings, gone from public lists',
         params: DoctorParams,
-        response: { 200: Envelope(Doctor), ...errorResponses(400, 401, 403, 404) },
+        response: { 200: Envelope(Doctor) },
       },
     },
     async (request) => ok(doctorView(await service.deactivate(tenantActorOf(request), request.params.id)), 'Doctor deactivated'),
   );
 
-  app.get<{ Params: { subdomain: string }; Querystring: { limit?: number; cursor?: string } }>(
+  app.get(
     '/v1/public/hospitals/:subdomain/doctors',
     {
       config: { auth: 'public' },
       schema: {
-        tags: ['public'],
+        operationId: 'listPublicDoctors',
         summary: "A hospital's active doctors (no contact details)",
         params: PublicDoctorsParams,
         querystring: PublicDoctorsQuery,
-        response: { 200: ListEnvelope(PublicDoctor), ...errorResponses(400, 404, 429) },
+        response: { 200: ListEnvelope(PublicDoctor) },
       },
     },
     async (request) => {

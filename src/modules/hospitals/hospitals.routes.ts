@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { actorOf, tenantActorOf } from '../../http/actor.ts';
 import { Envelope, errorResponses, ok } from '../../http/envelope.ts';
+import { typedRoutes } from '../../http/route-defaults.ts';
 import {
   CreateHospitalBody,
   Hospital,
@@ -10,24 +11,22 @@ import {
   SubdomainParams,
   UpdateHospitalBody,
   UpdateSettingsBody,
-  type CreateHospitalInput,
-  type UpdateHospitalInput,
-  type UpdateSettingsInput,
 } from './hospitals.schemas.ts';
 import type { HospitalService } from './hospitals.service.ts';
 import { hospitalView, publicHospitalView, settingsView } from './hospitals.views.ts';
 
-export async function hospitalRoutes(app: FastifyInstance, { service }: { service: HospitalService }) {
-  app.post<{ Body: CreateHospitalInput }>(
+export async function hospitalRoutes(fastify: FastifyInstance, { service }: { service: HospitalService }) {
+  const app = typedRoutes(fastify, 'hospitals');
+
+  app.post(
     '/v1/hospitals',
     {
       config: { auth: 'user' },
       schema: {
-        tags: ['hospitals'],
+        operationId: 'registerHospital',
         summary: 'Register a hospital; the caller becomes its owner',
-        security: [{ bearer: [] }],
         body: CreateHospitalBody,
-        response: { 201: Envelope(Hospital), ...errorResponses(400, 401, 409) },
+        response: { 201: Envelope(Hospital), ...errorResponses(409) },
       },
     },
     async (request, reply) => {
@@ -40,29 +39,23 @@ export async function hospitalRoutes(app: FastifyInstance, { service }: { servic
     '/v1/hospitals/me',
     {
       config: { permission: 'hospital.read' },
-      schema: {
-        tags: ['hospitals'],
-        summary: "The caller's hospital",
-        security: [{ bearer: [] }],
-        response: { 200: Envelope(Hospital), ...errorResponses(401, 403) },
-      },
+      schema: { operationId: 'getMyHospital', summary: "The caller's hospital", response: { 200: Envelope(Hospital) } },
     },
     async (request) => ok(hospitalView(await service.get(tenantActorOf(request).hospitalId))),
   );
 
-  app.patch<{ Body: UpdateHospitalInput }>(
+  app.patch(
     '/v1/hospitals/me',
     {
       config: { permission: 'hospital.update' },
       schema: {
-        tags: ['hospitals'],
+        operationId: 'updateMyHospital',
         summary: "Change the hospital's details (needs a one-time code from POST /v1/hospitals/me/otp)",
         description:
-          'Errors: OTP_REQUIRED (no code), OTP_INVALID (wrong; details.attemptsLeft), OTP_EXPIRED (expired, used or never requested), ' +
-          'OTP_ATTEMPTS_EXCEEDED (burnt after too many wrong codes), SERVICE_UNAVAILABLE (the code store is unreachable).',
-        security: [{ bearer: [] }],
+          'Errors: OTP_REQUIRED 428 (no code), OTP_INVALID 422 (wrong; details.attemptsLeft), OTP_EXPIRED 422 (expired, used or never requested), ' +
+          'OTP_ATTEMPTS_EXCEEDED 422 (burnt after too many wrong codes), SERVICE_UNAVAILABLE 503 (the code store is unreachable).',
         body: UpdateHospitalBody,
-        response: { 200: Envelope(Hospital), ...errorResponses(400, 401, 403, 422, 428, 503) },
+        response: { 200: Envelope(Hospital), ...errorResponses(422, 428) },
       },
     },
     async (request) => ok(hospitalView(await service.update(tenantActorOf(request), request.body)), 'Hospital updated'),
@@ -73,11 +66,10 @@ export async function hospitalRoutes(app: FastifyInstance, { service }: { servic
     {
       config: { permission: 'hospital.update' },
       schema: {
-        tags: ['hospitals'],
+        operationId: 'requestHospitalOtp',
         summary: 'Email a 6-digit one-time code to the hospital, for PATCH /v1/hospitals/me',
         description: 'At most OTP_REQUEST_MAX codes per OTP_REQUEST_WINDOW_SECONDS and one per OTP_REQUEST_INTERVAL_SECONDS (429 with Retry-After).',
-        security: [{ bearer: [] }],
-        response: { 202: Envelope(OtpRequested), ...errorResponses(401, 403, 429, 503) },
+        response: { 202: Envelope(OtpRequested) },
       },
     },
     async (request, reply) => {
@@ -90,40 +82,34 @@ export async function hospitalRoutes(app: FastifyInstance, { service }: { servic
     '/v1/hospitals/me/settings',
     {
       config: { permission: 'hospital.settings' },
-      schema: {
-        tags: ['hospitals'],
-        summary: 'Booking and reminder settings',
-        security: [{ bearer: [] }],
-        response: { 200: Envelope(Settings), ...errorResponses(401, 403) },
-      },
+      schema: { operationId: 'getMyHospitalSettings', summary: 'Booking and reminder settings', response: { 200: Envelope(Settings) } },
     },
     async (request) => ok(settingsView(await service.get(tenantActorOf(request).hospitalId))),
   );
 
-  app.patch<{ Body: UpdateSettingsInput }>(
+  app.patch(
     '/v1/hospitals/me/settings',
     {
       config: { permission: 'hospital.settings' },
       schema: {
-        tags: ['hospitals'],
+        operationId: 'updateMyHospitalSettings',
         summary: 'Change booking and reminder settings',
-        security: [{ bearer: [] }],
         body: UpdateSettingsBody,
-        response: { 200: Envelope(Settings), ...errorResponses(400, 401, 403) },
+        response: { 200: Envelope(Settings) },
       },
     },
     async (request) => ok(settingsView(await service.updateSettings(tenantActorOf(request), request.body)), 'Settings updated'),
   );
 
-  app.get<{ Params: { subdomain: string } }>(
+  app.get(
     '/v1/public/hospitals/:subdomain',
     {
       config: { auth: 'public' },
       schema: {
-        tags: ['public'],
+        operationId: 'getPublicHospital',
         summary: "A hospital's public profile",
         params: SubdomainParams,
-        response: { 200: Envelope(PublicHospital), ...errorResponses(404) },
+        response: { 200: Envelope(PublicHospital) },
       },
     },
     async (request) => ok(publicHospitalView(await service.getPublic(request.params.subdomain))),

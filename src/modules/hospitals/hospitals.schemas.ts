@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Name } from '../../http/schemas/name.ts';
+import { Email, Instant, Name, Nullable, Phone, Uuid } from '../../http/schemas.ts';
 
 export const RESERVED_SUBDOMAINS = new Set([
   'www', 'api', 'admin', 'app', 'apps', 'auth', 'login', 'dashboard', 'docs', 'help', 'support', 'status',
@@ -7,8 +7,10 @@ export const RESERVED_SUBDOMAINS = new Set([
   'billing', 'public', 'internal', 'root', 'system', 'metrics', 'health',
 ]);
 
-const Email = Type.String({ format: 'email', maxLength: 254 });
-const Phone = Type.String({ pattern: '^\\+[1-9][0-9]{6,14}$', description: 'E.164, e.g. +14155550123' });
+const Timezone = Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Europe/Berlin' });
+const Address = Type.String({ maxLength: 500 });
+/** A hospital's subdomain in a path: its format is checked on registration, a path only has to fit. */
+export const SubdomainParam = Type.String({ minLength: 1, maxLength: 63 });
 const ReminderOffsets = Type.Array(Type.Integer({ minimum: 1, maximum: 10080 }), {
   maxItems: 5,
   uniqueItems: true,
@@ -17,7 +19,7 @@ const ReminderOffsets = Type.Array(Type.Integer({ minimum: 1, maximum: 10080 }),
 
 export const CreateHospitalBody = Type.Object(
   {
-    name: Name(200),
+    name: Name,
     subdomain: Type.String({
       minLength: 3,
       maxLength: 63,
@@ -26,78 +28,85 @@ export const CreateHospitalBody = Type.Object(
     }),
     email: Email,
     phone: Type.Optional(Phone),
-    address: Type.Optional(Type.String({ maxLength: 500 })),
-    timezone: Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Europe/Berlin' }),
+    address: Type.Optional(Address),
+    timezone: Timezone,
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [{ name: 'Riverside Clinic', subdomain: 'riverside', email: 'front-desk@riverside.example', phone: '+4930123456', address: '1 River Road, Berlin', timezone: 'Europe/Berlin' }],
+  },
 );
 export type CreateHospitalInput = Static<typeof CreateHospitalBody>;
 
 export const UpdateHospitalFields = {
   name: Type.Optional(CreateHospitalBody.properties.name),
   email: Type.Optional(Email),
-  phone: Type.Optional(Type.Union([Phone, Type.Null()])),
-  address: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
-  timezone: Type.Optional(CreateHospitalBody.properties.timezone),
+  phone: Type.Optional(Nullable(Phone)),
+  address: Type.Optional(Nullable(Address)),
+  timezone: Type.Optional(Timezone),
 };
 
 export const UpdateHospitalBody = Type.Object(
   {
     otp: Type.Optional(
-      Type.String({ pattern: '^[0-9]{6}$', description: 'The 6-digit code from POST /v1/hospitals/me/otp (emailed to the hospital)' }),
+      Type.String({ pattern: '^[0-9]{6}$', maxLength: 6, description: 'The 6-digit code from POST /v1/hospitals/me/otp (emailed to the hospital)' }),
     ),
     ...UpdateHospitalFields,
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ otp: '492817', phone: '+4930123457', address: '2 River Road, Berlin' }] },
 );
 export type UpdateHospitalInput = Static<typeof UpdateHospitalBody>;
 
-export const OtpRequested = Type.Object({
-  expiresInSeconds: Type.Integer(),
-  sentTo: Type.String({ description: 'The hospital email the code went to, partly masked' }),
-});
+export const OtpRequested = Type.Object(
+  {
+    expiresInSeconds: Type.Integer(),
+    sentTo: Type.String({ description: 'The hospital email the code went to, partly masked' }),
+  },
+  { $id: 'OtpRequested' },
+);
 
 export const Hospital = Type.Object(
   {
-    id: Type.String({ format: 'uuid' }),
+    id: Uuid,
     name: Type.String(),
     subdomain: Type.String(),
     email: Type.String(),
-    phone: Type.Union([Type.String(), Type.Null()]),
-    address: Type.Union([Type.String(), Type.Null()]),
+    phone: Nullable(Type.String()),
+    address: Nullable(Type.String()),
     timezone: Type.String(),
-    createdAt: Type.String({ format: 'date-time' }),
-    updatedAt: Type.String({ format: 'date-time' }),
+    createdAt: Instant,
+    updatedAt: Instant,
   },
+  { $id: 'Hospital' },
 );
 
 export const PublicHospital = Type.Object(
   {
     name: Type.String(),
     subdomain: Type.String(),
-    phone: Type.Union([Type.String(), Type.Null()]),
-    address: Type.Union([Type.String(), Type.Null()]),
+    phone: Nullable(Type.String()),
+    address: Nullable(Type.String()),
     timezone: Type.String(),
   },
+  { $id: 'PublicHospital' },
 );
 
-export const Settings = Type.Object(
-  {
-    bookingHorizonDays: Type.Integer({ minimum: 1, maximum: 730 }),
-    minimumNoticeMinutes: Type.Integer({ minimum: 0, maximum: 10080 }),
-    reminderOffsetsMinutes: ReminderOffsets,
-  },
-);
+const SettingsFields = {
+  bookingHorizonDays: Type.Integer({ minimum: 1, maximum: 730, description: 'How far ahead patients may book' }),
+  minimumNoticeMinutes: Type.Integer({ minimum: 0, maximum: 10080, description: 'How soon before its start a slot stops being bookable' }),
+  reminderOffsetsMinutes: ReminderOffsets,
+};
+export const Settings = Type.Object(SettingsFields, { $id: 'HospitalSettings' });
 export type HospitalSettings = Static<typeof Settings>;
 
 export const UpdateSettingsBody = Type.Object(
   {
-    bookingHorizonDays: Type.Optional(Settings.properties.bookingHorizonDays),
-    minimumNoticeMinutes: Type.Optional(Settings.properties.minimumNoticeMinutes),
+    bookingHorizonDays: Type.Optional(SettingsFields.bookingHorizonDays),
+    minimumNoticeMinutes: Type.Optional(SettingsFields.minimumNoticeMinutes),
     reminderOffsetsMinutes: Type.Optional(ReminderOffsets),
   },
-  { additionalProperties: false, minProperties: 1 },
+  { additionalProperties: false, minProperties: 1, examples: [{ minimumNoticeMinutes: 120, reminderOffsetsMinutes: [1440, 60] }] },
 );
 export type UpdateSettingsInput = Static<typeof UpdateSettingsBody>;
 
-export const SubdomainParams = Type.Object({ subdomain: Type.String({ minLength: 1, maxLength: 63 }) }, { additionalProperties: false });
+export const SubdomainParams = Type.Object({ subdomain: SubdomainParam }, { additionalProperties: false });

@@ -37,8 +37,8 @@ export interface IdempotentRequest {
 }
 
 /** What an idempotent create answers: its status and the created resource's view. The route wraps the view in its envelope, first time and on replay alike. */
-export interface IdempotentResult<V> {
-  status: number;
+export interface IdempotentResult<V, S extends number = number> {
+  status: S;
   view: V;
 }
 
@@ -98,16 +98,17 @@ async function claim(scope: TenantScope, request: IdempotentRequest, retentionMs
  * `replayed: true` instead of running the work. Without a request (no
  * Idempotency-Key header) the work simply runs.
  */
-export async function idempotent<V>(
+export async function idempotent<V, S extends number>(
   scope: TenantScope,
   request: IdempotentRequest | undefined,
   retentionMs: number,
-  work: () => Promise<IdempotentResult<V>>,
+  work: () => Promise<IdempotentResult<V, S>>,
   now: Date = new Date(),
-): Promise<IdempotentResult<V> & { replayed: boolean }> {
+): Promise<IdempotentResult<V, S> & { replayed: boolean }> {
   if (request) {
     const claimed = await claim(scope, request, retentionMs, now);
-    if (claimed.kind === 'replay') return { status: claimed.status, view: claimed.view as V, replayed: true };
+    // The stored status is the one `work` answered for this route, so it is an S.
+    if (claimed.kind === 'replay') return { status: claimed.status as S, view: claimed.view as V, replayed: true };
   }
   const result = await work();
   if (request) await saveResult(scope, request.key, result.status, result.view);

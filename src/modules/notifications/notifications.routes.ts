@@ -1,28 +1,23 @@
 import type { FastifyInstance } from 'fastify';
 import { actorOf, tenantActorOf } from '../../http/actor.ts';
 import { Envelope, errorResponses, ListEnvelope, ok, page } from '../../http/envelope.ts';
-import {
-  DeadLetter,
-  DeadLetterQuery,
-  Delivery,
-  DeliveryQuery,
-  IdParams,
-  type DeadLetterQueryInput,
-  type DeliveryQueryInput,
-} from './notifications.schemas.ts';
+import { IdParams } from '../../http/schemas.ts';
+import { typedRoutes } from '../../http/route-defaults.ts';
+import { DeadLetter, DeadLetterQuery, Delivery, DeliveryQuery } from './notifications.schemas.ts';
 import type { NotificationService } from './notifications.service.ts';
 
-export async function notificationRoutes(app: FastifyInstance, { service }: { service: NotificationService }) {
-  app.get<{ Querystring: DeliveryQueryInput }>(
+export async function notificationRoutes(fastify: FastifyInstance, { service }: { service: NotificationService }) {
+  const app = typedRoutes(fastify, 'notifications');
+
+  app.get(
     '/v1/notifications',
     {
       config: { permission: 'notifications.read' },
       schema: {
-        tags: ['notifications'],
+        operationId: 'listDeliveries',
         summary: "The hospital's delivery log: every email and SMS, its status and attempts (newest first)",
-        security: [{ bearer: [] }],
         querystring: DeliveryQuery,
-        response: { 200: ListEnvelope(Delivery), ...errorResponses(400, 401, 403) },
+        response: { 200: ListEnvelope(Delivery) },
       },
     },
     async (request) => {
@@ -31,16 +26,15 @@ export async function notificationRoutes(app: FastifyInstance, { service }: { se
     },
   );
 
-  app.get<{ Querystring: DeadLetterQueryInput }>(
+  app.get(
     '/v1/admin/dead-letters',
     {
       config: { auth: 'platform-admin' },
       schema: {
-        tags: ['admin'],
+        operationId: 'listDeadLetters',
         summary: 'Messages that will not be retried any more (newest first)',
-        security: [{ bearer: [] }],
         querystring: DeadLetterQuery,
-        response: { 200: ListEnvelope(DeadLetter), ...errorResponses(400, 401, 403) },
+        response: { 200: ListEnvelope(DeadLetter) },
       },
     },
     async (request) => {
@@ -49,16 +43,15 @@ export async function notificationRoutes(app: FastifyInstance, { service }: { se
     },
   );
 
-  app.post<{ Params: { id: string } }>(
+  app.post(
     '/v1/admin/dead-letters/:id/replay',
     {
       config: { auth: 'platform-admin' },
       schema: {
-        tags: ['admin'],
+        operationId: 'replayDeadLetter',
         summary: 'Send a dead message again (same message id, fresh attempts)',
-        security: [{ bearer: [] }],
         params: IdParams,
-        response: { 200: Envelope(DeadLetter), ...errorResponses(400, 401, 403, 404, 409) },
+        response: { 200: Envelope(DeadLetter), ...errorResponses(409) },
       },
     },
     async (request) => ok(await service.replayDeadLetter(actorOf(request), request.params.id), 'Dead letter replayed'),

@@ -1,41 +1,19 @@
 import type { FastifyInstance } from 'fastify';
 import { tenantActorOf } from '../../http/actor.ts';
-import { Envelope, errorResponses, ListEnvelope, ok, page } from '../../http/envelope.ts';
-import type { PatientRow } from './patients.repo.ts';
-import {
-  CreatePatientBody,
-  ListPatientsQuery,
-  Patient,
-  PatientParams,
-  UpdatePatientBody,
-  type CreatePatientInput,
-  type ListPatientsInput,
-  type UpdatePatientInput,
-} from './patients.schemas.ts';
+import { Envelope, ListEnvelope, ok, page } from '../../http/envelope.ts';
+import { typedRoutes } from '../../http/route-defaults.ts';
+import { CreatePatientBody, ListPatientsQuery, Patient, PatientParams, UpdatePatientBody } from './patients.schemas.ts';
 import type { PatientService } from './patients.service.ts';
+import { patientView } from './patients.views.ts';
 
-const tags = ['patients'];
-const security = [{ bearer: [] }];
+export async function patientRoutes(fastify: FastifyInstance, { service }: { service: PatientService }) {
+  const app = typedRoutes(fastify, 'patients');
 
-export function patientView(row: PatientRow) {
-  return {
-    id: row.id,
-    name: row.name,
-    email: row.email,
-    phone: row.phone,
-    dateOfBirth: row.dateOfBirth,
-    notificationChannel: row.notificationChannel,
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
-  };
-}
-
-export async function patientRoutes(app: FastifyInstance, { service }: { service: PatientService }) {
-  app.post<{ Body: CreatePatientInput }>(
+  app.post(
     '/v1/patients',
     {
       config: { permission: 'patients.write' },
-      schema: { tags, security, summary: 'Add a patient', body: CreatePatientBody, response: { 201: Envelope(Patient), ...errorResponses(400, 401, 403) } },
+      schema: { operationId: 'createPatient', summary: 'Add a patient', body: CreatePatientBody, response: { 201: Envelope(Patient) } },
     },
     async (request, reply) => {
       const row = await service.create(tenantActorOf(request), request.body);
@@ -43,16 +21,15 @@ export async function patientRoutes(app: FastifyInstance, { service }: { service
     },
   );
 
-  app.get<{ Querystring: ListPatientsInput }>(
+  app.get(
     '/v1/patients',
     {
       config: { permission: 'patients.read' },
       schema: {
-        tags,
-        security,
+        operationId: 'listPatients',
         summary: 'Patients by name; ?search= matches part of the name, email or phone',
         querystring: ListPatientsQuery,
-        response: { 200: ListEnvelope(Patient), ...errorResponses(400, 401, 403) },
+        response: { 200: ListEnvelope(Patient) },
       },
     },
     async (request) => {
@@ -61,27 +38,20 @@ export async function patientRoutes(app: FastifyInstance, { service }: { service
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/v1/patients/:id',
     {
       config: { permission: 'patients.read' },
-      schema: { tags, security, summary: 'One patient', params: PatientParams, response: { 200: Envelope(Patient), ...errorResponses(400, 401, 403, 404) } },
+      schema: { operationId: 'getPatient', summary: 'One patient', params: PatientParams, response: { 200: Envelope(Patient) } },
     },
     async (request) => ok(patientView(await service.get(tenantActorOf(request).hospitalId, request.params.id))),
   );
 
-  app.patch<{ Params: { id: string }; Body: UpdatePatientInput }>(
+  app.patch(
     '/v1/patients/:id',
     {
       config: { permission: 'patients.write' },
-      schema: {
-        tags,
-        security,
-        summary: 'Change a patient',
-        params: PatientParams,
-        body: UpdatePatientBody,
-        response: { 200: Envelope(Patient), ...errorResponses(400, 401, 403, 404) },
-      },
+      schema: { operationId: 'updatePatient', summary: 'Change a patient', params: PatientParams, body: UpdatePatientBody, response: { 200: Envelope(Patient) } },
     },
     async (request) => ok(patientView(await service.update(tenantActorOf(request), request.params.id, request.body)), 'Patient updated'),
   );

@@ -1,80 +1,55 @@
+import { Type } from 'typebox';
 import type { FastifyInstance } from 'fastify';
 import { tenantActorOf } from '../../http/actor.ts';
-import { Envelope, errorResponses, ListEnvelope, ok, page } from '../../http/envelope.ts';
+import { Envelope, ListEnvelope, ok, page } from '../../http/envelope.ts';
+import { typedRoutes } from '../../http/route-defaults.ts';
 import { DoctorParams } from '../doctors/doctors.schemas.ts';
-import {
-  CreateTimeOffBody,
-  ListTimeOffQuery,
-  PutScheduleBody,
-  Schedule,
-  TimeOff,
-  TimeOffCreatedDetails,
-  TimeOffParams,
-  type CreateTimeOffInput,
-  type ListTimeOffInput,
-  type PutScheduleInput,
-} from './schedules.schemas.ts';
-import type { TimeOffRow } from './schedules.repo.ts';
+import { CreateTimeOffBody, ListTimeOffQuery, PutScheduleBody, Schedule, TimeOff, TimeOffCreatedDetails, TimeOffParams } from './schedules.schemas.ts';
 import type { ScheduleService } from './schedules.service.ts';
+import { timeOffView } from './schedules.views.ts';
 
-const tags = ['schedules'];
-const security = [{ bearer: [] }];
+export async function scheduleRoutes(fastify: FastifyInstance, { service }: { service: ScheduleService }) {
+  const app = typedRoutes(fastify, 'schedules');
 
-function timeOffView(row: TimeOffRow) {
-  return {
-    id: row.id,
-    doctorId: row.doctorId,
-    start: row.startsAt.toISOString(),
-    end: row.endsAt.toISOString(),
-    reason: row.reason,
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
-  };
-}
-
-export async function scheduleRoutes(app: FastifyInstance, { service }: { service: ScheduleService }) {
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/v1/doctors/:id/schedule',
     {
       config: { permission: 'schedules.read' },
       schema: {
-        tags,
-        security,
+        operationId: 'getDoctorSchedule',
         summary: "A doctor's weekly hours (local wall-clock time in the hospital's zone)",
         params: DoctorParams,
-        response: { 200: Envelope(Schedule), ...errorResponses(400, 401, 403, 404) },
+        response: { 200: Envelope(Schedule) },
       },
     },
     async (request) => ok(await service.getSchedule(tenantActorOf(request).hospitalId, request.params.id)),
   );
 
-  app.put<{ Params: { id: string }; Body: PutScheduleInput }>(
+  app.put(
     '/v1/doctors/:id/schedule',
     {
       config: { permission: 'schedules.write' },
       schema: {
-        tags,
-        security,
+        operationId: 'putDoctorSchedule',
         summary: 'Replace the weekly hours (a doctor: only their own)',
         params: DoctorParams,
         body: PutScheduleBody,
-        response: { 200: Envelope(Schedule), ...errorResponses(400, 401, 403, 404) },
+        response: { 200: Envelope(Schedule) },
       },
     },
     async (request) => ok(await service.putSchedule(tenantActorOf(request), request.params.id, request.body), 'Schedule saved'),
   );
 
-  app.post<{ Params: { id: string }; Body: CreateTimeOffInput }>(
+  app.post(
     '/v1/doctors/:id/time-off',
     {
       config: { permission: 'schedules.write' },
       schema: {
-        tags,
-        security,
+        operationId: 'addTimeOff',
         summary: 'Add time off (may overlap other time off); booked appointments inside it are listed in details',
         params: DoctorParams,
         body: CreateTimeOffBody,
-        response: { 201: Envelope(TimeOff, TimeOffCreatedDetails), ...errorResponses(400, 401, 403, 404) },
+        response: { 201: Envelope(TimeOff, { details: Type.Optional(TimeOffCreatedDetails) }) },
       },
     },
     async (request, reply) => {
@@ -89,17 +64,16 @@ export async function scheduleRoutes(app: FastifyInstance, { service }: { servic
     },
   );
 
-  app.get<{ Params: { id: string }; Querystring: ListTimeOffInput }>(
+  app.get(
     '/v1/doctors/:id/time-off',
     {
       config: { permission: 'schedules.read' },
       schema: {
-        tags,
-        security,
+        operationId: 'listTimeOff',
         summary: "A doctor's time off, by start",
         params: DoctorParams,
         querystring: ListTimeOffQuery,
-        response: { 200: ListEnvelope(TimeOff), ...errorResponses(400, 401, 403, 404) },
+        response: { 200: ListEnvelope(TimeOff) },
       },
     },
     async (request) => {
@@ -108,17 +82,11 @@ export async function scheduleRoutes(app: FastifyInstance, { service }: { servic
     },
   );
 
-  app.delete<{ Params: { id: string; timeOffId: string } }>(
+  app.delete(
     '/v1/doctors/:id/time-off/:timeOffId',
     {
       config: { permission: 'schedules.write' },
-      schema: {
-        tags,
-        security,
-        summary: 'Remove time off',
-        params: TimeOffParams,
-        response: { 200: Envelope(TimeOff), ...errorResponses(400, 401, 403, 404) },
-      },
+      schema: { operationId: 'removeTimeOff', summary: 'Remove time off', params: TimeOffParams, response: { 200: Envelope(TimeOff) } },
     },
     async (request) =>
       ok(timeOffView(await service.deleteTimeOff(tenantActorOf(request), request.params.id, request.params.timeOffId)), 'Time off removed'),

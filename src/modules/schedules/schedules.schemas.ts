@@ -1,9 +1,11 @@
 import { Type, type Static } from 'typebox';
-import { Cursor, Limit, SlotMinutes } from '../doctors/doctors.schemas.ts';
+import { Instant, Nullable, PageQuery, Uuid } from '../../http/schemas.ts';
+import { SlotMinutes } from '../doctors/doctors.schemas.ts';
 import { DAY_NAMES } from './weekly.ts';
 
 const Clock = (what: 'start' | 'end') =>
   Type.String({
+    maxLength: 5,
     pattern: what === 'start' ? '^([01][0-9]|2[0-3]):[0-5][0-9]$' : '^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$',
     description:
       what === 'start'
@@ -17,7 +19,7 @@ export const WeeklyIntervalSchema = Type.Object(
     start: Clock('start'),
     end: Clock('end'),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, $id: 'WeeklyInterval' },
 );
 
 export const BufferMinutes = Type.Integer({ minimum: 0, maximum: 240, description: 'Free minutes kept before and after each appointment' });
@@ -31,17 +33,33 @@ export const PutScheduleBody = Type.Object(
     slotMinutes: Type.Optional(SlotMinutes),
     bufferMinutes: Type.Optional(BufferMinutes),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        weekly: [
+          { day: 'monday', start: '09:00', end: '12:30' },
+          { day: 'monday', start: '13:30', end: '17:00' },
+          { day: 'wednesday', start: '09:00', end: '17:00' },
+        ],
+        slotMinutes: 30,
+        bufferMinutes: 5,
+      },
+    ],
+  },
 );
 export type PutScheduleInput = Static<typeof PutScheduleBody>;
 
-export const Schedule = Type.Object({
-  doctorId: Type.String({ format: 'uuid' }),
-  timezone: Type.String(),
-  slotMinutes: Type.Integer(),
-  bufferMinutes: Type.Integer(),
-  weekly: Type.Array(Type.Object({ day: Type.String(), start: Type.String(), end: Type.String() })),
-});
+export const Schedule = Type.Object(
+  {
+    doctorId: Uuid,
+    timezone: Type.String(),
+    slotMinutes: Type.Integer(),
+    bufferMinutes: Type.Integer(),
+    weekly: Type.Array(WeeklyIntervalSchema),
+  },
+  { $id: 'Schedule' },
+);
 
 const InstantString = Type.String({
   format: 'date-time',
@@ -55,49 +73,39 @@ export const CreateTimeOffBody = Type.Object(
     end: InstantString,
     reason: Type.Optional(Type.String({ maxLength: 500 })),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ start: '2030-03-18T00:00:00+01:00', end: '2030-03-23T00:00:00+01:00', reason: 'Conference' }] },
 );
 export type CreateTimeOffInput = Static<typeof CreateTimeOffBody>;
 
-export const ListTimeOffQuery = Type.Object(
-  {
-    from: Type.Optional({ ...InstantString, description: 'Only time off ending after this instant' }),
-    to: Type.Optional({ ...InstantString, description: 'Only time off starting before this instant' }),
-    limit: Type.Optional(Limit),
-    cursor: Type.Optional(Cursor),
-  },
-  { additionalProperties: false },
-);
+export const ListTimeOffQuery = PageQuery({
+  from: Type.Optional({ ...InstantString, description: 'Only time off ending after this instant' }),
+  to: Type.Optional({ ...InstantString, description: 'Only time off starting before this instant' }),
+});
 export type ListTimeOffInput = Static<typeof ListTimeOffQuery>;
 
-export const TimeOffParams = Type.Object(
-  { id: Type.String({ format: 'uuid' }), timeOffId: Type.String({ format: 'uuid' }) },
-  { additionalProperties: false },
-);
+export const TimeOffParams = Type.Object({ id: Uuid, timeOffId: Uuid }, { additionalProperties: false });
 
-export const TimeOff = Type.Object({
-  id: Type.String({ format: 'uuid' }),
-  doctorId: Type.String({ format: 'uuid' }),
-  start: Type.String({ format: 'date-time' }),
-  end: Type.String({ format: 'date-time' }),
-  reason: Type.Union([Type.String(), Type.Null()]),
-  createdAt: Type.String({ format: 'date-time' }),
-  updatedAt: Type.String({ format: 'date-time' }),
-});
+export const TimeOff = Type.Object(
+  {
+    id: Uuid,
+    doctorId: Uuid,
+    start: Instant,
+    end: Instant,
+    reason: Nullable(Type.String()),
+    createdAt: Instant,
+    updatedAt: Instant,
+  },
+  { $id: 'TimeOff' },
+);
 
 /** With a 201 for time off that covers booked appointments: they stay booked, and staff should act on them. */
 export const TimeOffCreatedDetails = Type.Object(
   {
     overlappingTotal: Type.Integer({ minimum: 1, description: 'How many scheduled appointments of the doctor overlap the time off' }),
     overlappingAppointments: Type.Array(
-      Type.Object({
-        id: Type.String({ format: 'uuid' }),
-        start: Type.String({ format: 'date-time' }),
-        end: Type.String({ format: 'date-time' }),
-        patientId: Type.String({ format: 'uuid' }),
-      }),
+      Type.Object({ id: Uuid, start: Instant, end: Instant, patientId: Uuid }),
       { maxItems: 100, description: 'The first 100 of them, by start' },
     ),
   },
-  { description: 'Only when booked appointments fall inside the new time off; they are not cancelled' },
+  { $id: 'TimeOffOverlaps', description: 'Only when booked appointments fall inside the new time off; they are not cancelled' },
 );

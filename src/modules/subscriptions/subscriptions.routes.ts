@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { actorOf, tenantActorOf } from '../../http/actor.ts';
 import { Envelope, errorResponses, ListEnvelope, ok, page } from '../../http/envelope.ts';
+import { typedRoutes } from '../../http/route-defaults.ts';
 import type { PlanService } from './plans.service.ts';
 import {
   AdminHospital,
@@ -13,28 +14,23 @@ import {
   Plan,
   Subscription,
   UpdatePlanBody,
-  type AdminSetSubscriptionInput,
-  type ChangePlanInput,
-  type CreatePlanInput,
-  type PageQueryInput,
-  type UpdatePlanInput,
 } from './subscriptions.schemas.ts';
 import type { SubscriptionService } from './subscriptions.service.ts';
 import { planView } from './subscriptions.views.ts';
 
-const bearer = [{ bearer: [] }];
-
 export async function subscriptionRoutes(
-  app: FastifyInstance,
+  fastify: FastifyInstance,
   { plans, subscriptions }: { plans: PlanService; subscriptions: SubscriptionService },
 ) {
+  const app = typedRoutes(fastify, 'subscriptions');
+
   // ---- public ----
   app.get(
     '/v1/plans',
     {
       config: { auth: 'public' },
       schema: {
-        tags: ['subscriptions'],
+        operationId: 'listPlans',
         summary: 'Active subscription plans (cached)',
         response: { 200: Envelope(Type.Array(Plan)) },
       },
@@ -48,25 +44,23 @@ export async function subscriptionRoutes(
     {
       config: { permission: 'subscription.read' },
       schema: {
-        tags: ['subscriptions'],
+        operationId: 'getMySubscription',
         summary: "The hospital's subscription, plan limits and current usage",
-        security: bearer,
-        response: { 200: Envelope(Subscription), ...errorResponses(401, 403) },
+        response: { 200: Envelope(Subscription), ...errorResponses(404) },
       },
     },
     async (request) => ok(await subscriptions.get(tenantActorOf(request).hospitalId)),
   );
 
-  app.post<{ Body: ChangePlanInput }>(
+  app.post(
     '/v1/hospitals/me/subscription',
     {
       config: { permission: 'subscription.change' },
       schema: {
-        tags: ['subscriptions'],
+        operationId: 'changeMyPlan',
         summary: 'Change plan (owner); refused with PLAN_LIMIT_REACHED when usage exceeds the new plan',
-        security: bearer,
         body: ChangePlanBody,
-        response: { 200: Envelope(Subscription), ...errorResponses(400, 401, 403) },
+        response: { 200: Envelope(Subscription), ...errorResponses(404) },
       },
     },
     async (request) => ok(await subscriptions.changePlan(tenantActorOf(request), request.body), 'Subscription updated'),
@@ -78,56 +72,52 @@ export async function subscriptionRoutes(
     {
       config: { auth: 'platform-admin' },
       schema: {
-        tags: ['admin'],
+        operationId: 'listAllPlans',
         summary: 'Every plan, including retired ones',
-        security: bearer,
-        response: { 200: Envelope(Type.Array(Plan)), ...errorResponses(401, 403) },
+        response: { 200: Envelope(Type.Array(Plan)) },
       },
     },
     async () => ok((await plans.listAll()).map(planView)),
   );
 
-  app.post<{ Body: CreatePlanInput }>(
+  app.post(
     '/v1/admin/plans',
     {
       config: { auth: 'platform-admin' },
       schema: {
-        tags: ['admin'],
+        operationId: 'createPlan',
         summary: 'Create a plan',
-        security: bearer,
         body: CreatePlanBody,
-        response: { 201: Envelope(Plan), ...errorResponses(400, 401, 403, 409) },
+        response: { 201: Envelope(Plan), ...errorResponses(409) },
       },
     },
     async (request, reply) => reply.status(201).send(ok(planView(await plans.create(actorOf(request), request.body)), 'Plan created')),
   );
 
-  app.patch<{ Params: { id: string }; Body: UpdatePlanInput }>(
+  app.patch(
     '/v1/admin/plans/:id',
     {
       config: { auth: 'platform-admin' },
       schema: {
-        tags: ['admin'],
+        operationId: 'updatePlan',
         summary: 'Change a plan (price, limits, active, default)',
-        security: bearer,
         params: IdParams,
         body: UpdatePlanBody,
-        response: { 200: Envelope(Plan), ...errorResponses(400, 401, 403, 404, 409) },
+        response: { 200: Envelope(Plan), ...errorResponses(409) },
       },
     },
     async (request) => ok(planView(await plans.update(actorOf(request), request.params.id, request.body)), 'Plan updated'),
   );
 
-  app.get<{ Querystring: PageQueryInput }>(
+  app.get(
     '/v1/admin/hospitals',
     {
       config: { auth: 'platform-admin' },
       schema: {
-        tags: ['admin'],
+        operationId: 'listAdminHospitals',
         summary: 'Hospitals with their subscription and usage (newest first)',
-        security: bearer,
         querystring: PageQuery,
-        response: { 200: ListEnvelope(AdminHospital), ...errorResponses(400, 401, 403) },
+        response: { 200: ListEnvelope(AdminHospital) },
       },
     },
     async (request) => {
@@ -136,17 +126,16 @@ export async function subscriptionRoutes(
     },
   );
 
-  app.put<{ Params: { id: string }; Body: AdminSetSubscriptionInput }>(
+  app.put(
     '/v1/admin/hospitals/:id/subscription',
     {
       config: { auth: 'platform-admin' },
       schema: {
-        tags: ['admin'],
+        operationId: 'setHospitalSubscription',
         summary: "Set a hospital's plan, status and period end",
-        security: bearer,
         params: IdParams,
         body: AdminSetSubscriptionBody,
-        response: { 200: Envelope(Subscription), ...errorResponses(400, 401, 403, 404) },
+        response: { 200: Envelope(Subscription) },
       },
     },
     async (request) =>

@@ -1,41 +1,30 @@
 import type { FastifyInstance } from 'fastify';
 import { tenantActorOf } from '../../http/actor.ts';
 import { Envelope, errorResponses, ListEnvelope, ok, page } from '../../http/envelope.ts';
-import {
-  AppointmentIdParams,
-  ListQuery,
-  NoteContentBody,
-  NoteIdParams,
-  PatientIdParams,
-  VisitNote,
-  VisitNoteVersion,
-  type ListQueryInput,
-  type NoteContentInput,
-} from './visit-notes.schemas.ts';
+import { IdParams } from '../../http/schemas.ts';
+import { typedRoutes } from '../../http/route-defaults.ts';
+import { ListQuery, NoteContentBody, NoteIdParams, VisitNote, VisitNoteVersion } from './visit-notes.schemas.ts';
 import type { VisitNoteService } from './visit-notes.service.ts';
 import { noteView, versionView } from './visit-notes.views.ts';
 
-type Params = { id: string };
-
-const tags = ['visit notes'];
-const security = [{ bearer: [] }];
 const READ_DOC = 'Readable by doctors, owners and admins of the hospital, never by staff. Every read is an audit event.';
 
-export async function visitNoteRoutes(app: FastifyInstance, { service }: { service: VisitNoteService }) {
-  app.post<{ Params: Params; Body: NoteContentInput }>(
+export async function visitNoteRoutes(fastify: FastifyInstance, { service }: { service: VisitNoteService }) {
+  const app = typedRoutes(fastify, 'visit notes');
+
+  app.post(
     '/v1/appointments/:id/visit-notes',
     {
       config: { permission: 'visitNotes.write' },
       schema: {
-        tags,
-        security,
+        operationId: 'createVisitNote',
         summary: "Write the first version of an appointment's visit note",
         description:
           "Only the appointment's doctor (403 otherwise); not on a cancelled appointment (409 APPOINTMENT_CANCELLED). " +
           'One note per appointment: a second POST is 409 VISIT_NOTE_EXISTS, whose details name the note to PUT to.',
-        params: AppointmentIdParams,
+        params: IdParams,
         body: NoteContentBody,
-        response: { 201: Envelope(VisitNote), ...errorResponses(400, 401, 403, 404, 409) },
+        response: { 201: Envelope(VisitNote), ...errorResponses(409) },
       },
     },
     async (request, reply) => {
@@ -44,53 +33,50 @@ export async function visitNoteRoutes(app: FastifyInstance, { service }: { servi
     },
   );
 
-  app.put<{ Params: Params; Body: NoteContentInput }>(
+  app.put(
     '/v1/visit-notes/:id',
     {
       config: { permission: 'visitNotes.write' },
       schema: {
-        tags,
-        security,
+        operationId: 'writeVisitNoteVersion',
         summary: 'Write a new version of a visit note',
         description:
           'The body is the whole new content (a field left out is empty in the new version). Earlier versions stay unchanged ' +
           "and readable under /versions. Only the appointment's doctor; not on a cancelled appointment.",
         params: NoteIdParams,
         body: NoteContentBody,
-        response: { 200: Envelope(VisitNote), ...errorResponses(400, 401, 403, 404, 409) },
+        response: { 200: Envelope(VisitNote), ...errorResponses(409) },
       },
     },
     async (request) => ok(noteView(await service.writeVersion(tenantActorOf(request), request.params.id, request.body)), 'New version written'),
   );
 
-  app.get<{ Params: Params }>(
+  app.get(
     '/v1/visit-notes/:id',
     {
       config: { permission: 'visitNotes.read' },
       schema: {
-        tags,
-        security,
+        operationId: 'getVisitNote',
         summary: 'A visit note (its current version)',
         description: READ_DOC,
         params: NoteIdParams,
-        response: { 200: Envelope(VisitNote), ...errorResponses(400, 401, 403, 404) },
+        response: { 200: Envelope(VisitNote) },
       },
     },
     async (request) => ok(noteView(await service.get(tenantActorOf(request), request.params.id))),
   );
 
-  app.get<{ Params: Params; Querystring: ListQueryInput }>(
+  app.get(
     '/v1/visit-notes/:id/versions',
     {
       config: { permission: 'visitNotes.read' },
       schema: {
-        tags,
-        security,
+        operationId: 'listVisitNoteVersions',
         summary: "A visit note's versions, oldest first (read-only history)",
         description: READ_DOC,
         params: NoteIdParams,
         querystring: ListQuery,
-        response: { 200: ListEnvelope(VisitNoteVersion), ...errorResponses(400, 401, 403, 404) },
+        response: { 200: ListEnvelope(VisitNoteVersion) },
       },
     },
     async (request) => {
@@ -99,18 +85,17 @@ export async function visitNoteRoutes(app: FastifyInstance, { service }: { servi
     },
   );
 
-  app.get<{ Params: Params; Querystring: ListQueryInput }>(
+  app.get(
     '/v1/patients/:id/visit-notes',
     {
       config: { permission: 'visitNotes.read' },
       schema: {
-        tags,
-        security,
+        operationId: 'listPatientVisitNotes',
         summary: "A patient's visit notes (current versions), newest first",
         description: READ_DOC,
-        params: PatientIdParams,
+        params: IdParams,
         querystring: ListQuery,
-        response: { 200: ListEnvelope(VisitNote), ...errorResponses(400, 401, 403, 404) },
+        response: { 200: ListEnvelope(VisitNote) },
       },
     },
     async (request) => {

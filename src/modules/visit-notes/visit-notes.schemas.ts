@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { IdParams, Instant, Nullable, PageQuery, Uuid } from '../../http/schemas.ts';
 
 /** Limits generous for clinical writing, small enough that one note stays far below the body limit. */
 export const NOTE_LIMITS = {
@@ -8,7 +9,6 @@ export const NOTE_LIMITS = {
   maxDurationDays: 3650,
 } as const;
 
-const Uuid = Type.String({ format: 'uuid' });
 const ClinicalText = (description: string) =>
   Type.String({ minLength: 1, maxLength: NOTE_LIMITS.textChars, pattern: '\\S', description: `${description} (up to ${NOTE_LIMITS.textChars} characters)` });
 const Short = (maxLength: number, description: string) => Type.String({ minLength: 1, maxLength, pattern: '\\S', description });
@@ -18,7 +18,7 @@ export const DiagnosisSchema = Type.Object(
     code: Type.String({ minLength: 1, maxLength: 40, pattern: '^\\S+$', description: 'A coded diagnosis, e.g. ICD-10 "J06.9"' }),
     description: Short(500, 'What the code means, in words'),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, $id: 'Diagnosis' },
 );
 
 export const PrescriptionSchema = Type.Object(
@@ -28,7 +28,7 @@ export const PrescriptionSchema = Type.Object(
     frequency: Short(100, 'e.g. "three times a day"'),
     durationDays: Type.Integer({ minimum: 1, maximum: NOTE_LIMITS.maxDurationDays, description: 'Days of treatment' }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, $id: 'Prescription' },
 );
 
 const noteFields = {
@@ -44,23 +44,28 @@ const noteFields = {
  * The body of POST (first version) and PUT (every later version). A PUT is
  * the whole new content: a field left out is empty in the new version.
  */
-export const NoteContentBody = Type.Object(noteFields, { additionalProperties: false, minProperties: 1 });
+export const NoteContentBody = Type.Object(noteFields, {
+  additionalProperties: false,
+  minProperties: 1,
+  examples: [
+    {
+      subjective: 'Sore throat and mild fever for three days',
+      objective: 'Temperature 38.1 °C; pharynx red, no exudate',
+      assessment: 'Viral pharyngitis',
+      plan: 'Rest, fluids, paracetamol; return if not better in a week',
+      diagnoses: [{ code: 'J02.9', description: 'Acute pharyngitis, unspecified' }],
+      prescriptions: [{ drug: 'Paracetamol 500 mg', dose: '1 tablet', frequency: 'up to four times a day', durationDays: 5 }],
+    },
+  ],
+});
 export type NoteContentInput = Static<typeof NoteContentBody>;
 
-export const AppointmentIdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
-export const NoteIdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
-export const PatientIdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
+export const NoteIdParams = IdParams;
 
-export const ListQuery = Type.Object(
-  {
-    limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
-    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'page.nextCursor of the previous page' })),
-  },
-  { additionalProperties: false },
-);
+export const ListQuery = PageQuery();
 export type ListQueryInput = Static<typeof ListQuery>;
 
-const NullableText = Type.Union([Type.String(), Type.Null()]);
+const NullableText = Nullable(Type.String());
 const contentSchema = {
   subjective: NullableText,
   objective: NullableText,
@@ -70,23 +75,29 @@ const contentSchema = {
   prescriptions: Type.Array(PrescriptionSchema),
 };
 
-export const VisitNote = Type.Object({
-  id: Uuid,
-  appointmentId: Uuid,
-  patientId: Uuid,
-  doctorId: Uuid,
-  version: Type.Integer({ minimum: 1, description: 'The current version; every PUT adds one' }),
-  ...contentSchema,
-  createdAt: Type.String({ format: 'date-time', description: 'When the first version was written' }),
-  updatedAt: Type.String({ format: 'date-time', description: 'When the current version was written' }),
-});
+export const VisitNote = Type.Object(
+  {
+    id: Uuid,
+    appointmentId: Uuid,
+    patientId: Uuid,
+    doctorId: Uuid,
+    version: Type.Integer({ minimum: 1, description: 'The current version; every PUT adds one' }),
+    ...contentSchema,
+    createdAt: { ...Instant, description: 'When the first version was written' },
+    updatedAt: { ...Instant, description: 'When the current version was written' },
+  },
+  { $id: 'VisitNote' },
+);
 
-export const VisitNoteVersion = Type.Object({
-  id: Uuid,
-  noteId: Uuid,
-  version: Type.Integer({ minimum: 1 }),
-  ...contentSchema,
-  authorUserId: Uuid,
-  createdAt: Type.String({ format: 'date-time' }),
-  updatedAt: Type.String({ format: 'date-time', description: 'Equals createdAt: a version is never changed' }),
-});
+export const VisitNoteVersion = Type.Object(
+  {
+    id: Uuid,
+    noteId: Uuid,
+    version: Type.Integer({ minimum: 1 }),
+    ...contentSchema,
+    authorUserId: Uuid,
+    createdAt: Instant,
+    updatedAt: { ...Instant, description: 'Equals createdAt: a version is never changed' },
+  },
+  { $id: 'VisitNoteVersion' },
+);
