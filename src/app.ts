@@ -10,6 +10,7 @@ import { registerValidation } from './http/validation.ts';
 import { healthRoutes } from './http/health.routes.ts';
 import { metricsRoutes } from './http/metrics.routes.ts';
 import { registerRateLimit } from './http/rate-limit.ts';
+import { registerReadYourWrites } from './http/read-your-writes.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { createAuditService } from './modules/audit/audit.service.ts';
 import { hospitalRoutes } from './modules/hospitals/hospitals.routes.ts';
@@ -89,6 +90,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     clockToleranceSeconds: config.env.JWT_CLOCK_TOLERANCE_SECONDS,
     identityCache: { cache: deps.cache, ttlSeconds: config.env.IDENTITY_CACHE_TTL_SECONDS },
   });
+  registerReadYourWrites(app, deps.reads);
   // After auth (the key is the signed-in user) and before every route it limits.
   await registerRateLimit(app, {
     store: deps.cache.store,
