@@ -54,6 +54,8 @@ export interface ClusterOptions {
   route?: (service: keyof ServiceUrls, url: string) => string;
   /** Run on this scale-out topology (its PostgreSQL servers and Redis Cluster) instead of the machine's. */
   topology?: Topology;
+  /** With a topology: DATABASE_URL straight to its primary instead of through its PgBouncer. */
+  direct?: boolean;
   /** Processes to start (default two of each). */
   apis?: number;
   workers?: number;
@@ -136,8 +138,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const dbName = new URL(database.url).pathname.slice(1);
     const dbUrl = database.url;
     cleanups.push(() => database.drop());
-    // The topology's Redis Cluster goes with the topology; the machine's Redis keeps other suites' keys.
-    if (!scaleOut) cleanups.push(() => deleteRedisKeys(urls.redis, redisPrefix));
+    // A topology's Redis Cluster goes with the topology; the machine's Redis keeps other suites' keys.
+    const ownRedis = !scaleOut?.redis;
+    if (ownRedis) cleanups.push(() => deleteRedisKeys(urls.redis, redisPrefix));
     cleanups.push(() => deleteRabbitTopology(urls.rabbitmq, rabbitPrefix));
     const sql = new pg.Pool({ connectionString: dbUrl, max: 4, connectionTimeoutMillis: 5_000 });
     sql.on('error', () => undefined);
@@ -153,7 +156,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       HOST: '127.0.0.1',
       PORT: '0',
       DATA_DIR: path.join(logDir, 'data'),
-      ...(scaleOut ? scaleOut.env(dbName) : { DATABASE_URL: route('database', dbUrl), REDIS_URL: route('redis', urls.redis) }),
+      ...(scaleOut ? scaleOut.env(dbName, { direct: options.direct ?? false }) : { DATABASE_URL: route('database', dbUrl) }),
+      ...(ownRedis ? { REDIS_URL: route('redis', urls.redis) } : {}),
       RABBITMQ_URL: route('rabbitmq', urls.rabbitmq),
       REDIS_KEY_PREFIX: redisPrefix,
       RABBITMQ_PREFIX: rabbitPrefix,

@@ -32,8 +32,9 @@ export interface Topology {
    * Tempus' database variables for `database`: DATABASE_URL through PgBouncer
    * (or the primary without one), DATABASE_DIRECT_URL the primary,
    * DATABASE_READ_URL the replica; REDIS_CLUSTER_NODES with a Redis Cluster.
+   * `direct`: DATABASE_URL straight to the primary too (PgBouncer's baseline).
    */
-  env(database: string): Record<string, string>;
+  env(database: string, options?: { direct?: boolean }): Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -91,8 +92,8 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
     replica,
     bouncer,
     redis,
-    env: (database) => ({
-      DATABASE_URL: bouncer ? bouncer.url(database) : p.url(database),
+    env: (database, { direct = false } = {}) => ({
+      DATABASE_URL: bouncer && !direct ? bouncer.url(database) : p.url(database),
       DATABASE_DIRECT_URL: p.url(database),
       ...(replica ? { DATABASE_READ_URL: replica.url(database) } : {}),
       ...(redis ? { REDIS_CLUSTER_NODES: redis.seeds } : {}),

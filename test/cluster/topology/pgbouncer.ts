@@ -1,4 +1,4 @@
-import { chownSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { freePort, isRoot, readPid, runAsPostgres, stopPidFile, waitFor, type TopologyRoot } from './system.ts';
@@ -16,6 +16,14 @@ import { freePort, isRoot, readPid, runAsPostgres, stopPidFile, waitFor, type To
  * - every database name maps to the same server (`*`), so suites can create
  *   databases of their own behind it.
  */
+/** Debian installs it under /usr/sbin, which an ordinary user's PATH may lack. */
+function pgbouncerBinary(): string {
+  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/local/sbin'].filter(Boolean);
+  const found = dirs.map((d) => path.join(d, 'pgbouncer')).find((f) => existsSync(f));
+  if (!found) throw new Error('pgbouncer not found: the scale-out suites need it (apt-get install -y pgbouncer; .ci/run does)');
+  return found;
+}
+
 export interface PgBouncer {
   port: number;
   /** Server connections per (database, user) pool. */
@@ -98,7 +106,7 @@ export async function startPgBouncer(root: TopologyRoot, target: { port: number;
     },
     async start() {
       if (readPid(pidFile) && (await isUp())) return;
-      await runAsPostgres('pgbouncer', ['-d', '-q', ini]);
+      await runAsPostgres(pgbouncerBinary(), ['-d', '-q', ini]);
       await waitFor(`PgBouncer on port ${port}`, isUp);
     },
   };
