@@ -4,7 +4,7 @@ import { startCluster, type Cluster } from '../test/cluster/cluster.ts';
 import { setUpHospital, slotAt, type ClusterHospital } from '../test/cluster/fixtures.ts';
 import { call } from '../test/cluster/http.ts';
 import { startTopology, type Topology } from '../test/cluster/topology/index.ts';
-import { measureHttp, throughputResult, type BenchResult } from './lib.ts';
+import { measureHttp, measureLoop, throughputResult, type BenchResult } from './lib.ts';
 
 /**
  * PgBouncer in transaction mode against direct connections (SPEC section 17):
@@ -103,25 +103,8 @@ async function measure(topology: Topology, direct: boolean): Promise<Measurement
       });
       if (res.status !== 201) throw new Error(`booking ${i}: ${res.status} ${res.error ?? JSON.stringify(res.body)}`);
     };
-    const loop = async (seconds: number) => {
-      const latencies: number[] = [];
-      const deadline = performance.now() + seconds * 1000;
-      const started = performance.now();
-      await Promise.all(
-        Array.from({ length: CONCURRENCY }, async () => {
-          while (performance.now() < deadline) {
-            const t0 = performance.now();
-            await bookOne();
-            latencies.push(performance.now() - t0);
-          }
-        }),
-      );
-      latencies.sort((a, b) => a - b);
-      const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
-      return { rps: latencies.length / ((performance.now() - started) / 1000), count: latencies.length, p50: pct(50), p99: pct(99) };
-    };
-    await loop(1);
-    const { result: bookings, peak: bookingPeak } = await peakBackends(topology.primary.url(), database, () => loop(SECONDS));
+    await measureLoop(bookOne, CONCURRENCY, 1);
+    const { result: bookings, peak: bookingPeak } = await peakBackends(topology.primary.url(), database, () => measureLoop(bookOne, CONCURRENCY, SECONDS));
 
     const day = slotAt(2, 0).slice(0, 10);
     const to = slotAt(8, 0).slice(0, 10);

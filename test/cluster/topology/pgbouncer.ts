@@ -1,7 +1,7 @@
 import { chownSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
-import { freePort, isRoot, readPid, runAsPostgres, stopPidFile, waitFor, type TopologyRoot } from './system.ts';
+import type pg from 'pg';
+import { freePort, isRoot, queryOnce, readPid, runAsPostgres, stopPidFile, waitFor, type TopologyRoot } from './system.ts';
 
 /**
  * PgBouncer (Debian's /usr/sbin/pgbouncer) in transaction mode in front of
@@ -76,17 +76,7 @@ export async function startPgBouncer(root: TopologyRoot, target: { port: number;
   );
   if (isRoot) chownSync(ini, statSync(dir).uid, statSync(dir).gid);
   const url = (database = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${database}`;
-  const admin = async <T extends pg.QueryResultRow>(command: string) => {
-    const client = new pg.Client({ connectionString: url('pgbouncer'), connectionTimeoutMillis: 3_000 });
-    client.on('error', () => undefined);
-    await client.connect();
-    try {
-      // No parameters: node-postgres sends it with the simple query protocol, the only one the console speaks.
-      return (await client.query<T>(command)).rows;
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-  };
+  const admin = <T extends pg.QueryResultRow>(command: string) => queryOnce<T>(url('pgbouncer'), command);
   const isUp = async () => {
     try {
       await admin('SHOW VERSION');

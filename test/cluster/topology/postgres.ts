@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
-import { freePort, pgBin, runAsPostgres, waitFor, type TopologyRoot } from './system.ts';
+import type pg from 'pg';
+import { freePort, pgBin, queryOnce, runAsPostgres, waitFor, type TopologyRoot } from './system.ts';
 
 /**
  * PostgreSQL servers of our own, never the machine's cluster: a primary made
@@ -36,16 +36,7 @@ function server(role: PgServer['role'], port: number, dataDir: string, socketDir
   const logFile = path.join(path.dirname(dataDir), `${path.basename(dataDir)}.log`);
   const options = [`-p ${port}`, '-c listen_addresses=127.0.0.1', `-c unix_socket_directories=${socketDir}`, ...Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`)];
   const url = (database = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${database}`;
-  const query = async <T extends pg.QueryResultRow>(text: string, values: unknown[] = [], database = 'postgres') => {
-    const client = new pg.Client({ connectionString: url(database), connectionTimeoutMillis: 3_000 });
-    client.on('error', () => undefined);
-    await client.connect();
-    try {
-      return (await client.query<T>(text, values)).rows;
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-  };
+  const query = <T extends pg.QueryResultRow>(text: string, values: unknown[] = [], database = 'postgres') => queryOnce<T>(url(database), text, values);
   const isUp = async () => {
     try {
       await query('select 1');

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import pg from 'pg';
 
 /**
  * What the topology helpers share: free ports, commands run as the
@@ -35,6 +36,19 @@ export async function runAsPostgres(cmd: string, args: string[], timeoutMs = 60_
   } catch (err) {
     const e = err as Error & { stderr?: string };
     throw new Error(`${cmd} ${args.join(' ')} failed: ${e.stderr?.trim() || e.message}`);
+  }
+}
+
+/** One statement on a fresh connection (no pool to outlive the server's stops and starts). */
+export async function queryOnce<T extends pg.QueryResultRow = pg.QueryResultRow>(url: string, text: string, values?: unknown[]): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    // Without values node-postgres uses the simple query protocol (all PgBouncer's admin console speaks).
+    return (await (values ? client.query<T>(text, values) : client.query<T>(text))).rows;
+  } finally {
+    await client.end().catch(() => undefined);
   }
 }
 
