@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawRows } from '../../src/infra/db/client.ts';
+import { windowScript } from '../../src/http/rate-limit.ts';
 import { otpKeys } from '../../src/modules/otp/otp.scripts.ts';
 import { startTopology, type Topology } from '../cluster/topology/index.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
@@ -61,6 +62,18 @@ describe.runIf(onServices)('Redis Cluster', () => {
     expect(slotsA.size).toBe(1);
     expect(await slot(b.code)).not.toBe([...slotsA][0]);
     expect(await slot('{hospital:x}')).toBe(await slot('{hospital:x}#v'));
+  });
+
+  it('runs hundreds of concurrent scripts and reads on keys of every master at once (no cross-node batching)', async () => {
+    const store = t.deps.cache.store;
+    const keys = Array.from({ length: 300 }, (_, i) => `rl:concurrent:${i}:${Date.now()}`);
+    const [windows, reads] = await Promise.all([
+      Promise.all(keys.map((k) => store.run(windowScript, [k], [60_000]))),
+      Promise.all(keys.map((k) => store.mget([`{${k}}`, `{${k}}#v`]))),
+    ]);
+    expect(windows.map((w) => w.count)).toEqual(keys.map(() => 1));
+    expect(reads).toEqual(keys.map(() => [null, null]));
+    expect(store.circuitState()).toBe('closed');
   });
 
   it('runs the OTP rules on the cluster: issue, a wrong guess counts, the right code once', async () => {

@@ -67,6 +67,8 @@ export async function startPgBouncer(root: TopologyRoot, target: { port: number;
       `max_client_conn = ${options.maxClientConn ?? 1000}`,
       'ignore_startup_parameters = statement_timeout,idle_in_transaction_session_timeout',
       'server_login_retry = 1',
+      // SHOW STATS totals are refreshed every stats_period: every second, so a suite can read them.
+      'stats_period = 1',
       'admin_users = postgres',
       'stats_users = postgres',
       `logfile = ${path.join(dir, 'pgbouncer.log')}`,
