@@ -39,11 +39,13 @@ e2eScenarios({
       [database],
     );
     expect(apps.filter((a) => a.application_name === 'tempus').length).toBeLessThanOrEqual(POOL_SIZE);
-    // Each API reports the replica in use and the cluster's Redis.
+    // Each API reports the replica in use and the cluster's Redis, and served reads from the replica (the public pages at least).
     for (const api of cluster.liveApis()) {
       const health = await call(api, 'GET', '/health');
       expect(health.body.checks.database_replica).toMatchObject({ status: 'up' });
       expect(health.body.checks.redis).toMatchObject({ status: 'up', circuit: 'closed' });
+      const metrics = String((await call(api, 'GET', '/metrics')).body);
+      expect(Number(/^tempus_db_routed_reads_total\{target="replica"\} (\d+)/m.exec(metrics)?.[1] ?? 0), api).toBeGreaterThan(0);
     }
     // The keys spread over the three masters (hash tags per hospital / user, not one tag for everything).
     const sizes = await Promise.all((await topology.redis!.masters()).map(async (port) => Number((await topology.redis!.cli(port, 'dbsize')).trim())));

@@ -73,6 +73,13 @@ describe('faults of the scale-out topology under load', () => {
     expect(health.map((h) => [h.status, h.body.status, h.body.checks.database_replica.status])).toEqual(
       run.cluster.liveApis().map(() => [200, 'degraded', 'down']),
     );
+    // The load's lists and availability were meant for the replica: the primary answered them instead, counted.
+    let fellBack = 0;
+    for (const api of run.cluster.liveApis()) {
+      const metrics = String((await call(api, 'GET', '/metrics')).body);
+      for (const m of metrics.matchAll(/^tempus_db_replica_fallbacks_total\{reason="(down|error)"\} (\d+)/gm)) fellBack += Number(m[2]);
+    }
+    expect(fellBack).toBeGreaterThan(0);
   });
 
   it('a Redis Cluster master killed: bookings and reads go on, OTP is 503 at most until the failover is through', async () => {

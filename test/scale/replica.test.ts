@@ -7,6 +7,8 @@ import { createRedisStore } from '../../src/infra/cache/redis-store.ts';
 import { setReplay, startTopology, type Topology } from '../cluster/topology/index.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { registerHospital } from '../helpers/factories.ts';
+import { addMember } from '../helpers/member-factories.ts';
+import { createDoctor, createPatient } from '../helpers/scheduling-factories.ts';
 import { eventually } from '../helpers/messaging.ts';
 import { onServices, serviceUrls } from '../helpers/target.ts';
 import { startTcpProxy, viaProxy } from '../helpers/tcp-proxy.ts';
@@ -180,6 +182,48 @@ describe.runIf(onServices)('read replica', () => {
       // Not routing.close(): the replica's pool belongs to the app.
       await store.close();
       await proxy.close();
+    }
+  });
+
+  it('routes lists, availability and public pages to the replica over HTTP; the writer reads their own write from the primary', async () => {
+    // A lag bound far above the test's length: the paused replica stays "in use" while it falls behind.
+    const app = await createTestApp({ env: { ...topology.env(DATABASE), DATABASE_READ_MAX_LAG_SECONDS: '600', DATABASE_READ_CHECK_INTERVAL_MS: String(CHECK_INTERVAL_MS) } });
+    try {
+      const h = await registerHospital(app);
+      const colleague = await addMember(app, h, 'staff');
+      const doctor = await createDoctor(app, h.auth);
+      await eventually(() => app.deps.reads.check(), (s) => s.status === 'up', 'the replica in use');
+      await eventually(
+        async () => (await app.app.inject({ method: 'GET', url: `/v1/public/hospitals/${h.subdomain}/doctors` })).json().data?.length ?? 0,
+        (n) => n === 1,
+        'the doctor on the replica',
+      );
+      await setReplay(topology.replica!, false);
+      try {
+        const patient = await createPatient(app, h.auth, { name: 'Fresh Patient' });
+        const names = async (auth: { authorization: string }) =>
+          ((await app.app.inject({ method: 'GET', url: '/v1/patients?limit=100', headers: auth })).json().data as { id: string }[]).map((p) => p.id);
+        // The writer, right after the write: from the primary, the patient is there.
+        expect(await names(h.auth)).toContain(patient.id);
+        // A colleague who wrote nothing reads the (paused) replica: not there yet.
+        expect(await names(colleague.auth)).not.toContain(patient.id);
+        // Public pages too: a doctor added now is not on the replica's public list.
+        await createDoctor(app, h.auth);
+        expect((await app.app.inject({ method: 'GET', url: `/v1/public/hospitals/${h.subdomain}/doctors` })).json().data).toHaveLength(1);
+        const day = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
+        expect((await app.app.inject({ method: 'GET', url: `/v1/doctors/${doctor.id}/availability?from=${day}&to=${day}`, headers: colleague.auth })).statusCode).toBe(200);
+      } finally {
+        await setReplay(topology.replica!, true);
+      }
+      const routed = await app.deps.metrics.registry.getSingleMetric('tempus_db_routed_reads_total')!.get();
+      expect(routed.values.find((v) => v.labels.target === 'replica')?.value).toBeGreaterThan(0);
+      await eventually(
+        async () => (await app.app.inject({ method: 'GET', url: `/v1/public/hospitals/${h.subdomain}/doctors` })).json().data.length,
+        (n) => n === 2,
+        'the replica caught up',
+      );
+    } finally {
+      await app.close();
     }
   });
 

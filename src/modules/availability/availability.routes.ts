@@ -19,7 +19,7 @@ export async function availabilityRoutes(app: FastifyInstance, { service }: { se
         response: { 200: Envelope(Availability), ...errorResponses(400, 401, 403, 404) },
       },
     },
-    async (request) => ok(await service.forDoctor(tenantActorOf(request).hospitalId, request.params.id, request.query)),
+    async (request) => ok(await service.forDoctor(tenantActorOf(request), request.params.id, request.query)),
   );
 
   app.get<{ Params: { subdomain: string; id: string }; Querystring: AvailabilityInput }>(

@@ -52,7 +52,7 @@ export async function doctorRoutes(app: FastifyInstance, { service }: { service:
       },
     },
     async (request) => {
-      const { items, nextCursor } = await service.list(tenantActorOf(request).hospitalId, request.query);
+      const { items, nextCursor } = await service.list(tenantActorOf(request), request.query);
       return page(items.map(doctorView), nextCursor);
     },
   );

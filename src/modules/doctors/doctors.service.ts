@@ -1,5 +1,6 @@
 import type { Db, Executor } from '../../infra/db/client.ts';
 import { isConstraintViolation, PG_UNIQUE_VIOLATION } from '../../infra/db/errors.ts';
+import { withTenantRead, type ReadRouting } from '../../infra/db/replica.ts';
 import { withTenant } from '../../infra/db/tenant.ts';
 import { decodeCursor, pageOf } from '../../shared/cursor.ts';
 import { DomainError, notFound } from '../../shared/errors.ts';
@@ -23,7 +24,8 @@ async function assertDoctorPlaceFree(tx: Executor, hospitalId: string): Promise<
   assertBelowLimit('maxDoctors', subscription, await countActiveDoctors(tx, hospitalId), 'active doctors');
 }
 
-export function createDoctorService({ db }: { db: Db }) {
+/** `reads`: the list and the public list read the replica when there is one. */
+export function createDoctorService({ db, reads }: { db: Db; reads: ReadRouting }) {
   async function writeGuarded<T>(email: string | undefined, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
@@ -61,10 +63,11 @@ export function createDoctorService({ db }: { db: Db }) {
       );
     },
 
-    async list(hospitalId: string, query: ListDoctorsInput) {
+    async list(actor: TenantActor, query: ListDoctorsInput) {
+      const { hospitalId } = actor;
       const limit = query.limit ?? 20;
       const after = decodeCursor(query.cursor);
-      const rows = await withTenant(db, hospitalId, (tx) =>
+      const rows = await withTenantRead(reads, actor, hospitalId, (tx) =>
         listDoctors(tx, hospitalId, { limit, after, ...(query.active === undefined ? {} : { active: query.active }) }),
       );
       return pageOf(rows, limit, (r) => r.name);
@@ -117,11 +120,11 @@ export function createDoctorService({ db }: { db: Db }) {
 
     /** The public list of a hospital found by subdomain: active doctors only. */
     async listPublic(subdomain: string, query: { limit?: number; cursor?: string }) {
-      const hospital = await findHospitalBySubdomain(db, subdomain.toLowerCase());
+      const hospital = await reads.read(null, (replica) => findHospitalBySubdomain(replica, subdomain.toLowerCase()));
       if (!hospital) throw notFound('Hospital');
       const limit = query.limit ?? 20;
       const after = decodeCursor(query.cursor);
-      const rows = await withTenant(db, hospital.id, (tx) => listDoctors(tx, hospital.id, { limit, after, active: true }));
+      const rows = await withTenantRead(reads, null, hospital.id, (tx) => listDoctors(tx, hospital.id, { limit, after, active: true }));
       return pageOf(rows, limit, (r) => r.name);
     },
   };

@@ -56,7 +56,7 @@ export async function patientRoutes(app: FastifyInstance, { service }: { service
       },
     },
     async (request) => {
-      const { items, nextCursor } = await service.list(tenantActorOf(request).hospitalId, request.query);
+      const { items, nextCursor } = await service.list(tenantActorOf(request), request.query);
       return page(items.map(patientView), nextCursor);
     },
   );
