@@ -5,9 +5,14 @@ import { defineConfig } from 'vitest/config';
  * (test/cluster/). Not part of `npm test` (vitest.config.ts excludes them):
  *
  *   npm run test:e2e      two APIs + two workers: booking storm, shared OTP and
- *                         rate limits, every notification exactly once
+ *                         rate limits, every notification exactly once; once on
+ *                         the machine's services (cluster.test.ts), once on the
+ *                         scale-out topology: PgBouncer, a streaming replica, a
+ *                         Redis Cluster (topology.test.ts)
  *   npm run test:faults   the same cluster while PostgreSQL, Redis and RabbitMQ
  *                         are stopped and started and processes are SIGKILLed
+ *                         (faults.test.ts), and while the topology's replica,
+ *                         a Redis Cluster master and PgBouncer fail (topology.test.ts)
  *
  * One file at a time: each starts its own cluster, and the fault suite stops
  * services every other suite depends on.

@@ -8,7 +8,7 @@ import { rawRows } from '../src/infra/db/client.ts';
 import { withTenant } from '../src/infra/db/tenant.ts';
 import { computeSlots } from '../src/modules/availability/slots.ts';
 import { parseWeekly } from '../src/modules/schedules/weekly.ts';
-import { measureHttp, startBenchDeps, throughputResult, type BenchResult, type Measured } from './lib.ts';
+import { measureHttp, measureLoop, startBenchDeps, throughputResult, type BenchResult } from './lib.ts';
 
 /**
  * Availability over 31 days for a doctor with 500 booked appointments, through
@@ -26,26 +26,6 @@ const WARMUP_SECONDS = 1;
 const SECONDS = 4;
 const APPOINTMENTS = 500;
 const ZONE = 'Europe/Berlin';
-
-/** Runs `one` with `workers` concurrent loops for `seconds`; latencies in ms. */
-async function loop(one: () => Promise<unknown>, workers: number, seconds: number): Promise<Measured> {
-  const latencies: number[] = [];
-  const deadline = performance.now() + seconds * 1000;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: workers }, async () => {
-      while (performance.now() < deadline) {
-        const t0 = performance.now();
-        await one();
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
-  return { rps: latencies.length / elapsed, p50: pct(50), p99: pct(99), count: latencies.length };
-}
 
 /** A hospital, a doctor working 08:00–20:00 every day in 30-minute slots, 500 appointments and some time off in the window. */
 async function seed(deps: Deps, app: Awaited<ReturnType<typeof buildApp>>, headers: Record<string, string>) {
@@ -118,8 +98,8 @@ export async function run(): Promise<BenchResult[]> {
     if (rows !== APPOINTMENTS) throw new Error(`baseline SELECT returned ${rows} rows, wanted ${APPOINTMENTS}`);
     // PGlite is one connection (as the app has): concurrency there only queues.
     const workers = pool ? CONNECTIONS : 1;
-    await loop(select, workers, WARMUP_SECONDS);
-    const floor = await loop(select, workers, SECONDS);
+    await measureLoop(select, workers, WARMUP_SECONDS);
+    const floor = await measureLoop(select, workers, SECONDS);
     const api = await measureHttp(url, headers, { connections: CONNECTIONS, warmupSeconds: WARMUP_SECONDS, seconds: SECONDS });
 
     // The pure computation on the same inputs, in this process.
@@ -136,8 +116,8 @@ export async function run(): Promise<BenchResult[]> {
       Promise.resolve(
         computeSlots({ zone: ZONE, weekly, slotMinutes: 30, bufferMinutes: 5, from, to, timeOff: [], appointments, notBeforeMs: Date.now() }),
       );
-    await loop(compute, 1, WARMUP_SECONDS);
-    const pure = await loop(compute, 1, 2);
+    await measureLoop(compute, 1, WARMUP_SECONDS);
+    const pure = await measureLoop(compute, 1, 2);
 
     const adapters = `${config.adapters.database}`;
     const baselineName = `one indexed SELECT of the ${APPOINTMENTS} appointments (${pool ? 'pg' : 'PGlite'}, p50 ${floor.p50.toFixed(2)} ms)`;

@@ -106,3 +106,23 @@ export async function measureHttp(
   if (r.non2xx > 0 || r.errors > 0) throw new Error(`${url}: ${r.non2xx} non-2xx responses, ${r.errors} errors`);
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, count: r.requests.total };
 }
+
+/** Runs `one` with `workers` concurrent loops for `seconds`; latencies in ms. */
+export async function measureLoop(one: () => Promise<unknown>, workers: number, seconds: number): Promise<Measured> {
+  const latencies: number[] = [];
+  const deadline = performance.now() + seconds * 1000;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      while (performance.now() < deadline) {
+        const t0 = performance.now();
+        await one();
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
+  return { rps: latencies.length / elapsed, p50: pct(50), p99: pct(99), count: latencies.length };
+}

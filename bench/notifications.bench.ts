@@ -121,7 +121,7 @@ export async function run(): Promise<BenchResult[]> {
     if (process.env.DATABASE_URL && process.env.RABBITMQ_URL) {
       const db = await isolatedDatabase(process.env.DATABASE_URL, 'tempus_bench');
       try {
-        const viaRabbit = await endToEnd(peer, { DATABASE_URL: db.url, RABBITMQ_URL: process.env.RABBITMQ_URL, RABBITMQ_PREFIX: `bench${randomBytes(3).toString('hex')}.` });
+        const viaRabbit = await endToEnd(peer, { DATABASE_URL: db.url, DATABASE_DIRECT_URL: db.directUrl, RABBITMQ_URL: process.env.RABBITMQ_URL, RABBITMQ_PREFIX: `bench${randomBytes(3).toString('hex')}.` });
         results.push(
           throughputResult('notifications e2e (PostgreSQL + RabbitMQ)', viaRabbit, 'raw Nodemailer pool', raw, {
             unit: 'emails/s',

@@ -11,6 +11,7 @@ import { registerValidation } from './http/validation.ts';
 import { healthRoutes } from './http/health.routes.ts';
 import { metricsRoutes } from './http/metrics.routes.ts';
 import { registerRateLimit } from './http/rate-limit.ts';
+import { registerReadYourWrites } from './http/read-your-writes.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { createAuditService } from './modules/audit/audit.service.ts';
 import { hospitalRoutes } from './modules/hospitals/hospitals.routes.ts';
@@ -98,6 +99,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     clockToleranceSeconds: config.env.JWT_CLOCK_TOLERANCE_SECONDS,
     identityCache: { cache: deps.cache, ttlSeconds: config.env.IDENTITY_CACHE_TTL_SECONDS },
   });
+  registerReadYourWrites(app, deps.reads);
   // After auth (the key is the signed-in user) and before every route it limits.
   await registerRateLimit(app, {
     store: deps.cache.store,
@@ -118,7 +120,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   });
   const otp = createOtpService({ store: deps.cache.store, secret: deps.serverSecret, settings: otpSettingsFrom(config) });
   await app.register(hospitalRoutes, {
-    service: createHospitalService({ db: deps.database.db, cache: deps.cache, otp, cacheTtlSeconds: config.env.CACHE_HOSPITAL_TTL_SECONDS }),
+    service: createHospitalService({ db: deps.database.db, reads: deps.reads, cache: deps.cache, otp, cacheTtlSeconds: config.env.CACHE_HOSPITAL_TTL_SECONDS }),
   });
   await app.register(subscriptionRoutes, {
     plans: createPlanService({ db: deps.database.db, cache: deps.cache, cacheTtlSeconds: config.env.CACHE_PLANS_TTL_SECONDS }),
@@ -128,14 +130,14 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     service: createMemberService({ db: deps.database.db, cache: deps.cache, invitationTtlHours: config.env.INVITATION_TTL_HOURS }),
   });
   await app.register(auditRoutes, { service: createAuditService({ db: deps.database.db }) });
-  await app.register(doctorRoutes, { service: createDoctorService({ db: deps.database.db }) });
+  await app.register(doctorRoutes, { service: createDoctorService({ db: deps.database.db, reads: deps.reads }) });
   await app.register(scheduleRoutes, { service: createScheduleService({ db: deps.database.db }) });
-  await app.register(availabilityRoutes, { service: createAvailabilityService({ db: deps.database.db }) });
-  await app.register(patientRoutes, { service: createPatientService({ db: deps.database.db }) });
+  await app.register(availabilityRoutes, { service: createAvailabilityService({ reads: deps.reads }) });
+  await app.register(patientRoutes, { service: createPatientService({ db: deps.database.db, reads: deps.reads }) });
   await app.register(notificationRoutes, { service: createNotificationService({ db: deps.database.db }) });
   await app.register(visitNoteRoutes, { service: createVisitNoteService({ db: deps.database.db }) });
   await app.register(appointmentRoutes, {
-    service: createAppointmentService({ db: deps.database.db, idempotencyTtlMs: config.env.IDEMPOTENCY_TTL_HOURS * 3_600_000 }),
+    service: createAppointmentService({ db: deps.database.db, reads: deps.reads, idempotencyTtlMs: config.env.IDEMPOTENCY_TTL_HOURS * 3_600_000 }),
   });
 
   return app;

@@ -71,7 +71,7 @@ async function main(argv: string[]): Promise<void> {
   const database = createDatabase(config, logger);
   try {
     await waitForDatabase(database, logger, config.env.DB_CONNECT_TIMEOUT_SECONDS);
-    await runMigrations(database);
+    await runMigrations(database, config.env.DATABASE_DIRECT_URL);
     if (command === 'migrate') {
       process.stdout.write('migrations applied\n');
       return;
@@ -109,7 +109,7 @@ async function changePlatformAdmin(database: Database, config: Config, logger: R
   }
   // API processes cache identities (IDENTITY_CACHE_TTL_SECONDS): make the change visible now.
   // Embedded mode has no shared cache to reach; its processes pick the change up within the TTL.
-  if (config.env.REDIS_URL) {
+  if (config.adapters.cache === 'redis') {
     const store = await createStore(config, logger);
     try {
       await createCache(store, { logger }).invalidate(identityCacheKey(userId));

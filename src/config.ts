@@ -57,6 +57,52 @@ const url =
     return raw.replace(/\/+$/, '');
   };
 
+/** A comma-separated list of URLs (a node list): each checked like `url`, the list kept as given. */
+const urlList =
+  (...protocols: string[]): Parser<string> =>
+  (raw) => {
+    const parts = raw.split(',').map((s) => s.trim()).filter(Boolean);
+    if (parts.length === 0) throw new Error('is empty');
+    return parts.map((part, i) => {
+      try {
+        return url(...protocols)(part);
+      } catch (err) {
+        throw new Error(parts.length > 1 ? `entry ${i + 1}: ${(err as Error).message}` : (err as Error).message);
+      }
+    }).join(',');
+  };
+
+/** The nodes of one RabbitMQ cluster: the entries may differ in host and port only. */
+const amqpNodes: Parser<string> = (raw) => {
+  const list = urlList('amqp', 'amqps')(raw);
+  const same = (u: URL) => `${u.protocol}${u.username}:${u.password}${u.pathname}${u.search}`;
+  const urls = list.split(',').map((u) => new URL(u));
+  if (urls.some((u) => same(u) !== same(urls[0]!))) throw new Error('entries may differ only in host and port (same scheme, credentials, vhost and options)');
+  return list;
+};
+
+/** `host:port,host:port,...` (Redis Cluster seed nodes). */
+const hostPortList: Parser<{ host: string; port: number }[]> = (raw) => {
+  const nodes = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (nodes.length === 0) throw new Error('is empty');
+  return nodes.map((node) => {
+    const match = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(node);
+    const port = Number(match?.[2]);
+    if (!match || port < 1 || port > 65535) throw new Error(`must be host:port entries separated by commas, got "${node}"`);
+    return { host: match[1]!.replace(/^\[|\]$/g, ''), port };
+  });
+};
+
+/**
+ * A Redis key prefix. Braces are refused: Redis Cluster hashes only what is
+ * between the first `{` and the next `}`, and the key layout puts each
+ * script's hash tag after the prefix (see src/infra/cache/store.ts).
+ */
+const keyPrefix: Parser<string> = (raw) => {
+  if (/[{}]/.test(raw)) throw new Error('must not contain "{" or "}" (Redis Cluster hash tags follow the prefix)');
+  return raw;
+};
+
 const identifier: Parser<string> = (raw) => {
   if (!/^[A-Za-z0-9._-]{0,64}$/.test(raw)) throw new Error('may only contain letters, digits, ".", "_" and "-" (at most 64)');
   return raw;
@@ -89,8 +135,12 @@ export const variables = {
   LOG_LEVEL: { parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), default: 'info', doc: 'pino log level' },
   DATA_DIR: { parse: str, default: './data', doc: 'Embedded mode: PGlite database, local signing key and .eml mail live here' },
   DATABASE_URL: { parse: url('postgres', 'postgresql'), example: 'postgres://tempus@127.0.0.1:5432/tempus', doc: 'PostgreSQL URL; unset = embedded PGlite under DATA_DIR' },
-  DB_POOL_MAX: { parse: int(1, 200), default: 10, doc: 'Connections in this process\'s pool (keep N processes x this under max_connections)' },
-  DB_STATEMENT_TIMEOUT_MS: { parse: int(100, 600_000), default: 10_000, doc: 'statement_timeout for every pooled connection' },
+  DATABASE_DIRECT_URL: { parse: url('postgres', 'postgresql'), example: 'postgres://tempus@db-primary:5432/tempus', doc: 'PostgreSQL itself, for what needs a session: the migrations\' advisory lock and the outbox LISTEN. Set it when DATABASE_URL points at PgBouncer in transaction mode; unset = DATABASE_URL' },
+  DATABASE_READ_URL: { parse: url('postgres', 'postgresql'), example: 'postgres://tempus@db-replica:5432/tempus', doc: 'A streaming replica (hot standby) for availability, lists and public pages; unset = every read on DATABASE_URL. Reads a write depends on, and a user\'s reads right after their own writes, stay on the primary' },
+  DATABASE_READ_MAX_LAG_SECONDS: { parse: int(1, 3_600), default: 5, doc: 'A replica further behind than this is not read from (reads fall back to the primary until it catches up)' },
+  DATABASE_READ_CHECK_INTERVAL_MS: { parse: int(100, 60_000), default: 1_000, doc: 'How often each process measures the replica\'s lag (pg_last_wal_replay_lsn against the primary\'s pg_current_wal_lsn)' },
+  DB_POOL_MAX: { parse: int(1, 200), default: 10, doc: 'Connections in this process\'s pool, and in its replica pool (keep N processes x this under max_connections, or under PgBouncer\'s max_client_conn)' },
+  DB_STATEMENT_TIMEOUT_MS: { parse: int(100, 600_000), default: 10_000, doc: 'statement_timeout for every pooled connection (a startup parameter; behind PgBouncer set it on the role, see docs/operations.md)' },
   DB_CONNECT_TIMEOUT_SECONDS: { parse: int(1, 3600), default: 60, doc: 'How long start-up keeps retrying an unreachable database' },
   MIGRATE_ON_START: { parse: bool, default: true, doc: 'Run migrations (under an advisory lock) when the API or worker starts' },
   SUPABASE_URL: { parse: url('http', 'https'), example: 'https://your-project.supabase.co', doc: 'Supabase project URL; tokens are verified against its JWKS (ES256/RS256)' },
@@ -103,7 +153,8 @@ export const variables = {
   METRICS_TOKEN: { parse: secret(16), doc: 'If set, GET /metrics requires "Authorization: Bearer <token>"' },
   SERVER_SECRET: { parse: secret(32), doc: 'HMAC key for OTP hashes and signed tokens; required in production, derived per data dir when embedded' },
   REDIS_URL: { parse: url('redis', 'rediss'), example: 'redis://127.0.0.1:6379', doc: 'Redis URL (cache, OTP, rate limits); unset = in-process store (embedded mode, one process only)' },
-  REDIS_KEY_PREFIX: { parse: str, default: 'tempus:', doc: 'Prefix of every Redis key this deployment writes' },
+  REDIS_CLUSTER_NODES: { parse: hostPortList, example: '10.0.0.1:6379,10.0.0.2:6379,10.0.0.3:6379', doc: 'Redis Cluster seed nodes (host:port, comma separated) instead of REDIS_URL; the rest of the cluster is discovered' },
+  REDIS_KEY_PREFIX: { parse: keyPrefix, default: 'tempus:', doc: 'Prefix of every Redis key this deployment writes' },
   REDIS_COMMAND_TIMEOUT_MS: { parse: int(10, 60_000), default: 500, doc: 'A Redis command without a reply after this long fails (and counts towards the circuit breaker)' },
   REDIS_CONNECT_TIMEOUT_MS: { parse: int(100, 60_000), default: 3_000, doc: 'How long start-up waits for Redis before carrying on degraded, and the TCP connect timeout' },
   REDIS_RECONNECT_MAX_DELAY_MS: { parse: int(10, 60_000), default: 2_000, doc: 'Upper bound of the (exponential, jittered) delay between reconnection attempts' },
@@ -126,7 +177,7 @@ export const variables = {
   INVITATION_TTL_HOURS: { parse: int(1, 24 * 90), default: 168, doc: 'How long an emailed member invitation can be accepted (hours; default 7 days)' },
   SUBSCRIPTION_GRACE_DAYS: { parse: int(0, 365), default: 14, doc: 'Days a past_due subscription waits after its period end before the scheduled task cancels it' },
   IDEMPOTENCY_TTL_HOURS: { parse: int(1, 24 * 30), default: 24, doc: 'How long an Idempotency-Key replays its first response (POST /v1/appointments); older records count as unused' },
-  RABBITMQ_URL: { parse: url('amqp', 'amqps'), example: 'amqp://guest:guest@127.0.0.1:5672', doc: 'RabbitMQ URL; the worker relays the outbox to it and consumes the queues. Unset = in-process delivery from the outbox (embedded mode)' },
+  RABBITMQ_URL: { parse: amqpNodes, example: 'amqp://guest:guest@127.0.0.1:5672', doc: 'RabbitMQ URL, or the nodes of a cluster as a comma-separated list (credentials and vhost of the first; reconnects go to the next node); the worker relays the outbox to it and consumes the queues. Unset = in-process delivery from the outbox (embedded mode)' },
   RABBITMQ_PREFIX: { parse: identifier, default: '', doc: 'Prefix of every exchange and queue name (several deployments or test runs on one broker)' },
   RABBITMQ_RECONNECT_MAX_DELAY_MS: { parse: int(100, 300_000), default: 10_000, doc: 'Upper bound of the exponential delay between RabbitMQ reconnection attempts' },
   QUEUE_CONCURRENCY: { parse: int(1, 100), default: 5, doc: 'Messages one worker handles at once per queue (RabbitMQ prefetch is twice this)' },
@@ -194,23 +245,29 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     if (!typed.DATABASE_URL) problems.push('DATABASE_URL is required when NODE_ENV=production (embedded PGlite is for development only)');
     if (!typed.SUPABASE_URL && !typed.SUPABASE_JWT_SECRET) problems.push('SUPABASE_URL or SUPABASE_JWT_SECRET is required when NODE_ENV=production (the local token issuer is for development only)');
     if (!typed.SERVER_SECRET) problems.push('SERVER_SECRET is required when NODE_ENV=production');
-    if (!typed.REDIS_URL) problems.push('REDIS_URL is required when NODE_ENV=production (the in-process cache, OTP and rate-limit store cannot be shared between processes)');
+    if (!typed.REDIS_URL && !typed.REDIS_CLUSTER_NODES) problems.push('REDIS_URL (or REDIS_CLUSTER_NODES) is required when NODE_ENV=production (the in-process cache, OTP and rate-limit store cannot be shared between processes)');
     if (!typed.RABBITMQ_URL) problems.push('RABBITMQ_URL is required when NODE_ENV=production (in-process delivery runs only inside the API process)');
     if (!typed.SMTP_URL) problems.push('SMTP_URL is required when NODE_ENV=production (.eml files are for development only)');
   }
   if (problems.length === 0) {
+    if (typed.REDIS_URL && typed.REDIS_CLUSTER_NODES) problems.push('set REDIS_URL or REDIS_CLUSTER_NODES, not both');
+    for (const name of ['DATABASE_DIRECT_URL', 'DATABASE_READ_URL'] as const) {
+      if (typed[name] && !typed.DATABASE_URL) problems.push(`${name} needs DATABASE_URL`);
+    }
     if (typed.RABBITMQ_URL && !typed.DATABASE_URL) problems.push('RABBITMQ_URL needs DATABASE_URL: the worker cannot share the API\'s embedded PGlite database');
     if (typed.SMS_ACCOUNT_SID && (!typed.SMS_AUTH_TOKEN || !typed.SMS_FROM)) problems.push('SMS_ACCOUNT_SID needs SMS_AUTH_TOKEN and SMS_FROM');
     if (typed.DELIVERY_BACKOFF_MAX_MS < typed.DELIVERY_BACKOFF_BASE_MS) problems.push('DELIVERY_BACKOFF_MAX_MS must not be below DELIVERY_BACKOFF_BASE_MS');
   }
   if (problems.length) throw new ConfigError(problems);
+  // What needs a session goes to DATABASE_URL itself unless a direct URL is given.
+  if (typed.DATABASE_URL && !typed.DATABASE_DIRECT_URL) env.DATABASE_DIRECT_URL = typed.DATABASE_URL;
   return Object.freeze({
     env: Object.freeze(typed),
     isProduction,
     adapters: Object.freeze({
       database: typed.DATABASE_URL ? 'postgres' : 'pglite',
       auth: typed.SUPABASE_URL || typed.SUPABASE_JWT_SECRET ? 'supabase' : 'local',
-      cache: typed.REDIS_URL ? 'redis' : 'memory',
+      cache: typed.REDIS_URL || typed.REDIS_CLUSTER_NODES ? 'redis' : 'memory',
       queue: typed.RABBITMQ_URL ? 'rabbitmq' : 'inline',
       mail: typed.SMTP_URL ? 'smtp' : 'files',
       sms: typed.SMS_ACCOUNT_SID ? 'http' : 'log',

@@ -2,9 +2,10 @@ import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import { createAuth, type Auth } from './infra/auth/verifier.ts';
 import { cacheHealthCheck, circuitStateValue, createCacheFromConfig, type Cache } from './infra/cache/index.ts';
-import { createDatabase, type Database } from './infra/db/client.ts';
+import { createDatabase, sessionTimeouts, type Database } from './infra/db/client.ts';
 import { runMigrations } from './infra/db/migrate.ts';
-import { waitForDatabase } from './infra/db/startup.ts';
+import { createReadRoutingFromConfig, type ReadRouting } from './infra/db/replica.ts';
+import { checkDirectUrl, checkSessionTimeouts, waitForDatabase } from './infra/db/startup.ts';
 import { disabledCheck, type HealthCheck } from './infra/observability/health.ts';
 import { createMetrics, type Metrics } from './infra/observability/metrics.ts';
 import { createMailer, type Mailer } from './infra/mail/mailer.ts';
@@ -22,6 +23,8 @@ export interface Deps {
   config: Config;
   logger: Logger;
   database: Database;
+  /** Where replica-eligible reads (availability, lists, public pages) run: the replica (DATABASE_READ_URL) or the primary. */
+  reads: ReadRouting;
   auth: Auth;
   metrics: Metrics;
   /** Cache-aside helper over the shared store (Redis, or in-process when embedded); `cache.store` for OTP and rate limits. */
@@ -48,13 +51,23 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
   const closers: (() => Promise<void>)[] = [() => database.close()];
   try {
     await waitForDatabase(database, logger, config.env.DB_CONNECT_TIMEOUT_SECONDS);
-    if (config.env.MIGRATE_ON_START) await runMigrations(database);
+    await checkDirectUrl(database, config.env.DATABASE_DIRECT_URL, config.env.DATABASE_URL);
+    if (config.env.MIGRATE_ON_START) await runMigrations(database, config.env.DATABASE_DIRECT_URL);
+    await checkSessionTimeouts(database, sessionTimeouts(config.env), logger);
     const auth = await createAuth(config);
     const cache = await createCacheFromConfig(config, logger, {
       onLookup: (family, result) => metrics.cacheRequests.inc({ cache: family, result }),
     });
     closers.push(() => cache.store.close());
     metrics.observe('tempus_redis_circuit_state', 'Redis circuit breaker: 0 closed, 1 half-open, 2 open', () => circuitStateValue(cache.store));
+    const reads = await createReadRoutingFromConfig(config, database, cache.store, logger, metrics);
+    closers.push(() => reads.close());
+    if (reads.replica) {
+      metrics.observe('tempus_db_replica_lag_seconds', 'How far the read replica is behind the primary at its last check; -1 when it could not be measured', () => {
+        const state = reads.state();
+        return 'lagSeconds' in state && state.lagSeconds !== null ? state.lagSeconds : -1;
+      });
+    }
     const serverSecret = loadServerSecret(config);
     const mailer = createMailer(config, logger);
     closers.push(() => mailer.close());
@@ -66,6 +79,7 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
     metrics.observe('tempus_outbox_lag_seconds', 'How long the oldest due outbox message has waited', async () => (await outboxBacklog(database.db)).lagSeconds);
     const healthChecks: HealthCheck[] = [
       { name: 'database', critical: true, run: async () => (await database.ping(), { status: 'up' }) },
+      reads.healthCheck,
       cacheHealthCheck(cache),
       rabbit ? rabbitHealthCheck(rabbit) : disabledCheck('rabbitmq', 'RABBITMQ_URL is unset: messages are delivered in-process from the outbox'),
       { name: 'email', critical: false, run: () => mailer.check() },
@@ -74,6 +88,7 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
       config,
       logger,
       database,
+      reads,
       auth,
       metrics,
       cache,

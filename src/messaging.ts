@@ -123,7 +123,7 @@ export function createMessaging(deps: Deps, options: MessagingOptions = {}): Mes
         inline.pump.start();
       }
       if (relay || inline) {
-        unlisten = await listenToOutbox(database, env.DATABASE_URL, log, (payload) => wake(payload ? Number(payload) : undefined));
+        unlisten = await listenToOutbox(database, env.DATABASE_DIRECT_URL, log, (payload) => wake(payload ? Number(payload) : undefined));
       }
       if (options.scheduler !== false) {
         scheduler = createScheduler({ db, logger: log, tasks: [...registry.tasks.values()], intervalMs: env.SCHEDULER_INTERVAL_MS });

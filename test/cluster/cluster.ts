@@ -11,6 +11,7 @@ import { deleteTopology, topologyOf } from '../../src/infra/queue/topology.ts';
 import { startSmtpPeer, type SmtpPeer } from '../helpers/smtp-peer.ts';
 import { startSupabasePeer, type SupabasePeer } from '../helpers/supabase-peer.ts';
 import { startTempusProcess, type TempusProcess } from './processes.ts';
+import type { Topology } from './topology/index.ts';
 
 /**
  * A Tempus deployment in miniature, for the e2e and fault suites: two API
@@ -18,6 +19,13 @@ import { startTempusProcess, type TempusProcess } from './processes.ts';
  * on one PostgreSQL database created for the run, one Redis key prefix, one
  * RabbitMQ prefix, one SERVER_SECRET, a real SMTP server (smtp-peer) and a
  * Supabase stand-in (JWKS over HTTP). Everything is removed again by close().
+ *
+ * With `topology` (test/cluster/topology) the same deployment runs on the
+ * scale-out topology instead of the machine's PostgreSQL and Redis: the
+ * database is made on the topology's primary, the processes reach it
+ * through PgBouncer (DATABASE_URL) with DATABASE_DIRECT_URL and
+ * DATABASE_READ_URL beside it, and use its Redis Cluster; RabbitMQ stays the
+ * machine's.
  */
 export interface ServiceUrls {
   database: string;
@@ -44,13 +52,20 @@ export interface ClusterOptions {
   env?: Record<string, string>;
   /** How the processes reach each service (the fault suite's proxies); default: directly. */
   route?: (service: keyof ServiceUrls, url: string) => string;
+  /** Run on this scale-out topology (its PostgreSQL servers and Redis Cluster) instead of the machine's. */
+  topology?: Topology;
+  /** With a topology: DATABASE_URL straight to its primary instead of through its PgBouncer. */
+  direct?: boolean;
+  /** Processes to start (default two of each). */
+  apis?: number;
+  workers?: number;
 }
 
 export interface Cluster {
   env: Record<string, string>;
   smtp: SmtpPeer;
   supabase: SupabasePeer;
-  /** A pool on the run's database, straight to PostgreSQL, for checks in SQL. */
+  /** A pool on the run's database, straight to PostgreSQL (the primary), for checks in SQL. */
   sql: pg.Pool;
   logDir: string;
   /** Current incarnation of each API / worker slot. */
@@ -118,10 +133,14 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     cleanups.push(() => smtp.close());
     const supabase = await startSupabasePeer();
     cleanups.push(() => supabase.close());
-    const database = await isolatedDatabase(urls.database, `tempus_${options.name}`);
+    const scaleOut = options.topology;
+    const database = await isolatedDatabase(scaleOut ? scaleOut.primary.url() : urls.database, `tempus_${options.name.replace(/\W/g, '_')}`);
+    const dbName = new URL(database.url).pathname.slice(1);
     const dbUrl = database.url;
     cleanups.push(() => database.drop());
-    cleanups.push(() => deleteRedisKeys(urls.redis, redisPrefix));
+    // A topology's Redis Cluster goes with the topology; the machine's Redis keeps other suites' keys.
+    const ownRedis = !scaleOut?.redis;
+    if (ownRedis) cleanups.push(() => deleteRedisKeys(urls.redis, redisPrefix));
     cleanups.push(() => deleteRabbitTopology(urls.rabbitmq, rabbitPrefix));
     const sql = new pg.Pool({ connectionString: dbUrl, max: 4, connectionTimeoutMillis: 5_000 });
     sql.on('error', () => undefined);
@@ -137,8 +156,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       HOST: '127.0.0.1',
       PORT: '0',
       DATA_DIR: path.join(logDir, 'data'),
-      DATABASE_URL: route('database', dbUrl),
-      REDIS_URL: route('redis', urls.redis),
+      ...(scaleOut ? scaleOut.env(dbName, { direct: options.direct ?? false }) : { DATABASE_URL: route('database', dbUrl) }),
+      ...(ownRedis ? { REDIS_URL: route('redis', urls.redis) } : {}),
       RABBITMQ_URL: route('rabbitmq', urls.rabbitmq),
       REDIS_KEY_PREFIX: redisPrefix,
       RABBITMQ_PREFIX: rabbitPrefix,
@@ -191,8 +210,13 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     });
 
     // The first API runs the migrations (under an advisory lock anyway); then the rest start together.
+    const apiCount = options.apis ?? 2;
+    const workerCount = options.workers ?? 2;
     await startApi(0);
-    await Promise.all([startApi(1), startWorker(0), startWorker(1)]);
+    await Promise.all([
+      ...Array.from({ length: apiCount - 1 }, (_, i) => startApi(i + 1)),
+      ...Array.from({ length: workerCount }, (_, i) => startWorker(i)),
+    ]);
 
     const cluster: Cluster = {
       env,

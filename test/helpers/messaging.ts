@@ -41,7 +41,7 @@ export interface MessagingTestEnv {
 export async function messagingTestEnv(): Promise<MessagingTestEnv> {
   const prefix = `t${randomBytes(4).toString('hex')}.`;
   const db = onServices ? await isolatedDatabase() : null;
-  const env = { ...fastMessagingEnv(prefix), ...(db ? { DATABASE_URL: db.url } : {}) };
+  const env = { ...fastMessagingEnv(prefix), ...(db ? { DATABASE_URL: db.url, DATABASE_DIRECT_URL: db.directUrl } : {}) };
   return {
     env,
     prefix,

@@ -16,6 +16,8 @@ export function serviceUrls() {
   };
   return {
     DATABASE_URL: need('DATABASE_URL'),
+    // Running the suites through PgBouncer: DATABASE_URL the pooler, DATABASE_DIRECT_URL the server (docs/operations.md).
+    ...(process.env.DATABASE_DIRECT_URL ? { DATABASE_DIRECT_URL: process.env.DATABASE_DIRECT_URL } : {}),
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ...(process.env.RABBITMQ_URL ? { RABBITMQ_URL: process.env.RABBITMQ_URL } : {}),
   };

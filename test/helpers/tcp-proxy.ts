@@ -19,7 +19,13 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
-export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
+export interface TcpProxyOptions {
+  /** Sees every byte a client sends, per connection (a protocol observer; the bytes are forwarded unchanged). */
+  onClientData?: (connection: number, chunk: Buffer) => void;
+}
+
+export async function startTcpProxy(targetHost: string, targetPort: number, options: TcpProxyOptions = {}): Promise<TcpProxy> {
+  let connections = 0;
   let mode: 'forward' | 'cut' | 'blackhole' = 'forward';
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
@@ -39,6 +45,8 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     });
     upstream.on('error', () => client.destroy());
     client.on('close', () => upstream.destroy());
+    const id = ++connections;
+    if (options.onClientData) client.on('data', (chunk: Buffer) => options.onClientData!(id, chunk));
     client.pipe(upstream).pipe(client);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -25,7 +25,10 @@
  *       per key family = the key up to its first ':'), read by /metrics.
  *
  * Keys are plain strings such as `hospital:<uuid>`; the store adds the
- * deployment prefix. Values must be JSON-serialisable.
+ * deployment prefix. Values must be JSON-serialisable. In the store a key
+ * becomes the hash tag of its value and its version, `{hospital:<uuid>}` and
+ * `{hospital:<uuid>}#v`, so the scripts that read or write both run in one
+ * Redis Cluster slot; several keys are invalidated one script call each.
  */
 import type { Logger } from 'pino';
 import { CacheUnavailableError, type AtomicScript, type CacheStore } from './store.ts';
@@ -67,7 +70,9 @@ export interface CacheOptions {
   onLookup?: (family: string, result: CacheResult) => void;
 }
 
-const versionKey = (key: string) => `${key}#v`;
+/** The stored value and its version share the key as hash tag (one Redis Cluster slot). */
+export const valueKey = (key: string) => `{${key}}`;
+const versionKey = (key: string) => `{${key}}#v`;
 /** Versions outlive any value they guard (the longest TTL is a day or so). */
 const VERSION_TTL_MS = 7 * 86_400_000;
 
@@ -92,24 +97,20 @@ const setIfVersion: AtomicScript<boolean> = {
   decode: (raw) => Number(raw) === 1,
 };
 
-/** DEL each value and INCR its version. KEYS: value1, version1, value2, version2, ... ARGV: versionTtlMs. */
+/** DEL the value and INCR its version. KEYS: value, version. ARGV: versionTtlMs. */
 const invalidateScript: AtomicScript<number> = {
   name: 'tempusInvalidate',
   idempotent: true,
   lua: `
-    for i = 1, #KEYS, 2 do
-      redis.call('DEL', KEYS[i])
-      redis.call('INCR', KEYS[i + 1])
-      redis.call('PEXPIRE', KEYS[i + 1], tonumber(ARGV[1]))
-    end
-    return #KEYS / 2`,
-  memory(kv, keys, [ttlMs]) {
-    for (let i = 0; i < keys.length; i += 2) {
-      kv.del(keys[i]!);
-      kv.incrBy(keys[i + 1]!, 1);
-      kv.pexpire(keys[i + 1]!, Number(ttlMs));
-    }
-    return keys.length / 2;
+    redis.call('DEL', KEYS[1])
+    redis.call('INCR', KEYS[2])
+    redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[1]))
+    return 1`,
+  memory(kv, [value, version], [ttlMs]) {
+    kv.del(value!);
+    kv.incrBy(version!, 1);
+    kv.pexpire(version!, Number(ttlMs));
+    return 1;
   },
   decode: (raw) => Number(raw),
 };
@@ -149,8 +150,9 @@ export function createCache(store: CacheStore, options: CacheOptions): Cache {
   }
   store.onRecover(() => void flushPending());
 
-  function deleteWithVersions(keys: string[]) {
-    return store.run(invalidateScript, keys.flatMap((key) => [key, versionKey(key)]), [VERSION_TTL_MS]);
+  /** One script per key (each key is its own slot); rejects if any of them could not be applied. */
+  async function deleteWithVersions(keys: string[]): Promise<void> {
+    await Promise.all(keys.map((key) => store.run(invalidateScript, [valueKey(key), versionKey(key)], [VERSION_TTL_MS])));
   }
 
   async function load<T>(key: string, ttlSeconds: number, loader: () => Promise<T>, version: string | null): Promise<T> {
@@ -158,7 +160,7 @@ export function createCache(store: CacheStore, options: CacheOptions): Cache {
     const value = await loader();
     if (value !== null && value !== undefined && version !== null && !pending.has(key)) {
       try {
-        await store.run(setIfVersion, [key, versionKey(key)], [JSON.stringify(value), ttlSeconds * 1000, version]);
+        await store.run(setIfVersion, [valueKey(key), versionKey(key)], [JSON.stringify(value), ttlSeconds * 1000, version]);
       } catch (err) {
         warnUnavailable(err, 'write', key);
       }
@@ -178,7 +180,7 @@ export function createCache(store: CacheStore, options: CacheOptions): Cache {
       }
       let version: string | null = null;
       try {
-        const [cached, v] = await store.mget([key, versionKey(key)]);
+        const [cached, v] = await store.mget([valueKey(key), versionKey(key)]);
         if (cached !== null && cached !== undefined) {
           count(key, 'hits');
           const parsed: unknown = JSON.parse(cached);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config.ts';
 import { onServices, serviceUrls } from '../../../test/helpers/target.ts';
 import { windowScript } from '../../http/rate-limit.ts';
-import { createCache, type Cache } from './cache-aside.ts';
+import { createCache, valueKey, type Cache } from './cache-aside.ts';
 import { createStore } from './index.ts';
 import { createMemoryStore } from './memory-store.ts';
 import type { CacheStore } from './store.ts';
@@ -29,6 +29,11 @@ afterAll(async () => {
 });
 
 const key = (family = 'test') => `${family}:${randomBytes(6).toString('hex')}`;
+/** Two keys with one hash tag (one Redis Cluster slot), as multi-key calls need. */
+const pair = () => {
+  const tag = `{${key()}}`;
+  return [`${tag}:a`, `${tag}:b`] as const;
+};
 const until = async (check: () => Promise<boolean>, tries = 100, stepMs = 20) => {
   for (let i = 0; i < tries; i++) {
     if (await check()) return true;
@@ -39,10 +44,10 @@ const until = async (check: () => Promise<boolean>, tries = 100, stepMs = 20) =>
 
 describe(`cache store (${onServices ? 'redis' : 'memory'})`, () => {
   it('stores with a TTL and forgets after it, with the prefix applied', async () => {
-    const k = key();
+    const [k, other] = pair();
     await store.set(k, 'v', 60);
     expect(await store.get(k)).toBe('v');
-    expect(await store.mget([k, key()])).toEqual(['v', null]);
+    expect(await store.mget([k, other])).toEqual(['v', null]);
     expect(await until(async () => (await store.get(k)) === null)).toBe(true);
     expect(store.prefix).toMatch(/^tempus-test-/);
   });
@@ -56,11 +61,21 @@ describe(`cache store (${onServices ? 'redis' : 'memory'})`, () => {
   });
 
   it('deletes keys and reports the circuit as closed when healthy', async () => {
-    const k = key();
+    const [k, other] = pair();
     await store.set(k, 'v', 60_000);
-    expect(await store.del([k, key()])).toBe(1);
+    expect(await store.del([k, other])).toBe(1);
     expect(await store.get(k)).toBeNull();
     await store.ping();
+    expect(store.circuitState()).toBe('closed');
+  });
+
+  it('refuses a multi-key call whose keys would land in different Redis Cluster slots, on every adapter', async () => {
+    const [a, b] = [key(), key()];
+    await expect(store.mget([a, b])).rejects.toThrow(/share a hash tag/);
+    await expect(store.del([a, b])).rejects.toThrow(/share a hash tag/);
+    await expect(store.run(windowScript, [a, b], [1_000])).rejects.toThrow(/share a hash tag/);
+    // Refused before anything ran: no half-applied call, and an answer rather than an outage.
+    expect(await store.get(a)).toBeNull();
     expect(store.circuitState()).toBe('closed');
   });
 });
@@ -129,7 +144,7 @@ describe(`cache-aside (${onServices ? 'redis' : 'memory'})`, () => {
     await cache.invalidate(k);
     release2();
     await slow2;
-    expect(await store.get(k)).toBeNull();
+    expect(await store.get(valueKey(k))).toBeNull();
   });
 
   it('does not cache null results', async () => {

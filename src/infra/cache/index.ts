@@ -9,12 +9,12 @@ import type { CacheStore } from './store.ts';
 export type { Cache } from './cache-aside.ts';
 export { CacheUnavailableError, type AtomicScript, type CacheStore, type MemoryKv } from './store.ts';
 
-/** The store this process uses: Redis when REDIS_URL is set, the in-process map otherwise. */
+/** The store this process uses: Redis (REDIS_URL) or a Redis Cluster (REDIS_CLUSTER_NODES) when set, the in-process map otherwise. */
 export async function createStore(config: Config, logger: Logger): Promise<CacheStore> {
   const { env } = config;
-  if (!env.REDIS_URL) return createMemoryStore({ prefix: env.REDIS_KEY_PREFIX });
+  if (!env.REDIS_URL && !env.REDIS_CLUSTER_NODES) return createMemoryStore({ prefix: env.REDIS_KEY_PREFIX });
   return createRedisStore({
-    url: env.REDIS_URL,
+    ...(env.REDIS_CLUSTER_NODES ? { clusterNodes: env.REDIS_CLUSTER_NODES } : { url: env.REDIS_URL! }),
     prefix: env.REDIS_KEY_PREFIX,
     commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
     connectTimeoutMs: env.REDIS_CONNECT_TIMEOUT_MS,

@@ -1,4 +1,4 @@
-import type { AtomicScript, CacheStore, MemoryKv } from './store.ts';
+import { assertOneSlot, type AtomicScript, type CacheStore, type MemoryKv } from './store.ts';
 
 interface Entry {
   value: string;
@@ -74,6 +74,12 @@ export function createMemoryStore(options: MemoryStoreOptions): CacheStore & { k
   sweep.unref();
 
   const k = (key: string) => prefix + key;
+  // The cluster's one-slot rule holds here too, so a key layout that would break on Redis Cluster fails embedded.
+  const ks = (keys: string[]) => {
+    const prefixed = keys.map(k);
+    assertOneSlot(prefixed);
+    return prefixed;
+  };
 
   return {
     kind: 'memory',
@@ -84,19 +90,19 @@ export function createMemoryStore(options: MemoryStoreOptions): CacheStore & { k
       return kv.get(k(key));
     },
     async mget(keys) {
-      return keys.map((key) => kv.get(k(key)));
+      return ks(keys).map((key) => kv.get(key));
     },
     async set(key, value, ttlMs) {
       kv.set(k(key), value, { ttlMs });
     },
     async del(keys) {
       let n = 0;
-      for (const key of keys) if (kv.del(k(key))) n++;
+      for (const key of ks(keys)) if (kv.del(key)) n++;
       return n;
     },
     async run<R>(script: AtomicScript<R>, keys: string[], args: (string | number)[]): Promise<R> {
       // Synchronous from start to end: nothing else runs in between, as with EVAL.
-      const raw = script.memory(kv, keys.map(k), args.map(String));
+      const raw = script.memory(kv, ks(keys), args.map(String));
       return script.decode(raw);
     },
     async ping() {},

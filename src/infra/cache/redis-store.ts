@@ -10,12 +10,15 @@ import {
   wrap,
   type IPolicy,
 } from 'cockatiel';
-import { Redis, ReplyError } from 'ioredis';
+import { Cluster, Redis, ReplyError, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
-import { CacheUnavailableError, type AtomicScript, type CacheStore, type CircuitStateName } from './store.ts';
+import { assertOneSlot, CacheUnavailableError, type AtomicScript, type CacheStore, type CircuitStateName } from './store.ts';
 
 export interface RedisStoreOptions {
-  url: string;
+  /** One Redis (REDIS_URL) ... */
+  url?: string;
+  /** ... or the seed nodes of a Redis Cluster (REDIS_CLUSTER_NODES). */
+  clusterNodes?: { host: string; port: number }[];
   prefix: string;
   commandTimeoutMs: number;
   connectTimeoutMs: number;
@@ -42,6 +45,60 @@ const isOutage = (err: Error) => !(err instanceof ReplyError);
 
 type ScriptCommand = (...args: (string | number)[]) => Promise<unknown>;
 
+/** Exponential, jittered reconnection delays (single node), or slot-refresh retries (cluster). */
+const backoff = (maxDelayMs: number) => (times: number) => Math.min(maxDelayMs, 25 * 2 ** Math.min(times, 16)) * (0.5 + Math.random() / 2);
+
+/**
+ * The ioredis client: `Redis` for one server, `Cluster` for a Redis Cluster
+ * (slots discovered from the seed nodes and refreshed on MOVED, on errors and
+ * every few seconds, so a failover's promoted replica is found by itself).
+ * The same fail-fast settings either way: no offline queue, no retries inside
+ * ioredis (ours are in the policy below), a command timeout.
+ */
+function createClient(options: RedisStoreOptions): Redis | Cluster {
+  const common: RedisOptions = {
+    commandTimeout: options.commandTimeoutMs,
+    // A connection with commands waiting and no byte back for this long is
+    // dead (a hung server, a black-holed network): drop it and reconnect
+    // rather than let every later command time out on it.
+    socketTimeout: Math.max(2 * options.commandTimeoutMs, 1_000),
+    connectTimeout: options.connectTimeoutMs,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    connectionName: 'tempus',
+  };
+  if (options.clusterNodes) {
+    return new Cluster(options.clusterNodes, {
+      redisOptions: common,
+      enableOfflineQueue: false,
+      // Not on a cluster: ioredis groups auto-pipelined commands by the slot of
+      // what it takes for the first key, which for a script defined with
+      // defineCommand is the key count ("1"), so concurrent scripts on keys of
+      // different nodes end up in one pipeline that it then refuses ("All keys
+      // in the pipeline should belong to the same slots allocation group"),
+      // an error that opened the breaker under the e2e storm.
+      enableAutoPipelining: false,
+      clusterRetryStrategy: backoff(options.reconnectMaxDelayMs),
+      // Reconnect to a node that went away (a restarted replica or old master) instead of waiting for a MOVED.
+      clusterNodeRetryStrategy: backoff(options.reconnectMaxDelayMs),
+      // A MOVED/TRYAGAIN/CLUSTERDOWN during a failover is retried a few times, briefly; the command timeout still bounds it.
+      retryDelayOnFailover: 50,
+      retryDelayOnClusterDown: 50,
+      retryDelayOnTryAgain: 50,
+      slotsRefreshInterval: 2_000,
+      slotsRefreshTimeout: Math.max(options.commandTimeoutMs, 1_000),
+    });
+  }
+  if (!options.url) throw new Error('createRedisStore needs a url or clusterNodes');
+  return new Redis(options.url, {
+    ...common,
+    enableOfflineQueue: false,
+    // Commands issued in the same tick share one write (many concurrent requests, fewer syscalls).
+    enableAutoPipelining: true,
+    retryStrategy: backoff(options.reconnectMaxDelayMs),
+  });
+}
+
 /**
  * Redis via ioredis behind cockatiel: every command runs through a circuit
  * breaker (open after REDIS_BREAKER_THRESHOLD consecutive failures, one trial
@@ -56,21 +113,7 @@ type ScriptCommand = (...args: (string | number)[]) => Promise<unknown>;
 export async function createRedisStore(options: RedisStoreOptions): Promise<CacheStore> {
   const { logger, prefix } = options;
   const log = logger.child({ component: 'redis' });
-  const client = new Redis(options.url, {
-    commandTimeout: options.commandTimeoutMs,
-    // A connection with commands waiting and no byte back for this long is
-    // dead (a hung server, a black-holed network): drop it and reconnect
-    // rather than let every later command time out on it.
-    socketTimeout: Math.max(2 * options.commandTimeoutMs, 1_000),
-    connectTimeout: options.connectTimeoutMs,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    autoResendUnfulfilledCommands: false,
-    connectionName: 'tempus',
-    // Commands issued in the same tick share one write (many concurrent requests, fewer syscalls).
-    enableAutoPipelining: true,
-    retryStrategy: (times) => Math.min(options.reconnectMaxDelayMs, 25 * 2 ** Math.min(times, 16)) * (0.5 + Math.random() / 2),
-  });
+  const client = createClient(options);
 
   const recoverListeners: (() => void)[] = [];
   const recovered = () => {
@@ -148,6 +191,12 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Cach
   };
 
   const k = (key: string) => prefix + key;
+  /** Multi-key commands and scripts need one slot on a cluster; refused everywhere so a bad layout shows up in every test. */
+  const ks = (keys: string[]) => {
+    const prefixed = keys.map(k);
+    assertOneSlot(prefixed);
+    return prefixed;
+  };
 
   // Start-up waits a moment for the first connection; without one the API
   // still starts and serves from PostgreSQL (degraded), and heals on reconnect.
@@ -166,12 +215,20 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Cach
     kind: 'redis',
     prefix,
     get: (key) => exec(() => client.get(k(key)), true),
-    mget: (keys) => exec(() => client.mget(keys.map(k)), true),
+    mget: async (keys) => {
+      const prefixed = ks(keys);
+      return exec(() => client.mget(prefixed), true);
+    },
     set: (key, value, ttlMs) => exec(async () => void (await client.set(k(key), value, 'PX', ttlMs)), true),
-    del: (keys) => (keys.length ? exec(() => client.del(...keys.map(k)), true) : Promise.resolve(0)),
+    del: async (keys) => {
+      if (!keys.length) return 0;
+      const prefixed = ks(keys);
+      return exec(() => client.del(...prefixed), true);
+    },
     async run<R>(script: AtomicScript<R>, keys: string[], args: (string | number)[]): Promise<R> {
+      const prefixed = ks(keys);
       const call = command(script as AtomicScript<unknown>);
-      const raw = await exec(() => call(keys.length, ...keys.map(k), ...args), script.idempotent);
+      const raw = await exec(() => call(keys.length, ...prefixed, ...args), script.idempotent);
       return script.decode(raw);
     },
     ping: () => exec(async () => void (await client.ping()), false),

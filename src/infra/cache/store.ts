@@ -7,11 +7,38 @@
  * Keys passed in are unprefixed; the store adds REDIS_KEY_PREFIX (also to the
  * KEYS of scripts). Values are strings; callers serialise.
  *
+ * Redis Cluster (REDIS_CLUSTER_NODES): a command or script touching several
+ * keys must find them all in one hash slot. Keys that belong together carry
+ * one hash tag, `{...}`, after the prefix (which may not contain braces):
+ * `tempus:otp:{<hospital>:<purpose>}:code`, `tempus:{hospital:<id>}` and its
+ * version `tempus:{hospital:<id>}#v`. Every adapter refuses multi-key calls
+ * whose keys have different tags (assertOneSlot), so a layout that would break
+ * on a cluster fails in the embedded suite too; on a single Redis the tags
+ * are ordinary characters of the key.
+ *
  * Anything that must be atomic (check-and-set, counters with a window, OTP
  * verification) is an AtomicScript: Lua for Redis and a synchronous function
  * over a MemoryKv for the in-process store (synchronous = atomic in Node).
  * Both live side by side in the module that owns the rule.
  */
+
+/** What Redis Cluster hashes: the text inside the first `{...}` when that is not empty, else the whole key. */
+export function hashTagOf(key: string): string {
+  const open = key.indexOf('{');
+  if (open >= 0) {
+    const close = key.indexOf('}', open + 1);
+    if (close > open + 1) return key.slice(open + 1, close);
+  }
+  return key;
+}
+
+/** Throws unless every key hashes by the same tag (Redis Cluster's CROSSSLOT rule, made strict: same tag, not just same slot). */
+export function assertOneSlot(keys: string[]): void {
+  const tag = keys.length > 1 ? hashTagOf(keys[0]!) : '';
+  for (const key of keys.slice(1)) {
+    if (hashTagOf(key) !== tag) throw new Error(`keys of one command must share a hash tag (Redis Cluster): "${keys[0]}" and "${key}"`);
+  }
+}
 
 export type CircuitStateName = 'closed' | 'open' | 'half-open' | 'isolated';
 

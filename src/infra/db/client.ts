@@ -50,14 +50,21 @@ function instrumentClient(client: pg.PoolClient, observe: (operation: string, se
   };
 }
 
+/** The timeouts every pooled connection asks for (startup parameters); see checkSessionTimeouts for PgBouncer. */
+export const sessionTimeouts = (env: Config['env']) => ({
+  statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
+  idleInTransactionTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS * 3,
+});
+
 export function createDatabase(config: Config, logger: Logger, metrics?: Pick<Metrics, 'dbQueryDuration'>): Database {
   const { env } = config;
   if (env.DATABASE_URL) {
+    const timeouts = sessionTimeouts(env);
     const pool = new pg.Pool({
       connectionString: env.DATABASE_URL,
       max: env.DB_POOL_MAX,
-      statement_timeout: env.DB_STATEMENT_TIMEOUT_MS,
-      idle_in_transaction_session_timeout: env.DB_STATEMENT_TIMEOUT_MS * 3,
+      statement_timeout: timeouts.statementTimeoutMs,
+      idle_in_transaction_session_timeout: timeouts.idleInTransactionTimeoutMs,
       connectionTimeoutMillis: 5_000,
       application_name: 'tempus',
     });

@@ -12,6 +12,10 @@ export interface Metrics {
   registry: Registry;
   httpRequestDuration: Histogram<'method' | 'route' | 'status'>;
   dbQueryDuration: Histogram<'operation'>;
+  /** Reads that could have gone to the read replica but went to the primary, by why. */
+  replicaFallbacks: Counter<'reason'>;
+  /** Replica-eligible reads by where they ran (replica | primary). */
+  routedReads: Counter<'target'>;
   cacheRequests: Counter<'cache' | 'result'>;
   rateLimitRejections: Counter<'scope'>;
   messages: Counter<'queue' | 'event'>;
@@ -40,6 +44,13 @@ export function createMetrics(): Metrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers,
     }),
+    replicaFallbacks: new Counter({
+      name: 'tempus_db_replica_fallbacks_total',
+      help: 'Replica-eligible reads served by the primary: replica down, lagging, failed mid-read (error), the reader wrote recently (recent_write), or the marker could not be read',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    routedReads: new Counter({ name: 'tempus_db_routed_reads_total', help: 'Replica-eligible reads by where they ran', labelNames: ['target'] as const, registers }),
     cacheRequests: new Counter({ name: 'tempus_cache_requests_total', help: 'Cache lookups by result (hit, miss, error)', labelNames: ['cache', 'result'] as const, registers }),
     rateLimitRejections: new Counter({ name: 'tempus_rate_limit_rejections_total', help: 'Requests refused with 429', labelNames: ['scope'] as const, registers }),
     messages: new Counter({ name: 'tempus_messages_total', help: 'Queue messages by event (published, consumed, failed, dead)', labelNames: ['queue', 'event'] as const, registers }),

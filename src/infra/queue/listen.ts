@@ -7,7 +7,10 @@ import { OUTBOX_CHANNEL } from './outbox.ts';
 /**
  * LISTEN on the outbox channel. PostgreSQL: a dedicated client outside the
  * pool (a pooled connection would lose the LISTEN when returned), reconnected
- * with backoff; the relay's poll interval covers the gaps. PGlite: its own
+ * with backoff; the relay's poll interval covers the gaps. It connects to
+ * `databaseUrl` = DATABASE_DIRECT_URL: a LISTEN through PgBouncer in
+ * transaction mode would register on whichever server connection ran it and
+ * its notifications would go to whoever holds that connection next. PGlite: its own
  * listen(). `onNotify` gets the payload: '' for "something new", or the epoch
  * ms at which a rescheduled message falls due.
  */
@@ -23,7 +26,7 @@ export async function listenToOutbox(
       await unlisten().catch(() => undefined);
     };
   }
-  if (!databaseUrl) throw new Error('LISTEN needs DATABASE_URL');
+  if (!databaseUrl) throw new Error('LISTEN needs DATABASE_DIRECT_URL (or DATABASE_URL)');
   let stopped = false;
   let client: pg.Client | undefined;
   let connected: Promise<void> | undefined;

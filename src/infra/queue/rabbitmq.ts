@@ -12,15 +12,29 @@ export interface Rabbit {
 }
 
 /**
+ * Where rabbitmq-client connects for RABBITMQ_URL: one URL, or the nodes of a
+ * cluster (comma separated, differing only in host and port). With a list,
+ * credentials and vhost come from the first entry and every connection
+ * attempt goes to the next host in turn, so a reconnect after a node dies
+ * lands on another node (quorum queues have a replica there).
+ */
+export function rabbitTarget(url: string): { url: string; hosts?: string[] } {
+  const nodes = url.split(',');
+  if (nodes.length === 1) return { url };
+  return { url: nodes[0]!, hosts: nodes.map((node) => new URL(node).host) };
+}
+
+/**
  * One RabbitMQ connection per process. rabbitmq-client reconnects by itself
- * (exponential delay up to RABBITMQ_RECONNECT_MAX_DELAY_MS) and re-declares
- * the topology on every publisher/consumer channel it re-opens.
+ * (exponential delay up to RABBITMQ_RECONNECT_MAX_DELAY_MS, to the next node
+ * of a list) and re-declares the topology on every publisher/consumer
+ * channel it re-opens.
  */
 export function createRabbit(config: Config, logger: Logger, name: string): Rabbit {
   const url = config.env.RABBITMQ_URL;
   if (!url) throw new Error('createRabbit needs RABBITMQ_URL');
   const connection = new Connection({
-    url,
+    ...rabbitTarget(url),
     connectionName: name,
     retryLow: 200,
     retryHigh: config.env.RABBITMQ_RECONNECT_MAX_DELAY_MS,

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../infra/db/client.ts';
 import { isConstraintViolation, PG_EXCLUSION_VIOLATION } from '../../infra/db/errors.ts';
+import { withTenantRead, type ReadRouting } from '../../infra/db/replica.ts';
 import type { MemberRole } from '../../infra/db/schema/members.ts';
 import { withTenant, type TenantScope } from '../../infra/db/tenant.ts';
 import { enqueue } from '../../infra/queue/outbox.ts';
@@ -56,6 +57,8 @@ export interface AppointmentActor extends Actor {
 
 export interface AppointmentServiceDeps {
   db: Db;
+  /** The list reads the replica when there is one; everything a booking checks stays on `db`. */
+  reads: ReadRouting;
   /** How long an Idempotency-Key replays (IDEMPOTENCY_TTL_HOURS). */
   idempotencyTtlMs: number;
   now?: () => Date;
@@ -120,7 +123,7 @@ function parseBound(value: string, field: 'from' | 'to', zone: string): Date {
   }
 }
 
-export function createAppointmentService({ db, idempotencyTtlMs, now = () => new Date() }: AppointmentServiceDeps) {
+export function createAppointmentService({ db, reads, idempotencyTtlMs, now = () => new Date() }: AppointmentServiceDeps) {
   /** A doctor may only act on their own appointments; others see 404 for them (no existence leak). */
   function visibleTo(actor: AppointmentActor, row: AppointmentRow | null): AppointmentRow {
     if (!row) throw notFound('Appointment');
@@ -303,7 +306,7 @@ export function createAppointmentService({ db, idempotencyTtlMs, now = () => new
         throw forbidden('A doctor can only list their own appointments');
       }
       const after = decodeTimeCursor(query.cursor);
-      return withTenant(db, actor, async (scope) => {
+      return withTenantRead(reads, actor, actor.hospitalId, async (scope) => {
         const hospital = await findHospital(scope);
         if (!hospital) throw notFound('Hospital');
         const from = query.from ? parseBound(query.from, 'from', hospital.timezone) : undefined;

@@ -21,7 +21,7 @@ export async function availabilityRoutes(fastify: FastifyInstance, { service }: 
         response: { 200: Envelope(Availability) },
       },
     },
-    async (request) => ok(await service.forDoctor(tenantActorOf(request).hospitalId, request.params.id, request.query)),
+    async (request) => ok(await service.forDoctor(tenantActorOf(request), request.params.id, request.query)),
   );
 
   app.get(

@@ -1,7 +1,6 @@
 // The availability module owns the bookable slots of a doctor: weekly hours minus time off, buffers and booked appointments, in the hospital's zone.
 import { Temporal } from 'temporal-polyfill';
-import type { Db } from '../../infra/db/client.ts';
-import { withTenant } from '../../infra/db/tenant.ts';
+import { withTenantRead, type Reader, type ReadRouting } from '../../infra/db/replica.ts';
 import { notFound, validation } from '../../shared/errors.ts';
 import { findHospitalBySubdomain } from '../hospitals/hospitals.repo.ts';
 import { findAvailabilityData } from './availability.repo.ts';
@@ -15,7 +14,8 @@ const DAY_MS = 86_400_000;
 const MAX_BUFFER_MINUTES = 240;
 
 export interface AvailabilityServiceDeps {
-  db: Db;
+  /** Availability reads the replica when there is one (DATABASE_READ_URL). */
+  reads: ReadRouting;
   /** The current time; tests of the pure slot function inject their own, the HTTP path uses the real one. */
   now?: () => Date;
 }
@@ -55,12 +55,13 @@ function parseRange(input: AvailabilityInput): { from: Temporal.PlainDate; to: T
   return { from, to };
 }
 
-export function createAvailabilityService({ db, now = () => new Date() }: AvailabilityServiceDeps) {
+export function createAvailabilityService({ reads, now = () => new Date() }: AvailabilityServiceDeps) {
   async function compute(
     hospitalId: string,
     doctorId: string,
     range: { from: Temporal.PlainDate; to: Temporal.PlainDate },
     audience: 'tenant' | 'public',
+    reader: Reader | null,
   ): Promise<AvailabilityResult> {
     const nowMs = now().getTime();
     // The zone is only known from the row, so the busy window is the local range
@@ -71,7 +72,7 @@ export function createAvailabilityService({ db, now = () => new Date() }: Availa
     // A range wholly in the past leaves an empty window (tstzrange refuses lower > upper).
     const windowTo = Math.max(windowFrom, range.to.add({ days: 1 }).toZonedDateTime({ timeZone: 'UTC' }).epochMilliseconds + margin);
     const window = { from: new Date(windowFrom), to: new Date(windowTo) };
-    return withTenant(db, hospitalId, async (scope) => {
+    return withTenantRead(reads, reader, hospitalId, async (scope) => {
       const data = await findAvailabilityData(scope, doctorId, window);
       if (!data || (audience === 'public' && !data.active)) throw notFound('Doctor');
       const result: AvailabilityResult = {
@@ -104,16 +105,16 @@ export function createAvailabilityService({ db, now = () => new Date() }: Availa
 
   return {
     /** Staff view: any window of up to 31 days. */
-    forDoctor(hospitalId: string, doctorId: string, input: AvailabilityInput): Promise<AvailabilityResult> {
-      return compute(hospitalId, doctorId, parseRange(input), 'tenant');
+    forDoctor(actor: Reader & { hospitalId: string }, doctorId: string, input: AvailabilityInput): Promise<AvailabilityResult> {
+      return compute(actor.hospitalId, doctorId, parseRange(input), 'tenant', actor);
     },
 
     /** Public view by subdomain: active doctors only, and no slot beyond the hospital's booking horizon. */
     async forPublic(subdomain: string, doctorId: string, input: AvailabilityInput): Promise<AvailabilityResult> {
       const range = parseRange(input);
-      const hospital = await findHospitalBySubdomain(db, subdomain.toLowerCase());
+      const hospital = await reads.read(null, (replica) => findHospitalBySubdomain(replica, subdomain.toLowerCase()));
       if (!hospital) throw notFound('Hospital');
-      return compute(hospital.id, doctorId, range, 'public');
+      return compute(hospital.id, doctorId, range, 'public', null);
     },
   };
 }

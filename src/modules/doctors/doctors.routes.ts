@@ -42,7 +42,7 @@ export async function doctorRoutes(fastify: FastifyInstance, { service }: { serv
       schema: { operationId: 'listDoctors', summary: "The hospital's doctors, by name", querystring: ListDoctorsQuery, response: { 200: ListEnvelope(Doctor) } },
     },
     async (request) => {
-      const { items, nextCursor } = await service.list(tenantActorOf(request).hospitalId, request.query);
+      const { items, nextCursor } = await service.list(tenantActorOf(request), request.query);
       return page(items.map(doctorView), nextCursor);
     },
   );

@@ -1,6 +1,7 @@
 // The doctors module owns a hospital's doctors: their records, activation (counted against the plan's maxDoctors) and the public list.
 import type { Db } from '../../infra/db/client.ts';
 import { isConstraintViolation, PG_UNIQUE_VIOLATION } from '../../infra/db/errors.ts';
+import { withTenantRead, type ReadRouting } from '../../infra/db/replica.ts';
 import { withTenant, type TenantScope } from '../../infra/db/tenant.ts';
 import { decodeCursor, pageOf } from '../../shared/cursor.ts';
 import { DomainError, notFound } from '../../shared/errors.ts';
@@ -26,7 +27,8 @@ async function assertDoctorPlaceFree(scope: TenantScope): Promise<void> {
   assertBelowLimit('maxDoctors', subscription, await countDoctors(scope), 'active doctors');
 }
 
-export function createDoctorService({ db }: { db: Db }) {
+/** `reads`: the list and the public list read the replica when there is one. */
+export function createDoctorService({ db, reads }: { db: Db; reads: ReadRouting }) {
   async function writeGuarded<T>(email: string | undefined, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
@@ -64,10 +66,11 @@ export function createDoctorService({ db }: { db: Db }) {
       );
     },
 
-    async list(hospitalId: string, query: ListDoctorsInput) {
+    async list(actor: TenantActor, query: ListDoctorsInput) {
+      const { hospitalId } = actor;
       const limit = query.limit ?? 20;
       const after = decodeCursor(query.cursor);
-      const rows = await withTenant(db, hospitalId, (scope) =>
+      const rows = await withTenantRead(reads, actor, hospitalId, (scope) =>
         listDoctors(scope, { limit, after, ...(query.active === undefined ? {} : { active: query.active }) }),
       );
       return pageOf(rows, limit, (r) => r.name);
@@ -120,11 +123,11 @@ export function createDoctorService({ db }: { db: Db }) {
 
     /** The public list of a hospital found by subdomain: active doctors only. */
     async listPublic(subdomain: string, query: { limit?: number; cursor?: string }) {
-      const hospital = await findHospitalBySubdomain(db, subdomain.toLowerCase());
+      const hospital = await reads.read(null, (replica) => findHospitalBySubdomain(replica, subdomain.toLowerCase()));
       if (!hospital) throw notFound('Hospital');
       const limit = query.limit ?? 20;
       const after = decodeCursor(query.cursor);
-      const rows = await withTenant(db, hospital.id, (scope) => listDoctors(scope, { limit, after, active: true }));
+      const rows = await withTenantRead(reads, null, hospital.id, (scope) => listDoctors(scope, { limit, after, active: true }));
       return pageOf(rows, limit, (r) => r.name);
     },
   };

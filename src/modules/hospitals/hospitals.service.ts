@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Cache } from '../../infra/cache/cache-aside.ts';
 import type { Db } from '../../infra/db/client.ts';
 import { isConstraintViolation, PG_UNIQUE_VIOLATION } from '../../infra/db/errors.ts';
+import type { ReadRouting } from '../../infra/db/replica.ts';
 import { withTenant } from '../../infra/db/tenant.ts';
 import { DomainError, notFound, validation } from '../../shared/errors.ts';
 import { canonicalTimeZone } from '../../shared/timezone.ts';
@@ -18,6 +19,8 @@ const DAY_MS = 86_400_000;
 
 export interface HospitalServiceDeps {
   db: Db;
+  /** The public page reads the replica when there is one. */
+  reads: ReadRouting;
   cache: Cache;
   otp: OtpService;
   /** CACHE_HOSPITAL_TTL_SECONDS */
@@ -52,7 +55,7 @@ export function checkTimeZone(name: string): string {
   return zone;
 }
 
-export function createHospitalService({ db, cache, otp, cacheTtlSeconds }: HospitalServiceDeps) {
+export function createHospitalService({ db, reads, cache, otp, cacheTtlSeconds }: HospitalServiceDeps) {
   /** Every change to a hospital row: the update and its audit event in one transaction, then the cache entry dropped. */
   async function applyUpdate(actor: Actor & { hospitalId: string }, values: Partial<HospitalRow>, action: string, changes: string[]) {
     const row = await withTenant(db, actor, async (scope) => {
@@ -134,7 +137,7 @@ export function createHospitalService({ db, cache, otp, cacheTtlSeconds }: Hospi
     },
 
     async getPublic(subdomain: string): Promise<HospitalRow> {
-      const row = await findHospitalBySubdomain(db, subdomain.toLowerCase());
+      const row = await reads.read(null, (replica) => findHospitalBySubdomain(replica, subdomain.toLowerCase()));
       if (!row) throw notFound('Hospital');
       return row;
     },

@@ -33,7 +33,7 @@ export async function patientRoutes(fastify: FastifyInstance, { service }: { ser
       },
     },
     async (request) => {
-      const { items, nextCursor } = await service.list(tenantActorOf(request).hospitalId, request.query);
+      const { items, nextCursor } = await service.list(tenantActorOf(request), request.query);
       return page(items.map(patientView), nextCursor);
     },
   );

@@ -2,6 +2,7 @@
 import { Temporal } from 'temporal-polyfill';
 import type { Db } from '../../infra/db/client.ts';
 import type { NotificationChannel } from '../../infra/db/schema/patients.ts';
+import { withTenantRead, type ReadRouting } from '../../infra/db/replica.ts';
 import { withTenant, type TenantScope } from '../../infra/db/tenant.ts';
 import { decodeCursor, pageOf } from '../../shared/cursor.ts';
 import { notFound, validation } from '../../shared/errors.ts';
@@ -47,7 +48,8 @@ async function assertBirthDate(scope: TenantScope, value: string): Promise<void>
   if (Temporal.PlainDate.compare(date, EARLIEST_BIRTH) < 0) throw fieldError('dateOfBirth', `must not be before ${EARLIEST_BIRTH}`);
 }
 
-export function createPatientService({ db }: { db: Db }) {
+/** `reads`: the list reads the replica when there is one. */
+export function createPatientService({ db, reads }: { db: Db; reads: ReadRouting }) {
   return {
     async create(actor: TenantActor, input: CreatePatientInput): Promise<PatientRow> {
       const values: PatientValues = {
@@ -66,10 +68,11 @@ export function createPatientService({ db }: { db: Db }) {
       });
     },
 
-    async list(hospitalId: string, query: ListPatientsInput) {
+    async list(actor: TenantActor, query: ListPatientsInput) {
+      const { hospitalId } = actor;
       const limit = query.limit ?? 20;
       const after = decodeCursor(query.cursor);
-      const rows = await withTenant(db, hospitalId, (scope) =>
+      const rows = await withTenantRead(reads, actor, hospitalId, (scope) =>
         listPatients(scope, { limit, after, ...(query.search ? { search: query.search } : {}) }),
       );
       return pageOf(rows, limit, (r) => r.name);
