@@ -37,6 +37,11 @@ import { notificationRoutes } from './modules/notifications/notifications.routes
 import { createNotificationService } from './modules/notifications/notifications.service.ts';
 import { visitNoteRoutes } from './modules/visit-notes/visit-notes.routes.ts';
 import { createVisitNoteService } from './modules/visit-notes/visit-notes.service.ts';
+import { fhirRoutes } from './modules/fhir/fhir.routes.ts';
+import { createFhirService } from './modules/fhir/fhir.service.ts';
+import { fhirErrorFormat, fhirSchemas } from './modules/fhir/fhir-wiring.ts';
+import { toCapabilityStatement } from './modules/fhir/mapping/capability.ts';
+import { FHIR_TYPES } from './modules/fhir/search-definitions.ts';
 import { version } from './version.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -76,7 +81,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   registerJsonBodyParser(app);
 
   registerValidation(app);
-  registerErrorHandling(app);
+  registerErrorHandling(app, [fhirErrorFormat]);
   await app.register(helmet, { contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: 'same-site' } });
   const corsOrigins = new Set(config.env.CORS_ORIGINS);
   await app.register(cors, {
@@ -91,6 +96,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     exposedHeaders: CORS_EXPOSED_HEADERS,
   });
   await registerDocs(app, version);
+  for (const schema of fhirSchemas) app.addSchema(schema);
   await app.register(metricsRoutes, { metrics: deps.metrics, token: config.env.METRICS_TOKEN });
   await app.register(authPlugin, {
     verifier: deps.auth.verifier,
@@ -136,6 +142,17 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   await app.register(patientRoutes, { service: createPatientService({ db: deps.database.db, reads: deps.reads }) });
   await app.register(notificationRoutes, { service: createNotificationService({ db: deps.database.db }) });
   await app.register(visitNoteRoutes, { service: createVisitNoteService({ db: deps.database.db }) });
+  const availability = createAvailabilityService({ reads: deps.reads });
+  const fhirBase = `${config.env.PUBLIC_BASE_URL}/fhir/R4`;
+  const capabilities = toCapabilityStatement({ baseUrl: fhirBase, version, date: new Date(startedAt), types: FHIR_TYPES });
+  await app.register(fhirRoutes, {
+    service: createFhirService({
+      reads: deps.reads,
+      availability,
+      paging: { fhirBase, pageSize: config.env.FHIR_PAGE_SIZE, maxPageSize: config.env.FHIR_MAX_PAGE_SIZE },
+    }),
+    capabilityStatement: () => capabilities,
+  });
   await app.register(appointmentRoutes, {
     service: createAppointmentService({ db: deps.database.db, reads: deps.reads, idempotencyTtlMs: config.env.IDEMPOTENCY_TTL_HOURS * 3_600_000 }),
   });
