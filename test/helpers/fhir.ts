@@ -35,12 +35,12 @@ export async function allPages<R extends Resource>(t: TestApp, auth: { authoriza
   let pages = 0;
   let total: number | undefined;
   while (next) {
-    const { status, body } = await fhirGet<Bundle<R>>(t, auth, next);
+    const { status, body }: { status: number; body: Bundle<R> } = await fhirGet<Bundle<R>>(t, auth, next);
     if (status !== 200) throw new Error(`${next}: ${status} ${JSON.stringify(body)}`);
     pages++;
     total = body.total;
     resources.push(...(body.entry ?? []).map((e) => e.resource!));
-    const link = body.link?.find((l) => l.relation === 'next')?.url;
+    const link: string | undefined = body.link?.find((l) => l.relation === 'next')?.url;
     next = link ? link.replace(/^https?:\/\/[^/]+/, '') : undefined;
     if (pages > 1000) throw new Error('paging does not end');
   }

@@ -38,8 +38,8 @@ export const OperationOutcome = Type.Object(
   { $id: 'OperationOutcome', additionalProperties: true, description: 'A FHIR error: the first issue says what went wrong, further ones name each invalid parameter' },
 );
 
-/** A response in FHIR JSON (the media type the routes send). */
-export const fhirContent = (schema: TSchema) => ({ content: { [FHIR_JSON]: { schema } } });
+/** A response in FHIR JSON (the media type the routes send), referring to the named schema (registered by the app). */
+export const fhirContent = (schema: TSchema) => ({ content: { [FHIR_JSON]: { schema: { $ref: (schema as { $id?: string }).$id! } } } });
 
 export const FhirIdParams = Type.Object(
   { id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9\\-.]{1,64}$', description: 'The logical id (FHIR id syntax)' }) },
