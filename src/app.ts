@@ -42,6 +42,9 @@ import { createFhirService } from './modules/fhir/fhir.service.ts';
 import { fhirErrorFormat, fhirSchemas } from './modules/fhir/fhir-wiring.ts';
 import { toCapabilityStatement } from './modules/fhir/mapping/capability.ts';
 import { FHIR_TYPES } from './modules/fhir/search-definitions.ts';
+import { invalidatingPublished } from './modules/publishing/invalidation.ts';
+import { publishRoutes, publishSchemas } from './modules/publishing/publish.routes.ts';
+import { createPublishService } from './modules/publishing/publish.service.ts';
 import { version } from './version.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -96,7 +99,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     exposedHeaders: CORS_EXPOSED_HEADERS,
   });
   await registerDocs(app, version);
-  for (const schema of fhirSchemas) app.addSchema(schema);
+  for (const schema of [...fhirSchemas, ...publishSchemas]) app.addSchema(schema);
   await app.register(metricsRoutes, { metrics: deps.metrics, token: config.env.METRICS_TOKEN });
   await app.register(authPlugin, {
     verifier: deps.auth.verifier,
@@ -125,8 +128,22 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     isReady: options.isReady ?? (() => true),
   });
   const otp = createOtpService({ store: deps.cache.store, secret: deps.serverSecret, settings: otpSettingsFrom(config) });
+  const availability = createAvailabilityService({ reads: deps.reads });
+  // Published slots ($bulk-publish) are cached per hospital; every write that changes what a directory sees invalidates them.
+  const publish = createPublishService({
+    reads: deps.reads,
+    cache: deps.cache,
+    availability,
+    baseUrl: config.env.PUBLIC_BASE_URL,
+    ttlSeconds: config.env.PUBLISH_CACHE_TTL_SECONDS,
+  });
+  const republishing = <S extends object>(service: S, methods: readonly (keyof S & string)[]) => invalidatingPublished(service, methods, publish.invalidate);
+
   await app.register(hospitalRoutes, {
-    service: createHospitalService({ db: deps.database.db, reads: deps.reads, cache: deps.cache, otp, cacheTtlSeconds: config.env.CACHE_HOSPITAL_TTL_SECONDS }),
+    service: republishing(
+      createHospitalService({ db: deps.database.db, reads: deps.reads, cache: deps.cache, otp, cacheTtlSeconds: config.env.CACHE_HOSPITAL_TTL_SECONDS }),
+      ['update', 'updateSettings'],
+    ),
   });
   await app.register(subscriptionRoutes, {
     plans: createPlanService({ db: deps.database.db, cache: deps.cache, cacheTtlSeconds: config.env.CACHE_PLANS_TTL_SECONDS }),
@@ -136,13 +153,20 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     service: createMemberService({ db: deps.database.db, cache: deps.cache, invitationTtlHours: config.env.INVITATION_TTL_HOURS }),
   });
   await app.register(auditRoutes, { service: createAuditService({ db: deps.database.db }) });
-  await app.register(doctorRoutes, { service: createDoctorService({ db: deps.database.db, reads: deps.reads }) });
-  await app.register(scheduleRoutes, { service: createScheduleService({ db: deps.database.db }) });
-  await app.register(availabilityRoutes, { service: createAvailabilityService({ reads: deps.reads }) });
+  await app.register(doctorRoutes, { service: republishing(createDoctorService({ db: deps.database.db, reads: deps.reads }), ['create', 'update', 'deactivate']) });
+  await app.register(scheduleRoutes, {
+    service: republishing(createScheduleService({ db: deps.database.db }), ['putSchedule', 'createTimeOff', 'deleteTimeOff']),
+  });
+  await app.register(availabilityRoutes, { service: availability });
   await app.register(patientRoutes, { service: createPatientService({ db: deps.database.db, reads: deps.reads }) });
   await app.register(notificationRoutes, { service: createNotificationService({ db: deps.database.db }) });
   await app.register(visitNoteRoutes, { service: createVisitNoteService({ db: deps.database.db }) });
-  const availability = createAvailabilityService({ reads: deps.reads });
+  await app.register(appointmentRoutes, {
+    service: republishing(
+      createAppointmentService({ db: deps.database.db, reads: deps.reads, idempotencyTtlMs: config.env.IDEMPOTENCY_TTL_HOURS * 3_600_000 }),
+      ['book', 'cancel', 'reschedule', 'complete', 'noShow'],
+    ),
+  });
   const fhirBase = `${config.env.PUBLIC_BASE_URL}/fhir/R4`;
   const capabilities = toCapabilityStatement({ baseUrl: fhirBase, version, date: new Date(startedAt), types: FHIR_TYPES });
   await app.register(fhirRoutes, {
@@ -153,9 +177,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     }),
     capabilityStatement: () => capabilities,
   });
-  await app.register(appointmentRoutes, {
-    service: createAppointmentService({ db: deps.database.db, reads: deps.reads, idempotencyTtlMs: config.env.IDEMPOTENCY_TTL_HOURS * 3_600_000 }),
-  });
+  await app.register(publishRoutes, { service: publish });
 
   return app;
 }

@@ -51,3 +51,8 @@ export async function busyTimes(scope: TenantScope, doctorIds: string[], window:
       ),
     );
 }
+
+/** The active doctors of the hospital, whole rows, in id order (the $bulk-publish Schedules). */
+export async function activeDoctors(scope: TenantScope) {
+  return scope.select(doctors, eq(doctors.active, true)).orderBy(asc(doctors.id));
+}
