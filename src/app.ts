@@ -43,7 +43,8 @@ import { fhirErrorFormat, fhirSchemas } from './modules/fhir/fhir-wiring.ts';
 import { toCapabilityStatement } from './modules/fhir/mapping/capability.ts';
 import { FHIR_TYPES } from './modules/fhir/search-definitions.ts';
 import { invalidatingPublished } from './modules/publishing/invalidation.ts';
-import { publishRoutes, publishSchemas } from './modules/publishing/publish.routes.ts';
+import { publishRoutes } from './modules/publishing/publish.routes.ts';
+import { publishSchemas } from './modules/publishing/publish.schemas.ts';
 import { createPublishService } from './modules/publishing/publish.service.ts';
 import { version } from './version.ts';
 
@@ -72,7 +73,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
     routerOptions: { maxParamLength: 200 },
-    frameworkErrors,
+    frameworkErrors: frameworkErrors([fhirErrorFormat]),
   });
 
   if (options.onRoute) app.addHook('onRoute', options.onRoute);

@@ -202,8 +202,12 @@ export function registerErrorHandling(app: FastifyInstance, formats: ErrorFormat
  * Fastify's own body; pass as the `frameworkErrors` option. Found by checking
  * the fuzz suite's answers against the OpenAPI document (a 414 in another shape).
  */
-export function frameworkErrors(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const { status, body } = toErrorBody(err);
-  reply.header('x-request-id', request.id);
-  void reply.status(status).send(body);
+export function frameworkErrors(formats: ErrorFormat[] = []) {
+  return (err: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    const { status, body } = toErrorBody(err);
+    reply.header('x-request-id', request.id);
+    const { type, payload } = shaped(formats, request.url, status, body);
+    if (type) reply.type(type);
+    void reply.status(status).send(payload);
+  };
 }

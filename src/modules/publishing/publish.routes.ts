@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { described, typedRoutes } from '../../http/route-defaults.ts';
-import { BulkPublishManifest, EtagHeaders, ManifestQuery, NDJSON, NdjsonFile, PublishParams } from './publish.schemas.ts';
+import { EtagHeaders, ManifestQuery, NDJSON, NdjsonFile, PublishParams } from './publish.schemas.ts';
 import { PUBLISHED_TYPES, type PublishService } from './publish.service.ts';
 
 /** RFC 9110 If-None-Match: `*` or a comma list of (possibly weak) tags; weak comparison, as for GET. */
@@ -33,7 +33,7 @@ export async function publishRoutes(fastify: FastifyInstance, { service }: { ser
         summary: "SMART Scheduling Links manifest of the hospital's free slots: links to its Location, Schedule and Slot NDJSON files",
         params: PublishParams,
         querystring: ManifestQuery,
-        response: { 200: { ...BulkPublishManifest, headers: EtagHeaders }, ...NOT_MODIFIED },
+        response: { 200: { $ref: 'BulkPublishManifest', headers: EtagHeaders }, ...NOT_MODIFIED },
       },
     },
     async (request, reply) => {
@@ -69,4 +69,4 @@ export async function publishRoutes(fastify: FastifyInstance, { service }: { ser
   }
 }
 
-export const publishSchemas = [BulkPublishManifest, NdjsonFile];
+

@@ -65,3 +65,6 @@ export const IfNoneMatchHeaders = Type.Object(
   { 'if-none-match': Type.Optional(Type.String({ maxLength: 1024, description: 'The ETag of the copy the client holds (or a comma list of them)' })) },
   { additionalProperties: true },
 );
+
+/** The named schemas the publishing routes refer to (registered by the app). */
+export const publishSchemas = [BulkPublishManifest, NdjsonFile];
