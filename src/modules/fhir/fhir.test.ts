@@ -4,7 +4,7 @@ import { createTestApp, type TestApp } from '../../../test/helpers/app.ts';
 import { action, bookOk, daysAheadAt } from '../../../test/helpers/appointment-factories.ts';
 import { registerHospital, type RegisteredHospital } from '../../../test/helpers/factories.ts';
 import { allPages, fhirGet } from '../../../test/helpers/fhir.ts';
-import { addMember } from '../../../test/helpers/member-factories.ts';
+import { addMember, newUser } from '../../../test/helpers/member-factories.ts';
 import { availability, createDoctor, createPatient, everyDay, putSchedule } from '../../../test/helpers/scheduling-factories.ts';
 
 let t: TestApp;
@@ -171,5 +171,32 @@ describe('roles and tenancy', () => {
     expect(foreign.resources).toEqual([]);
     const foreignSlots = await fhirGet<Bundle>(t, other.auth, `/fhir/R4/Slot?schedule=Schedule/${d.id}`);
     expect(foreignSlots.body.total).toBe(0);
+  });
+});
+
+describe('refusals as OperationOutcome', () => {
+  it('403 for a signed-in user without a hospital', async () => {
+    const outsider = await newUser(t, 'outsider');
+    const res = await fhirGet<OperationOutcome>(t, outsider.auth, '/fhir/R4/Practitioner');
+    expect(res.status).toBe(403);
+    expect(res.body.issue[0]).toMatchObject({ code: 'forbidden', details: { coding: [{ code: 'FORBIDDEN' }] } });
+  });
+
+  it('429 with Retry-After past the rate limit', async () => {
+    const limited = await createTestApp({ env: { RATE_LIMIT_MAX: '2', RATE_LIMIT_WINDOW_SECONDS: '60' } });
+    try {
+      const owner = await registerHospital(limited);
+      const statuses: number[] = [];
+      let last: Awaited<ReturnType<typeof fhirGet<OperationOutcome>>> | undefined;
+      for (let i = 0; i < 3; i++) {
+        last = await fhirGet<OperationOutcome>(limited, owner.auth, '/fhir/R4/Location');
+        statuses.push(last.status);
+      }
+      expect(statuses.slice(-1)).toEqual([429]);
+      expect(Number(last!.headers['retry-after'])).toBeGreaterThan(0);
+      expect(last!.body.issue[0]).toMatchObject({ code: 'throttled', details: { coding: [{ code: 'RATE_LIMITED' }] } });
+    } finally {
+      await limited.close();
+    }
   });
 });
