@@ -151,8 +151,17 @@ const SHARED = 'x-shared-responses';
 
 /** The FHIR API answers its errors as OperationOutcome (src/http/error-handler.ts, ErrorFormat), in FHIR JSON. */
 const FHIR_PREFIX = '/fhir/';
-const errorSchemaFor = (url: string): Schema =>
-  url.startsWith(FHIR_PREFIX) ? { content: { 'application/fhir+json': { schema: { $ref: 'OperationOutcome' } } } } : { $ref: 'ErrorEnvelope' };
+function errorSchemaFor(url: string, status: number): Schema {
+  if (!url.startsWith(FHIR_PREFIX)) return { $ref: 'ErrorEnvelope' };
+  const meaning =
+    status === 400
+      ? 'The request is invalid: one issue per invalid parameter, named in its `expression` (VALIDATION_ERROR)'
+      : errorDescription(status);
+  return {
+    content: { 'application/fhir+json': { schema: { $ref: 'OperationOutcome' } } },
+    'x-response-description': `${meaning}; as an OperationOutcome whose first issue carries the code in \`details.coding\``,
+  };
+}
 
 /** The route's schema as the document shows it: its own answers plus the shared ones. */
 export function withSharedResponses<T extends object>(schema: T): T {
@@ -177,7 +186,7 @@ export function applyRouteDefaults(route: RouteOptions, tag: string): void {
   schema[SHARED] = Object.fromEntries(
     sharedStatuses(route, auth)
       .filter((status) => !(status in own))
-      .map((status) => [status, describe(status, errorSchemaFor(route.url), limited, auth)]),
+      .map((status) => [status, describe(status, errorSchemaFor(route.url, status), limited, auth)]),
   );
 
   if (acceptsEmptyObject(schema.body as Schema | undefined)) {
