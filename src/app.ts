@@ -37,6 +37,12 @@ import { notificationRoutes } from './modules/notifications/notifications.routes
 import { createNotificationService } from './modules/notifications/notifications.service.ts';
 import { visitNoteRoutes } from './modules/visit-notes/visit-notes.routes.ts';
 import { createVisitNoteService } from './modules/visit-notes/visit-notes.service.ts';
+import { closureRoutes } from './modules/closures/closures.routes.ts';
+import { createClosureService } from './modules/closures/closures.service.ts';
+import { resourceRoutes } from './modules/resources/resources.routes.ts';
+import { createResourceService } from './modules/resources/resources.service.ts';
+import { visitTypeRoutes } from './modules/visit-types/visit-types.routes.ts';
+import { createVisitTypeService } from './modules/visit-types/visit-types.service.ts';
 import { version } from './version.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -133,6 +139,9 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   await app.register(doctorRoutes, { service: createDoctorService({ db: deps.database.db, reads: deps.reads }) });
   await app.register(scheduleRoutes, { service: createScheduleService({ db: deps.database.db }) });
   await app.register(availabilityRoutes, { service: createAvailabilityService({ reads: deps.reads }) });
+  await app.register(resourceRoutes, { service: createResourceService({ db: deps.database.db, reads: deps.reads }) });
+  await app.register(visitTypeRoutes, { service: createVisitTypeService({ db: deps.database.db, reads: deps.reads }) });
+  await app.register(closureRoutes, { service: createClosureService({ db: deps.database.db, reads: deps.reads }) });
   await app.register(patientRoutes, { service: createPatientService({ db: deps.database.db, reads: deps.reads }) });
   await app.register(notificationRoutes, { service: createNotificationService({ db: deps.database.db }) });
   await app.register(visitNoteRoutes, { service: createVisitNoteService({ db: deps.database.db }) });
