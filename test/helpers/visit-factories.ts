@@ -49,3 +49,14 @@ export async function visitTypeSlots(t: TestApp, auth: Auth, visitTypeId: string
   if (res.statusCode !== 200) throw new Error(`visit type availability failed: ${res.statusCode} ${res.body}`);
   return res.json().data as { visitTypeId: string; timezone: string; slots: { start: string; end: string; doctorId: string }[] };
 }
+
+/** Every doctor given works all day, every day (weekly hours written with SQL, for fixtures of many doctors). */
+export async function allDayHours(t: TestApp, hospitalId: string, doctorIds: string[]): Promise<void> {
+  const { sql } = await import('drizzle-orm');
+  const { withTenant } = await import('../../src/infra/db/tenant.ts');
+  await withTenant(t.deps.database.db, hospitalId, ({ tx }) =>
+    tx.execute(sql`insert into doctor_weekly_hours (hospital_id, doctor_id, weekday, start_minute, end_minute)
+                   select ${hospitalId}::uuid, d, w, 0, 1440
+                     from unnest(${`{${doctorIds.join(',')}}`}::uuid[]) d cross join generate_series(1, 7) w`),
+  );
+}
