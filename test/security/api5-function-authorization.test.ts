@@ -43,6 +43,8 @@ const PUBLIC_ROUTES = new Set([
   'GET /v1/public/hospitals/:subdomain', // a hospital's public pages
   'GET /v1/public/hospitals/:subdomain/doctors',
   'GET /v1/public/hospitals/:subdomain/doctors/:id/availability',
+  'GET /v1/public/hospitals/:subdomain/visit-types',
+  'GET /v1/public/hospitals/:subdomain/visit-types/:id/availability',
 ]);
 
 const key = (r: AppRoute) => `${r.method} ${r.url}`;
