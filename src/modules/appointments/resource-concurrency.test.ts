@@ -1,7 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawRows } from '../../infra/db/client.ts';
-
 import { appPair, daysAheadAt, insertPatients, setMonthlyLimit } from '../../../test/helpers/appointment-factories.ts';
 import { registerHospital } from '../../../test/helpers/factories.ts';
 import { insertDoctors } from '../../../test/helpers/member-factories.ts';
