@@ -46,6 +46,12 @@ import { invalidatingPublished } from './modules/publishing/invalidation.ts';
 import { publishRoutes } from './modules/publishing/publish.routes.ts';
 import { publishSchemas } from './modules/publishing/publish.schemas.ts';
 import { createPublishService } from './modules/publishing/publish.service.ts';
+import { closureRoutes } from './modules/closures/closures.routes.ts';
+import { createClosureService } from './modules/closures/closures.service.ts';
+import { resourceRoutes } from './modules/resources/resources.routes.ts';
+import { createResourceService } from './modules/resources/resources.service.ts';
+import { visitTypeRoutes } from './modules/visit-types/visit-types.routes.ts';
+import { createVisitTypeService } from './modules/visit-types/visit-types.service.ts';
 import { version } from './version.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -159,6 +165,9 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     service: republishing(createScheduleService({ db: deps.database.db }), ['putSchedule', 'createTimeOff', 'deleteTimeOff']),
   });
   await app.register(availabilityRoutes, { service: availability });
+  await app.register(resourceRoutes, { service: createResourceService({ db: deps.database.db, reads: deps.reads }) });
+  await app.register(visitTypeRoutes, { service: createVisitTypeService({ db: deps.database.db, reads: deps.reads }) });
+  await app.register(closureRoutes, { service: republishing(createClosureService({ db: deps.database.db, reads: deps.reads }), ['create', 'remove']) });
   await app.register(patientRoutes, { service: createPatientService({ db: deps.database.db, reads: deps.reads }) });
   await app.register(notificationRoutes, { service: createNotificationService({ db: deps.database.db }) });
   await app.register(visitNoteRoutes, { service: createVisitNoteService({ db: deps.database.db }) });

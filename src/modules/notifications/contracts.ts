@@ -35,6 +35,9 @@ const AppointmentData = Type.Object({
   patientName: Type.Optional(Type.String()),
   location: Type.Optional(Type.String()),
   appointmentId: Type.Optional(Type.String()),
+  /** The visit type booked, and the rooms and devices held (names, comma-separated). */
+  visitTypeName: Type.Optional(Type.String()),
+  rooms: Type.Optional(Type.String()),
 });
 
 /** Template data, per template. Extra fields are allowed (and ignored). */
