@@ -52,6 +52,7 @@ import { resourceRoutes } from './modules/resources/resources.routes.ts';
 import { createResourceService } from './modules/resources/resources.service.ts';
 import { visitTypeRoutes } from './modules/visit-types/visit-types.routes.ts';
 import { createVisitTypeService } from './modules/visit-types/visit-types.service.ts';
+import { createReadRouting } from './infra/db/replica.ts';
 import { version } from './version.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -137,10 +138,20 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   const otp = createOtpService({ store: deps.cache.store, secret: deps.serverSecret, settings: otpSettingsFrom(config) });
   const availability = createAvailabilityService({ reads: deps.reads });
   // Published slots ($bulk-publish) are cached per hospital; every write that changes what a directory sees invalidates them.
+  // A recompute follows that write at once and is then kept for the TTL, so it reads the primary, where the write is
+  // visible, never a replica that may lag behind it.
+  const primaryReads = createReadRouting({
+    primary: deps.database,
+    replica: null,
+    store: deps.cache.store,
+    logger: deps.logger,
+    maxLagSeconds: config.env.DATABASE_READ_MAX_LAG_SECONDS,
+    checkIntervalMs: config.env.DATABASE_READ_CHECK_INTERVAL_MS,
+  });
   const publish = createPublishService({
-    reads: deps.reads,
+    reads: primaryReads,
     cache: deps.cache,
-    availability,
+    availability: createAvailabilityService({ reads: primaryReads }),
     baseUrl: config.env.PUBLIC_BASE_URL,
     ttlSeconds: config.env.PUBLISH_CACHE_TTL_SECONDS,
   });
