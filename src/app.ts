@@ -37,6 +37,8 @@ import { notificationRoutes } from './modules/notifications/notifications.routes
 import { createNotificationService } from './modules/notifications/notifications.service.ts';
 import { visitNoteRoutes } from './modules/visit-notes/visit-notes.routes.ts';
 import { createVisitNoteService } from './modules/visit-notes/visit-notes.service.ts';
+import { webhookRoutes } from './modules/webhooks/webhooks.routes.ts';
+import { createWebhookService } from './modules/webhooks/webhooks.service.ts';
 import { version } from './version.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -136,6 +138,14 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   await app.register(patientRoutes, { service: createPatientService({ db: deps.database.db, reads: deps.reads }) });
   await app.register(notificationRoutes, { service: createNotificationService({ db: deps.database.db }) });
   await app.register(visitNoteRoutes, { service: createVisitNoteService({ db: deps.database.db }) });
+  await app.register(webhookRoutes, {
+    service: createWebhookService({
+      db: deps.database.db,
+      serverSecret: deps.serverSecret,
+      allowPrivate: config.env.WEBHOOK_ALLOW_PRIVATE,
+      rotationWindowHours: config.env.WEBHOOK_ROTATION_WINDOW_HOURS,
+    }),
+  });
   await app.register(appointmentRoutes, {
     service: createAppointmentService({ db: deps.database.db, reads: deps.reads, idempotencyTtlMs: config.env.IDEMPOTENCY_TTL_HOURS * 3_600_000 }),
   });

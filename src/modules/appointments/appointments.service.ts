@@ -14,7 +14,8 @@ import { findHospital } from '../hospitals/hospitals.repo.ts';
 import { idempotent, type IdempotentRequest, type IdempotentResult } from '../idempotency/idempotency.ts';
 import { assertBelowLimit, assertSubscriptionActive } from '../subscriptions/plan-policy.ts';
 import { lockSubscriptionLimits } from '../subscriptions/subscriptions.repo.ts';
-import { bookedMessages, cancelledMessages, rescheduledMessages } from './appointment-events.ts';
+import { emitWebhookEvent } from '../webhooks/events.ts';
+import { appointmentWebhookData, bookedMessages, cancelledMessages, rescheduledMessages } from './appointment-events.ts';
 import {
   findAppointment,
   insertWithinPlan,
@@ -224,6 +225,7 @@ export function createAppointmentService({ db, reads, idempotencyTtlMs, now = ()
       updatedAt: ctx.txNow,
     };
     await enqueue(scope.tx, bookedMessages(row, ctx.hospital.reminderOffsetsMinutes, at));
+    await emitWebhookEvent(scope, 'appointment.booked', appointmentWebhookData(row), at);
     await recordAudit(scope, {
       action: 'appointment.booked',
       entityType: 'appointment',
@@ -250,6 +252,7 @@ export function createAppointmentService({ db, reads, idempotencyTtlMs, now = ()
       const status = transition(current.status, action);
       assertStarted(action, current.startsAt, now());
       const row = (await updateAppointment(scope, id, { status }))!;
+      await emitWebhookEvent(scope, action === 'complete' ? 'appointment.completed' : 'appointment.no_show', appointmentWebhookData(row));
       await recordAudit(scope, {
         action: action === 'complete' ? 'appointment.completed' : 'appointment.no_show',
         entityType: 'appointment',
@@ -327,6 +330,7 @@ export function createAppointmentService({ db, reads, idempotencyTtlMs, now = ()
         const status = transition(current.status, 'cancel');
         const row = (await updateAppointment(scope, id, { status, cancelReason: input.reason ?? null }))!;
         await enqueue(scope.tx, cancelledMessages(row));
+        await emitWebhookEvent(scope, 'appointment.cancelled', appointmentWebhookData(row));
         await recordAudit(scope, {
           action: 'appointment.cancelled',
           entityType: 'appointment',
@@ -362,6 +366,7 @@ export function createAppointmentService({ db, reads, idempotencyTtlMs, now = ()
 
           const moved = { id, hospitalId: actor.hospitalId, version: current.version + 1, startsAt: start, endsAt: end };
           await enqueue(scope.tx, rescheduledMessages(current, moved, ctx.hospital.reminderOffsetsMinutes, at));
+          await emitWebhookEvent(scope, 'appointment.rescheduled', appointmentWebhookData({ ...current, ...moved }), at);
           await recordAudit(scope, {
             action: 'appointment.rescheduled',
             entityType: 'appointment',
