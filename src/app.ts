@@ -37,6 +37,9 @@ import { notificationRoutes } from './modules/notifications/notifications.routes
 import { createNotificationService } from './modules/notifications/notifications.service.ts';
 import { visitNoteRoutes } from './modules/visit-notes/visit-notes.routes.ts';
 import { createVisitNoteService } from './modules/visit-notes/visit-notes.service.ts';
+import { calendarFeedRoutes } from './modules/calendar-feeds/calendar-feeds.routes.ts';
+import { createCalendarFeedService } from './modules/calendar-feeds/calendar-feeds.service.ts';
+import { webhookDocuments, webhookPayloadSchemas } from './modules/webhooks/webhook-payloads.schemas.ts';
 import { webhookRoutes } from './modules/webhooks/webhooks.routes.ts';
 import { createWebhookService } from './modules/webhooks/webhooks.service.ts';
 import { version } from './version.ts';
@@ -92,7 +95,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     methods: CORS_METHODS,
     exposedHeaders: CORS_EXPOSED_HEADERS,
   });
-  await registerDocs(app, version);
+  await registerDocs(app, version, { webhooks: webhookDocuments(), schemas: webhookPayloadSchemas });
   await app.register(metricsRoutes, { metrics: deps.metrics, token: config.env.METRICS_TOKEN });
   await app.register(authPlugin, {
     verifier: deps.auth.verifier,
@@ -145,6 +148,9 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
       allowPrivate: config.env.WEBHOOK_ALLOW_PRIVATE,
       rotationWindowHours: config.env.WEBHOOK_ROTATION_WINDOW_HOURS,
     }),
+  });
+  await app.register(calendarFeedRoutes, {
+    service: createCalendarFeedService({ db: deps.database.db, reads: deps.reads, publicBaseUrl: config.env.PUBLIC_BASE_URL }),
   });
   await app.register(appointmentRoutes, {
     service: createAppointmentService({ db: deps.database.db, reads: deps.reads, idempotencyTtlMs: config.env.IDEMPOTENCY_TTL_HOURS * 3_600_000 }),

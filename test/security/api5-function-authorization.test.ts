@@ -43,6 +43,7 @@ const PUBLIC_ROUTES = new Set([
   'GET /v1/public/hospitals/:subdomain', // a hospital's public pages
   'GET /v1/public/hospitals/:subdomain/doctors',
   'GET /v1/public/hospitals/:subdomain/doctors/:id/availability',
+  'GET /calendar/:file', // a doctor's calendar feed: the secret address is the credential
 ]);
 
 const key = (r: AppRoute) => `${r.method} ${r.url}`;

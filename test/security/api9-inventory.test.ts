@@ -38,6 +38,7 @@ const isDocsRoute = (url: string) => url === '/docs' || url.startsWith('/docs/')
  */
 const NO_RESPONSE_SCHEMA: Record<string, string> = {
   'GET /metrics': 'Prometheus text exposition format',
+  'GET /calendar/{file}': 'an RFC 5545 calendar (text/calendar), for calendar apps',
 };
 
 const key = (x: { method: string; path: string }) => `${x.method} ${x.path}`;
@@ -80,7 +81,8 @@ describe('API9 inventory', () => {
     const problems: string[] = [];
     for (const op of ops) {
       for (const p of op.parameters) {
-        if (p.in === 'path' && p.name !== 'subdomain' && p.schema?.format !== 'uuid') problems.push(`${key(op)} {${p.name}} is not format uuid`);
+        // Not ids: a public page's subdomain, and a calendar feed's secret file name (`<token>.ics`).
+        if (p.in === 'path' && p.name !== 'subdomain' && p.name !== 'file' && p.schema?.format !== 'uuid') problems.push(`${key(op)} {${p.name}} is not format uuid`);
         if (p.in === 'query' && p.name === 'limit') {
           const max = p.schema?.maximum;
           if (typeof max !== 'number' || max > 100 || p.schema?.minimum !== 1) problems.push(`${key(op)} limit is not 1..100`);

@@ -118,7 +118,6 @@ export function postTo(target: ResolvedTarget, options: PostOptions): Promise<Po
     if ((opts as { all?: boolean }).all) (callback as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: target.address, family: target.family }]);
     else callback(null, target.address, target.family);
   };
-  const client = target.url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
     let settled = false;
     const done = (fn: () => void) => {
@@ -127,32 +126,32 @@ export function postTo(target: ResolvedTarget, options: PostOptions): Promise<Po
       clearTimeout(timer);
       fn();
     };
-    const req = client.request(
-      target.url,
-      {
-        method: 'POST',
-        lookup: pinned,
-        agent: false,
-        headers: { ...options.headers, 'content-length': String(Buffer.byteLength(options.body)) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        const finish = () => done(() => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('data', (chunk: Buffer) => {
-          const room = options.maxResponseBytes - size;
-          if (room > 0) chunks.push(chunk.subarray(0, room));
-          size += chunk.length;
-          // Enough read: the status is what counts, the rest of a large answer is not downloaded.
-          if (size >= options.maxResponseBytes) {
-            finish();
-            res.destroy();
-          }
-        });
-        res.on('end', finish);
-        res.on('error', (err) => done(() => reject(new OutboundNetworkError(err.message, { cause: err }))));
-      },
-    );
+    const requestOptions: http.RequestOptions = {
+      method: 'POST',
+      // The checked address, not a fresh DNS answer; no agent, so no pooled socket to another address is reused.
+      lookup: pinned,
+      agent: false,
+      headers: { ...options.headers, 'content-length': String(Buffer.byteLength(options.body)) },
+    };
+    const onResponse = (res: http.IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const finish = () => done(() => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('data', (chunk: Buffer) => {
+        const room = options.maxResponseBytes - size;
+        if (room > 0) chunks.push(chunk.subarray(0, room));
+        size += chunk.length;
+        // Enough read: the status is what counts, the rest of a large answer is not downloaded.
+        if (size >= options.maxResponseBytes) {
+          finish();
+          res.destroy();
+        }
+      });
+      res.on('end', finish);
+      res.on('error', (err) => done(() => reject(new OutboundNetworkError(err.message, { cause: err }))));
+    };
+    const req =
+      target.url.protocol === 'https:' ? https.request(target.url, requestOptions, onResponse) : http.request(target.url, requestOptions, onResponse);
     const timer = setTimeout(() => {
       done(() => reject(new OutboundNetworkError(`no complete answer within ${options.timeoutMs} ms`)));
       req.destroy();

@@ -45,7 +45,7 @@ export const Webhook = Type.Object(
     disabledAt: Nullable(Instant),
     disabledReason: Nullable(Type.String()),
     failingSince: Nullable({ ...Instant, description: 'First failed attempt since the last success' }),
-    previousSecretValidUntil: Nullable({ ...Instant, description: 'Until then, the secret before the last rotation signs too' }),
+    rotationEndsAt: Nullable({ ...Instant, description: 'Until then, the secret before the last rotation signs too' }),
     createdAt: Instant,
     updatedAt: Instant,
   },
@@ -60,7 +60,7 @@ export const WebhookWithSecret = Type.Intersect(
 export const WebhookSecret = Type.Object(
   {
     secret: Type.String({ pattern: '^whsec_', description: 'The new signing secret, shown only now' }),
-    previousSecretValidUntil: Nullable({ ...Instant, description: 'The old secret signs alongside the new one until then' }),
+    rotationEndsAt: Nullable({ ...Instant, description: 'The old secret signs alongside the new one until then' }),
   },
   { $id: 'WebhookSecret' },
 );

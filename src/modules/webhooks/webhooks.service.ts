@@ -117,8 +117,8 @@ export function createWebhookService(options: WebhookServiceOptions) {
         const row = await existing(scope, id, true);
         const until = options.rotationWindowHours > 0 ? new Date(Date.now() + options.rotationWindowHours * 3_600_000) : null;
         await updateEndpoint(scope, id, { secretSealed: box.seal(secret), previousSecretSealed: until ? row.secretSealed : null, previousSecretUntil: until });
-        await recordAudit(scope, { action: 'webhook.secret_rotated', entityType: 'webhook', entityId: id, metadata: { previousSecretValidUntil: until?.toISOString() ?? null } });
-        return { secret, previousSecretValidUntil: until?.toISOString() ?? null };
+        await recordAudit(scope, { action: 'webhook.secret_rotated', entityType: 'webhook', entityId: id, metadata: { rotationEndsAt: until?.toISOString() ?? null } });
+        return { secret, rotationEndsAt: until?.toISOString() ?? null };
       });
     },
 

@@ -196,9 +196,9 @@ describe('delivery', () => {
     const hook = await subscribe(world.auth, ['patient.created']);
     const rotated = await t.app.inject({ method: 'POST', url: `/v1/webhooks/${hook.id}/rotate-secret`, headers: world.auth });
     expect(rotated.statusCode, rotated.body).toBe(200);
-    const { secret, previousSecretValidUntil } = rotated.json().data as { secret: string; previousSecretValidUntil: string };
+    const { secret, rotationEndsAt } = rotated.json().data as { secret: string; rotationEndsAt: string };
     expect(secret).not.toBe(hook.secret);
-    expect(new Date(previousSecretValidUntil).getTime()).toBeGreaterThan(Date.now());
+    expect(new Date(rotationEndsAt).getTime()).toBeGreaterThan(Date.now());
     receiver.expect(hook.path, [hook.secret, secret]);
     await t.app.inject({ method: 'POST', url: `/v1/webhooks/${hook.id}/test`, headers: world.auth });
     const [got] = await eventually(async () => receiver.received(hook.path), (r) => r.length >= 1, 'the rotated delivery');

@@ -12,7 +12,7 @@ export function webhookView(row: EndpointRow, now: Date = new Date()) {
     disabledAt: row.disabledAt?.toISOString() ?? null,
     disabledReason: row.disabledReason,
     failingSince: row.failingSince?.toISOString() ?? null,
-    previousSecretValidUntil: previousValid?.toISOString() ?? null,
+    rotationEndsAt: previousValid?.toISOString() ?? null,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
