@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { action, bookingFixture, bookOk, daysAheadAt, type BookingFixture } from '../../../test/helpers/appointment-factories.ts';
 import { createTestApp, type TestApp } from '../../../test/helpers/app.ts';
 import { parseFeed } from '../../../test/helpers/ical.ts';
+import { registerHospital } from '../../../test/helpers/factories.ts';
 import { addMember, insertDoctors } from '../../../test/helpers/member-factories.ts';
 import { insertAppointment } from '../../../test/helpers/scheduling-factories.ts';
 import { feedSummary, initials } from './calendar-feeds.service.ts';
@@ -117,6 +118,21 @@ describe('calendar feed', () => {
     expect(text).toContain('/calendar/[redacted]');
     expect(text).not.toContain(token);
     expect(text).not.toContain('B'.repeat(43));
+  });
+
+  it('is rate limited per IP like the other public routes', async () => {
+    const limited = await createTestApp({ env: { PUBLIC_BASE_URL: BASE, RATE_LIMIT_PUBLIC_MAX: '2' } });
+    try {
+      const hospital = await registerHospital(limited, { timezone: 'UTC' });
+      const [doctorId] = await insertDoctors(limited, hospital.id, 1);
+      const created = await limited.app.inject({ method: 'POST', url: `/v1/doctors/${doctorId}/calendar-feed`, headers: hospital.auth });
+      const path = (created.json().data.url as string).slice(BASE.length);
+      const statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push((await limited.app.inject({ method: 'GET', url: path })).statusCode);
+      expect(statuses).toEqual([200, 200, 429]);
+    } finally {
+      await limited.close();
+    }
   });
 
   it('summarises with the visit type when there is one, else "Appointment"', () => {

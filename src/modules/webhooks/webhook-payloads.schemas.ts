@@ -20,18 +20,19 @@ const AppointmentData = Type.Object(
     start: Instant,
     end: Instant,
   },
-  { $id: 'AppointmentWebhookData' },
+  // Closed: a field added to a payload must be added here first (and reviewed for what it reveals).
+  { $id: 'AppointmentWebhookData', additionalProperties: false },
 );
-const PatientData = Type.Object({ id: Uuid, version: Version }, { $id: 'PatientWebhookData', description: 'Ids only: read the patient through the API' });
+const PatientData = Type.Object({ id: Uuid, version: Version }, { $id: 'PatientWebhookData', additionalProperties: false, description: 'Ids only: read the patient through the API' });
 const VisitNoteData = Type.Object(
   { id: Uuid, version: { ...Version, description: 'The signed version of the note' }, appointmentId: Uuid, patientId: Uuid, doctorId: Uuid },
-  { $id: 'VisitNoteWebhookData', description: 'Ids and the version only, never a word of the note' },
+  { $id: 'VisitNoteWebhookData', additionalProperties: false, description: 'Ids and the version only, never a word of the note' },
 );
 const WaitlistData = Type.Object(
   { id: Uuid, version: Version },
   { $id: 'WaitlistWebhookData', additionalProperties: true, description: 'The waitlist entry that was offered a slot (emitted once waitlists exist)' },
 );
-const TestData = Type.Object({ webhookId: Uuid, hospitalId: Uuid }, { $id: 'TestWebhookData' });
+const TestData = Type.Object({ webhookId: Uuid, hospitalId: Uuid }, { $id: 'TestWebhookData', additionalProperties: false });
 
 const dataOf: Record<WebhookEventType | typeof TEST_WEBHOOK_EVENT, TSchema> = {
   'appointment.booked': AppointmentData,

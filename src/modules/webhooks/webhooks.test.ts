@@ -1,3 +1,5 @@
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawRows } from '../../infra/db/client.ts';
@@ -59,6 +61,25 @@ async function deliveries(auth: Auth, id: string) {
 const attemptsOf = (messageId: string) =>
   rawRows<{ status_code: number | null }>(t.deps.database.db, sql`select status_code from webhook_attempts where message_id = ${messageId}::uuid order by created_at`);
 
+/**
+ * Checks a received payload against what the OpenAPI document's `webhooks`
+ * section promises for its type (the schema its requestBody refers to).
+ */
+async function matchesDocument(payload: { type: string }): Promise<string[]> {
+  const doc = (await t.app.inject({ method: 'GET', url: '/docs/openapi.json' })).json() as {
+    webhooks: Record<string, { post: { requestBody: { content: { 'application/json': { schema: { $ref: string } } } } } }>;
+  };
+  const ref = doc.webhooks[payload.type]?.post.requestBody.content['application/json'].schema.$ref;
+  if (!ref) return [`the document has no webhook ${payload.type}`];
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  // ajv-formats is CommonJS: its function is the default export's default under ESM.
+  const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (a: Ajv) => Ajv;
+  addFormats(ajv);
+  ajv.addSchema(doc, 'openapi.json');
+  const validate = ajv.getSchema(`openapi.json${ref}`)!;
+  return validate(payload) ? [] : (validate.errors ?? []).map((e) => `${payload.type}${e.instancePath} ${e.message}`);
+}
+
 let hour = 8;
 const nextStart = () => daysAheadAt(2, hour++ % 24).toISOString();
 
@@ -113,6 +134,7 @@ describe('delivery', () => {
     expect(byType['appointment.cancelled']!.payload.data).toMatchObject({ id: appt.id, version: 2, status: 'cancelled' });
     expect(byType['patient.updated']!.payload.data).toEqual({ id: world.patientId, version: 2 });
     for (const g of got) {
+      expect(await matchesDocument(g.payload)).toEqual([]);
       expect(g.payload.timestamp).toMatch(/^\d{4}-\d{2}-\d{2}T/);
       expect(g.signature).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
       expect(g.body).not.toMatch(/cough|fever|Renamed|@/);
@@ -133,6 +155,7 @@ describe('delivery', () => {
     const [got] = await eventually(async () => receiver.received(hook.path), (r) => r.length >= 1, 'the signed note');
     expect(got!.payload.data).toEqual({ id: note.id, version: 1, appointmentId: appt!.id, patientId: world.patientId, doctorId: world.doctorId });
     for (const text of [SAMPLE_NOTE.subjective, SAMPLE_NOTE.assessment, 'J02.9', 'Ibuprofen']) expect(got!.body).not.toContain(text);
+    expect(await matchesDocument(got!.payload)).toEqual([]);
   });
 
   it('retries 500 twice then 200: delivered once, three attempts logged', async () => {
@@ -189,6 +212,7 @@ describe('delivery', () => {
     expect(res.statusCode, res.body).toBe(202);
     const [got] = await eventually(async () => receiver.received(hook.path), (r) => r.length >= 1, 'the test event');
     expect(got!.payload).toMatchObject({ type: 'webhook.test', data: { webhookId: hook.id } });
+    expect(await matchesDocument(got!.payload)).toEqual([]);
     expect(got!.id).toBe(res.json().data.id);
   });
 
