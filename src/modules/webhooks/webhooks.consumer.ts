@@ -127,8 +127,10 @@ export function createWebhookHandler(deps: WebhookHandlerDeps): QueueHandler {
       const error = failure ? errorText(failure) : ok ? null : `HTTP ${result!.status}`;
       await withTenant(db, hospitalId, async (scope) => {
         await insertAttempt(scope, { endpointId: endpoint.id, messageId, statusCode: result?.status ?? null, error, durationMs: performance.now() - started, at });
-        if (ok) await markEndpointHealthy(scope, endpoint.id);
-        else await failed(scope, endpoint, at);
+        // A healthy endpoint (the usual case) has no streak to end: no statement for it.
+        if (ok) {
+          if (endpoint.failingSince) await markEndpointHealthy(scope, endpoint.id);
+        } else await failed(scope, endpoint, at);
       });
       if (ok) return { providerMessageId: `HTTP ${result!.status}` };
       if (failure instanceof OutboundRefused) throw new PermanentError(`the endpoint URL ${failure.message}`);

@@ -168,6 +168,9 @@ describe('delivery', () => {
     expect(got).toHaveLength(3);
     // One message: the same webhook-id on every attempt, so the receiver can deduplicate.
     expect(new Set(got.map((g) => g.id))).toEqual(new Set([line!.id]));
+    // The success ended the failing streak the two 500s began.
+    const endpoint = await t.app.inject({ method: 'GET', url: `/v1/webhooks/${hook.id}`, headers: world.auth });
+    expect(endpoint.json().data).toMatchObject({ active: true, failingSince: null });
   });
 
   it('410 is dead at once; a manual retry sends it again under the same id', async () => {
