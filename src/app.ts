@@ -53,6 +53,11 @@ import { createResourceService } from './modules/resources/resources.service.ts'
 import { visitTypeRoutes } from './modules/visit-types/visit-types.routes.ts';
 import { createVisitTypeService } from './modules/visit-types/visit-types.service.ts';
 import { createReadRouting } from './infra/db/replica.ts';
+import { calendarFeedRoutes } from './modules/calendar-feeds/calendar-feeds.routes.ts';
+import { createCalendarFeedService } from './modules/calendar-feeds/calendar-feeds.service.ts';
+import { webhookDocuments, webhookPayloadSchemas } from './modules/webhooks/webhook-payloads.schemas.ts';
+import { webhookRoutes } from './modules/webhooks/webhooks.routes.ts';
+import { createWebhookService } from './modules/webhooks/webhooks.service.ts';
 import { version } from './version.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -106,7 +111,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     methods: CORS_METHODS,
     exposedHeaders: CORS_EXPOSED_HEADERS,
   });
-  await registerDocs(app, version);
+  await registerDocs(app, version, { webhooks: webhookDocuments(), schemas: webhookPayloadSchemas });
   for (const schema of [...fhirSchemas, ...publishSchemas]) app.addSchema(schema);
   await app.register(metricsRoutes, { metrics: deps.metrics, token: config.env.METRICS_TOKEN });
   await app.register(authPlugin, {
@@ -182,6 +187,17 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   await app.register(patientRoutes, { service: createPatientService({ db: deps.database.db, reads: deps.reads }) });
   await app.register(notificationRoutes, { service: createNotificationService({ db: deps.database.db }) });
   await app.register(visitNoteRoutes, { service: createVisitNoteService({ db: deps.database.db }) });
+  await app.register(webhookRoutes, {
+    service: createWebhookService({
+      db: deps.database.db,
+      serverSecret: deps.serverSecret,
+      allowPrivate: config.env.WEBHOOK_ALLOW_PRIVATE,
+      rotationWindowHours: config.env.WEBHOOK_ROTATION_WINDOW_HOURS,
+    }),
+  });
+  await app.register(calendarFeedRoutes, {
+    service: createCalendarFeedService({ db: deps.database.db, reads: deps.reads, publicBaseUrl: config.env.PUBLIC_BASE_URL }),
+  });
   await app.register(appointmentRoutes, {
     service: republishing(
       createAppointmentService({ db: deps.database.db, reads: deps.reads, idempotencyTtlMs: config.env.IDEMPOTENCY_TTL_HOURS * 3_600_000 }),

@@ -173,7 +173,7 @@ export const variables = {
   RATE_LIMIT_MAX: { parse: int(1, 1_000_000_000), default: 300, doc: 'Requests per RATE_LIMIT_WINDOW_SECONDS per signed-in user (or per IP when anonymous)' },
   RATE_LIMIT_PUBLIC_MAX: { parse: int(1, 1_000_000_000), default: 60, doc: 'Requests per RATE_LIMIT_WINDOW_SECONDS per IP on the public routes (/v1/public/*)' },
   RATE_LIMIT_WINDOW_SECONDS: { parse: int(1, 86_400), default: 60, doc: 'Rate-limit window' },
-  PUBLIC_BASE_URL: { parse: url('http', 'https'), default: 'http://localhost:8000', doc: 'The address clients reach this API at: FHIR Bundle links, the $bulk-publish manifest and booking deep links are built on it' },
+  PUBLIC_BASE_URL: { parse: url('http', 'https'), default: 'http://localhost:8000', doc: 'The address patients, integrators and directories reach Tempus at: calendar feed URLs, FHIR Bundle links, the $bulk-publish manifest and booking deep links are built on it' },
   FHIR_PAGE_SIZE: { parse: int(1, 1_000), default: 50, doc: 'Entries per FHIR searchset page when _count is not given' },
   FHIR_MAX_PAGE_SIZE: { parse: int(1, 1_000), default: 200, doc: 'Largest _count a FHIR search accepts (larger values are lowered to it)' },
   PUBLISH_CACHE_TTL_SECONDS: { parse: int(1, 3_600), default: 60, doc: 'How long a hospital\'s $bulk-publish data set (Location, Schedule and free Slot files) is cached; any booking change invalidates it at once' },
@@ -203,6 +203,12 @@ export const variables = {
   EMAIL_PER_RECIPIENT_PER_HOUR: { parse: int(1, 1_000_000), default: 20, doc: 'Emails one address receives per sliding hour; the excess waits for the window, it is never dropped' },
   OUTBOX_RETENTION_DAYS: { parse: int(1, 3_650), default: 7, doc: 'Published outbox rows older than this are deleted by a scheduled task' },
   SCHEDULER_INTERVAL_MS: { parse: int(100, 3_600_000), default: 15_000, doc: 'How often a worker checks for scheduled tasks that are due' },
+  WEBHOOK_ALLOW_PRIVATE: { parse: bool, default: false, doc: 'Allow webhook URLs that resolve to loopback, private, link-local, CGNAT or metadata addresses (tests and closed networks only)' },
+  WEBHOOK_TIMEOUT_MS: { parse: int(100, 60_000), default: 10_000, doc: 'Timeout of one webhook request (connect to last byte read); a timeout is retried' },
+  WEBHOOK_MAX_ATTEMPTS: { parse: int(1, 100), default: 16, doc: 'Attempts of one webhook delivery before it is dead (retries follow DELIVERY_BACKOFF_BASE_MS and WEBHOOK_BACKOFF_MAX_MS)' },
+  WEBHOOK_BACKOFF_MAX_MS: { parse: int(1, 86_400_000), default: 21_600_000, doc: 'Cap of the webhook retry backoff (exponential, full jitter): the default 16 attempts span about a day' },
+  WEBHOOK_DISABLE_AFTER_HOURS: { parse: int(1, 24 * 365), default: 72, doc: 'An endpoint whose every attempt has failed for this long is disabled and the hospital owners are emailed' },
+  WEBHOOK_ROTATION_WINDOW_HOURS: { parse: int(0, 24 * 30), default: 24, doc: 'After a secret rotation the previous secret keeps signing (a second v1 signature) for this long' },
 } satisfies Record<string, VarSpec<unknown>>;
 
 type Vars = typeof variables;
@@ -261,6 +267,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     if (typed.RABBITMQ_URL && !typed.DATABASE_URL) problems.push('RABBITMQ_URL needs DATABASE_URL: the worker cannot share the API\'s embedded PGlite database');
     if (typed.SMS_ACCOUNT_SID && (!typed.SMS_AUTH_TOKEN || !typed.SMS_FROM)) problems.push('SMS_ACCOUNT_SID needs SMS_AUTH_TOKEN and SMS_FROM');
     if (typed.DELIVERY_BACKOFF_MAX_MS < typed.DELIVERY_BACKOFF_BASE_MS) problems.push('DELIVERY_BACKOFF_MAX_MS must not be below DELIVERY_BACKOFF_BASE_MS');
+    if (typed.WEBHOOK_BACKOFF_MAX_MS < typed.DELIVERY_BACKOFF_BASE_MS) problems.push('WEBHOOK_BACKOFF_MAX_MS must not be below DELIVERY_BACKOFF_BASE_MS');
   }
   if (problems.length) throw new ConfigError(problems);
   // What needs a session goes to DATABASE_URL itself unless a direct URL is given.

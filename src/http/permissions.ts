@@ -49,6 +49,10 @@ export const permissions = {
   'closures.manage': ['owner', 'admin'],
   // The delivery log (emails and SMS sent to patients and members): the front desk reads it too.
   'notifications.read': ['owner', 'admin', 'staff'],
+  // Webhooks send the hospital's events to other systems: who may point them somewhere is an owner/admin decision.
+  'webhooks.manage': ['owner', 'admin'],
+  // A doctor's secret calendar address: owner/admin for any doctor, a doctor for themselves (checked in the service).
+  'calendarFeeds.create': ['owner', 'admin', 'doctor'],
 } as const satisfies Record<string, readonly MemberRole[]>;
 
 export type Permission = keyof typeof permissions;

@@ -38,6 +38,7 @@ const isDocsRoute = (url: string) => url === '/docs' || url.startsWith('/docs/')
  */
 const NO_RESPONSE_SCHEMA: Record<string, string> = {
   'GET /metrics': 'Prometheus text exposition format',
+  'GET /calendar/{file}': 'an RFC 5545 calendar (text/calendar), for calendar apps',
 };
 
 const key = (x: { method: string; path: string }) => `${x.method} ${x.path}`;
@@ -83,7 +84,8 @@ describe('API9 inventory', () => {
       for (const p of op.parameters) {
         // FHIR ids have FHIR's own syntax (a Slot's id is not a UUID): bounded by its pattern instead.
         const fhirId = op.path.startsWith('/fhir/') && p.schema?.pattern === '^[A-Za-z0-9\\-.]{1,64}$' && p.schema?.maxLength === 64;
-        if (p.in === 'path' && p.name !== 'subdomain' && p.schema?.format !== 'uuid' && !fhirId) problems.push(`${key(op)} {${p.name}} is not format uuid`);
+        // Not ids: a public page's subdomain, and a calendar feed's secret file name (`<token>.ics`).
+        if (p.in === 'path' && p.name !== 'subdomain' && p.name !== 'file' && p.schema?.format !== 'uuid' && !fhirId) problems.push(`${key(op)} {${p.name}} is not format uuid`);
         if (p.in === 'query' && p.name === 'limit') {
           const max = p.schema?.maximum;
           if (typeof max !== 'number' || max > 100 || p.schema?.minimum !== 1) problems.push(`${key(op)} limit is not 1..100`);

@@ -10,7 +10,8 @@ import { parseInstant } from '../../shared/instant.ts';
 import { recordAudit, type Actor } from '../audit/audit.repo.ts';
 import { findHospital } from '../hospitals/hospitals.repo.ts';
 import { idempotent, type IdempotentRequest, type IdempotentResult } from '../idempotency/idempotency.ts';
-import { cancelledMessages, rescheduledMessages } from './appointment-events.ts';
+import { emitWebhookEvent } from '../webhooks/events.ts';
+import { appointmentWebhookData, cancelledMessages, rescheduledMessages } from './appointment-events.ts';
 import { findAppointment, listAppointments, moveWithinPlan, updateAppointment, type AppointmentRow } from './appointments.repo.ts';
 import type { AppointmentView, CancelInput, CreateAppointmentInput, ListAppointmentsInput, RescheduleInput } from './appointments.schemas.ts';
 import { appointmentView } from './appointments.views.ts';
@@ -84,6 +85,7 @@ export function createAppointmentService({ db, reads, idempotencyTtlMs, now = ()
       const status = transition(current.status, action);
       assertStarted(action, current.startsAt, now());
       const row = (await updateAppointment(scope, id, { status }))!;
+      await emitWebhookEvent(scope, action === 'complete' ? 'appointment.completed' : 'appointment.no_show', appointmentWebhookData(row));
       await recordAudit(scope, {
         action: action === 'complete' ? 'appointment.completed' : 'appointment.no_show',
         entityType: 'appointment',
@@ -155,6 +157,7 @@ export function createAppointmentService({ db, reads, idempotencyTtlMs, now = ()
         const status = transition(current.status, 'cancel');
         const row = (await updateAppointment(scope, id, { status, cancelReason: input.reason ?? null }))!;
         await enqueue(scope.tx, cancelledMessages(row));
+        await emitWebhookEvent(scope, 'appointment.cancelled', appointmentWebhookData(row));
         await recordAudit(scope, {
           action: 'appointment.cancelled',
           entityType: 'appointment',
@@ -192,6 +195,7 @@ export function createAppointmentService({ db, reads, idempotencyTtlMs, now = ()
 
           const moved = { id, hospitalId: actor.hospitalId, version: current.version + 1, startsAt: start, endsAt: end };
           await enqueue(scope.tx, rescheduledMessages(current, moved, ctx.hospital.reminderOffsetsMinutes, when));
+          await emitWebhookEvent(scope, 'appointment.rescheduled', appointmentWebhookData({ ...current, ...moved }), when);
           await recordAudit(scope, {
             action: 'appointment.rescheduled',
             entityType: 'appointment',

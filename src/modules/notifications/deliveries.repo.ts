@@ -64,7 +64,7 @@ const toRow = (r: RawDelivery): DeliveryRow => ({
   cursorKey: r.cursor_key,
 });
 
-/** How a recipient is written on its line and counted against limits: emails trimmed and lower-cased, phone numbers trimmed. */
+/** How a recipient is written on its line and counted against limits: emails trimmed and lower-cased, phone numbers (and endpoint ids) trimmed. */
 export function recipientOf(channel: DeliveryChannel, to: string): string {
   return channel === 'email' ? to.trim().toLowerCase() : to.trim();
 }

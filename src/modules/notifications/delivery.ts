@@ -6,7 +6,7 @@ import type { QueueHandler, QueueMessage } from '../../infra/queue/message.ts';
 import { replacePayloadField } from '../../infra/queue/outbox.ts';
 import { parseContract } from './contracts.ts';
 import { addDeliveryLine, claimDelivery, findDelivery, isFinished, markDead, markFailed, markSent, recipientOf } from './deliveries.repo.ts';
-import { JOB_QUEUES } from './jobs.ts';
+import { JOB_QUEUES, type JobChannel } from './jobs.ts';
 
 /** Templates whose data must not outlive the send (codes, tokens): blanked in the outbox once sent. */
 const SENSITIVE = new Set(['otp', 'invitation']);
@@ -23,19 +23,22 @@ export interface DeliveryChannel<S extends TSchema, R> {
   /** DELIVERY_LEASE_MS: how long a claimed send holds the line against other workers. */
   leaseMs: number;
   metrics?: Metrics;
-  channel: 'email' | 'sms';
+  channel: JobChannel;
   /** The job payload's contract; a payload that breaks it is dead at once. */
   contract: S;
   /** Turns the job into what the provider sends; throwing here is a broken payload (dead, no attempt spent). */
   render(job: Static<S>): R;
-  /** Hands the rendered message to the provider; `messageId` is the job's id (the provider-side idempotency key). */
-  send(job: Static<S>, rendered: R, messageId: string): Promise<{ providerMessageId: string }>;
+  /**
+   * Hands the rendered message to the provider; `messageId` is the job's id (the provider-side idempotency key).
+   * `message` is the queue message itself (its hospital scopes what the send may read).
+   */
+  send(job: Static<S>, rendered: R, messageId: string, message: QueueMessage): Promise<{ providerMessageId: string }>;
   /** At most `perHour` sends to one recipient in any hour; beyond it the job waits (email). */
   limit?: { perHour: number };
 }
 
 /**
- * The consumer of one delivery channel's queue (email, SMS; webhooks next):
+ * The consumer of one delivery channel's queue (email, SMS, webhooks):
  * one message, at most one send.
  *
  * Order matters: validate and render first (a broken payload is dead at once
@@ -76,7 +79,7 @@ export function createDeliveryHandler<S extends TSchema, R>(spec: DeliveryChanne
       }
       let providerMessageId: string;
       try {
-        ({ providerMessageId } = await spec.send(job, rendered, message.id));
+        ({ providerMessageId } = await spec.send(job, rendered, message.id, message));
       } catch (err) {
         await markFailed(db, key, errorText(err));
         throw err;

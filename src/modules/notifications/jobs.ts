@@ -5,12 +5,14 @@ import type { EmailTemplate } from './contracts.ts';
 import { addDeliveryLine, recipientOf } from './deliveries.repo.ts';
 
 /** The queue each channel's jobs travel on; the message type is the channel's name. */
-export const JOB_QUEUES = { email: 'email_notifications', sms: 'sms_notifications' } as const satisfies Record<'email' | 'sms', QueueName>;
+export const JOB_QUEUES = { email: 'email_notifications', sms: 'sms_notifications', webhook: 'webhooks' } as const satisfies Record<
+  JobChannel,
+  QueueName
+>;
+export type JobChannel = 'email' | 'sms' | 'webhook';
 
-export interface Job {
-  channel: 'email' | 'sms';
-  template: EmailTemplate;
-  /** An email address or an E.164 phone number, by channel. */
+interface JobBase {
+  /** An email address, an E.164 phone number or a webhook endpoint id, by channel. */
   to: string;
   data: Record<string, unknown>;
   /** Email only. */
@@ -21,8 +23,11 @@ export interface Job {
   id?: string;
 }
 
+/** An email or SMS to a person, or one webhook event to one endpoint (its template is the event type). */
+export type Job = JobBase & ({ channel: 'email' | 'sms'; template: EmailTemplate } | { channel: 'webhook'; template: string });
+
 /**
- * Queues one email or SMS job of the scope's hospital: its outbox row and its
+ * Queues one email, SMS or webhook job of the scope's hospital: its outbox row and its
  * `queued` line in the delivery log, both in the caller's transaction, so
  * GET /v1/notifications shows the job from the moment it exists and nothing
  * of it remains if the change rolls back. Returns the job's message id.

@@ -1,11 +1,11 @@
-import { asc, eq, ilike, or, type SQL } from 'drizzle-orm';
+import { asc, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
 import { afterCursor } from '../../infra/db/fragments.ts';
 import { patients } from '../../infra/db/schema/patients.ts';
 import type { TenantScope } from '../../infra/db/tenant.ts';
 import type { CursorPosition } from '../../shared/cursor.ts';
 
 export type PatientRow = typeof patients.$inferSelect;
-export type PatientValues = Omit<typeof patients.$inferInsert, 'id' | 'hospitalId' | 'createdAt' | 'updatedAt'>;
+export type PatientValues = Omit<typeof patients.$inferInsert, 'id' | 'hospitalId' | 'createdAt' | 'updatedAt' | 'version'>;
 
 export async function insertPatient(scope: TenantScope, values: PatientValues): Promise<PatientRow> {
   const [row] = await scope.insert(patients, values).returning();
@@ -19,7 +19,8 @@ export async function findPatient(scope: TenantScope, patientId: string, opts: {
 }
 
 export async function updatePatient(scope: TenantScope, patientId: string, changes: Partial<PatientValues>): Promise<PatientRow | null> {
-  const [row] = await scope.update(patients, { ...changes, updatedAt: new Date() }, eq(patients.id, patientId)).returning();
+  // Every change bumps the version (webhook receivers order patient events by it).
+  const [row] = await scope.update(patients, { ...changes, version: sql`${patients.version} + 1`, updatedAt: new Date() }, eq(patients.id, patientId)).returning();
   return row ?? null;
 }
 

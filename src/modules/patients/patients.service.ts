@@ -7,6 +7,7 @@ import { withTenant, type TenantScope } from '../../infra/db/tenant.ts';
 import { decodeCursor, pageOf } from '../../shared/cursor.ts';
 import { notFound, validation } from '../../shared/errors.ts';
 import { recordAudit, type Actor } from '../audit/audit.repo.ts';
+import { emitWebhookEvent } from '../webhooks/events.ts';
 import { findHospital } from '../hospitals/hospitals.repo.ts';
 import { findPatient, insertPatient, listPatients, updatePatient, type PatientRow, type PatientValues } from './patients.repo.ts';
 import type { CreatePatientInput, ListPatientsInput, UpdatePatientInput } from './patients.schemas.ts';
@@ -64,6 +65,8 @@ export function createPatientService({ db, reads }: { db: Db; reads: ReadRouting
         if (values.dateOfBirth) await assertBirthDate(scope, values.dateOfBirth);
         const row = await insertPatient(scope, values);
         await recordAudit(scope, { action: 'patient.created', entityType: 'patient', entityId: row.id, changes: Object.keys(input) });
+        // Ids only: a patient's name and contact data never leave in a webhook.
+        await emitWebhookEvent(scope, 'patient.created', { id: row.id, version: row.version });
         return row;
       });
     },
@@ -103,6 +106,7 @@ export function createPatientService({ db, reads }: { db: Db; reads: ReadRouting
         if (changes.dateOfBirth) await assertBirthDate(scope, changes.dateOfBirth);
         const row = await updatePatient(scope, patientId, changes);
         await recordAudit(scope, { action: 'patient.updated', entityType: 'patient', entityId: patientId, changes: Object.keys(input) });
+        await emitWebhookEvent(scope, 'patient.updated', { id: patientId, version: row!.version });
         return row!;
       });
     },

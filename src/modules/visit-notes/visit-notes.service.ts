@@ -7,6 +7,7 @@ import { decodeNumberCursor, decodeTimeCursor, pageOf } from '../../shared/curso
 import { DomainError, forbidden, notFound, validation } from '../../shared/errors.ts';
 import { findAppointment, type AppointmentRow } from '../appointments/appointments.repo.ts';
 import { recordAudit, type Actor } from '../audit/audit.repo.ts';
+import { emitWebhookEvent } from '../webhooks/events.ts';
 import { findPatient } from '../patients/patients.repo.ts';
 import {
   advanceNote,
@@ -109,6 +110,15 @@ function recordReads(scope: TenantScope<NoteActor>, reads: { noteId: string; met
   );
 }
 
+/**
+ * A version is signed when it is written (author and time fixed, immutable
+ * afterwards), so each one is a `visit_note.signed` webhook — with ids and the
+ * version number only, never a word of the note.
+ */
+function noteWebhookData(noteId: string, appointment: { id: string; patientId: string; doctorId: string }, version: number) {
+  return { id: noteId, version, appointmentId: appointment.id, patientId: appointment.patientId, doctorId: appointment.doctorId };
+}
+
 export function createVisitNoteService({ db }: { db: Db }) {
   async function current(scope: TenantScope, noteId: string): Promise<CurrentNote> {
     const row = await findCurrentNote(scope, noteId);
@@ -140,6 +150,7 @@ export function createVisitNoteService({ db }: { db: Db }) {
             changes: filledFields(content),
             metadata: { appointmentId, patientId: appointment.patientId, version: 1 },
           });
+          await emitWebhookEvent(scope, 'visit_note.signed', noteWebhookData(note.id, appointment, 1));
           return current(scope, note.id);
         });
       } catch (err) {
@@ -178,6 +189,7 @@ export function createVisitNoteService({ db }: { db: Db }) {
             changes: changedFields(previous, content),
             metadata: { appointmentId: note.appointmentId, patientId: note.patientId, version, previousVersion: note.currentVersion },
           });
+          await emitWebhookEvent(scope, 'visit_note.signed', noteWebhookData(noteId, { id: note.appointmentId, patientId: note.patientId, doctorId: note.doctorId }, version));
           return current(scope, noteId);
         });
       } catch (err) {

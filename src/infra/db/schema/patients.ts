@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, date, index, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core';
+import { check, date, index, integer, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core';
 import { idColumn, timestamps } from './columns.ts';
 import { hospitals } from './hospitals.ts';
 
@@ -22,6 +22,8 @@ export const patients = pgTable(
     phone: text('phone'),
     dateOfBirth: date('date_of_birth', { mode: 'string' }),
     notificationChannel: text('notification_channel', { enum: notificationChannels }).notNull().default('none'),
+    /** Bumped by every update: webhook receivers discard an event older than one they have seen. */
+    version: integer('version').notNull().default(1),
     ...timestamps(),
   },
   (t) => [
