@@ -12,6 +12,8 @@ import { healthRoutes } from './http/health.routes.ts';
 import { metricsRoutes } from './http/metrics.routes.ts';
 import { registerRateLimit } from './http/rate-limit.ts';
 import { registerReadYourWrites } from './http/read-your-writes.ts';
+import { accessLogRoutes } from './modules/access-log/access-log.routes.ts';
+import { createAccessLogService } from './modules/access-log/access-log.service.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { createAuditService } from './modules/audit/audit.service.ts';
 import { hospitalRoutes } from './modules/hospitals/hospitals.routes.ts';
@@ -133,11 +135,12 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   await app.register(doctorRoutes, { service: createDoctorService({ db: deps.database.db, reads: deps.reads }) });
   await app.register(scheduleRoutes, { service: createScheduleService({ db: deps.database.db }) });
   await app.register(availabilityRoutes, { service: createAvailabilityService({ reads: deps.reads }) });
-  await app.register(patientRoutes, { service: createPatientService({ db: deps.database.db, reads: deps.reads }) });
+  await app.register(patientRoutes, { service: createPatientService({ db: deps.database.db }) });
+  await app.register(accessLogRoutes, { service: createAccessLogService({ db: deps.database.db }) });
   await app.register(notificationRoutes, { service: createNotificationService({ db: deps.database.db }) });
   await app.register(visitNoteRoutes, { service: createVisitNoteService({ db: deps.database.db }) });
   await app.register(appointmentRoutes, {
-    service: createAppointmentService({ db: deps.database.db, reads: deps.reads, idempotencyTtlMs: config.env.IDEMPOTENCY_TTL_HOURS * 3_600_000 }),
+    service: createAppointmentService({ db: deps.database.db, idempotencyTtlMs: config.env.IDEMPOTENCY_TTL_HOURS * 3_600_000 }),
   });
 
   return app;

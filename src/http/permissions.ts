@@ -41,6 +41,12 @@ export const permissions = {
   'visitNotes.write': ['doctor'],
   // The delivery log (emails and SMS sent to patients and members): the front desk reads it too.
   'notifications.read': ['owner', 'admin', 'staff'],
+  // Patient data rights (docs/privacy.md): who saw a record and the patient's
+  // copy of their data are for the hospital's management; erasure, which
+  // cannot be undone, for the owner alone.
+  'patients.accessLog': ['owner', 'admin'],
+  'patients.export': ['owner', 'admin'],
+  'patients.erase': ['owner'],
 } as const satisfies Record<string, readonly MemberRole[]>;
 
 export type Permission = keyof typeof permissions;

@@ -13,3 +13,4 @@ export * from './notifications.ts';
 export * from './messaging.ts';
 export * from './idempotency.ts';
 export * from './visit-notes.ts';
+export * from './access-events.ts';
