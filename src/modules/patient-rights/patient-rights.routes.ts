@@ -1,0 +1,35 @@
+import type { FastifyInstance } from 'fastify';
+import { tenantActorOf } from '../../http/actor.ts';
+import { Envelope, errorResponses, ok } from '../../http/envelope.ts';
+import { IdParams } from '../../http/schemas.ts';
+import { typedRoutes } from '../../http/route-defaults.ts';
+import { patientView } from '../patients/patients.views.ts';
+import type { ErasureService } from './erasure.service.ts';
+import { EraseBody, PatientErasure } from './patient-rights.schemas.ts';
+
+export async function patientRightsRoutes(fastify: FastifyInstance, { erasure }: { erasure: ErasureService }) {
+  const app = typedRoutes(fastify, 'patients');
+
+  app.post(
+    '/v1/patients/:id/erase',
+    {
+      config: { permission: 'patients.erase' },
+      schema: {
+        operationId: 'erasePatient',
+        summary: "Erase a patient's identifying data (cannot be undone)",
+        description:
+          'In one transaction: the name becomes "Erased patient"; email, phone and date of birth are cleared; future appointments are ' +
+          'cancelled without any notification; queued messages are dropped and the delivery log loses their addresses; the patient ' +
+          'is marked erased and can no longer be found by search, booked or sent anything. Visit notes, past appointments, the audit ' +
+          'trail and the access log stay (clinical retention, docs/privacy.md). Owner only. A second erase is 409 PATIENT_ERASED.',
+        params: IdParams,
+        body: EraseBody,
+        response: { 200: Envelope(PatientErasure), ...errorResponses(409) },
+      },
+    },
+    async (request) => {
+      const { patient, steps } = await erasure.erase(tenantActorOf(request), request.params.id, request.body);
+      return ok({ patient: patientView(patient), steps }, 'Patient erased');
+    },
+  );
+}
