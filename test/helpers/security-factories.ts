@@ -271,6 +271,7 @@ export function sampleBody(method: string, path: string): Record<string, unknown
     'PUT /v1/doctors/{id}/schedule': { weekly: [{ day: 'monday', start: '09:00', end: '10:00' }] },
     'POST /v1/doctors/{id}/time-off': { start: daysAheadAt(40, 8).toISOString(), end: daysAheadAt(40, 9).toISOString() },
     'PATCH /v1/patients/{id}': { name: 'Renamed by another hospital' },
+    'POST /v1/patients/{id}/erase': { reason: 'Erased by another hospital' },
     'POST /v1/appointments/{id}/visit-notes': { plan: 'Written by another hospital' },
     'PUT /v1/visit-notes/{id}': { plan: 'Written by another hospital' },
     'POST /v1/appointments/{id}/cancel': { reason: 'Cancelled by another hospital' },
