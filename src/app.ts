@@ -16,6 +16,7 @@ import { accessLogRoutes } from './modules/access-log/access-log.routes.ts';
 import { createAccessLogService } from './modules/access-log/access-log.service.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { createErasureService } from './modules/patient-rights/erasure.service.ts';
+import { createExportService } from './modules/patient-rights/export.service.ts';
 import { patientRightsRoutes } from './modules/patient-rights/patient-rights.routes.ts';
 import { createAuditService } from './modules/audit/audit.service.ts';
 import { hospitalRoutes } from './modules/hospitals/hospitals.routes.ts';
@@ -139,7 +140,10 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   await app.register(availabilityRoutes, { service: createAvailabilityService({ reads: deps.reads }) });
   await app.register(patientRoutes, { service: createPatientService({ db: deps.database.db }) });
   await app.register(accessLogRoutes, { service: createAccessLogService({ db: deps.database.db }) });
-  await app.register(patientRightsRoutes, { erasure: createErasureService({ db: deps.database.db }) });
+  await app.register(patientRightsRoutes, {
+    erasure: createErasureService({ db: deps.database.db }),
+    exports: createExportService({ db: deps.database.db }),
+  });
   await app.register(notificationRoutes, { service: createNotificationService({ db: deps.database.db }) });
   await app.register(visitNoteRoutes, { service: createVisitNoteService({ db: deps.database.db }) });
   await app.register(appointmentRoutes, {

@@ -56,7 +56,9 @@ describe('API9 inventory', () => {
       .filter((op) => !NO_RESPONSE_SCHEMA[key(op)])
       .filter((op) => {
         const success = Object.entries(op.responses).filter(([status]) => /^2\d\d$/.test(status));
-        return success.length === 0 || success.some(([, r]) => !r.content?.['application/json']?.schema);
+        // application/json, or a JSON media type of its own (application/fhir+json for the FHIR export).
+        const jsonSchema = (r: (typeof success)[number][1]) => Object.entries(r.content ?? {}).some(([type, c]) => /^application\/([\w.-]+\+)?json$/.test(type) && !!c?.schema);
+        return success.length === 0 || success.some(([, r]) => !jsonSchema(r));
       })
       .map(key);
     expect(missing).toEqual([]);

@@ -5,10 +5,35 @@ import { IdParams } from '../../http/schemas.ts';
 import { typedRoutes } from '../../http/route-defaults.ts';
 import { patientView } from '../patients/patients.views.ts';
 import type { ErasureService } from './erasure.service.ts';
-import { EraseBody, PatientErasure } from './patient-rights.schemas.ts';
+import type { ExportService } from './export.service.ts';
+import { EraseBody, FhirBundle, PatientErasure } from './patient-rights.schemas.ts';
 
-export async function patientRightsRoutes(fastify: FastifyInstance, { erasure }: { erasure: ErasureService }) {
+export const FHIR_JSON = 'application/fhir+json';
+
+export async function patientRightsRoutes(fastify: FastifyInstance, { erasure, exports }: { erasure: ErasureService; exports: ExportService }) {
   const app = typedRoutes(fastify, 'patients');
+
+  app.get(
+    '/v1/patients/:id/export',
+    {
+      config: { permission: 'patients.export' },
+      schema: {
+        operationId: 'exportPatient',
+        summary: 'Everything Tempus holds about a patient, as a FHIR R4 Bundle',
+        description:
+          'A `collection` Bundle (`application/fhir+json`) of the Patient, every Appointment, every version of every visit note ' +
+          '(DocumentReference: the latest `current`, earlier ones `superseded`) and every message sent or withheld (Communication). ' +
+          "For the patient's right of access and portability (GDPR art. 15, 20). An erased patient's Bundle and Patient carry the " +
+          'tag urn:tempus:patient-status#erased. Recorded in the access log and audited.',
+        params: IdParams,
+        response: { 200: { description: 'OK: the FhirBundle', content: { [FHIR_JSON]: { schema: FhirBundle } } } },
+      },
+    },
+    async (request, reply) => {
+      const bundle = await exports.exportPatient(tenantActorOf(request), request.params.id);
+      return reply.type(FHIR_JSON).send(bundle);
+    },
+  );
 
   app.post(
     '/v1/patients/:id/erase',

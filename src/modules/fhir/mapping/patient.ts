@@ -1,0 +1,36 @@
+import type { ContactPoint, Patient } from '@medplum/fhirtypes';
+
+/** What the Patient mapping reads: demographics only (clinical notes map to DocumentReference). */
+export interface PatientFacts {
+  id: string;
+  name: string;
+  email: string | null;
+  phone: string | null;
+  dateOfBirth: string | null;
+  /** Set once the patient was erased: the record is a tombstone and says so. */
+  erasedAt?: Date | null;
+  updatedAt: Date;
+}
+
+/** The tag an erased patient's Patient (and their export's Bundle) carries. */
+export const ERASED_TAG = { system: 'urn:tempus:patient-status', code: 'erased', display: 'Erased patient: identifying data removed' } as const;
+
+const telecom = (email: string | null, phone: string | null): ContactPoint[] => [
+  ...(email ? [{ system: 'email' as const, value: email }] : []),
+  ...(phone ? [{ system: 'phone' as const, value: phone }] : []),
+];
+
+/** A pure function of the row: the FHIR read API and the patient's export share it. */
+export function toPatient(patient: PatientFacts): Patient {
+  const contacts = telecom(patient.email, patient.phone);
+  const erased = !!patient.erasedAt;
+  return {
+    resourceType: 'Patient',
+    id: patient.id,
+    meta: { lastUpdated: patient.updatedAt.toISOString(), ...(erased ? { tag: [{ ...ERASED_TAG }] } : {}) },
+    active: !erased,
+    name: [{ text: patient.name }],
+    ...(contacts.length ? { telecom: contacts } : {}),
+    ...(patient.dateOfBirth ? { birthDate: patient.dateOfBirth } : {}),
+  };
+}
