@@ -141,7 +141,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   await app.register(patientRoutes, { service: createPatientService({ db: deps.database.db }) });
   await app.register(accessLogRoutes, { service: createAccessLogService({ db: deps.database.db }) });
   await app.register(patientRightsRoutes, {
-    erasure: createErasureService({ db: deps.database.db }),
+    erasure: createErasureService({ db: deps.database.db, clinicalRetentionYears: config.env.CLINICAL_RETENTION_YEARS }),
     exports: createExportService({ db: deps.database.db }),
   });
   await app.register(notificationRoutes, { service: createNotificationService({ db: deps.database.db }) });

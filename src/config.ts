@@ -199,6 +199,9 @@ export const variables = {
   EMAIL_PER_RECIPIENT_PER_HOUR: { parse: int(1, 1_000_000), default: 20, doc: 'Emails one address receives per sliding hour; the excess waits for the window, it is never dropped' },
   OUTBOX_RETENTION_DAYS: { parse: int(1, 3_650), default: 7, doc: 'Published outbox rows older than this are deleted by a scheduled task' },
   SCHEDULER_INTERVAL_MS: { parse: int(100, 3_600_000), default: 15_000, doc: 'How often a worker checks for scheduled tasks that are due' },
+  ACCESS_LOG_RETENTION_DAYS: { parse: int(30, 36_500), default: 2_190, doc: 'Access events (who saw which patient) older than this are deleted by the retention task (default six years, HIPAA accounting of disclosures)' },
+  DELIVERY_BODY_RETENTION_DAYS: { parse: int(1, 3_650), default: 30, doc: 'Dead-lettered email and SMS bodies (addresses, names, times) are blanked after this many days; replaying such a letter then fails' },
+  CLINICAL_RETENTION_YEARS: { parse: int(1, 100), default: 10, doc: 'How long visit notes and past appointments are kept after erasure (clinical records retention); Tempus never deletes them itself and reports the date in the erasure' },
 } satisfies Record<string, VarSpec<unknown>>;
 
 type Vars = typeof variables;

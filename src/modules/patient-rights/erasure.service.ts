@@ -12,6 +12,8 @@ export interface ErasureOutcome {
   patient: PatientRow;
   /** Rows each step changed, by step name. */
   steps: Record<string, number>;
+  /** The day until which the retained clinical record must be kept (CLINICAL_RETENTION_YEARS from now); Tempus deletes none of it itself. */
+  clinicalRecordsKeptUntil: string;
 }
 
 /**
@@ -22,7 +24,17 @@ export interface ErasureOutcome {
  * 409 PATIENT_ERASED: erasure happened once, at one moment, by one person, and
  * a repeat that answered 200 would blur that record.
  */
-export function createErasureService({ db, steps = defaultErasureSteps, now = () => new Date() }: { db: Db; steps?: readonly ErasureStep[]; now?: () => Date }) {
+export function createErasureService({
+  db,
+  clinicalRetentionYears,
+  steps = defaultErasureSteps,
+  now = () => new Date(),
+}: {
+  db: Db;
+  clinicalRetentionYears: number;
+  steps?: readonly ErasureStep[];
+  now?: () => Date;
+}) {
   return {
     async erase(actor: AccessActor & { hospitalId: string }, patientId: string, input: { reason: string }): Promise<ErasureOutcome> {
       return withTenant(db, actor, async (scope) => {
@@ -30,6 +42,9 @@ export function createErasureService({ db, steps = defaultErasureSteps, now = ()
         if (!before) throw notFound('Patient');
         if (before.erasedAt) throw patientErased(patientId, before.erasedAt);
         const at = now();
+        const keptUntil = new Date(at);
+        keptUntil.setUTCFullYear(keptUntil.getUTCFullYear() + clinicalRetentionYears);
+        const clinicalRecordsKeptUntil = keptUntil.toISOString().slice(0, 10);
         const counts: Record<string, number> = {};
         for (const step of steps) counts[step.name] = await step.run(scope, before, at);
         await recordAudit(scope, {
@@ -37,10 +52,10 @@ export function createErasureService({ db, steps = defaultErasureSteps, now = ()
           entityType: 'patient',
           entityId: patientId,
           changes: ['name', 'email', 'phone', 'dateOfBirth', 'notificationChannel', 'erasedAt'],
-          metadata: { reason: input.reason.trim(), steps: counts },
+          metadata: { reason: input.reason.trim(), steps: counts, clinicalRecordsKeptUntil },
         });
         const patient = (await findPatient(scope, patientId))!;
-        return { patient, steps: counts };
+        return { patient, steps: counts, clinicalRecordsKeptUntil };
       });
     },
   };

@@ -53,8 +53,8 @@ export async function patientRightsRoutes(fastify: FastifyInstance, { erasure, e
       },
     },
     async (request) => {
-      const { patient, steps } = await erasure.erase(tenantActorOf(request), request.params.id, request.body);
-      return ok({ patient: patientView(patient), steps }, 'Patient erased');
+      const { patient, steps, clinicalRecordsKeptUntil } = await erasure.erase(tenantActorOf(request), request.params.id, request.body);
+      return ok({ patient: patientView(patient), steps, clinicalRecordsKeptUntil }, 'Patient erased');
     },
   );
 }

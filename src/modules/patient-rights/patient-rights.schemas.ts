@@ -15,6 +15,10 @@ export const PatientErasure = Type.Object(
     steps: Type.Record(Type.String(), Type.Integer({ minimum: 0 }), {
       description: 'Rows each erasure step changed: identity, futureAppointmentsCancelled, pendingEventsDropped, messagesDropped, and those of later features',
     }),
+    clinicalRecordsKeptUntil: Type.String({
+      format: 'date',
+      description: 'Visit notes and past appointments stay until at least this day (CLINICAL_RETENTION_YEARS); Tempus deletes none of them itself',
+    }),
   },
   { $id: 'PatientErasure' },
 );
