@@ -82,7 +82,8 @@ export function createDeliveryHandler<S extends TSchema, R>(spec: DeliveryChanne
       if (claim.kind === 'done') return;
       if (claim.kind === 'busy') throw new DeferError(claim.until, `another worker is sending this ${what}`);
       if (claim.kind === 'limited') {
-        throw new DeferError(claim.until, `${recipient} received ${claim.recentCount} ${what}s in the last hour (limit ${limit?.perHour})`);
+        // No address in the reason: it is logged and stored as the line's last error.
+        throw new DeferError(claim.until, `the recipient received ${claim.recentCount} ${what}s in the last hour (limit ${limit?.perHour})`);
       }
       let providerMessageId: string;
       try {
