@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { action, addPatient, appointmentTestEnv, bookingFixture, bookOk, daysAheadAt, type BookingFixture } from '../helpers/appointment-factories.ts';
 import { uniqueEmail } from '../helpers/factories.ts';
 import { mailCapturingApp } from '../helpers/mailbox.ts';
+import { memoryLog } from '../helpers/log-sink.ts';
 import { eventually, type MessagingApp } from '../helpers/messaging.ts';
 
 /**
@@ -14,17 +14,11 @@ import { eventually, type MessagingApp } from '../helpers/messaging.ts';
  * the production redaction, writing into memory. No line may hold a seeded
  * name, email or phone number, nor a token from a URL.
  */
-const lines: string[] = [];
+const { lines, sink } = memoryLog();
 let suite: Awaited<ReturnType<typeof mailCapturingApp>>;
 let t: MessagingApp;
 
 beforeAll(async () => {
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-      done();
-    },
-  });
   suite = await mailCapturingApp({ ...appointmentTestEnv, LOG_LEVEL: 'info' }, { logDestination: sink });
   t = suite.t;
 });

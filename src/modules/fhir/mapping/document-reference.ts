@@ -1,4 +1,5 @@
 import type { DocumentReference } from '@medplum/fhirtypes';
+import type { Diagnosis, Prescription } from '../../../infra/db/schema/visit-notes.ts';
 import { IDENTIFIER_SYSTEM, noteVersionId, ref } from './references.ts';
 
 /** One stored version of a visit note, with what the note says it is about. */
@@ -14,8 +15,8 @@ export interface NoteVersionFacts {
   objective: string | null;
   assessment: string | null;
   plan: string | null;
-  diagnoses: { code: string; description: string }[];
-  prescriptions: { drug: string; dose: string; frequency: string; durationDays: number }[];
+  diagnoses: Diagnosis[];
+  prescriptions: Prescription[];
   createdAt: Date;
 }
 
