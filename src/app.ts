@@ -12,7 +12,12 @@ import { healthRoutes } from './http/health.routes.ts';
 import { metricsRoutes } from './http/metrics.routes.ts';
 import { registerRateLimit } from './http/rate-limit.ts';
 import { registerReadYourWrites } from './http/read-your-writes.ts';
+import { accessLogRoutes } from './modules/access-log/access-log.routes.ts';
+import { createAccessLogService } from './modules/access-log/access-log.service.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
+import { createErasureService } from './modules/patient-rights/erasure.service.ts';
+import { createExportService } from './modules/patient-rights/export.service.ts';
+import { patientRightsRoutes } from './modules/patient-rights/patient-rights.routes.ts';
 import { createAuditService } from './modules/audit/audit.service.ts';
 import { hospitalRoutes } from './modules/hospitals/hospitals.routes.ts';
 import { findIdentity } from './modules/members/members.repo.ts';
@@ -184,7 +189,12 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   await app.register(resourceRoutes, { service: createResourceService({ db: deps.database.db, reads: deps.reads }) });
   await app.register(visitTypeRoutes, { service: createVisitTypeService({ db: deps.database.db, reads: deps.reads }) });
   await app.register(closureRoutes, { service: republishing(createClosureService({ db: deps.database.db, reads: deps.reads }), ['create', 'remove']) });
-  await app.register(patientRoutes, { service: createPatientService({ db: deps.database.db, reads: deps.reads }) });
+  await app.register(patientRoutes, { service: createPatientService({ db: deps.database.db }) });
+  await app.register(accessLogRoutes, { service: createAccessLogService({ db: deps.database.db }) });
+  await app.register(patientRightsRoutes, {
+    erasure: createErasureService({ db: deps.database.db, clinicalRetentionYears: config.env.CLINICAL_RETENTION_YEARS }),
+    exports: createExportService({ db: deps.database.db }),
+  });
   await app.register(notificationRoutes, { service: createNotificationService({ db: deps.database.db }) });
   await app.register(visitNoteRoutes, { service: createVisitNoteService({ db: deps.database.db }) });
   await app.register(webhookRoutes, {
@@ -200,7 +210,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   });
   await app.register(appointmentRoutes, {
     service: republishing(
-      createAppointmentService({ db: deps.database.db, reads: deps.reads, idempotencyTtlMs: config.env.IDEMPOTENCY_TTL_HOURS * 3_600_000 }),
+      createAppointmentService({ db: deps.database.db, idempotencyTtlMs: config.env.IDEMPOTENCY_TTL_HOURS * 3_600_000 }),
       ['book', 'cancel', 'reschedule', 'complete', 'noShow'],
     ),
   });

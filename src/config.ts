@@ -136,7 +136,7 @@ export const variables = {
   DATA_DIR: { parse: str, default: './data', doc: 'Embedded mode: PGlite database, local signing key and .eml mail live here' },
   DATABASE_URL: { parse: url('postgres', 'postgresql'), example: 'postgres://tempus@127.0.0.1:5432/tempus', doc: 'PostgreSQL URL; unset = embedded PGlite under DATA_DIR' },
   DATABASE_DIRECT_URL: { parse: url('postgres', 'postgresql'), example: 'postgres://tempus@db-primary:5432/tempus', doc: 'PostgreSQL itself, for what needs a session: the migrations\' advisory lock and the outbox LISTEN. Set it when DATABASE_URL points at PgBouncer in transaction mode; unset = DATABASE_URL' },
-  DATABASE_READ_URL: { parse: url('postgres', 'postgresql'), example: 'postgres://tempus@db-replica:5432/tempus', doc: 'A streaming replica (hot standby) for availability, lists and public pages; unset = every read on DATABASE_URL. Reads a write depends on, and a user\'s reads right after their own writes, stay on the primary' },
+  DATABASE_READ_URL: { parse: url('postgres', 'postgresql'), example: 'postgres://tempus@db-replica:5432/tempus', doc: 'A streaming replica (hot standby) for availability, doctor lists and public pages; unset = every read on DATABASE_URL. Reads a write depends on, reads that name a patient (they record access events) and a user\'s reads right after their own writes stay on the primary' },
   DATABASE_READ_MAX_LAG_SECONDS: { parse: int(1, 3_600), default: 5, doc: 'A replica further behind than this is not read from (reads fall back to the primary until it catches up)' },
   DATABASE_READ_CHECK_INTERVAL_MS: { parse: int(100, 60_000), default: 1_000, doc: 'How often each process measures the replica\'s lag (pg_last_wal_replay_lsn against the primary\'s pg_current_wal_lsn)' },
   DB_POOL_MAX: { parse: int(1, 200), default: 10, doc: 'Connections in this process\'s pool, and in its replica pool (keep N processes x this under max_connections, or under PgBouncer\'s max_client_conn)' },
@@ -209,6 +209,9 @@ export const variables = {
   WEBHOOK_BACKOFF_MAX_MS: { parse: int(1, 86_400_000), default: 21_600_000, doc: 'Cap of the webhook retry backoff (exponential, full jitter): the default 16 attempts span about a day' },
   WEBHOOK_DISABLE_AFTER_HOURS: { parse: int(1, 24 * 365), default: 72, doc: 'An endpoint whose every attempt has failed for this long is disabled and the hospital owners are emailed' },
   WEBHOOK_ROTATION_WINDOW_HOURS: { parse: int(0, 24 * 30), default: 24, doc: 'After a secret rotation the previous secret keeps signing (a second v1 signature) for this long' },
+  ACCESS_LOG_RETENTION_DAYS: { parse: int(30, 36_500), default: 2_190, doc: 'Access events (who saw which patient) older than this are deleted by the retention task (default six years, HIPAA accounting of disclosures)' },
+  DELIVERY_BODY_RETENTION_DAYS: { parse: int(1, 3_650), default: 30, doc: 'Dead-lettered email and SMS bodies (addresses, names, times) are blanked after this many days; replaying such a letter then fails' },
+  CLINICAL_RETENTION_YEARS: { parse: int(1, 100), default: 10, doc: 'How long visit notes and past appointments are kept after erasure (clinical records retention); Tempus never deletes them itself and reports the date in the erasure' },
 } satisfies Record<string, VarSpec<unknown>>;
 
 type Vars = typeof variables;

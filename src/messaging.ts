@@ -3,6 +3,7 @@ import { createEmailHandler } from './modules/notifications/email.consumer.ts';
 import { registerBuiltinMessaging } from './modules/notifications/builtin.ts';
 import { registerAppointmentNotifications } from './modules/appointments/appointment-notifications.ts';
 import { idempotencyPurgeTask } from './modules/idempotency/idempotency.ts';
+import { retentionTask } from './modules/patient-rights/retention.ts';
 import { createMessagingRegistry, type MessagingRegistry } from './modules/notifications/registry.ts';
 import { subscriptionExpiryTask } from './modules/subscriptions/expire.ts';
 import { createNotificationsHandler } from './modules/notifications/notifications.consumer.ts';
@@ -31,6 +32,7 @@ export function messagingRegistry(): MessagingRegistry {
   registerAppointmentNotifications(registry);
   registry.addTask(idempotencyPurgeTask);
   registry.addTask(subscriptionExpiryTask);
+  registry.addTask(retentionTask);
   return registry;
 }
 
@@ -85,7 +87,7 @@ export function createMessaging(deps: Deps, options: MessagingOptions = {}): Mes
       notifications: createNotificationsHandler({ db, registry, logger: log }),
       email_notifications: createEmailHandler({ db, mailer: deps.mailer, config, metrics }),
       sms_notifications: createSmsHandler({ db, sms: deps.sms, config, metrics }),
-      tasks: createTasksHandler({ db, config, logger: log, registry }),
+      tasks: createTasksHandler({ db, config, logger: log, registry, metrics }),
       webhooks: createWebhookHandler({ db, config, serverSecret: deps.serverSecret, logger: log, metrics, clock: options.clock }),
     },
   });

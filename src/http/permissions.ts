@@ -53,6 +53,12 @@ export const permissions = {
   'webhooks.manage': ['owner', 'admin'],
   // A doctor's secret calendar address: owner/admin for any doctor, a doctor for themselves (checked in the service).
   'calendarFeeds.create': ['owner', 'admin', 'doctor'],
+  // Patient data rights (docs/privacy.md): who saw a record and the patient's
+  // copy of their data are for the hospital's management; erasure, which
+  // cannot be undone, for the owner alone.
+  'patients.accessLog': ['owner', 'admin'],
+  'patients.export': ['owner', 'admin'],
+  'patients.erase': ['owner'],
 } as const satisfies Record<string, readonly MemberRole[]>;
 
 export type Permission = keyof typeof permissions;

@@ -362,6 +362,7 @@ export function sampleBody(method: string, path: string): Record<string, unknown
     'PATCH /v1/resources/{id}': { name: 'Renamed by another hospital' },
     'POST /v1/resources/{id}/time-off': { start: daysAheadAt(41, 8).toISOString(), end: daysAheadAt(41, 9).toISOString() },
     'PATCH /v1/visit-types/{id}': { name: 'Renamed by another hospital' },
+    'POST /v1/patients/{id}/erase': { reason: 'Erased by another hospital' },
     'POST /v1/appointments/{id}/visit-notes': { plan: 'Written by another hospital' },
     'PUT /v1/visit-notes/{id}': { plan: 'Written by another hospital' },
     'POST /v1/appointments/{id}/cancel': { reason: 'Cancelled by another hospital' },

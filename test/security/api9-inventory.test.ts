@@ -57,8 +57,9 @@ describe('API9 inventory', () => {
       .filter((op) => !NO_RESPONSE_SCHEMA[key(op)])
       .filter((op) => {
         const success = Object.entries(op.responses).filter(([status]) => /^2\d\d$/.test(status));
-        // JSON, FHIR JSON (application/fhir+json) or FHIR NDJSON (application/fhir+ndjson): a schema for each.
-        return success.length === 0 || success.some(([, r]) => !Object.entries(r.content ?? {}).some(([type, c]) => /json$/.test(type) && c.schema));
+        // application/json, or a JSON media type of its own: application/fhir+json (FHIR, the export) or application/fhir+ndjson ($bulk-publish files).
+        const jsonSchema = (r: (typeof success)[number][1]) => Object.entries(r.content ?? {}).some(([type, c]) => /^application\/([\w.-]+\+)?(nd)?json$/.test(type) && !!c?.schema);
+        return success.length === 0 || success.some(([, r]) => !jsonSchema(r));
       })
       .map(key);
     expect(missing).toEqual([]);

@@ -91,6 +91,7 @@ export const EmailJob = Type.Object({
   attachments: Type.Optional(Type.Array(Attachment, { maxItems: 5 })),
   /** The domain event this job was fanned out from. */
   sourceMessageId: Type.Optional(Type.String()),
+  patientId: Type.Optional(Type.String()),
 });
 export type EmailJob = Static<typeof EmailJob>;
 
@@ -100,6 +101,7 @@ export const SmsJob = Type.Object({
   to: Type.String({ pattern: '^\\+[1-9][0-9]{6,14}$' }),
   data: Type.Record(Type.String(), Type.Unknown()),
   sourceMessageId: Type.Optional(Type.String()),
+  patientId: Type.Optional(Type.String()),
 });
 export type SmsJob = Static<typeof SmsJob>;
 

@@ -5,7 +5,8 @@ import { DeferError, errorText } from '../../infra/queue/errors.ts';
 import type { QueueHandler, QueueMessage } from '../../infra/queue/message.ts';
 import { replacePayloadField } from '../../infra/queue/outbox.ts';
 import { parseContract } from './contracts.ts';
-import { addDeliveryLine, claimDelivery, findDelivery, isFinished, markDead, markFailed, markSent, recipientOf } from './deliveries.repo.ts';
+import { isPatientErased } from '../patients/patients.repo.ts';
+import { addDeliveryLine, claimDelivery, findDelivery, isFinished, markDead, markFailed, markSent, markSkipped, recipientOf } from './deliveries.repo.ts';
 import { JOB_QUEUES, type JobChannel } from './jobs.ts';
 
 /** Templates whose data must not outlive the send (codes, tokens): blanked in the outbox once sent. */
@@ -16,7 +17,10 @@ interface JobBase {
   template: string;
   to: string;
   sourceMessageId?: string;
+  patientId?: string;
 }
+
+export const ERASED_REASON = 'the patient was erased';
 
 export interface DeliveryChannel<S extends TSchema, R> {
   db: Db;
@@ -67,7 +71,13 @@ export function createDeliveryHandler<S extends TSchema, R>(spec: DeliveryChanne
         throw err;
       }
       const recipient = recipientOf(channel, job.to);
-      await addDeliveryLine(db, { ...key, hospitalId: message.hospitalId, recipient, template: job.template, sourceMessageId: job.sourceMessageId });
+      const patientId = job.patientId ?? null;
+      await addDeliveryLine(db, { ...key, hospitalId: message.hospitalId, recipient, template: job.template, sourceMessageId: job.sourceMessageId, patientId });
+      // Erasure drops queued messages in its transaction; this catches any copy already on its way (docs/privacy.md).
+      if (patientId && (await isPatientErased(db, patientId))) {
+        await markSkipped(db, key, ERASED_REASON);
+        return;
+      }
       const claim = await claimDelivery(db, key, {
         leaseMs: spec.leaseMs,
         ...(limit ? { hourlyLimit: { recipient, max: limit.perHour } } : {}),
@@ -75,7 +85,8 @@ export function createDeliveryHandler<S extends TSchema, R>(spec: DeliveryChanne
       if (claim.kind === 'done') return;
       if (claim.kind === 'busy') throw new DeferError(claim.until, `another worker is sending this ${what}`);
       if (claim.kind === 'limited') {
-        throw new DeferError(claim.until, `${recipient} received ${claim.recentCount} ${what}s in the last hour (limit ${limit?.perHour})`);
+        // No address in the reason: it is logged and stored as the line's last error.
+        throw new DeferError(claim.until, `the recipient received ${claim.recentCount} ${what}s in the last hour (limit ${limit?.perHour})`);
       }
       let providerMessageId: string;
       try {

@@ -19,6 +19,8 @@ interface JobBase {
   attachments?: EmailAttachment[];
   /** The domain event this job was fanned out from. */
   sourceMessageId?: string;
+  /** The patient it is for, if any: the delivery path drops it once they are erased. */
+  patientId?: string;
   /** A derived id makes enqueueing the same job twice add nothing (the fan-out's idempotency). */
   id?: string;
 }
@@ -39,6 +41,7 @@ export async function enqueueJob(scope: TenantScope, job: Job): Promise<string> 
     data: job.data,
     ...(job.attachments?.length ? { attachments: job.attachments } : {}),
     ...(job.sourceMessageId ? { sourceMessageId: job.sourceMessageId } : {}),
+    ...(job.patientId ? { patientId: job.patientId } : {}),
   };
   const [id] = await enqueue(scope.tx, { id: job.id, hospitalId: scope.hospitalId, queue: JOB_QUEUES[job.channel], type: job.channel, payload });
   await addDeliveryLine(scope.tx, {
@@ -48,6 +51,7 @@ export async function enqueueJob(scope: TenantScope, job: Job): Promise<string> 
     recipient: recipientOf(job.channel, job.to),
     template: job.template,
     sourceMessageId: job.sourceMessageId ?? null,
+    patientId: job.patientId ?? null,
   });
   return id!;
 }

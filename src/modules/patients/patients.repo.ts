@@ -1,4 +1,5 @@
-import { asc, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, ilike, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { rawRows, type Executor } from '../../infra/db/client.ts';
 import { afterCursor } from '../../infra/db/fragments.ts';
 import { patients } from '../../infra/db/schema/patients.ts';
 import type { TenantScope } from '../../infra/db/tenant.ts';
@@ -38,7 +39,8 @@ function searchCondition(search: string): SQL | undefined {
   const pattern = `%${escapeLike(text)}%`;
   const digits = text.replace(/\D/g, '');
   const phonePattern = /^[+\d\s().-]+$/.test(text) && digits.length > 0 ? `%${digits}%` : pattern;
-  return or(ilike(patients.name, pattern), ilike(patients.email, pattern), ilike(patients.phone, phonePattern));
+  // An erased patient is never a search result (their tombstone name would match "Erased").
+  return and(isNull(patients.erasedAt), or(ilike(patients.name, pattern), ilike(patients.email, pattern), ilike(patients.phone, phonePattern)));
 }
 
 /** Keyset page ordered by (name, id); limit + 1 rows. */
@@ -51,4 +53,14 @@ export async function listPatients(scope: TenantScope, opts: { limit: number; af
     )
     .orderBy(asc(patients.name), asc(patients.id))
     .limit(opts.limit + 1);
+}
+
+/**
+ * Platform read (outside any tenant, as the delivery consumers run): whether
+ * the patient was erased. A message for an erased patient is dropped however
+ * it was queued.
+ */
+export async function isPatientErased(db: Executor, patientId: string): Promise<boolean> {
+  const [row] = await rawRows<{ erased: boolean }>(db, sql`select erased_at is not null as erased from patients where id = ${patientId}::uuid`);
+  return row?.erased ?? false;
 }

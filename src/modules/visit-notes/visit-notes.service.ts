@@ -6,6 +6,7 @@ import { withTenant, type TenantScope } from '../../infra/db/tenant.ts';
 import { decodeNumberCursor, decodeTimeCursor, pageOf } from '../../shared/cursor.ts';
 import { DomainError, forbidden, notFound, validation } from '../../shared/errors.ts';
 import { findAppointment, type AppointmentRow } from '../appointments/appointments.repo.ts';
+import { recordAccess } from '../access-log/access-log.repo.ts';
 import { recordAudit, type Actor } from '../audit/audit.repo.ts';
 import { emitWebhookEvent } from '../webhooks/events.ts';
 import { findPatient } from '../patients/patients.repo.ts';
@@ -205,6 +206,7 @@ export function createVisitNoteService({ db }: { db: Db }) {
       return withTenant(db, actor, async (scope) => {
         const row = await current(scope, noteId);
         await recordReads(scope, [{ noteId, metadata: { version: row.currentVersion } }]);
+        await recordAccess(scope, 'visit_note.read', [row.patientId]);
         return row;
       });
     },
@@ -217,6 +219,7 @@ export function createVisitNoteService({ db }: { db: Db }) {
         const note = await findNote(scope, noteId);
         if (!note) throw notFound('Visit note');
         const rows = await listVersions(scope, noteId, { afterVersion, limit: query.limit });
+        await recordAccess(scope, 'visit_note.history', [note.patientId]);
         const result = pageOf(rows, query.limit, (r) => String(r.version));
         await recordAudit(scope, {
           action: 'visit_note.history_read',
@@ -235,6 +238,7 @@ export function createVisitNoteService({ db }: { db: Db }) {
       return withTenant(db, actor, async (scope) => {
         if (!(await findPatient(scope, patientId))) throw notFound('Patient');
         const rows = await listPatientNotes(scope, patientId, { after, limit: query.limit });
+        await recordAccess(scope, 'visit_note.list', [patientId]);
         const result = pageOf(rows, query.limit, (r) => r.cursorKey);
         await recordReads(
           scope,

@@ -17,3 +17,4 @@ export * from './visit-types.ts';
 export * from './resources.ts';
 export * from './closures.ts';
 export * from './webhooks.ts';
+export * from './access-events.ts';

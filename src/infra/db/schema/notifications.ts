@@ -40,11 +40,14 @@ export const notificationDeliveries = pgTable(
     providerMessageId: text('provider_message_id'),
     /** The domain event (outbox id) this delivery was fanned out from, if any. */
     sourceMessageId: uuid('source_message_id'),
+    /** The patient the message is for, when it is for one: their export lists it, their erasure stops it. */
+    patientId: uuid('patient_id'),
     ...timestamps(),
   },
   (t) => [
     uniqueIndex('notification_deliveries_message_channel_key').on(t.messageId, t.channel),
     index('notification_deliveries_hospital_created_idx').on(t.hospitalId, t.createdAt, t.id),
+    index('notification_deliveries_patient_idx').on(t.hospitalId, t.patientId).where(sql`${t.patientId} is not null`),
     // The per-recipient hourly email limit counts recent sends and in-flight leases of one address.
     index('notification_deliveries_email_recipient_idx').on(t.recipient, t.sentAt).where(sql`${t.channel} = 'email'`),
     check('notification_deliveries_status_check', sql`${t.status} in ('queued', 'sent', 'failed', 'dead', 'skipped')`),

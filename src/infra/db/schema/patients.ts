@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, date, index, integer, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core';
-import { idColumn, timestamps } from './columns.ts';
+import { idColumn, instant, timestamps } from './columns.ts';
 import { hospitals } from './hospitals.ts';
 
 export const notificationChannels = ['email', 'sms', 'none'] as const;
@@ -24,6 +24,8 @@ export const patients = pgTable(
     notificationChannel: text('notification_channel', { enum: notificationChannels }).notNull().default('none'),
     /** Bumped by every update: webhook receivers discard an event older than one they have seen. */
     version: integer('version').notNull().default(1),
+    /** Set by erasure (docs/privacy.md): the identifying fields are gone and nothing is sent to them again. */
+    erasedAt: instant('erased_at'),
     ...timestamps(),
   },
   (t) => [
