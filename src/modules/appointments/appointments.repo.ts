@@ -234,14 +234,23 @@ function planHolds(scope: TenantScope, rules: PlanRules): SQL {
  */
 export async function insertWithinPlan(
   scope: TenantScope,
-  values: { id: string; doctorId: string; patientId: string; startsAt: Date; endsAt: Date; reason: string | null; createdBy: string | null },
+  values: {
+    id: string;
+    doctorId: string;
+    patientId: string;
+    startsAt: Date;
+    endsAt: Date;
+    reason: string | null;
+    createdBy: string | null;
+    seriesId: string | null;
+  },
   rules: PlanRules,
 ): Promise<boolean> {
   const rows = await rawRows<{ id: string }>(
     scope.tx,
-    sql`insert into appointments (id, hospital_id, doctor_id, patient_id, starts_at, ends_at, status, reason, created_by)
+    sql`insert into appointments (id, hospital_id, doctor_id, patient_id, starts_at, ends_at, status, reason, created_by, series_id)
         select ${values.id}::uuid, ${scope.hospitalId}::uuid, ${values.doctorId}::uuid, ${values.patientId}::uuid,
-               ${instant(values.startsAt)}, ${instant(values.endsAt)}, 'scheduled', ${values.reason}, ${values.createdBy}::uuid
+               ${instant(values.startsAt)}, ${instant(values.endsAt)}, 'scheduled', ${values.reason}, ${values.createdBy}::uuid, ${values.seriesId}::uuid
          where ${planHolds(scope, rules)}
         returning id`,
   );

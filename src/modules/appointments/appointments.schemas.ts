@@ -86,6 +86,7 @@ export const Appointment = Type.Object(
     status: Status,
     reason: Nullable(Type.String()),
     cancelReason: Nullable(Type.String()),
+    seriesId: Nullable(Uuid),
     createdAt: InstantOut,
     updatedAt: InstantOut,
   },

@@ -1,7 +1,6 @@
 // The appointments module owns bookings: booking and moving without collisions, the lifecycle (cancel, complete, no-show) and the patient's notifications of them.
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../infra/db/client.ts';
-import { isConstraintViolation, PG_EXCLUSION_VIOLATION } from '../../infra/db/errors.ts';
 import { withTenantRead, type ReadRouting } from '../../infra/db/replica.ts';
 import type { MemberRole } from '../../infra/db/schema/members.ts';
 import { withTenant, type TenantScope } from '../../infra/db/tenant.ts';
@@ -14,7 +13,7 @@ import { findHospital } from '../hospitals/hospitals.repo.ts';
 import { idempotent, type IdempotentRequest, type IdempotentResult } from '../idempotency/idempotency.ts';
 import { assertBelowLimit, assertSubscriptionActive } from '../subscriptions/plan-policy.ts';
 import { lockSubscriptionLimits } from '../subscriptions/subscriptions.repo.ts';
-import { bookedMessages, cancelledMessages, rescheduledMessages } from './appointment-events.ts';
+import { bookedMessages, cancelledMessages, reminderMessages, rescheduledMessages } from './appointment-events.ts';
 import {
   findAppointment,
   insertWithinPlan,
@@ -44,6 +43,7 @@ import {
   scheduleWindow,
   startOfLocalDate,
 } from './booking-rules.ts';
+import { bufferError, exclusionError, overlapError, retryOnDeadlock } from './booking-conflicts.ts';
 import { assertStarted, transition } from './lifecycle.ts';
 
 const MINUTE_MS = 60_000;
@@ -64,43 +64,19 @@ export interface AppointmentServiceDeps {
   now?: () => Date;
 }
 
-const bufferError = (bufferMinutes: number) =>
-  new DomainError('SLOT_UNAVAILABLE', `The doctor needs ${bufferMinutes} minutes between appointments`, { reason: 'buffer', bufferMinutes });
-
 /** A booking context whose doctor exists. */
 type ReadyContext = BookingContext & { doctor: NonNullable<BookingContext['doctor']> };
 
 type Scope = TenantScope<AppointmentActor>;
 
-const PG_DEADLOCK_DETECTED = '40P01';
-const DEADLOCK_RETRIES = 2;
+/** What one booking needs: who, when (parsed by the caller), how long and why. */
+export type BookingInput = Pick<CreateAppointmentInput, 'doctorId' | 'patientId' | 'durationMinutes' | 'reason'>;
 
-/**
- * Re-runs a booking transaction PostgreSQL aborted to break a deadlock (the
- * whole transaction rolled back, Idempotency-Key claim included, so running
- * it again is safe). Lock order makes this rare; it must never become a 500.
- */
-async function retryOnDeadlock<T>(work: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await work();
-    } catch (err) {
-      if (attempt >= DEADLOCK_RETRIES || !isConstraintViolation(err, PG_DEADLOCK_DETECTED)) throw err;
-    }
-  }
-}
-
-function overlapError(who: 'doctor' | 'patient'): DomainError {
-  return who === 'doctor'
-    ? new DomainError('SLOT_UNAVAILABLE', 'The doctor already has an appointment at that time', { reason: 'overlap' })
-    : new DomainError('PATIENT_BUSY', 'The patient already has an appointment at that time');
-}
-
-/** Maps the exclusion constraints (SQLSTATE 23P01, by constraint name) to the conflict they mean. */
-export function exclusionError(err: unknown): DomainError | null {
-  if (isConstraintViolation(err, PG_EXCLUSION_VIOLATION, 'appointments_doctor_no_overlap')) return overlapError('doctor');
-  if (isConstraintViolation(err, PG_EXCLUSION_VIOLATION, 'appointments_patient_no_overlap')) return overlapError('patient');
-  return null;
+export interface BookingOptions {
+  /** The series this booking is an occurrence of. */
+  seriesId?: string;
+  /** false: the caller sends one confirmation of its own (a series); the reminders are queued all the same. */
+  confirmation?: boolean;
 }
 
 /** A list bound: an instant, or a local date in the hospital's zone (`to` as a date means the end of that day). */
@@ -195,13 +171,17 @@ export function createAppointmentService({ db, reads, idempotencyTtlMs, now = ()
   }
 
   /**
-   * Everything of a booking before the critical section: the context, the
-   * checks that need no lock, the confirmation and reminder messages and the
-   * audit event (the id is ours to choose). Returns the row as it will be
-   * (created_at = the transaction's now()), so its view can be stored with an
-   * Idempotency-Key before the lock is taken.
+   * Books ONE appointment inside the caller's tenant transaction, in two
+   * steps. `stageBooking` does everything before the critical section: the
+   * context, the checks that need no lock, the reminder messages (and the
+   * confirmation unless the caller sends its own, as a series does), and the
+   * audit event (the id is ours to choose). It returns the row as it will be
+   * (created_at = the transaction's now()), so POST /v1/appointments can
+   * store its view with an Idempotency-Key before the lock is taken, and
+   * `write`, the critical section itself. `bookWithin` runs both: the path of
+   * every caller that books inside a transaction of its own (a series).
    */
-  async function prepareBooking(scope: Scope, input: CreateAppointmentInput, start: Date) {
+  async function stageBooking(scope: Scope, input: BookingInput, start: Date, opts: BookingOptions = {}) {
     const at = now();
     const ctx = await contextFor(scope, input, { start, durationMinutes: input.durationMinutes });
     // 402 before any schedule detail: an inactive plan books nothing (re-checked under the lock).
@@ -220,18 +200,49 @@ export function createAppointmentService({ db, reads, idempotencyTtlMs, now = ()
       cancelReason: null,
       createdBy: scope.actor.userId,
       version: 1,
+      seriesId: opts.seriesId ?? null,
       createdAt: ctx.txNow,
       updatedAt: ctx.txNow,
     };
-    await enqueue(scope.tx, bookedMessages(row, ctx.hospital.reminderOffsetsMinutes, at));
+    const offsets = ctx.hospital.reminderOffsetsMinutes;
+    await enqueue(scope.tx, opts.confirmation === false ? reminderMessages(row, offsets, at) : bookedMessages(row, offsets, at));
     await recordAudit(scope, {
       action: 'appointment.booked',
       entityType: 'appointment',
       entityId: row.id,
-      changes: ['doctorId', 'patientId', 'start', 'end', ...(input.reason ? ['reason'] : [])],
-      metadata: { doctorId: input.doctorId, patientId: input.patientId, start: start.toISOString(), end: end.toISOString() },
+      changes: ['doctorId', 'patientId', 'start', 'end', ...(input.reason ? ['reason'] : []), ...(opts.seriesId ? ['seriesId'] : [])],
+      metadata: {
+        doctorId: input.doctorId,
+        patientId: input.patientId,
+        start: start.toISOString(),
+        end: end.toISOString(),
+        ...(opts.seriesId ? { seriesId: opts.seriesId } : {}),
+      },
     });
-    return { row, ctx, at };
+    const write = () =>
+      writeWithinPlan(scope, ctx, { start: row.startsAt, end: row.endsAt }, at, { countMonth: true, requireActive: true }, async (rules) =>
+        (await insertWithinPlan(scope, row, rules)) ? row : null,
+      );
+    return { row, write };
+  }
+
+  async function bookWithin(scope: Scope, input: BookingInput, start: Date, opts: BookingOptions = {}): Promise<AppointmentRow> {
+    return (await stageBooking(scope, input, start, opts)).write();
+  }
+
+  /** Cancels one live appointment inside the caller's transaction: the row, the patient's notice (unless the caller sends its own) and the audit event. */
+  async function cancelWithin(scope: Scope, current: AppointmentRow, reason: string | null, opts: { notify?: boolean } = {}): Promise<AppointmentRow> {
+    const status = transition(current.status, 'cancel');
+    const row = (await updateAppointment(scope, current.id, { status, cancelReason: reason }))!;
+    if (opts.notify !== false) await enqueue(scope.tx, cancelledMessages(row));
+    await recordAudit(scope, {
+      action: 'appointment.cancelled',
+      entityType: 'appointment',
+      entityId: current.id,
+      changes: ['status', ...(reason ? ['cancelReason'] : [])],
+      metadata: { from: current.status, to: status, ...(current.seriesId ? { seriesId: current.seriesId } : {}) },
+    });
+    return row;
   }
 
   /** Runs a booking write (retried on deadlock) and maps the exclusion constraints' 23P01 to 409s. */
@@ -262,6 +273,10 @@ export function createAppointmentService({ db, reads, idempotencyTtlMs, now = ()
   }
 
   return {
+    bookWithin,
+    cancelWithin,
+    bookingWrite,
+
     /**
      * Books one appointment. One transaction holds the Idempotency-Key claim,
      * the checks, the confirmation and reminder messages, the audit event, the
@@ -280,18 +295,14 @@ export function createAppointmentService({ db, reads, idempotencyTtlMs, now = ()
       }
       return bookingWrite(() =>
         withTenant(db, actor, async (scope) => {
-          let prepared: { row: AppointmentRow; ctx: ReadyContext; at: Date } | undefined;
+          let write: (() => Promise<AppointmentRow>) | undefined;
           const result = await idempotent(scope, opts.idempotency, idempotencyTtlMs, async () => {
-            prepared = await prepareBooking(scope, input, start);
-            return { status: 201 as const, view: appointmentView(prepared.row) };
+            const staged = await stageBooking(scope, input, start);
+            write = staged.write;
+            return { status: 201 as const, view: appointmentView(staged.row) };
           });
           // Critical section last, after the result is stored: the lock is held for the insert and the commit only.
-          if (prepared) {
-            const { row, ctx, at } = prepared;
-            await writeWithinPlan(scope, ctx, { start: row.startsAt, end: row.endsAt }, at, { countMonth: true, requireActive: true }, async (rules) =>
-              (await insertWithinPlan(scope, row, rules)) ? row : null,
-            );
-          }
+          if (write) await write();
           return result;
         }),
       );
@@ -322,20 +333,9 @@ export function createAppointmentService({ db, reads, idempotencyTtlMs, now = ()
     },
 
     async cancel(actor: AppointmentActor, id: string, input: CancelInput): Promise<AppointmentRow> {
-      return withTenant(db, actor, async (scope) => {
-        const current = visibleTo(actor, await findAppointment(scope, id, { lock: 'update' }));
-        const status = transition(current.status, 'cancel');
-        const row = (await updateAppointment(scope, id, { status, cancelReason: input.reason ?? null }))!;
-        await enqueue(scope.tx, cancelledMessages(row));
-        await recordAudit(scope, {
-          action: 'appointment.cancelled',
-          entityType: 'appointment',
-          entityId: id,
-          changes: ['status', ...(input.reason ? ['cancelReason'] : [])],
-          metadata: { from: current.status, to: status },
-        });
-        return row;
-      });
+      return withTenant(db, actor, async (scope) =>
+        cancelWithin(scope, visibleTo(actor, await findAppointment(scope, id, { lock: 'update' })), input.reason ?? null),
+      );
     },
 
     complete: (actor: AppointmentActor, id: string) => finish(actor, id, 'complete'),

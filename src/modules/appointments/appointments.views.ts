@@ -14,6 +14,7 @@ export function appointmentView(row: AppointmentRow): AppointmentView {
     status: row.status,
     reason: row.reason,
     cancelReason: row.cancelReason,
+    seriesId: row.seriesId,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
