@@ -29,6 +29,8 @@ import { doctorRoutes } from './modules/doctors/doctors.routes.ts';
 import { createDoctorService } from './modules/doctors/doctors.service.ts';
 import { appointmentRoutes } from './modules/appointments/appointments.routes.ts';
 import { createAppointmentService } from './modules/appointments/appointments.service.ts';
+import { seriesRoutes } from './modules/series/series.routes.ts';
+import { createSeriesService } from './modules/series/series.service.ts';
 import { patientRoutes } from './modules/patients/patients.routes.ts';
 import { createPatientService } from './modules/patients/patients.service.ts';
 import { scheduleRoutes } from './modules/schedules/schedules.routes.ts';
@@ -136,9 +138,10 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   await app.register(patientRoutes, { service: createPatientService({ db: deps.database.db, reads: deps.reads }) });
   await app.register(notificationRoutes, { service: createNotificationService({ db: deps.database.db }) });
   await app.register(visitNoteRoutes, { service: createVisitNoteService({ db: deps.database.db }) });
-  await app.register(appointmentRoutes, {
-    service: createAppointmentService({ db: deps.database.db, reads: deps.reads, idempotencyTtlMs: config.env.IDEMPOTENCY_TTL_HOURS * 3_600_000 }),
-  });
+  const idempotencyTtlMs = config.env.IDEMPOTENCY_TTL_HOURS * 3_600_000;
+  const appointments = createAppointmentService({ db: deps.database.db, reads: deps.reads, idempotencyTtlMs });
+  await app.register(appointmentRoutes, { service: appointments });
+  await app.register(seriesRoutes, { service: createSeriesService({ db: deps.database.db, appointments, idempotencyTtlMs }) });
 
   return app;
 }

@@ -11,6 +11,7 @@ import { injectChecked } from './contract.ts';
 import { bookOk, daysAheadAt } from './appointment-factories.ts';
 import { registerHospital, uniqueEmail, type RegisteredHospital } from './factories.ts';
 import { addMember, type TestUser } from './member-factories.ts';
+import { bookSeriesOk } from './series-factories.ts';
 import { createDoctor, createPatient, everyDay, insertAppointment, putSchedule } from './scheduling-factories.ts';
 import { writeNote } from './visit-note-factories.ts';
 
@@ -144,6 +145,8 @@ export interface SecurityWorld {
     invitation: string;
     /** The plan the hospital's subscription is on. */
     plan: string;
+    /** A weekly appointment series of two future occurrences. */
+    series: string;
   };
 }
 
@@ -187,6 +190,13 @@ export async function securityWorld(t: TestApp, label: string): Promise<Security
     payload: { email: uniqueEmail(`inv-${label}`), role: 'staff' },
   });
   if (invitation.statusCode !== 201) throw new Error(`invitation failed: ${invitation.statusCode} ${invitation.body}`);
+  const series = await bookSeriesOk(t, auth, {
+    doctorId: doctor.id,
+    patientId: patient.id,
+    start: daysAheadAt(8, 10).toISOString(),
+    reason: `Series ${marker}`,
+    recurrence: { frequency: 'weekly', count: 2 },
+  });
   const subscription = await injectChecked(t, { method: 'GET', url: '/v1/hospitals/me/subscription', headers: auth });
   if (subscription.statusCode !== 200) throw new Error(`subscription failed: ${subscription.statusCode} ${subscription.body}`);
   return {
@@ -205,6 +215,7 @@ export async function securityWorld(t: TestApp, label: string): Promise<Security
       memberUserId: staff.userId,
       invitation: invitation.json().data.id,
       plan: subscription.json().data.plan.id,
+      series: series.id,
     },
   };
 }
@@ -236,6 +247,8 @@ export function idFor(world: SecurityWorld, param: string, segment: string, path
       return path.startsWith('/v1/admin/') ? world.hospital.id : world.hospital.subdomain;
     case 'plans':
       return world.ids.plan;
+    case 'appointment-series':
+      return world.ids.series;
     case 'dead-letters':
       // No delivery of the world has died: an id that matches nothing (operator-only route, API5).
       return '00000000-0000-4000-8000-000000000000';
@@ -277,6 +290,7 @@ export function sampleBody(method: string, path: string): Record<string, unknown
     'POST /v1/appointments/{id}/reschedule': { start: daysAheadAt(5, 11).toISOString() },
     'POST /v1/appointments/{id}/complete': {},
     'POST /v1/appointments/{id}/no-show': {},
+    'POST /v1/appointment-series/{id}/cancel': { reason: 'Cancelled by another hospital' },
     'PATCH /v1/admin/plans/{id}': { name: 'Renamed' },
     'PUT /v1/admin/hospitals/{id}/subscription': { planCode: 'basic' },
   };
@@ -300,6 +314,12 @@ export function validBody(world: SecurityWorld, method: string, path: string): R
     'POST /v1/doctors': { name: 'Dr New', email: uniqueEmail('doc') },
     'POST /v1/patients': { name: 'Pat New' },
     'POST /v1/appointments': { doctorId: world.ids.doctor, patientId: world.ids.patient, start: daysAheadAt(6, 9).toISOString() },
+    'POST /v1/appointment-series': {
+      doctorId: world.ids.doctor,
+      patientId: world.ids.patient,
+      start: daysAheadAt(25, 9).toISOString(),
+      recurrence: { frequency: 'daily', count: 2 },
+    },
   };
   return samples[`${method} ${path}`] ?? sampleBody(method, path);
 }

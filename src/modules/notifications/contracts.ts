@@ -18,6 +18,8 @@ export const emailTemplates = [
   'appointment_reminder',
   'appointment_cancelled',
   'appointment_rescheduled',
+  'series_confirmation',
+  'series_cancelled',
 ] as const;
 export type EmailTemplate = (typeof emailTemplates)[number];
 
@@ -35,6 +37,17 @@ const AppointmentData = Type.Object({
   patientName: Type.Optional(Type.String()),
   location: Type.Optional(Type.String()),
   appointmentId: Type.Optional(Type.String()),
+});
+
+/** A series' email lists its dates (one email for the series, not one per occurrence). */
+const SeriesData = Type.Object({
+  hospitalName: Type.String({ minLength: 1 }),
+  occurrences: Type.Array(Type.Object({ start: Instant, end: Type.Optional(Instant) }), { minItems: 1, maxItems: 52 }),
+  timezone: Type.Optional(Type.String({ minLength: 1 })),
+  doctorName: Type.Optional(Type.String()),
+  patientName: Type.Optional(Type.String()),
+  location: Type.Optional(Type.String()),
+  seriesId: Type.Optional(Type.String()),
 });
 
 /** Template data, per template. Extra fields are allowed (and ignored). */
@@ -61,6 +74,8 @@ export const templateData = {
   appointment_reminder: AppointmentData,
   appointment_cancelled: Type.Intersect([AppointmentData, Type.Object({ cancelReason: Type.Optional(Type.String()) })]),
   appointment_rescheduled: Type.Intersect([AppointmentData, Type.Object({ previousStart: Type.Optional(Instant) })]),
+  series_confirmation: SeriesData,
+  series_cancelled: Type.Intersect([SeriesData, Type.Object({ cancelReason: Type.Optional(Type.String()) })]),
 } satisfies Record<EmailTemplate, TSchema>;
 
 export type TemplateData<T extends EmailTemplate> = Static<(typeof templateData)[T]>;

@@ -29,6 +29,8 @@ const dataFor: Record<string, Record<string, unknown>> = {
   appointment_reminder: appointment,
   appointment_cancelled: { ...appointment, cancelReason: 'Doctor unavailable' },
   appointment_rescheduled: appointment,
+  series_confirmation: { ...appointment, occurrences: [{ start: '2030-03-24T08:00:00Z' }, { start: '2030-03-31T07:00:00Z' }] },
+  series_cancelled: { ...appointment, occurrences: [{ start: '2030-03-31T07:00:00Z' }], cancelReason: 'Treatment finished' },
 };
 
 describe('email templates', () => {

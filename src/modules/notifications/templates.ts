@@ -84,6 +84,19 @@ function appointmentFacts(d: TemplateData<'appointment_reminder'>): Facts {
   };
 }
 
+/** Every date of a series, one line each, then who and where. */
+function seriesFacts(d: TemplateData<'series_confirmation'>): Facts {
+  return {
+    facts: [
+      ...d.occurrences.map((o, i) => [`Visit ${i + 1}`, formatInstant(o.start, d.timezone)] as [string, string]),
+      ...(d.doctorName ? [['With', d.doctorName] as [string, string]] : []),
+      ['Where', d.location ?? d.hospitalName],
+    ],
+  };
+}
+
+const visits = (n: number) => (n === 1 ? '1 appointment' : `${n} appointments`);
+
 const greeting = (name?: string): Paragraph => [name ? `Hello ${name},` : 'Hello,'];
 
 /** What a one-time code lets the reader do, in words (the purpose travels as a machine code). */
@@ -170,6 +183,27 @@ const builders: { [T in EmailTemplate]: (data: TemplateData<T>, extras: Extras) 
       ...calendarNote(x, 'The attached calendar file moves it in your calendar.'),
     ],
   }),
+  series_confirmation: (d) => ({
+    subject: `${visits(d.occurrences.length)} confirmed from ${formatInstant(d.occurrences[0]!.start, d.timezone)}`,
+    heading: 'Your appointments are confirmed',
+    blocks: [
+      greeting(d.patientName),
+      [`Your ${visits(d.occurrences.length)} at ${d.hospitalName} are booked:`],
+      seriesFacts(d),
+      ['You will get a reminder before each visit. If you cannot come to one, please let us know.'],
+    ],
+  }),
+  series_cancelled: (d) => ({
+    subject: `${visits(d.occurrences.length)} cancelled from ${formatInstant(d.occurrences[0]!.start, d.timezone)}`,
+    heading: 'Your appointments were cancelled',
+    blocks: [
+      greeting(d.patientName),
+      [`These ${visits(d.occurrences.length)} at ${d.hospitalName} were cancelled:`],
+      seriesFacts(d),
+      ...(d.cancelReason ? [[`Reason: ${d.cancelReason}`] as Paragraph] : []),
+      ['Contact us to book new times.'],
+    ],
+  }),
 };
 
 /** Subject, text and HTML of a template, with the attachments the job carries. Invalid data is a PermanentError. */
@@ -188,6 +222,9 @@ const smsBuilders: { [T in EmailTemplate]: (data: TemplateData<T>) => string } =
   appointment_reminder: (d) => `${d.hospitalName}: reminder of your appointment${d.doctorName ? ` with ${d.doctorName}` : ''} on ${formatInstant(d.start, d.timezone)}.`,
   appointment_cancelled: (d) => `${d.hospitalName}: your appointment on ${formatInstant(d.start, d.timezone)} was cancelled.`,
   appointment_rescheduled: (d) => `${d.hospitalName}: your appointment was moved to ${formatInstant(d.start, d.timezone)}.`,
+  series_confirmation: (d) =>
+    `${d.hospitalName}: ${visits(d.occurrences.length)}${d.doctorName ? ` with ${d.doctorName}` : ''} confirmed, from ${formatInstant(d.occurrences[0]!.start, d.timezone)} to ${formatInstant(d.occurrences.at(-1)!.start, d.timezone)}.`,
+  series_cancelled: (d) => `${d.hospitalName}: ${visits(d.occurrences.length)} from ${formatInstant(d.occurrences[0]!.start, d.timezone)} cancelled.`,
 };
 
 export function renderSms<T extends EmailTemplate>(template: T, data: unknown): string {
