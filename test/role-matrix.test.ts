@@ -178,6 +178,19 @@ const MATRIX: MatrixEntry[] = [
   { method: 'POST', route: '/v1/appointments/:id/complete', sample: async (w) => ({ url: `/v1/appointments/${await matrixAppointment(w, 'past')}/complete` }), ok: 200, byCaller: { otherOwner: 404 } },
   { method: 'POST', route: '/v1/appointments/:id/no-show', sample: async (w) => ({ url: `/v1/appointments/${await matrixAppointment(w, 'past')}/no-show` }), ok: 200, byCaller: { otherOwner: 404 } },
 
+  // appointment series (as appointments: a doctor books for themselves only; random ids end at 404 for whoever gets in)
+  {
+    method: 'POST',
+    route: '/v1/appointment-series',
+    sample: () => ({
+      payload: { doctorId: uuid(), patientId: uuid(), start: new Date(Date.now() + 86_400_000).toISOString(), recurrence: { frequency: 'daily', count: 2 } },
+    }),
+    ok: 404,
+    byCaller: { doctor: 403 },
+  },
+  { method: 'GET', route: '/v1/appointment-series/:id', sample: () => ({ url: `/v1/appointment-series/${uuid()}` }), ok: 404 },
+  { method: 'POST', route: '/v1/appointment-series/:id/cancel', sample: () => ({ url: `/v1/appointment-series/${uuid()}/cancel`, payload: {} }), ok: 404 },
+
   // visit notes (written by the matrix doctor on their own appointment; never readable by staff)
   {
     method: 'POST',
