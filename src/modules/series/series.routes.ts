@@ -2,14 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import { tenantActorOf } from '../../http/actor.ts';
 import { Envelope, errorResponses, ok } from '../../http/envelope.ts';
 import { typedRoutes } from '../../http/route-defaults.ts';
-import { requestHash } from '../idempotency/idempotency.ts';
+import { idempotencyOf, REPLAYED_HEADERS } from '../idempotency/idempotency.ts';
 import { AppointmentSeries, CancelSeriesBody, CreateSeriesBody, IdempotencyHeaders, SeriesParams } from './series.schemas.ts';
 import type { SeriesService } from './series.service.ts';
 
 const SeriesEnvelope = Envelope(AppointmentSeries);
-const REPLAYED = {
-  'Idempotent-Replayed': { type: 'string', enum: ['true'], description: 'Present when this is the stored answer to an earlier request with the same Idempotency-Key' },
-};
 
 export async function seriesRoutes(fastify: FastifyInstance, { service }: { service: SeriesService }) {
   const app = typedRoutes(fastify, 'appointments');
@@ -30,17 +27,13 @@ export async function seriesRoutes(fastify: FastifyInstance, { service }: { serv
           'skipped; 409 SERIES_CONFLICT if none can be booked. The patient gets one confirmation listing the series; reminders come per occurrence.',
         headers: IdempotencyHeaders,
         body: CreateSeriesBody,
-        response: { 201: { ...SeriesEnvelope, headers: REPLAYED }, ...errorResponses(402, 404, 409, 422) },
+        response: { 201: { ...SeriesEnvelope, headers: REPLAYED_HEADERS }, ...errorResponses(402, 404, 409, 422) },
       },
     },
     async (request, reply) => {
       const actor = tenantActorOf(request);
-      const key = request.headers['idempotency-key'];
-      const result = await service.book(actor, request.body, {
-        idempotency: key
-          ? { key, hash: requestHash({ method: 'POST', route: '/v1/appointment-series', userId: actor.userId, body: request.body }) }
-          : undefined,
-      });
+      const idempotency = idempotencyOf(request.headers['idempotency-key'], { method: 'POST', route: '/v1/appointment-series', userId: actor.userId, body: request.body });
+      const result = await service.book(actor, request.body, { idempotency });
       if (result.replayed) reply.header('idempotent-replayed', 'true');
       return reply.status(result.status).send(ok(result.view, 'Appointment series booked'));
     },

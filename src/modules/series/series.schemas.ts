@@ -1,14 +1,10 @@
 import { Type, type Static } from 'typebox';
 import { Instant as InstantOut, Nullable, Uuid } from '../../http/schemas.ts';
 import { seriesFrequencies } from '../../infra/db/schema/appointment-series.ts';
-import { Appointment, IdempotencyHeaders, MAX_DURATION_MINUTES, MIN_DURATION_MINUTES } from '../appointments/appointments.schemas.ts';
+import { Appointment, IdempotencyHeaders, InstantInput, MAX_DURATION_MINUTES, MIN_DURATION_MINUTES } from '../appointments/appointments.schemas.ts';
 import { MAX_OCCURRENCES, MIN_OCCURRENCES } from './recurrence.ts';
 
-const Instant = Type.String({
-  format: 'date-time',
-  maxLength: 40,
-  description: 'ISO 8601 instant with offset, e.g. 2027-03-15T09:00:00+01:00',
-});
+const Instant = InstantInput;
 const Frequency = Type.Enum([...seriesFrequencies], { description: seriesFrequencies.join(' | ') });
 const OnConflict = Type.Enum(['fail', 'skip'], {
   description: 'fail (default): all or nothing, every conflict listed; skip: book the free occurrences and list the others',

@@ -148,6 +148,18 @@ describe('POST /v1/appointment-series', () => {
     expect(skipped.skipped.map((s) => s.code)).toEqual(['PLAN_LIMIT_REACHED']);
   });
 
+  it('two series for the same times at once: exactly one books, the other lists every occurrence as taken', async () => {
+    const f = await bookingFixture(t);
+    const other = await addPatient(t, f.auth);
+    const start = localInstant('UTC', utcDay(4), '15:00').toISOString();
+    const body = (patientId: string) => ({ doctorId: f.doctorId, patientId, start, recurrence: { frequency: 'weekly', count: 3 } });
+    const answers = await Promise.all([bookSeries(t, f.auth, body(f.patientId)), bookSeries(t, f.auth, body(other))]);
+    expect(answers.map((r) => r.statusCode).sort()).toEqual([201, 409]);
+    const refused = answers.find((r) => r.statusCode === 409)!.json();
+    expect(refused.details.conflicts.map((c: { code: string }) => c.code)).toEqual(['SLOT_UNAVAILABLE', 'SLOT_UNAVAILABLE', 'SLOT_UNAVAILABLE']);
+    expect(await seriesRowsOf(t, f.hospital.id)).toMatchObject({ series: 1, occurrences: 3 });
+  });
+
   it('replays the first answer for the same Idempotency-Key and refuses the key for another body', async () => {
     const f = await bookingFixture(t);
     const body = { doctorId: f.doctorId, patientId: f.patientId, start: localInstant('UTC', utcDay(3), '11:00').toISOString(), recurrence: { frequency: 'daily', count: 3 } };
