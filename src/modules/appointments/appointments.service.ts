@@ -69,8 +69,6 @@ type ReadyContext = BookingContext & { doctor: NonNullable<BookingContext['docto
 
 type Scope = TenantScope<AppointmentActor>;
 
-/** What one booking needs: who, when (parsed by the caller), how long and why. */
-export type BookingInput = Pick<CreateAppointmentInput, 'doctorId' | 'patientId' | 'durationMinutes' | 'reason'>;
 
 export interface BookingOptions {
   /** The series this booking is an occurrence of. */
@@ -181,7 +179,7 @@ export function createAppointmentService({ db, reads, idempotencyTtlMs, now = ()
    * `write`, the critical section itself. `bookWithin` runs both: the path of
    * every caller that books inside a transaction of its own (a series).
    */
-  async function stageBooking(scope: Scope, input: BookingInput, start: Date, opts: BookingOptions = {}) {
+  async function stageBooking(scope: Scope, input: CreateAppointmentInput, start: Date, opts: BookingOptions = {}) {
     const at = now();
     const ctx = await contextFor(scope, input, { start, durationMinutes: input.durationMinutes });
     // 402 before any schedule detail: an inactive plan books nothing (re-checked under the lock).
@@ -226,8 +224,8 @@ export function createAppointmentService({ db, reads, idempotencyTtlMs, now = ()
     return { row, write };
   }
 
-  async function bookWithin(scope: Scope, input: BookingInput, start: Date, opts: BookingOptions = {}): Promise<AppointmentRow> {
-    return (await stageBooking(scope, input, start, opts)).write();
+  async function bookWithin(scope: Scope, input: CreateAppointmentInput, opts: BookingOptions = {}): Promise<AppointmentRow> {
+    return (await stageBooking(scope, input, parseInstant(input.start, 'start'), opts)).write();
   }
 
   /** Cancels one live appointment inside the caller's transaction: the row, the patient's notice (unless the caller sends its own) and the audit event. */

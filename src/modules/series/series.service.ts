@@ -70,8 +70,13 @@ export function createSeriesService({ db, appointments, idempotencyTtlMs, now = 
       return await scope.tx.transaction((sp) =>
         appointments.bookWithin(
           new TenantScope(sp, scope.hospitalId, scope.actor),
-          { doctorId: series.doctorId, patientId: series.patientId, durationMinutes: series.durationMinutes, reason: series.reason ?? undefined },
-          occurrence.start,
+          {
+            doctorId: series.doctorId,
+            patientId: series.patientId,
+            start,
+            durationMinutes: series.durationMinutes,
+            ...(series.reason ? { reason: series.reason } : {}),
+          },
           { seriesId: series.id, confirmation: false },
         ),
       );
