@@ -39,6 +39,15 @@ import { notificationRoutes } from './modules/notifications/notifications.routes
 import { createNotificationService } from './modules/notifications/notifications.service.ts';
 import { visitNoteRoutes } from './modules/visit-notes/visit-notes.routes.ts';
 import { createVisitNoteService } from './modules/visit-notes/visit-notes.service.ts';
+import { fhirRoutes } from './modules/fhir/fhir.routes.ts';
+import { createFhirService } from './modules/fhir/fhir.service.ts';
+import { fhirErrorFormat, fhirSchemas } from './modules/fhir/fhir-wiring.ts';
+import { toCapabilityStatement } from './modules/fhir/mapping/capability.ts';
+import { FHIR_TYPES } from './modules/fhir/search-definitions.ts';
+import { invalidatingPublished } from './modules/publishing/invalidation.ts';
+import { publishRoutes } from './modules/publishing/publish.routes.ts';
+import { publishSchemas } from './modules/publishing/publish.schemas.ts';
+import { createPublishService } from './modules/publishing/publish.service.ts';
 import { version } from './version.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -66,7 +75,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
     routerOptions: { maxParamLength: 200 },
-    frameworkErrors,
+    frameworkErrors: frameworkErrors([fhirErrorFormat]),
   });
 
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
@@ -78,7 +87,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   registerJsonBodyParser(app);
 
   registerValidation(app);
-  registerErrorHandling(app);
+  registerErrorHandling(app, [fhirErrorFormat]);
   await app.register(helmet, { contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: 'same-site' } });
   const corsOrigins = new Set(config.env.CORS_ORIGINS);
   await app.register(cors, {
@@ -93,6 +102,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     exposedHeaders: CORS_EXPOSED_HEADERS,
   });
   await registerDocs(app, version);
+  for (const schema of [...fhirSchemas, ...publishSchemas]) app.addSchema(schema);
   await app.register(metricsRoutes, { metrics: deps.metrics, token: config.env.METRICS_TOKEN });
   await app.register(authPlugin, {
     verifier: deps.auth.verifier,
@@ -121,8 +131,22 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     isReady: options.isReady ?? (() => true),
   });
   const otp = createOtpService({ store: deps.cache.store, secret: deps.serverSecret, settings: otpSettingsFrom(config) });
+  const availability = createAvailabilityService({ reads: deps.reads });
+  // Published slots ($bulk-publish) are cached per hospital; every write that changes what a directory sees invalidates them.
+  const publish = createPublishService({
+    reads: deps.reads,
+    cache: deps.cache,
+    availability,
+    baseUrl: config.env.PUBLIC_BASE_URL,
+    ttlSeconds: config.env.PUBLISH_CACHE_TTL_SECONDS,
+  });
+  const republishing = <S extends object>(service: S, methods: readonly (keyof S & string)[]) => invalidatingPublished(service, methods, publish.invalidate);
+
   await app.register(hospitalRoutes, {
-    service: createHospitalService({ db: deps.database.db, reads: deps.reads, cache: deps.cache, otp, cacheTtlSeconds: config.env.CACHE_HOSPITAL_TTL_SECONDS }),
+    service: republishing(
+      createHospitalService({ db: deps.database.db, reads: deps.reads, cache: deps.cache, otp, cacheTtlSeconds: config.env.CACHE_HOSPITAL_TTL_SECONDS }),
+      ['update', 'updateSettings'],
+    ),
   });
   await app.register(subscriptionRoutes, {
     plans: createPlanService({ db: deps.database.db, cache: deps.cache, cacheTtlSeconds: config.env.CACHE_PLANS_TTL_SECONDS }),
@@ -132,16 +156,32 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     service: createMemberService({ db: deps.database.db, cache: deps.cache, invitationTtlHours: config.env.INVITATION_TTL_HOURS }),
   });
   await app.register(auditRoutes, { service: createAuditService({ db: deps.database.db }) });
-  await app.register(doctorRoutes, { service: createDoctorService({ db: deps.database.db, reads: deps.reads }) });
-  await app.register(scheduleRoutes, { service: createScheduleService({ db: deps.database.db }) });
-  await app.register(availabilityRoutes, { service: createAvailabilityService({ reads: deps.reads }) });
+  await app.register(doctorRoutes, { service: republishing(createDoctorService({ db: deps.database.db, reads: deps.reads }), ['create', 'update', 'deactivate']) });
+  await app.register(scheduleRoutes, {
+    service: republishing(createScheduleService({ db: deps.database.db }), ['putSchedule', 'createTimeOff', 'deleteTimeOff']),
+  });
+  await app.register(availabilityRoutes, { service: availability });
   await app.register(patientRoutes, { service: createPatientService({ db: deps.database.db, reads: deps.reads }) });
   await app.register(notificationRoutes, { service: createNotificationService({ db: deps.database.db }) });
   await app.register(visitNoteRoutes, { service: createVisitNoteService({ db: deps.database.db }) });
   const idempotencyTtlMs = config.env.IDEMPOTENCY_TTL_HOURS * 3_600_000;
   const appointments = createAppointmentService({ db: deps.database.db, reads: deps.reads, idempotencyTtlMs });
-  await app.register(appointmentRoutes, { service: appointments });
-  await app.register(seriesRoutes, { service: createSeriesService({ db: deps.database.db, appointments, idempotencyTtlMs }) });
+  await app.register(appointmentRoutes, { service: republishing(appointments, ['book', 'cancel', 'reschedule', 'complete', 'noShow']) });
+  // A series books and cancels through the appointments service's in-transaction functions, so it republishes by itself.
+  await app.register(seriesRoutes, {
+    service: republishing(createSeriesService({ db: deps.database.db, appointments, idempotencyTtlMs }), ['book', 'cancel']),
+  });
+  const fhirBase = `${config.env.PUBLIC_BASE_URL}/fhir/R4`;
+  const capabilities = toCapabilityStatement({ baseUrl: fhirBase, version, date: new Date(startedAt), types: FHIR_TYPES });
+  await app.register(fhirRoutes, {
+    service: createFhirService({
+      reads: deps.reads,
+      availability,
+      paging: { fhirBase, pageSize: config.env.FHIR_PAGE_SIZE, maxPageSize: config.env.FHIR_MAX_PAGE_SIZE },
+    }),
+    capabilityStatement: () => capabilities,
+  });
+  await app.register(publishRoutes, { service: publish });
 
   return app;
 }

@@ -3,7 +3,7 @@
  * status derived from the route's own auth config and the permission table
  * (src/http/permissions.ts), so neither can drift from the other.
  *
- * Every /v1 route gets the baseline automatically, from its config alone:
+ * Every /v1 and /fhir route gets the baseline automatically, from its config alone:
  *   - no token → 401 (public routes: not 401);
  *   - platform-admin routes: the operator gets in, everyone else 403;
  *   - tenant routes: roles the permission lists get in, the others 403; an
@@ -202,6 +202,12 @@ const MATRIX: MatrixEntry[] = [
   { method: 'GET', route: '/v1/visit-notes/:id', sample: async (w) => ({ url: `/v1/visit-notes/${(await matrixNote(w)).id}` }), ok: 200, byCaller: { otherOwner: 404 } },
   { method: 'GET', route: '/v1/visit-notes/:id/versions', sample: async (w) => ({ url: `/v1/visit-notes/${(await matrixNote(w)).id}/versions` }), ok: 200, byCaller: { otherOwner: 404 } },
   { method: 'GET', route: '/v1/patients/:id/visit-notes', sample: async (w) => ({ url: `/v1/patients/${(await matrixNote(w)).patientId}/visit-notes` }), ok: 200, byCaller: { otherOwner: 404 } },
+
+  // FHIR R4 (read and search under the /v1 permissions) and the published slots
+  { method: 'GET', route: '/fhir/R4/metadata', ok: 200 },
+  ...(['Practitioner', 'Patient', 'Location', 'Schedule', 'Slot', 'Appointment'] as const).map((type) => ({ method: 'GET' as const, route: `/fhir/R4/${type}`, ok: 200 })),
+  { method: 'GET', route: '/fhir/R4/Location/:id', sample: (w) => ({ url: `/fhir/R4/Location/${w.a.id}` }), ok: 200, byCaller: { otherOwner: 404 } },
+  { method: 'GET', route: '/v1/public/hospitals/:subdomain/$bulk-publish', sample: (w) => ({ url: `/v1/public/hospitals/${w.a.subdomain}/$bulk-publish` }), ok: 200 },
 ];
 
 /** A visit note the matrix doctor wrote on a new appointment of theirs. */
@@ -241,10 +247,10 @@ const registered: RouteOptions[] = [];
 const t = await createTestApp({ build: { onRoute: (route) => void registered.push(route) } });
 afterAll(() => t.close());
 
-/** Every /v1 route with its final config (read after registration: plugins may adjust config in their own onRoute hooks). */
+/** Every /v1 and /fhir route with its final config (read after registration: plugins may adjust config in their own onRoute hooks). */
 const routes: RouteAuth[] = registered
   .flatMap((r) => (Array.isArray(r.method) ? r.method : [r.method]).map((method) => ({ r, method: method.toUpperCase() })))
-  .filter(({ r, method }) => r.url.startsWith('/v1/') && method !== 'HEAD')
+  .filter(({ r, method }) => (r.url.startsWith('/v1/') || r.url.startsWith('/fhir/')) && method !== 'HEAD')
   .map(({ r, method }) => ({
     method,
     url: r.url,

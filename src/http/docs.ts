@@ -17,6 +17,7 @@ export const TAGS = [
   { name: 'visit notes', description: 'Versioned clinical notes of appointments (never readable by staff)' },
   { name: 'notifications', description: 'The delivery log of emails and SMS' },
   { name: 'audit', description: 'Who did what, when' },
+  { name: 'fhir', description: 'FHIR R4 read and search (application/fhir+json); errors are OperationOutcome resources' },
   { name: 'public', description: "A hospital's public booking pages: no token, rate-limited per IP" },
   { name: 'admin', description: 'Platform operators (listed in platform_admins)' },
   { name: 'operations', description: 'Health probes and metrics for operators and load balancers' },

@@ -145,7 +145,23 @@ function wwwAuthenticate(authorization: string | undefined, message: string): st
   return `Bearer realm="tempus", error="invalid_token", error_description="${description}"`;
 }
 
-export function registerErrorHandling(app: FastifyInstance): void {
+/**
+ * Another shape for the same errors under a path prefix (the FHIR API answers
+ * OperationOutcome): the status and facts still come from toErrorBody, the
+ * one mapping; a format only re-shapes the body and names its media type.
+ */
+export interface ErrorFormat {
+  prefix: string;
+  contentType: string;
+  render(status: number, body: ErrorBody): unknown;
+}
+
+function shaped(formats: ErrorFormat[], url: string, status: number, body: ErrorBody): { type: string | null; payload: unknown } {
+  const format = formats.find((f) => url.startsWith(f.prefix));
+  return format ? { type: format.contentType, payload: format.render(status, body) } : { type: null, payload: body };
+}
+
+export function registerErrorHandling(app: FastifyInstance, formats: ErrorFormat[] = []): void {
   app.addHook('preValidation', async (request) => {
     for (const [part, value] of [['path', request.params], ['query', request.query], ['body', request.body]] as const) {
       if (hasNul(value)) {
@@ -168,10 +184,15 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (typeof retryAfter === 'number' && !reply.hasHeader('retry-after')) reply.header('retry-after', String(retryAfter));
     if (status === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', '5');
     if (status === 401) reply.header('www-authenticate', wwwAuthenticate(request.headers.authorization, body.error));
-    return reply.status(status).send(body);
+    const { type, payload } = shaped(formats, request.url, status, body);
+    if (type) reply.type(type);
+    return reply.status(status).send(payload);
   });
   app.setNotFoundHandler((request, reply) => {
-    return reply.status(404).send({ error: `No route ${request.method} ${request.url.split('?')[0]}`, code: 'NOT_FOUND' });
+    const body: ErrorBody = { error: `No route ${request.method} ${request.url.split('?')[0]}`, code: 'NOT_FOUND' };
+    const { type, payload } = shaped(formats, request.url, 404, body);
+    if (type) reply.type(type);
+    return reply.status(404).send(payload);
   });
 }
 
@@ -181,8 +202,12 @@ export function registerErrorHandling(app: FastifyInstance): void {
  * Fastify's own body; pass as the `frameworkErrors` option. Found by checking
  * the fuzz suite's answers against the OpenAPI document (a 414 in another shape).
  */
-export function frameworkErrors(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const { status, body } = toErrorBody(err);
-  reply.header('x-request-id', request.id);
-  void reply.status(status).send(body);
+export function frameworkErrors(formats: ErrorFormat[] = []) {
+  return (err: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    const { status, body } = toErrorBody(err);
+    reply.header('x-request-id', request.id);
+    const { type, payload } = shaped(formats, request.url, status, body);
+    if (type) reply.type(type);
+    void reply.status(status).send(payload);
+  };
 }

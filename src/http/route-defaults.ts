@@ -124,7 +124,7 @@ function sharedStatuses(route: RouteOptions, auth: AuthMode): number[] {
   const methods = Array.isArray(route.method) ? route.method : [route.method];
   if (methods.some((m) => BODY_METHODS.has(m))) statuses.push(413, 415);
   if (isRateLimited(route.url)) statuses.push(429);
-  if (route.url.startsWith('/v1/')) statuses.push(503);
+  if (route.url.startsWith('/v1/') || route.url.startsWith(FHIR_PREFIX)) statuses.push(503);
   return statuses;
 }
 
@@ -138,7 +138,7 @@ function describe(status: number, schema: Schema, limited: boolean, auth: AuthMo
     ...(auth !== 'public' ? AUTHENTICATED : {}),
     ...(status === 401 ? CHALLENGE : {}),
     // The error handler adds Retry-After to every 429 and 503 it answers.
-    ...(schema.$ref && (status === 429 || status === 503) ? RETRY_AFTER : {}),
+    ...((schema.$ref || schema.content) && (status === 429 || status === 503) ? RETRY_AFTER : {}),
     ...(schema.headers as Headers | undefined),
   };
   const own = schema['x-response-description'] ?? (schema.$ref ? schema.description : undefined);
@@ -148,6 +148,20 @@ function describe(status: number, schema: Schema, limited: boolean, auth: AuthMo
 }
 
 const SHARED = 'x-shared-responses';
+
+/** The FHIR API answers its errors as OperationOutcome (src/http/error-handler.ts, ErrorFormat), in FHIR JSON. */
+const FHIR_PREFIX = '/fhir/';
+function errorSchemaFor(url: string, status: number): Schema {
+  if (!url.startsWith(FHIR_PREFIX)) return { $ref: 'ErrorEnvelope' };
+  const meaning =
+    status === 400
+      ? 'The request is invalid: one issue per invalid parameter, named in its `expression` (VALIDATION_ERROR)'
+      : errorDescription(status);
+  return {
+    content: { 'application/fhir+json': { schema: { $ref: 'OperationOutcome' } } },
+    'x-response-description': `${meaning}; as an OperationOutcome whose first issue carries the code in \`details.coding\``,
+  };
+}
 
 /** The route's schema as the document shows it: its own answers plus the shared ones. */
 export function withSharedResponses<T extends object>(schema: T): T {
@@ -172,7 +186,7 @@ export function applyRouteDefaults(route: RouteOptions, tag: string): void {
   schema[SHARED] = Object.fromEntries(
     sharedStatuses(route, auth)
       .filter((status) => !(status in own))
-      .map((status) => [status, describe(status, { $ref: 'ErrorEnvelope' }, limited, auth)]),
+      .map((status) => [status, describe(status, errorSchemaFor(route.url, status), limited, auth)]),
   );
 
   if (acceptsEmptyObject(schema.body as Schema | undefined)) {

@@ -14,6 +14,7 @@ import { addMember, type TestUser } from './member-factories.ts';
 import { bookSeriesOk } from './series-factories.ts';
 import { createDoctor, createPatient, everyDay, insertAppointment, putSchedule } from './scheduling-factories.ts';
 import { writeNote } from './visit-note-factories.ts';
+import { slotId } from '../../src/modules/fhir/mapping/references.ts';
 
 /**
  * Shared fixtures of the OWASP suites (test/security): a hospital with one
@@ -147,6 +148,12 @@ export interface SecurityWorld {
     plan: string;
     /** A weekly appointment series of two future occurrences. */
     series: string;
+    /**
+     * A free FHIR Slot of the doctor (slots have no row of their own): a
+     * Monday at 09:00 UTC, inside both the world's hours and the weekly hours
+     * the sample PUT /schedule request sets, on a day nothing is booked.
+     */
+    slot: string;
   };
 }
 
@@ -154,6 +161,13 @@ type Auth = { authorization: string };
 
 function asUser(h: RegisteredHospital): TestUser {
   return { email: h.ownerEmail, userId: userIdForEmail(h.ownerEmail), token: h.ownerToken, auth: h.auth };
+}
+
+/** The first Monday at least `days` ahead, 09:00 UTC. */
+function nextMondayAt9(days: number): Date {
+  const d = daysAheadAt(days, 9);
+  while (d.getUTCDay() !== 1) d.setUTCDate(d.getUTCDate() + 1);
+  return d;
 }
 
 /** One of everything, through the API where it is cheap and with SQL where the API would need a past date. */
@@ -216,6 +230,7 @@ export async function securityWorld(t: TestApp, label: string): Promise<Security
       invitation: invitation.json().data.id,
       plan: subscription.json().data.plan.id,
       series: series.id,
+      slot: slotId(doctor.id, nextMondayAt9(8).getTime()),
     },
   };
 }
@@ -249,6 +264,18 @@ export function idFor(world: SecurityWorld, param: string, segment: string, path
       return world.ids.plan;
     case 'appointment-series':
       return world.ids.series;
+    // The FHIR API (/fhir/R4/<Type>/{id}): the same objects under their FHIR names.
+    case 'Practitioner':
+    case 'Schedule':
+      return world.ids.doctor;
+    case 'Patient':
+      return world.ids.patient;
+    case 'Appointment':
+      return world.ids.appointment;
+    case 'Location':
+      return world.hospital.id;
+    case 'Slot':
+      return world.ids.slot;
     case 'dead-letters':
       // No delivery of the world has died: an id that matches nothing (operator-only route, API5).
       return '00000000-0000-4000-8000-000000000000';

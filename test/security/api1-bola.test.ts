@@ -42,6 +42,10 @@ afterAll(async () => {
   await t.close();
 });
 
+/** The machine code of an error: the envelope's `code`, or the FHIR OperationOutcome's first issue coding (/fhir/ routes). */
+const errorCodeOf = (body: { code?: string; resourceType?: string; issue?: { details?: { coding?: { code?: string }[] } }[] }) =>
+  body.resourceType === 'OperationOutcome' ? body.issue?.[0]?.details?.coding?.[0]?.code : body.code;
+
 const routeOf = (op: OpenApiOperation) => {
   const route = routes.find((r) => r.method === op.method && r.path === op.path);
   if (!route) throw new Error(`${op.method} ${op.path} is documented but not registered`);
@@ -95,7 +99,7 @@ describe('API1 object-level authorization', () => {
         const body = sampleBody(op.method, op.path) ?? (op.requestBody ? {} : undefined);
         const res = await callAs(t, callerFor(b, route), op.method, url, body);
         calls++;
-        const code = res.statusCode === 404 ? (res.json() as { code?: string }).code : undefined;
+        const code = res.statusCode === 404 ? errorCodeOf(res.json()) : undefined;
         if (res.statusCode !== 404 || code !== 'NOT_FOUND') failures.push(`${op.method} ${url} -> ${res.statusCode} ${res.body.slice(0, 200)}`);
         if (res.body.includes(a.marker)) failures.push(`${op.method} ${url} leaked hospital A's data`);
       }

@@ -43,6 +43,11 @@ const PUBLIC_ROUTES = new Set([
   'GET /v1/public/hospitals/:subdomain', // a hospital's public pages
   'GET /v1/public/hospitals/:subdomain/doctors',
   'GET /v1/public/hospitals/:subdomain/doctors/:id/availability',
+  'GET /v1/public/hospitals/:subdomain/$bulk-publish', // SMART Scheduling Links: the free slots for directories
+  'GET /v1/public/hospitals/:subdomain/$bulk-publish/Location.ndjson',
+  'GET /v1/public/hospitals/:subdomain/$bulk-publish/Schedule.ndjson',
+  'GET /v1/public/hospitals/:subdomain/$bulk-publish/Slot.ndjson',
+  'GET /fhir/R4/metadata', // the CapabilityStatement, public as on every FHIR server
 ]);
 
 const key = (r: AppRoute) => `${r.method} ${r.url}`;

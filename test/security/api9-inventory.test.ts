@@ -56,7 +56,8 @@ describe('API9 inventory', () => {
       .filter((op) => !NO_RESPONSE_SCHEMA[key(op)])
       .filter((op) => {
         const success = Object.entries(op.responses).filter(([status]) => /^2\d\d$/.test(status));
-        return success.length === 0 || success.some(([, r]) => !r.content?.['application/json']?.schema);
+        // JSON, FHIR JSON (application/fhir+json) or FHIR NDJSON (application/fhir+ndjson): a schema for each.
+        return success.length === 0 || success.some(([, r]) => !Object.entries(r.content ?? {}).some(([type, c]) => /json$/.test(type) && c.schema));
       })
       .map(key);
     expect(missing).toEqual([]);
@@ -80,7 +81,9 @@ describe('API9 inventory', () => {
     const problems: string[] = [];
     for (const op of ops) {
       for (const p of op.parameters) {
-        if (p.in === 'path' && p.name !== 'subdomain' && p.schema?.format !== 'uuid') problems.push(`${key(op)} {${p.name}} is not format uuid`);
+        // FHIR ids have FHIR's own syntax (a Slot's id is not a UUID): bounded by its pattern instead.
+        const fhirId = op.path.startsWith('/fhir/') && p.schema?.pattern === '^[A-Za-z0-9\\-.]{1,64}$' && p.schema?.maxLength === 64;
+        if (p.in === 'path' && p.name !== 'subdomain' && p.schema?.format !== 'uuid' && !fhirId) problems.push(`${key(op)} {${p.name}} is not format uuid`);
         if (p.in === 'query' && p.name === 'limit') {
           const max = p.schema?.maximum;
           if (typeof max !== 'number' || max > 100 || p.schema?.minimum !== 1) problems.push(`${key(op)} limit is not 1..100`);

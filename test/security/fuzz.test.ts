@@ -105,7 +105,11 @@ describe('schema-violating input to every documented route', () => {
             const label = `${op.method} ${target} -> ${res.status} ${res.body.slice(0, 200)}`;
             expect(res.status, label).toBeLessThan(500);
             expect(res.body, label).not.toMatch(LEAKS);
-            if (res.status >= 400) expect(JSON.parse(res.body), label).toMatchObject({ error: expect.any(String), code: expect.any(String) });
+            // The FHIR API answers its errors as OperationOutcome (the same code in its first issue's coding).
+            const errorShape = op.path.startsWith('/fhir/')
+              ? { resourceType: 'OperationOutcome', issue: expect.arrayContaining([expect.objectContaining({ details: expect.objectContaining({ coding: [expect.objectContaining({ code: expect.any(String) })] }) })]) }
+              : { error: expect.any(String), code: expect.any(String) };
+            if (res.status >= 400) expect(JSON.parse(res.body), label).toMatchObject(errorShape);
             expect(responseViolations(res.violations), label).toEqual([]);
             contract.check({ method: op.method, url: target, ...res });
           },

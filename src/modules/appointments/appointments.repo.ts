@@ -1,4 +1,4 @@
-import { asc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
+import { asc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import { rawRows } from '../../infra/db/client.ts';
 import { afterCursor, eqIf, instant } from '../../infra/db/fragments.ts';
 import { appointments, type AppointmentStatus } from '../../infra/db/schema/appointments.ts';
@@ -56,6 +56,8 @@ export interface AppointmentFilter {
   doctorId?: string;
   patientId?: string;
   status?: AppointmentStatus;
+  /** Any of these statuses (the FHIR search's comma list). */
+  statuses?: AppointmentStatus[];
   from?: Date;
   to?: Date;
 }
@@ -73,6 +75,7 @@ export async function listAppointments(
       eqIf(appointments.doctorId, filter.doctorId),
       eqIf(appointments.patientId, filter.patientId),
       eqIf(appointments.status, filter.status),
+      filter.statuses ? inArray(appointments.status, filter.statuses) : undefined,
       filter.from ? gte(appointments.startsAt, filter.from) : undefined,
       filter.to ? lt(appointments.startsAt, filter.to) : undefined,
       afterCursor(after, [appointments.startsAt, appointments.id], 'asc'),

@@ -103,7 +103,36 @@ export function createAvailabilityService({ reads, now = () => new Date() }: Ava
     });
   }
 
+  /** Slots starting in [from, to): compute over the local dates covering the window in any zone (a day either side), then cut at the instants. */
+  async function between(hospitalId: string, doctorId: string, window: { from: Date; to: Date }, audience: 'tenant' | 'public', reader: Reader | null) {
+    const day = (ms: number) => Temporal.Instant.fromEpochMilliseconds(ms).toZonedDateTimeISO('UTC').toPlainDate();
+    const range = { from: day(window.from.getTime()).subtract({ days: 1 }), to: day(window.to.getTime()).add({ days: 1 }) };
+    const result = await compute(hospitalId, doctorId, range, audience, reader);
+    const fromMs = window.from.getTime();
+    const toMs = window.to.getTime();
+    return { ...result, slots: result.slots.filter((s) => Date.parse(s.start) >= fromMs && Date.parse(s.start) < toMs) };
+  }
+
   return {
+    /**
+     * Staff view over an instant window (the FHIR Slot search): the same
+     * slots as forDoctor, cut at instants instead of local dates. The caller
+     * bounds the window's length.
+     */
+    forDoctorBetween(actor: Reader & { hospitalId: string }, doctorId: string, window: { from: Date; to: Date }): Promise<AvailabilityResult> {
+      return between(actor.hospitalId, doctorId, window, 'tenant', actor);
+    },
+
+    /**
+     * Every slot the public pages offer for an active doctor, from now to the
+     * booking horizon ($bulk-publish): the public rules, so the published
+     * slots are exactly those the public availability lists.
+     */
+    forPublicHorizon(hospitalId: string, doctorId: string, horizonDays: number): Promise<AvailabilityResult> {
+      const nowMs = now().getTime();
+      return between(hospitalId, doctorId, { from: new Date(nowMs), to: new Date(nowMs + horizonDays * DAY_MS + 1) }, 'public', null);
+    },
+
     /** Staff view: any window of up to 31 days. */
     forDoctor(actor: Reader & { hospitalId: string }, doctorId: string, input: AvailabilityInput): Promise<AvailabilityResult> {
       return compute(actor.hospitalId, doctorId, parseRange(input), 'tenant', actor);

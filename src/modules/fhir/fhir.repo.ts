@@ -1,0 +1,58 @@
+import { and, asc, count, eq, gte, inArray, lt } from 'drizzle-orm';
+import { appointments } from '../../infra/db/schema/appointments.ts';
+import { doctors } from '../../infra/db/schema/doctors.ts';
+import { patients } from '../../infra/db/schema/patients.ts';
+import { eqIf } from '../../infra/db/fragments.ts';
+import type { TenantScope } from '../../infra/db/tenant.ts';
+
+/** Queries only the FHIR views need; lists and single rows come from the owning modules' repositories. */
+
+export async function countDoctors(scope: TenantScope, active?: boolean): Promise<number> {
+  const [row] = await scope.tx.select({ n: count() }).from(doctors).where(scope.where(doctors, eqIf(doctors.active, active)));
+  return row?.n ?? 0;
+}
+
+export async function countPatients(scope: TenantScope): Promise<number> {
+  const [row] = await scope.tx.select({ n: count() }).from(patients).where(scope.where(patients));
+  return row?.n ?? 0;
+}
+
+/** The doctors (all, or those named) whose Schedules a Slot search reads, active ones only (a deactivated doctor offers nothing). */
+export async function activeDoctorIds(scope: TenantScope, ids?: string[]): Promise<string[]> {
+  const rows = await scope.tx
+    .select({ id: doctors.id })
+    .from(doctors)
+    .where(scope.where(doctors, eq(doctors.active, true), ids ? inArray(doctors.id, ids) : undefined))
+    .orderBy(asc(doctors.id));
+  return rows.map((r) => r.id);
+}
+
+export interface BusyTime {
+  doctorId: string;
+  startsAt: Date;
+  endsAt: Date;
+}
+
+/** Live (`scheduled`) appointments of these doctors starting in [from, to): the busy Slots. */
+export async function busyTimes(scope: TenantScope, doctorIds: string[], window: { from: Date; to: Date }): Promise<BusyTime[]> {
+  if (doctorIds.length === 0) return [];
+  return scope.tx
+    .select({ doctorId: appointments.doctorId, startsAt: appointments.startsAt, endsAt: appointments.endsAt })
+    .from(appointments)
+    .where(
+      scope.where(
+        appointments,
+        and(
+          inArray(appointments.doctorId, doctorIds),
+          eq(appointments.status, 'scheduled'),
+          gte(appointments.startsAt, window.from),
+          lt(appointments.startsAt, window.to),
+        ),
+      ),
+    );
+}
+
+/** The active doctors of the hospital, whole rows, in id order (the $bulk-publish Schedules). */
+export async function activeDoctors(scope: TenantScope) {
+  return scope.select(doctors, eq(doctors.active, true)).orderBy(asc(doctors.id));
+}
