@@ -48,6 +48,13 @@ import { invalidatingPublished } from './modules/publishing/invalidation.ts';
 import { publishRoutes } from './modules/publishing/publish.routes.ts';
 import { publishSchemas } from './modules/publishing/publish.schemas.ts';
 import { createPublishService } from './modules/publishing/publish.service.ts';
+import { closureRoutes } from './modules/closures/closures.routes.ts';
+import { createClosureService } from './modules/closures/closures.service.ts';
+import { resourceRoutes } from './modules/resources/resources.routes.ts';
+import { createResourceService } from './modules/resources/resources.service.ts';
+import { visitTypeRoutes } from './modules/visit-types/visit-types.routes.ts';
+import { createVisitTypeService } from './modules/visit-types/visit-types.service.ts';
+import { createReadRouting } from './infra/db/replica.ts';
 import { version } from './version.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -133,10 +140,20 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   const otp = createOtpService({ store: deps.cache.store, secret: deps.serverSecret, settings: otpSettingsFrom(config) });
   const availability = createAvailabilityService({ reads: deps.reads });
   // Published slots ($bulk-publish) are cached per hospital; every write that changes what a directory sees invalidates them.
+  // A recompute follows that write at once and is then kept for the TTL, so it reads the primary, where the write is
+  // visible, never a replica that may lag behind it.
+  const primaryReads = createReadRouting({
+    primary: deps.database,
+    replica: null,
+    store: deps.cache.store,
+    logger: deps.logger,
+    maxLagSeconds: config.env.DATABASE_READ_MAX_LAG_SECONDS,
+    checkIntervalMs: config.env.DATABASE_READ_CHECK_INTERVAL_MS,
+  });
   const publish = createPublishService({
-    reads: deps.reads,
+    reads: primaryReads,
     cache: deps.cache,
-    availability,
+    availability: createAvailabilityService({ reads: primaryReads }),
     baseUrl: config.env.PUBLIC_BASE_URL,
     ttlSeconds: config.env.PUBLISH_CACHE_TTL_SECONDS,
   });
@@ -161,6 +178,9 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     service: republishing(createScheduleService({ db: deps.database.db }), ['putSchedule', 'createTimeOff', 'deleteTimeOff']),
   });
   await app.register(availabilityRoutes, { service: availability });
+  await app.register(resourceRoutes, { service: createResourceService({ db: deps.database.db, reads: deps.reads }) });
+  await app.register(visitTypeRoutes, { service: createVisitTypeService({ db: deps.database.db, reads: deps.reads }) });
+  await app.register(closureRoutes, { service: republishing(createClosureService({ db: deps.database.db, reads: deps.reads }), ['create', 'remove']) });
   await app.register(patientRoutes, { service: createPatientService({ db: deps.database.db, reads: deps.reads }) });
   await app.register(notificationRoutes, { service: createNotificationService({ db: deps.database.db }) });
   await app.register(visitNoteRoutes, { service: createVisitNoteService({ db: deps.database.db }) });

@@ -12,6 +12,8 @@ export const TAGS = [
   { name: 'subscriptions', description: 'Plans, the subscription and its usage' },
   { name: 'doctors', description: 'Doctors of the hospital' },
   { name: 'schedules', description: 'Weekly hours, time off and bookable slots' },
+  { name: 'resources', description: 'Rooms and devices, their kinds and time off' },
+  { name: 'visit types', description: 'Kinds of visit: length, buffers, doctors and the resources they need' },
   { name: 'patients', description: 'Patients of the hospital' },
   { name: 'appointments', description: 'Booking, rescheduling, cancelling and closing appointments' },
   { name: 'visit notes', description: 'Versioned clinical notes of appointments (never readable by staff)' },

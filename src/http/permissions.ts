@@ -39,6 +39,14 @@ export const permissions = {
   // doctorId against the appointment's doctor); owner, admin and every doctor read.
   'visitNotes.read': ['owner', 'admin', 'doctor'],
   'visitNotes.write': ['doctor'],
+  // Resources (rooms, devices), visit types and closures: owner/admin manage;
+  // staff and doctors read them (staff book with them).
+  'resources.read': ['owner', 'admin', 'staff', 'doctor'],
+  'resources.manage': ['owner', 'admin'],
+  'visitTypes.read': ['owner', 'admin', 'staff', 'doctor'],
+  'visitTypes.manage': ['owner', 'admin'],
+  'closures.read': ['owner', 'admin', 'staff', 'doctor'],
+  'closures.manage': ['owner', 'admin'],
   // The delivery log (emails and SMS sent to patients and members): the front desk reads it too.
   'notifications.read': ['owner', 'admin', 'staff'],
 } as const satisfies Record<string, readonly MemberRole[]>;

@@ -23,3 +23,13 @@ export function parseInstant(value: string, field: string, where: 'body' | 'quer
   }
   throw validation(`Invalid ${where}: ${field} ${INSTANT_RULE}`, { fields: [{ field, in: where, message: INSTANT_RULE }] });
 }
+
+/** `{start, end}` from a body as instants, end after start (time off, closures). */
+export function parseInstantRange(input: { start: string; end: string }): { startsAt: Date; endsAt: Date } {
+  const startsAt = parseInstant(input.start, 'start');
+  const endsAt = parseInstant(input.end, 'end');
+  if (endsAt <= startsAt) {
+    throw validation('Invalid body: end must be after start', { fields: [{ field: 'end', in: 'body', message: 'must be after start' }] });
+  }
+  return { startsAt, endsAt };
+}

@@ -103,7 +103,8 @@ export function contractOf(doc: Document): Contract {
       const validate = validatorFor(`${at}/${pointer('content', type, 'schema')}`);
       let body: unknown;
       try {
-        body = JSON.parse(answer.body);
+        // NDJSON (application/fhir+ndjson) is documented as the text it is; each line is FHIR JSON, which its own tests validate.
+        body = type.endsWith('ndjson') ? answer.body : JSON.parse(answer.body);
       } catch {
         throw new Error(`${label}: the body is not JSON: ${answer.body.slice(0, 200)}`);
       }

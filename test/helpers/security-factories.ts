@@ -154,6 +154,11 @@ export interface SecurityWorld {
      * the sample PUT /schedule request sets, on a day nothing is booked.
      */
     slot: string;
+    /** An exam room, its time off, a visit type the doctor offers that needs it, and a closure. */
+    resource: string;
+    resourceTimeOff: string;
+    visitType: string;
+    closure: string;
   };
 }
 
@@ -211,6 +216,18 @@ export async function securityWorld(t: TestApp, label: string): Promise<Security
     reason: `Series ${marker}`,
     recurrence: { frequency: 'weekly', count: 2 },
   });
+  const resource = await createdOk(t, auth, '/v1/resources', { name: `Room ${marker}`, kind: 'exam-room' });
+  const resourceTimeOff = await createdOk(t, auth, `/v1/resources/${resource}/time-off`, {
+    start: daysAheadAt(21, 8).toISOString(),
+    end: daysAheadAt(21, 9).toISOString(),
+    reason: `Service ${marker}`,
+  });
+  const visitType = await createdOk(t, auth, '/v1/visit-types', { name: `Visit ${marker}`, durationMinutes: 30, doctorIds: [doctor.id], requires: ['exam-room'] });
+  const closure = await createdOk(t, auth, '/v1/hospitals/me/closures', {
+    start: daysAheadAt(60, 0).toISOString(),
+    end: daysAheadAt(61, 0).toISOString(),
+    reason: `Closed ${marker}`,
+  });
   const subscription = await injectChecked(t, { method: 'GET', url: '/v1/hospitals/me/subscription', headers: auth });
   if (subscription.statusCode !== 200) throw new Error(`subscription failed: ${subscription.statusCode} ${subscription.body}`);
   return {
@@ -231,8 +248,19 @@ export async function securityWorld(t: TestApp, label: string): Promise<Security
       plan: subscription.json().data.plan.id,
       series: series.id,
       slot: slotId(doctor.id, nextMondayAt9(8).getTime()),
+      resource,
+      resourceTimeOff,
+      visitType,
+      closure,
     },
   };
+}
+
+/** POST a create and answer the new object's id (the fixture fails loudly otherwise). */
+async function createdOk(t: TestApp, auth: Auth, url: string, payload: Record<string, unknown>): Promise<string> {
+  const res = await injectChecked(t, { method: 'POST', url, headers: auth, payload });
+  if (res.statusCode !== 201) throw new Error(`${url} failed: ${res.statusCode} ${res.body}`);
+  return res.json().data.id as string;
 }
 
 /**
@@ -245,7 +273,13 @@ export function idFor(world: SecurityWorld, param: string, segment: string, path
     case 'doctors':
       return world.ids.doctor;
     case 'time-off':
-      return world.ids.timeOff;
+      return path.startsWith('/v1/resources/') ? world.ids.resourceTimeOff : world.ids.timeOff;
+    case 'resources':
+      return world.ids.resource;
+    case 'visit-types':
+      return world.ids.visitType;
+    case 'closures':
+      return world.ids.closure;
     case 'patients':
       return world.ids.patient;
     case 'appointments':
@@ -311,6 +345,9 @@ export function sampleBody(method: string, path: string): Record<string, unknown
     'PUT /v1/doctors/{id}/schedule': { weekly: [{ day: 'monday', start: '09:00', end: '10:00' }] },
     'POST /v1/doctors/{id}/time-off': { start: daysAheadAt(40, 8).toISOString(), end: daysAheadAt(40, 9).toISOString() },
     'PATCH /v1/patients/{id}': { name: 'Renamed by another hospital' },
+    'PATCH /v1/resources/{id}': { name: 'Renamed by another hospital' },
+    'POST /v1/resources/{id}/time-off': { start: daysAheadAt(41, 8).toISOString(), end: daysAheadAt(41, 9).toISOString() },
+    'PATCH /v1/visit-types/{id}': { name: 'Renamed by another hospital' },
     'POST /v1/appointments/{id}/visit-notes': { plan: 'Written by another hospital' },
     'PUT /v1/visit-notes/{id}': { plan: 'Written by another hospital' },
     'POST /v1/appointments/{id}/cancel': { reason: 'Cancelled by another hospital' },
@@ -340,6 +377,9 @@ export function validBody(world: SecurityWorld, method: string, path: string): R
     'POST /v1/invitations/accept': { token: 'x'.repeat(43) },
     'POST /v1/doctors': { name: 'Dr New', email: uniqueEmail('doc') },
     'POST /v1/patients': { name: 'Pat New' },
+    'POST /v1/resources': { name: 'Room New', kind: 'exam-room' },
+    'POST /v1/visit-types': { name: 'Visit New', durationMinutes: 30, doctorIds: [world.ids.doctor] },
+    'POST /v1/hospitals/me/closures': { start: daysAheadAt(70, 0).toISOString(), end: daysAheadAt(71, 0).toISOString(), reason: 'Closed' },
     'POST /v1/appointments': { doctorId: world.ids.doctor, patientId: world.ids.patient, start: daysAheadAt(6, 9).toISOString() },
     'POST /v1/appointment-series': {
       doctorId: world.ids.doctor,

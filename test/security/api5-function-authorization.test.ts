@@ -48,6 +48,8 @@ const PUBLIC_ROUTES = new Set([
   'GET /v1/public/hospitals/:subdomain/$bulk-publish/Schedule.ndjson',
   'GET /v1/public/hospitals/:subdomain/$bulk-publish/Slot.ndjson',
   'GET /fhir/R4/metadata', // the CapabilityStatement, public as on every FHIR server
+  'GET /v1/public/hospitals/:subdomain/visit-types',
+  'GET /v1/public/hospitals/:subdomain/visit-types/:id/availability',
 ]);
 
 const key = (r: AppRoute) => `${r.method} ${r.url}`;

@@ -42,6 +42,9 @@ interface AppointmentContext {
   hospitalEmail: string;
   hospitalAddress: string | null;
   timezone: string;
+  /** The visit type booked, and the rooms and devices the appointment holds (by kind, then name). */
+  visitTypeName: string | null;
+  resourceNames: string[];
 }
 
 /** The appointment with what its messages need, in one query (tenant-scoped). */
@@ -62,15 +65,22 @@ export async function loadAppointmentContext(scope: TenantScope, appointmentId: 
     hospital_email: string;
     hospital_address: string | null;
     timezone: string;
+    visit_type_name: string | null;
+    resource_names: string[];
   }>(
     scope.tx,
     sql`select a.id, a.status, a.version, a.starts_at, a.ends_at, a.patient_id,
                p.name as patient_name, p.email as patient_email, p.phone as patient_phone, p.notification_channel as channel,
-               d.name as doctor_name, h.name as hospital_name, h.email as hospital_email, h.address as hospital_address, h.timezone
+               d.name as doctor_name, h.name as hospital_name, h.email as hospital_email, h.address as hospital_address, h.timezone,
+               vt.name as visit_type_name,
+               coalesce((select json_agg(r.name order by r.kind, r.name, r.id)
+                           from resource_bookings b join resources r on r.hospital_id = b.hospital_id and r.id = b.resource_id
+                          where b.hospital_id = a.hospital_id and b.appointment_id = a.id), '[]'::json) as resource_names
           from appointments a
           join patients p on p.hospital_id = a.hospital_id and p.id = a.patient_id
           join doctors d on d.hospital_id = a.hospital_id and d.id = a.doctor_id
           join hospitals h on h.id = a.hospital_id
+          left join visit_types vt on vt.hospital_id = a.hospital_id and vt.id = a.visit_type_id
          where a.hospital_id = ${scope.hospitalId}::uuid and a.id = ${appointmentId}::uuid`,
   );
   if (!row) return null;
@@ -90,6 +100,8 @@ export async function loadAppointmentContext(scope: TenantScope, appointmentId: 
     hospitalEmail: row.hospital_email,
     hospitalAddress: row.hospital_address,
     timezone: row.timezone,
+    visitTypeName: row.visit_type_name,
+    resourceNames: row.resource_names,
   };
 }
 
@@ -110,6 +122,11 @@ function versionOf(payload: Record<string, unknown>): number {
 
 function locationOf(ctx: AppointmentContext): string {
   return ctx.hospitalAddress ? `${ctx.hospitalName}, ${ctx.hospitalAddress}` : ctx.hospitalName;
+}
+
+/** The calendar entry's location: the room (and devices) first, then the hospital. */
+function placeOf(ctx: AppointmentContext): string {
+  return ctx.resourceNames.length ? `${ctx.resourceNames.join(', ')}, ${locationOf(ctx)}` : locationOf(ctx);
 }
 
 function recipient(
@@ -134,6 +151,8 @@ function recipient(
       patientName: ctx.patientName,
       start: times.start.toISOString(),
       end: times.end.toISOString(),
+      ...(ctx.visitTypeName ? { visitTypeName: ctx.visitTypeName } : {}),
+      ...(ctx.resourceNames.length ? { rooms: ctx.resourceNames.join(', ') } : {}),
       ...extra,
     },
     ...(calendar && ctx.channel === 'email' && ctx.patientEmail ? { attachments: [appointmentInvite(ctx, times, calendar)] } : {}),
@@ -155,9 +174,11 @@ function appointmentInvite(ctx: AppointmentContext, times: { start: Date; end: D
     end: times.end,
     stamp: calendar.stamp,
     sequence: calendar.version,
-    summary: `Appointment with ${ctx.doctorName}`,
-    location: locationOf(ctx),
-    description: `Your appointment at ${ctx.hospitalName} with ${ctx.doctorName}.`,
+    summary: `${ctx.visitTypeName ?? 'Appointment'} with ${ctx.doctorName}`,
+    location: placeOf(ctx),
+    description: `Your ${ctx.visitTypeName ? `${ctx.visitTypeName} appointment` : 'appointment'} at ${ctx.hospitalName} with ${ctx.doctorName}${
+      ctx.resourceNames.length ? ` (${ctx.resourceNames.join(', ')})` : ''
+    }.`,
     organizer: { email: ctx.hospitalEmail, name: ctx.hospitalName },
     attendee: { email: ctx.patientEmail!, name: ctx.patientName },
   });

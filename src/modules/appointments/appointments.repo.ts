@@ -26,6 +26,13 @@ export function liveOverlap(hospitalId: SQL, who: SQL, range: SQL, excludeId?: s
              ${excludeId ? sql`and a.id <> ${excludeId}::uuid` : sql``}`;
 }
 
+/** The hospital's closures overlapping `window` as [[startMs, endMs], ...] (json), for one-round-trip reads. */
+export function closuresJson(hospitalId: SQL, window: { from: Date; to: Date }): SQL {
+  return sql`coalesce((select json_agg(json_build_array((extract(epoch from c.starts_at) * 1000)::float8, (extract(epoch from c.ends_at) * 1000)::float8))
+                         from hospital_closures c
+                        where c.hospital_id = ${hospitalId} and c.starts_at < ${instant(window.to)} and c.ends_at > ${instant(window.from)}), '[]'::json)`;
+}
+
 /** `lock`: `update` for a change of the row, `share` to keep it from changing under a dependent write (a visit note). */
 export async function findAppointment(scope: TenantScope, id: string, { lock }: { lock?: 'update' | 'share' } = {}): Promise<AppointmentRow | null> {
   const query = scope.select(appointments, eq(appointments.id, id)).limit(1);
@@ -84,6 +91,17 @@ export async function listAppointments(
     .limit(limit + 1);
 }
 
+export interface BookingVisitType {
+  id: string;
+  active: boolean;
+  durationMinutes: number;
+  bufferBeforeMinutes: number;
+  bufferAfterMinutes: number;
+  requires: string[];
+  /** Whether the booking's doctor offers it. */
+  offered: boolean;
+}
+
 export interface BookingContext {
   hospital: {
     id: string;
@@ -99,6 +117,10 @@ export interface BookingContext {
   weekly: WeeklyInterval[];
   /** The doctor's time off overlapping [windowFrom, windowTo). */
   timeOff: TimeRange[];
+  /** Hospital closures overlapping [windowFrom, windowTo). */
+  closures: TimeRange[];
+  /** The visit type asked for, when one was (null when this hospital has none by that id). */
+  visitType: BookingVisitType | null;
   /** The transaction's now(): what created_at/updated_at defaults will be. */
   txNow: Date;
   /**
@@ -128,12 +150,12 @@ export interface BookingContext {
  */
 export async function loadBookingContext(
   scope: TenantScope,
-  ids: { doctorId: string; patientId: string },
+  ids: { doctorId: string; patientId: string; visitTypeId?: string | null },
   window: { from: Date; to: Date },
   slot: { start: Date; durationMinutes?: number; excludeId?: string },
 ): Promise<BookingContext | null> {
   const start = instant(slot.start);
-  const range = sql`tstzrange(${start}, ${start} + make_interval(mins => coalesce(${slot.durationMinutes ?? null}::int, d.slot_minutes)))`;
+  const range = sql`tstzrange(${start}, ${start} + make_interval(mins => coalesce(${slot.durationMinutes ?? null}::int, vt.duration_minutes, d.slot_minutes)))`;
   const busy = (who: SQL) => sql`exists (select 1 from appointments a where ${liveOverlap(sql`h.id`, who, range, slot.excludeId)})`;
   const [row] = await rawRows<{
     timezone: string;
@@ -152,6 +174,14 @@ export async function loadBookingContext(
     tx_now: Date;
     doctor_busy: boolean | null;
     patient_busy: boolean | null;
+    closures: [number, number][];
+    vt_id: string | null;
+    vt_active: boolean | null;
+    vt_duration: number | null;
+    vt_before: number | null;
+    vt_after: number | null;
+    vt_requires: string[] | null;
+    vt_offered: boolean | null;
   }>(
     scope.tx,
     sql`select now() as tx_now, h.timezone, h.booking_horizon_days, h.minimum_notice_minutes, array_to_json(h.reminder_offsets_minutes) as reminder_offsets_minutes,
@@ -166,12 +196,17 @@ export async function loadBookingContext(
                coalesce((select json_agg(json_build_array((extract(epoch from t.starts_at) * 1000)::float8, (extract(epoch from t.ends_at) * 1000)::float8))
                            from doctor_time_off t
                           where t.hospital_id = h.id and t.doctor_id = d.id
-                            and t.starts_at < ${instant(window.to)} and t.ends_at > ${instant(window.from)}), '[]'::json) as time_off
+                            and t.starts_at < ${instant(window.to)} and t.ends_at > ${instant(window.from)}), '[]'::json) as time_off,
+               ${closuresJson(sql`h.id`, window)} as closures,
+               vt.id as vt_id, vt.active as vt_active, vt.duration_minutes as vt_duration, vt.buffer_before_minutes as vt_before,
+               vt.buffer_after_minutes as vt_after, array_to_json(vt.requires) as vt_requires,
+               exists (select 1 from visit_type_doctors vd where vd.hospital_id = h.id and vd.visit_type_id = vt.id and vd.doctor_id = d.id) as vt_offered
           from hospitals h
           left join lateral (
                 select d.id, d.active, d.slot_minutes, d.buffer_minutes from doctors d
                  where d.hospital_id = h.id and d.id = ${ids.doctorId}::uuid
                    for key share) d on true
+          left join visit_types vt on vt.hospital_id = h.id and vt.id = ${ids.visitTypeId ?? null}::uuid
           left join hospital_subscriptions s on s.hospital_id = h.id
          where h.id = ${scope.hospitalId}::uuid`,
   );
@@ -193,6 +228,18 @@ export async function loadBookingContext(
       : null,
     weekly: row.weekly.map(([weekday, startMinute, endMinute]) => ({ weekday, startMinute, endMinute })),
     timeOff: row.time_off.map(([startMs, endMs]) => ({ startMs, endMs })),
+    closures: row.closures.map(([startMs, endMs]) => ({ startMs, endMs })),
+    visitType: row.vt_id
+      ? {
+          id: row.vt_id,
+          active: row.vt_active === true,
+          durationMinutes: row.vt_duration!,
+          bufferBeforeMinutes: row.vt_before!,
+          bufferAfterMinutes: row.vt_after!,
+          requires: row.vt_requires ?? [],
+          offered: row.vt_offered === true,
+        }
+      : null,
     txNow: row.tx_now,
     busy: row.doctor_busy ? 'doctor' : row.patient_busy ? 'patient' : null,
   };
@@ -205,8 +252,13 @@ export async function loadBookingContext(
 export interface PlanRules {
   /** Room under the monthly limit in the appointment's hospital-local month (a booking; a move into another month). */
   month?: { from: Date; to: Date; limit: number };
-  /** No live appointment of the doctor closer than `minutes` to [start, end): the exclusion constraints only know overlap. */
-  buffer: { doctorId: string; start: Date; end: Date; minutes: number };
+  /**
+   * The doctor's time around the visit: [start - before, end + after) (the
+   * visit type's buffers) must stay `minutes` (the doctor's buffer) away from
+   * every other live appointment's own [start - before, end + after). The
+   * exclusion constraints only know overlapping visits.
+   */
+  buffer: { doctorId: string; start: Date; end: Date; minutes: number; before: number; after: number };
   /** The appointment being moved: neither counted nor its own neighbour. */
   excludeId?: string;
 }
@@ -214,20 +266,33 @@ export interface PlanRules {
 const monthCount = (scope: TenantScope, rules: PlanRules & { month: NonNullable<PlanRules['month']> }) =>
   countedAppointments(sql`${scope.hospitalId}::uuid`, { from: instant(rules.month.from), to: instant(rules.month.to) }, rules.excludeId);
 
-/** The doctor's live appointments within the buffer of the slot; null when the doctor has no buffer. */
-function bufferNeighbours(scope: TenantScope, { buffer: b, excludeId }: PlanRules): SQL | null {
-  if (b.minutes <= 0) return null;
-  const range = sql`tstzrange(${instant(new Date(b.start.getTime() - b.minutes * MINUTE_MS))}, ${instant(new Date(b.end.getTime() + b.minutes * MINUTE_MS))})`;
-  return sql`select a.id from appointments a where ${liveOverlap(sql`${scope.hospitalId}::uuid`, sql`a.doctor_id = ${b.doctorId}::uuid`, range, excludeId)}`;
+/** The largest buffer a visit type can have on one side (its schema's bound). */
+const MAX_TYPE_BUFFER_MINUTES = 240;
+
+/**
+ * The doctor's live appointments whose buffered time comes too close to the
+ * slot's (see PlanRules.buffer). Visits that overlap outright are left to the
+ * exclusion constraints, which say "overlap". The index finds candidates
+ * within the widest reach any buffer allows; the exact test follows.
+ */
+function bufferNeighbours(scope: TenantScope, { buffer: b, excludeId }: PlanRules): SQL {
+  const at = (d: Date, minutes: number) => instant(new Date(d.getTime() + minutes * MINUTE_MS));
+  const reach = b.minutes + MAX_TYPE_BUFFER_MINUTES;
+  const range = sql`tstzrange(${at(b.start, -(b.before + reach))}, ${at(b.end, b.after + reach)})`;
+  return sql`select a.id from appointments a
+              where ${liveOverlap(sql`${scope.hospitalId}::uuid`, sql`a.doctor_id = ${b.doctorId}::uuid`, range, excludeId)}
+                and not (tstzrange(a.starts_at, a.ends_at) && tstzrange(${instant(b.start)}, ${instant(b.end)}))
+                and tstzrange(a.starts_at - make_interval(mins => a.buffer_before_minutes + ${b.minutes}::int),
+                              a.ends_at + make_interval(mins => a.buffer_after_minutes + ${b.minutes}::int))
+                    && tstzrange(${at(b.start, -b.before)}, ${at(b.end, b.after)})`;
 }
 
 /** The rules as one condition of the write's statement, whose snapshot is taken after the lock was granted. */
 function planHolds(scope: TenantScope, rules: PlanRules): SQL {
   const holds: SQL[] = [];
   if (rules.month) holds.push(sql`${monthCount(scope, { ...rules, month: rules.month })} < ${rules.month.limit}`);
-  const near = bufferNeighbours(scope, rules);
-  if (near) holds.push(sql`not exists (${near})`);
-  return holds.length ? sql.join(holds, sql` and `) : sql`true`;
+  holds.push(sql`not exists (${bufferNeighbours(scope, rules)})`);
+  return sql.join(holds, sql` and `);
 }
 
 /**
@@ -237,23 +302,19 @@ function planHolds(scope: TenantScope, rules: PlanRules): SQL {
  */
 export async function insertWithinPlan(
   scope: TenantScope,
-  values: {
-    id: string;
-    doctorId: string;
-    patientId: string;
-    startsAt: Date;
-    endsAt: Date;
-    reason: string | null;
-    createdBy: string | null;
-    seriesId: string | null;
-  },
+  values: Pick<
+    AppointmentRow,
+    'id' | 'doctorId' | 'patientId' | 'startsAt' | 'endsAt' | 'reason' | 'createdBy' | 'visitTypeId' | 'bufferBeforeMinutes' | 'bufferAfterMinutes' | 'seriesId'
+  >,
   rules: PlanRules,
 ): Promise<boolean> {
   const rows = await rawRows<{ id: string }>(
     scope.tx,
-    sql`insert into appointments (id, hospital_id, doctor_id, patient_id, starts_at, ends_at, status, reason, created_by, series_id)
+    sql`insert into appointments (id, hospital_id, doctor_id, patient_id, starts_at, ends_at, status, reason, created_by,
+                                  visit_type_id, buffer_before_minutes, buffer_after_minutes, series_id)
         select ${values.id}::uuid, ${scope.hospitalId}::uuid, ${values.doctorId}::uuid, ${values.patientId}::uuid,
-               ${instant(values.startsAt)}, ${instant(values.endsAt)}, 'scheduled', ${values.reason}, ${values.createdBy}::uuid, ${values.seriesId}::uuid
+               ${instant(values.startsAt)}, ${instant(values.endsAt)}, 'scheduled', ${values.reason}, ${values.createdBy}::uuid,
+               ${values.visitTypeId}::uuid, ${values.bufferBeforeMinutes}::int, ${values.bufferAfterMinutes}::int, ${values.seriesId}::uuid
          where ${planHolds(scope, rules)}
         returning id`,
   );
@@ -267,11 +328,10 @@ export function moveWithinPlan(scope: TenantScope, id: string, times: { startsAt
 
 /** Why a write within the plan was refused, for the error's details: the month's count and a neighbour inside the buffer. */
 export async function planRefusal(scope: TenantScope, rules: PlanRules): Promise<{ used: number | null; nearId: string | null }> {
-  const near = bufferNeighbours(scope, rules);
   const [row] = await rawRows<{ used: number | null; near_id: string | null }>(
     scope.tx,
     sql`select ${rules.month ? monthCount(scope, { ...rules, month: rules.month }) : sql`null::int`} as used,
-               ${near ? sql`(${near} limit 1)` : sql`null::uuid`} as near_id`,
+               (${bufferNeighbours(scope, rules)} limit 1) as near_id`,
   );
   return { used: row?.used ?? null, nearId: row?.near_id ?? null };
 }

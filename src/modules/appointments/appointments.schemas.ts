@@ -27,6 +27,15 @@ export const CreateAppointmentBody = Type.Object(
     start: InstantInput,
     durationMinutes: Type.Optional(Duration),
     reason: Type.Optional(Reason),
+    visitTypeId: Type.Optional({ ...Uuid, description: "A visit type the doctor offers: its duration and buffers apply (leave durationMinutes out), and its required resources are taken" }),
+    resourceIds: Type.Optional(
+      Type.Array(Uuid, {
+        minItems: 1,
+        maxItems: 10,
+        uniqueItems: true,
+        description: 'The resources to take, exactly the kinds the visit type requires; left out, Tempus takes the first free of each kind (by name, then id)',
+      }),
+    ),
   },
   {
     additionalProperties: false,
@@ -37,6 +46,12 @@ export const CreateAppointmentBody = Type.Object(
         start: '2030-03-15T09:00:00+01:00',
         durationMinutes: 30,
         reason: 'Annual check-up',
+      },
+      {
+        doctorId: '0b7e3a52-6f0e-4c7b-9a57-3f2d8e1c9a10',
+        patientId: '5c1d2e3f-4a5b-4c6d-8e7f-901a2b3c4d5e',
+        start: '2030-03-15T10:00:00+01:00',
+        visitTypeId: '7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
       },
     ],
   },
@@ -76,6 +91,11 @@ export const ListAppointmentsQuery = PageQuery({
 });
 export type ListAppointmentsInput = Static<typeof ListAppointmentsQuery>;
 
+export const AppointmentResource = Type.Object(
+  { id: Uuid, kind: Type.String(), name: Type.String() },
+  { $id: 'AppointmentResource', description: 'A room or device the appointment holds (held, once cancelled)' },
+);
+
 export const Appointment = Type.Object(
   {
     id: Uuid,
@@ -88,6 +108,8 @@ export const Appointment = Type.Object(
     reason: Nullable(Type.String()),
     cancelReason: Nullable(Type.String()),
     seriesId: Nullable(Uuid),
+    visitTypeId: Nullable(Uuid),
+    resources: Type.Array(AppointmentResource),
     createdAt: InstantOut,
     updatedAt: InstantOut,
   },

@@ -1,9 +1,9 @@
 import type { AppointmentView } from './appointments.schemas.ts';
-import type { AppointmentRow } from './appointments.repo.ts';
+import type { AppointmentRecord } from './booking-core.ts';
 
 const MINUTE_MS = 60_000;
 
-export function appointmentView(row: AppointmentRow): AppointmentView {
+export function appointmentView(row: AppointmentRecord): AppointmentView {
   return {
     id: row.id,
     doctorId: row.doctorId,
@@ -15,6 +15,8 @@ export function appointmentView(row: AppointmentRow): AppointmentView {
     reason: row.reason,
     cancelReason: row.cancelReason,
     seriesId: row.seriesId,
+    visitTypeId: row.visitTypeId,
+    resources: row.resources.map(({ id, kind, name }) => ({ id, kind, name })),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };

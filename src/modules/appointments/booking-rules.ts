@@ -61,6 +61,26 @@ export function assertWithinSchedule(
   );
 }
 
+/**
+ * OUTSIDE_SCHEDULE when the time a booking blocks, [from, to) (the visit and
+ * its visit type's buffers), overlaps a hospital closure (`reason: closure`)
+ * or the doctor's time off (`reason: time_off`).
+ */
+export function assertNoAbsence(closures: readonly TimeRange[], timeOff: readonly TimeRange[], from: Date, to: Date): void {
+  const hits = (r: TimeRange) => r.startMs < to.getTime() && from.getTime() < r.endMs;
+  const closure = closures.find(hits);
+  if (closure) {
+    throw new DomainError('OUTSIDE_SCHEDULE', 'The hospital is closed at that time', {
+      reason: 'closure',
+      closureStart: new Date(closure.startMs).toISOString(),
+      closureEnd: new Date(closure.endMs).toISOString(),
+    });
+  }
+  if (timeOff.some(hits)) {
+    throw new DomainError('OUTSIDE_SCHEDULE', 'The doctor is off at that time', { reason: 'time_off', start: from.toISOString(), end: to.toISOString() });
+  }
+}
+
 /** The window of instants whose schedule data scheduleConflict needs (a day either side covers every zone). */
 export function scheduleWindow(start: Date, end: Date): { from: Date; to: Date } {
   return { from: new Date(start.getTime() - 2 * DAY_MS), to: new Date(end.getTime() + 2 * DAY_MS) };

@@ -11,7 +11,8 @@
  * METHOD:CANCEL, STATUS:CANCELLED, same UID, higher SEQUENCE still.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { action, appointmentTestEnv, bookingFixture, bookOk, daysAheadAt } from '../../../test/helpers/appointment-factories.ts';
+import { action, appointmentTestEnv, book, bookingFixture, bookOk, daysAheadAt } from '../../../test/helpers/appointment-factories.ts';
+import { createResource, createVisitType } from '../../../test/helpers/visit-factories.ts';
 import { visibleLines } from '../../../test/helpers/email-layout.ts';
 import { registerHospital, uniqueEmail } from '../../../test/helpers/factories.ts';
 import { parseInvite } from '../../../test/helpers/ical.ts';
@@ -102,6 +103,26 @@ describe('patient emails', () => {
       expect(mail.text.split('\n'), mail.subject).toEqual(expect.arrayContaining([`When: ${when(at)}`, 'With: Dr. Test', 'Where: Test Clinic']));
     }
   }, 120_000);
+
+  it('names the visit type and the room in the confirmation and its calendar file', async () => {
+    const patientEmail = uniqueEmail('grace');
+    const f = await bookingFixture(t, { timezone: 'UTC', patient: { name: 'Grace Hopper', email: patientEmail, notificationChannel: 'email' } });
+    await createResource(t, f.auth, { name: 'MRI suite 1', kind: 'mri' });
+    const vt = await createVisitType(t, f.auth, { name: 'MRI scan', durationMinutes: 45, bufferBeforeMinutes: 15, doctorIds: [f.doctorId], requires: ['mri'] });
+    const start = daysAheadAt(6, 10);
+    const res = await book(t, f.auth, { doctorId: f.doctorId, patientId: f.patientId, start: start.toISOString(), visitTypeId: vt.id });
+    expect(res.statusCode, res.body).toBe(201);
+    const confirmation = await mailMatching(patientEmail, /confirmed/i, 'the confirmation');
+    const { invite } = calendarOf(confirmation);
+    expect(invite).toMatchObject({
+      summary: 'MRI scan with Dr. Test',
+      location: 'MRI suite 1, Test Clinic',
+      start: start.toISOString(),
+      end: new Date(start.getTime() + 45 * 60_000).toISOString(),
+    });
+    expect(visibleLines(confirmation.html)).toEqual(expect.arrayContaining(['Visit MRI scan', 'With Dr. Test', 'Where Test Clinic', 'Room MRI suite 1']));
+    expect(confirmation.text.split('\n')).toEqual(expect.arrayContaining(['Visit: MRI scan', 'Room: MRI suite 1']));
+  }, 60_000);
 
   it("writes an invitation's expiry in the hospital's zone and says what a one-time code is for", async () => {
     const h = await registerHospital(t, { timezone: 'America/New_York' });

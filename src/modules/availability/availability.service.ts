@@ -1,16 +1,16 @@
 // The availability module owns the bookable slots of a doctor: weekly hours minus time off, buffers and booked appointments, in the hospital's zone.
 import { Temporal } from 'temporal-polyfill';
 import { withTenantRead, type Reader, type ReadRouting } from '../../infra/db/replica.ts';
-import { notFound, validation } from '../../shared/errors.ts';
+import { DomainError, notFound, validation } from '../../shared/errors.ts';
 import { findHospitalBySubdomain } from '../hospitals/hospitals.repo.ts';
-import { findAvailabilityData } from './availability.repo.ts';
-import type { AvailabilityInput } from './availability.schemas.ts';
-import { computeSlots } from './slots.ts';
+import { findAvailabilityData, findVisitTypeAvailabilityData, type AvailabilityVisitType } from './availability.repo.ts';
+import type { AvailabilityInput, VisitTypeAvailabilityInput } from './availability.schemas.ts';
+import { computeSlots, type SlotQuery } from './slots.ts';
 
 export const MAX_AVAILABILITY_DAYS = 31;
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
-/** The schema's upper bound for bufferMinutes. */
+/** The schemas' upper bound for a buffer (the doctor's, and each side of a visit type's). */
 const MAX_BUFFER_MINUTES = 240;
 
 export interface AvailabilityServiceDeps {
@@ -26,10 +26,44 @@ export interface AvailabilityResult {
   from: string;
   to: string;
   slotMinutes: number;
+  visitTypeId: string | null;
   slots: { start: string; end: string }[];
 }
 
-function parseRange(input: AvailabilityInput): { from: Temporal.PlainDate; to: Temporal.PlainDate } {
+export interface VisitTypeAvailabilityResult {
+  visitTypeId: string;
+  timezone: string;
+  from: string;
+  to: string;
+  durationMinutes: number;
+  slots: { start: string; end: string; doctorId: string }[];
+}
+
+type Range = { from: Temporal.PlainDate; to: Temporal.PlainDate };
+
+/** The slot query's visit-type part: its length, buffers and resource needs. */
+const typeQuery = (type: AvailabilityVisitType): Pick<SlotQuery, 'slotMinutes' | 'bufferBeforeMinutes' | 'bufferAfterMinutes' | 'resources'> => ({
+  slotMinutes: type.durationMinutes,
+  bufferBeforeMinutes: type.bufferBeforeMinutes,
+  bufferAfterMinutes: type.bufferAfterMinutes,
+  resources: type.resources,
+});
+
+/**
+ * The zone is only known from the row, so the busy window is the local range
+ * widened by a day on each side (no zone is a day away from UTC) and by the
+ * largest reach of buffers (the doctor's, and a visit type's on both sides of
+ * the slot and of a neighbour); computeSlots then applies the exact local
+ * boundaries. A range wholly in the past leaves an empty window.
+ */
+function busyWindow(range: Range, nowMs: number): { from: Date; to: Date } {
+  const margin = DAY_MS + 3 * MAX_BUFFER_MINUTES * MINUTE_MS;
+  const from = Math.max(range.from.toZonedDateTime({ timeZone: 'UTC' }).epochMilliseconds, nowMs) - margin;
+  const to = Math.max(from, range.to.add({ days: 1 }).toZonedDateTime({ timeZone: 'UTC' }).epochMilliseconds + margin);
+  return { from: new Date(from), to: new Date(to) };
+}
+
+function parseRange(input: VisitTypeAvailabilityInput): Range {
   const parse = (value: string, field: 'from' | 'to') => {
     try {
       return Temporal.PlainDate.from(value, { overflow: 'reject' });
@@ -56,31 +90,36 @@ function parseRange(input: AvailabilityInput): { from: Temporal.PlainDate; to: T
 }
 
 export function createAvailabilityService({ reads, now = () => new Date() }: AvailabilityServiceDeps) {
+  /** A visit type as this audience may use it: the public sees active, bookable-online ones only (404 otherwise). */
+  function usableType(type: AvailabilityVisitType | null, audience: 'tenant' | 'public'): AvailabilityVisitType {
+    if (!type || (audience === 'public' && !(type.active && type.bookableOnline))) throw notFound('Visit type');
+    if (!type.active) throw new DomainError('VISIT_TYPE_INACTIVE', 'The visit type is deactivated and takes no bookings', { visitTypeId: type.id });
+    return type;
+  }
+
   async function compute(
     hospitalId: string,
     doctorId: string,
-    range: { from: Temporal.PlainDate; to: Temporal.PlainDate },
+    range: Range,
     audience: 'tenant' | 'public',
     reader: Reader | null,
+    visitTypeId?: string,
   ): Promise<AvailabilityResult> {
     const nowMs = now().getTime();
-    // The zone is only known from the row, so the busy window is the local range
-    // widened by a day on each side (no zone is a day away from UTC) and by the
-    // largest buffer; computeSlots then applies the exact local boundaries.
-    const margin = DAY_MS + MAX_BUFFER_MINUTES * MINUTE_MS;
-    const windowFrom = Math.max(range.from.toZonedDateTime({ timeZone: 'UTC' }).epochMilliseconds, nowMs) - margin;
-    // A range wholly in the past leaves an empty window (tstzrange refuses lower > upper).
-    const windowTo = Math.max(windowFrom, range.to.add({ days: 1 }).toZonedDateTime({ timeZone: 'UTC' }).epochMilliseconds + margin);
-    const window = { from: new Date(windowFrom), to: new Date(windowTo) };
     return withTenantRead(reads, reader, hospitalId, async (scope) => {
-      const data = await findAvailabilityData(scope, doctorId, window);
+      const data = await findAvailabilityData(scope, doctorId, busyWindow(range, nowMs), visitTypeId);
       if (!data || (audience === 'public' && !data.active)) throw notFound('Doctor');
+      const type = visitTypeId ? usableType(data.visitType, audience) : null;
+      if (type && !data.offered) {
+        throw new DomainError('VISIT_TYPE_NOT_OFFERED', 'The doctor does not offer this visit type', { visitTypeId: type.id, doctorId });
+      }
       const result: AvailabilityResult = {
         doctorId,
         timezone: data.timezone,
         from: range.from.toString(),
         to: range.to.toString(),
-        slotMinutes: data.slotMinutes,
+        slotMinutes: type?.durationMinutes ?? data.slotMinutes,
+        visitTypeId: type?.id ?? null,
         slots: [],
       };
       // A deactivated doctor takes no new bookings: nothing to offer.
@@ -95,8 +134,10 @@ export function createAvailabilityService({ reads, now = () => new Date() }: Ava
         to: result.to,
         timeOff: data.timeOff,
         appointments: data.appointments,
+        closures: data.closures,
         notBeforeMs: nowMs + data.minimumNoticeMinutes * MINUTE_MS,
         ...(notAfterMs === undefined ? {} : { notAfterMs }),
+        ...(type ? typeQuery(type) : {}),
       });
       result.slots = slots.map((s) => ({ start: s.start, end: s.end }));
       return result;
@@ -111,6 +152,46 @@ export function createAvailabilityService({ reads, now = () => new Date() }: Ava
     const fromMs = window.from.getTime();
     const toMs = window.to.getTime();
     return { ...result, slots: result.slots.filter((s) => Date.parse(s.start) >= fromMs && Date.parse(s.start) < toMs) };
+  }
+
+  /** Slots of a visit type across every active doctor offering it, by start then doctor. */
+  async function computeForType(hospitalId: string, visitTypeId: string, range: Range, audience: 'tenant' | 'public', reader: Reader | null) {
+    const nowMs = now().getTime();
+    return withTenantRead(reads, reader, hospitalId, async (scope): Promise<VisitTypeAvailabilityResult> => {
+      const data = await findVisitTypeAvailabilityData(scope, visitTypeId, busyWindow(range, nowMs));
+      const type = usableType(data?.visitType ?? null, audience);
+      const notAfterMs = audience === 'public' ? nowMs + data!.bookingHorizonDays * DAY_MS : undefined;
+      const slots = data!.doctors.flatMap((doctor) =>
+        computeSlots({
+          zone: data!.timezone,
+          weekly: doctor.weekly,
+          bufferMinutes: doctor.bufferMinutes,
+          from: range.from.toString(),
+          to: range.to.toString(),
+          timeOff: doctor.timeOff,
+          appointments: doctor.appointments,
+          closures: data!.closures,
+          notBeforeMs: nowMs + data!.minimumNoticeMinutes * MINUTE_MS,
+          ...(notAfterMs === undefined ? {} : { notAfterMs }),
+          ...typeQuery(type),
+        }).map((slot) => ({ ...slot, doctorId: doctor.id })),
+      );
+      slots.sort((x, y) => x.startMs - y.startMs || (x.doctorId < y.doctorId ? -1 : x.doctorId > y.doctorId ? 1 : 0));
+      return {
+        visitTypeId,
+        timezone: data!.timezone,
+        from: range.from.toString(),
+        to: range.to.toString(),
+        durationMinutes: type.durationMinutes,
+        slots: slots.map(({ start, end, doctorId }) => ({ start, end, doctorId })),
+      };
+    });
+  }
+
+  async function hospitalOf(subdomain: string): Promise<string> {
+    const hospital = await reads.read(null, (replica) => findHospitalBySubdomain(replica, subdomain.toLowerCase()));
+    if (!hospital) throw notFound('Hospital');
+    return hospital.id;
   }
 
   return {
@@ -135,15 +216,20 @@ export function createAvailabilityService({ reads, now = () => new Date() }: Ava
 
     /** Staff view: any window of up to 31 days. */
     forDoctor(actor: Reader & { hospitalId: string }, doctorId: string, input: AvailabilityInput): Promise<AvailabilityResult> {
-      return compute(actor.hospitalId, doctorId, parseRange(input), 'tenant', actor);
+      return compute(actor.hospitalId, doctorId, parseRange(input), 'tenant', actor, input.visitTypeId);
     },
-
     /** Public view by subdomain: active doctors only, and no slot beyond the hospital's booking horizon. */
     async forPublic(subdomain: string, doctorId: string, input: AvailabilityInput): Promise<AvailabilityResult> {
       const range = parseRange(input);
-      const hospital = await reads.read(null, (replica) => findHospitalBySubdomain(replica, subdomain.toLowerCase()));
-      if (!hospital) throw notFound('Hospital');
-      return compute(hospital.id, doctorId, range, 'public', null);
+      return compute(await hospitalOf(subdomain), doctorId, range, 'public', null, input.visitTypeId);
+    },
+    forVisitType(actor: Reader & { hospitalId: string }, visitTypeId: string, input: VisitTypeAvailabilityInput): Promise<VisitTypeAvailabilityResult> {
+      return computeForType(actor.hospitalId, visitTypeId, parseRange(input), 'tenant', actor);
+    },
+    /** Public twin: only active, bookable-online types; stops at the booking horizon. */
+    async forPublicVisitType(subdomain: string, visitTypeId: string, input: VisitTypeAvailabilityInput): Promise<VisitTypeAvailabilityResult> {
+      const range = parseRange(input);
+      return computeForType(await hospitalOf(subdomain), visitTypeId, range, 'public', null);
     },
   };
 }

@@ -23,6 +23,14 @@ import { boundaryInstant, formatLocal, localDateOf, localDays, wallTimeToInstant
  * - A slot is dropped when it overlaps time off, or an appointment widened by
  *   bufferMinutes on both sides, or starts before `notBefore` (now + minimum
  *   notice), or after `notAfter` (the public booking horizon).
+ * - With a visit type: the slot blocks [start - bufferBefore, end +
+ *   bufferAfter); that blocked time, not only the visit, must be clear of
+ *   time off, closures and appointments (their own blocked time, widened by
+ *   the doctor's buffer), and for every kind the type requires, as many
+ *   resources of the kind as it lists must be free over it (no time off, no
+ *   live booking). The grid steps by the whole blocked length plus the
+ *   doctor's buffer, so consecutive offered slots fit together. The visit
+ *   itself lies inside the working interval (the buffers may reach past it).
  */
 
 export interface TimeRange {
@@ -47,15 +55,51 @@ export interface SlotQuery {
   from: string;
   to: string;
   timeOff: readonly TimeRange[];
-  /** Live appointments; widened by bufferMinutes here. */
+  /** Live appointments (their blocked time, buffers of their visit type included); widened by bufferMinutes here. */
   appointments: readonly TimeRange[];
+  /** Hospital closures: subtracted like time off. */
+  closures?: readonly TimeRange[];
+  /** The visit type's buffers around each slot. */
+  bufferBeforeMinutes?: number;
+  bufferAfterMinutes?: number;
+  /** The resource kinds a slot needs (a kind listed twice needs two) and, per kind, each active resource's busy ranges. */
+  resources?: ResourceNeed;
   /** No slot starts before this instant (now + minimum notice). */
   notBeforeMs: number;
   /** No slot starts after this instant (public booking horizon), when set. */
   notAfterMs?: number;
 }
 
+export interface ResourceNeed {
+  requires: readonly string[];
+  /** Per kind, one entry per active resource of it: its time off and live bookings. */
+  pools: Readonly<Record<string, readonly (readonly TimeRange[])[]>>;
+}
+
 const MINUTE_MS = 60_000;
+
+/**
+ * Per kind, how many resources are needed and a cursor over each resource's
+ * merged busy ranges. Queries come in increasing order (slots are generated
+ * in time order), so each cursor only moves forward.
+ */
+function resourceChecker(need: ResourceNeed | undefined): (from: number, to: number) => boolean {
+  if (!need || need.requires.length === 0) return () => true;
+  const counts = new Map<string, number>();
+  for (const kind of need.requires) counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  const kinds = [...counts].map(([kind, n]) => ({ n, resources: (need.pools[kind] ?? []).map((busy) => ({ busy: mergeRanges(busy), at: 0 })) }));
+  return (from, to) =>
+    kinds.every(({ n, resources }) => {
+      let free = 0;
+      for (const r of resources) {
+        while (r.at < r.busy.length && r.busy[r.at]!.endMs <= from) r.at++;
+        const next = r.busy[r.at];
+        if (!next || next.startMs >= to) free++;
+        if (free >= n) return true;
+      }
+      return false;
+    });
+}
 
 /** Sorted, with overlapping and touching ranges joined. */
 export function mergeRanges(ranges: readonly TimeRange[]): TimeRange[] {
@@ -76,11 +120,12 @@ function byWeekday(weekly: readonly WeeklyInterval[]): WeeklyInterval[][] {
   return days;
 }
 
-/** The busy ranges availability subtracts: time off as is, appointments widened by the buffer, merged. */
-export function busyRanges(timeOff: readonly TimeRange[], appointments: readonly TimeRange[], bufferMinutes: number): TimeRange[] {
+/** The busy ranges availability subtracts: time off and closures as they are, appointments widened by the buffer, merged. */
+export function busyRanges(timeOff: readonly TimeRange[], appointments: readonly TimeRange[], bufferMinutes: number, closures: readonly TimeRange[] = []): TimeRange[] {
   const buffer = bufferMinutes * MINUTE_MS;
   return mergeRanges([
     ...timeOff,
+    ...closures,
     ...appointments.map((a) => ({ startMs: a.startMs - buffer, endMs: a.endMs + buffer })),
   ]);
 }
@@ -88,9 +133,12 @@ export function busyRanges(timeOff: readonly TimeRange[], appointments: readonly
 export function computeSlots(query: SlotQuery): Slot[] {
   const { zone, slotMinutes, bufferMinutes } = query;
   const slotMs = slotMinutes * MINUTE_MS;
-  const step = slotMinutes + bufferMinutes;
+  const beforeMs = (query.bufferBeforeMinutes ?? 0) * MINUTE_MS;
+  const afterMs = (query.bufferAfterMinutes ?? 0) * MINUTE_MS;
+  const step = slotMinutes + bufferMinutes + (query.bufferBeforeMinutes ?? 0) + (query.bufferAfterMinutes ?? 0);
   const intervalsOf = byWeekday(query.weekly);
-  const busy = busyRanges(query.timeOff, query.appointments, bufferMinutes);
+  const busy = busyRanges(query.timeOff, query.appointments, bufferMinutes, query.closures);
+  const resourcesFree = resourceChecker(query.resources);
   const days = localDays(zone, Temporal.PlainDate.from(query.from), Temporal.PlainDate.from(query.to));
   const notAfter = query.notAfterMs ?? Number.POSITIVE_INFINITY;
   const slots: Slot[] = [];
@@ -111,9 +159,12 @@ export function computeSlots(query: SlotQuery): Slot[] {
           continue;
         }
         if (startMs < lastEnd || startMs < query.notBeforeMs || startMs > notAfter) continue;
-        while (busyIndex < busy.length && busy[busyIndex]!.endMs <= startMs) busyIndex++;
+        const blockedFrom = startMs - beforeMs;
+        const blockedTo = endMs + afterMs;
+        while (busyIndex < busy.length && busy[busyIndex]!.endMs <= blockedFrom) busyIndex++;
         const blocker = busy[busyIndex];
-        if (blocker && blocker.startMs < endMs) continue;
+        if (blocker && blocker.startMs < blockedTo) continue;
+        if (!resourcesFree(blockedFrom, blockedTo)) continue;
         slots.push({
           startMs,
           endMs,

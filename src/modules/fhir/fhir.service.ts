@@ -4,7 +4,7 @@ import { withTenantRead, type ReadRouting } from '../../infra/db/replica.ts';
 import type { TenantScope } from '../../infra/db/tenant.ts';
 import type { MemberRole } from '../../infra/db/schema/members.ts';
 import { pageOf } from '../../shared/cursor.ts';
-import { notFound } from '../../shared/errors.ts';
+import { DomainError, notFound } from '../../shared/errors.ts';
 import { findAppointment, listAppointments } from '../appointments/appointments.repo.ts';
 import type { AvailabilityService } from '../availability/availability.service.ts';
 import { findDoctor, listDoctors } from '../doctors/doctors.repo.ts';
@@ -52,7 +52,12 @@ export function createFhirService({ reads, availability, paging, now = () => new
   /** `_id` as a search: the one resource (or none) by id, through the read that checks access. */
   async function byIds<R extends Resource>(type: string, query: PageParams & { _id?: Values }, read: (id: string) => Promise<R>) {
     const ids = alternatives(query._id) ?? [];
-    const found = await Promise.all(ids.map((id) => (isUuid(id) ? read(id.toLowerCase()).catch(() => null) : null)));
+    // Not found (another hospital's, a doctor's colleague's) is no match; any other failure is the search's.
+    const orNone = (err: unknown) => {
+      if (err instanceof DomainError && err.code === 'NOT_FOUND') return null;
+      throw err;
+    };
+    const found = await Promise.all(ids.map((id) => (isUuid(id) ? read(id.toLowerCase()).catch(orNone) : null)));
     const resources = found.filter((r): r is Awaited<R> => r !== null);
     return searchset(paging, type, query, { resources, nextCursor: null, total: resources.length });
   }

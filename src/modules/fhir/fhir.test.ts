@@ -107,6 +107,16 @@ describe('searches', () => {
     expect(named.resources.map((r) => r.id)).toEqual([patients[3]!.id]);
   });
 
+  it('searches by _id, finding ours and none of another hospital\'s', async () => {
+    const ids = `${patients[0]!.id},${otherPatientId},${patients[1]!.id}`;
+    const found = await allPages<Patient>(t, h.auth, `/fhir/R4/Patient?_id=${ids}`);
+    expect(found.resources.map((p) => p.id).sort()).toEqual([patients[0]!.id, patients[1]!.id].sort());
+    const schedules = await allPages(t, h.auth, `/fhir/R4/Schedule?actor=Practitioner/${doctors[2]!.id}`);
+    expect(schedules.resources.map((r) => r.id)).toEqual([doctors[2]!.id]);
+    const location = await allPages(t, h.auth, `/fhir/R4/Location?_id=${other.id}`);
+    expect(location.resources).toEqual([]);
+  });
+
   it('builds self and next links on PUBLIC_BASE_URL', async () => {
     const { body } = await fhirGet<Bundle>(t, h.auth, '/fhir/R4/Schedule?_count=1');
     expect(body.type).toBe('searchset');

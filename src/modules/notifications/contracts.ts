@@ -37,6 +37,9 @@ const AppointmentData = Type.Object({
   patientName: Type.Optional(Type.String()),
   location: Type.Optional(Type.String()),
   appointmentId: Type.Optional(Type.String()),
+  /** The visit type booked, and the rooms and devices held (names, comma-separated). */
+  visitTypeName: Type.Optional(Type.String()),
+  rooms: Type.Optional(Type.String()),
 });
 
 /** A series' email lists its dates (one email for the series, not one per occurrence). */

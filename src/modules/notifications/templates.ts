@@ -78,8 +78,10 @@ function appointmentFacts(d: TemplateData<'appointment_reminder'>): Facts {
   return {
     facts: [
       ['When', formatInstant(d.start, d.timezone)],
+      ...(d.visitTypeName ? [['Visit', d.visitTypeName] as [string, string]] : []),
       ...(d.doctorName ? [['With', d.doctorName] as [string, string]] : []),
       ['Where', d.location ?? d.hospitalName],
+      ...(d.rooms ? [['Room', d.rooms] as [string, string]] : []),
     ],
   };
 }

@@ -121,6 +121,16 @@ describe('$bulk-publish', () => {
     expect((await action(t, h.auth, booked.id, 'cancel')).statusCode).toBe(200);
     const reopened = await t.app.inject({ method: 'GET', url: slotUrl });
     expect(reopened.body).toContain(target.id!);
+
+    // Time off is a change a directory sees too: the slot leaves the file at once.
+    const off = await t.app.inject({
+      method: 'POST',
+      url: `/v1/doctors/${doctorId}/time-off`,
+      headers: h.auth,
+      payload: { start: target.start, end: target.end },
+    });
+    expect(off.statusCode).toBe(201);
+    expect((await t.app.inject({ method: 'GET', url: slotUrl })).body).not.toContain(target.id!);
   });
 
   it('a series booked and cancelled changes the published slots at once', async () => {

@@ -12,26 +12,40 @@ export type NewSeries = Omit<typeof appointmentSeries.$inferInsert, 'hospitalId'
 
 /**
  * What a series checks before it books anything, in one round trip: the
- * hospital's zone, whether the doctor and the patient exist (404 for the whole
- * series, not once per occurrence). The doctor row is read FOR KEY SHARE
+ * hospital's zone, whether the doctor, the patient and the visit type exist
+ * (404 for the whole series, not once per occurrence), and the type's length. The doctor row is read FOR KEY SHARE
  * first, as every booking reads it (appointments.repo.ts loadBookingContext),
  * so the series takes its locks in the order single bookings do: doctor, then
  * the subscription row. Null when the hospital is not visible.
  */
 export async function findSeriesParties(
   scope: TenantScope,
-  ids: { doctorId: string; patientId: string },
-): Promise<{ timezone: string; doctor: { slotMinutes: number } | null; patientFound: boolean } | null> {
-  const [row] = await rawRows<{ timezone: string; doctor_id: string | null; slot_minutes: number | null; patient_found: boolean }>(
+  ids: { doctorId: string; patientId: string; visitTypeId?: string },
+): Promise<{ timezone: string; doctor: { slotMinutes: number } | null; patientFound: boolean; visitType: { durationMinutes: number } | null } | null> {
+  const [row] = await rawRows<{
+    timezone: string;
+    doctor_id: string | null;
+    slot_minutes: number | null;
+    patient_found: boolean;
+    vt_id: string | null;
+    vt_duration: number | null;
+  }>(
     scope.tx,
     sql`select h.timezone, d.id as doctor_id, d.slot_minutes,
-               exists (select 1 from patients p where p.hospital_id = h.id and p.id = ${ids.patientId}::uuid) as patient_found
+               exists (select 1 from patients p where p.hospital_id = h.id and p.id = ${ids.patientId}::uuid) as patient_found,
+               vt.id as vt_id, vt.duration_minutes as vt_duration
           from hospitals h
           left join lateral (select d.id, d.slot_minutes from doctors d where d.hospital_id = h.id and d.id = ${ids.doctorId}::uuid for key share) d on true
+          left join visit_types vt on vt.hospital_id = h.id and vt.id = ${ids.visitTypeId ?? null}::uuid
          where h.id = ${scope.hospitalId}::uuid`,
   );
   if (!row) return null;
-  return { timezone: row.timezone, doctor: row.doctor_id ? { slotMinutes: row.slot_minutes! } : null, patientFound: row.patient_found === true };
+  return {
+    timezone: row.timezone,
+    doctor: row.doctor_id ? { slotMinutes: row.slot_minutes! } : null,
+    patientFound: row.patient_found === true,
+    visitType: row.vt_id ? { durationMinutes: row.vt_duration! } : null,
+  };
 }
 
 export async function insertSeries(scope: TenantScope, values: NewSeries): Promise<SeriesRow> {

@@ -40,6 +40,10 @@ export const CreateSeriesBody = Type.Object(
       Type.Integer({ minimum: MIN_DURATION_MINUTES, maximum: MAX_DURATION_MINUTES, description: "Minutes of each occurrence; defaults to the doctor's slotMinutes" }),
     ),
     reason: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })),
+    visitTypeId: Type.Optional({
+      ...Uuid,
+      description: "A visit type the doctor offers: every occurrence takes its duration, buffers and resources (assigned per occurrence; leave durationMinutes out)",
+    }),
     recurrence: RecurrenceBody,
     onConflict: Type.Optional({ ...OnConflict, default: 'fail' }),
   },
@@ -77,6 +81,15 @@ export const SkippedOccurrence = Type.Object(
     start: InstantOut,
     code: Type.String({ description: 'The error code the occurrence met (SLOT_UNAVAILABLE, PATIENT_BUSY, OUTSIDE_SCHEDULE, PLAN_LIMIT_REACHED, ...)' }),
     reason: Type.String({ description: 'The same sentence a single booking would answer' }),
+    details: Type.Optional(
+      Type.Object(
+        {
+          kind: Type.Optional(Type.String({ description: 'RESOURCE_UNAVAILABLE: the resource kind none of is free' })),
+          reason: Type.Optional(Type.String({ description: 'Why: e.g. OUTSIDE_SCHEDULE closure, SLOT_UNAVAILABLE overlap or buffer' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { $id: 'SeriesSkippedOccurrence' },
 );
@@ -97,6 +110,7 @@ export const AppointmentSeries = Type.Object(
     }),
     onConflict: OnConflict,
     reason: Nullable(Type.String()),
+    visitTypeId: Nullable(Uuid),
     occurrences: Type.Array(Appointment, { description: 'The booked occurrences by start, each with its own status' }),
     skipped: Type.Array(SkippedOccurrence, { description: 'Occurrences onConflict: skip left out at booking, and why' }),
     createdAt: InstantOut,

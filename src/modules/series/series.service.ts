@@ -3,12 +3,11 @@ import type { Db } from '../../infra/db/client.ts';
 import type { SkippedOccurrence } from '../../infra/db/schema/appointment-series.ts';
 import { withTenant, TenantScope } from '../../infra/db/tenant.ts';
 import { enqueue } from '../../infra/queue/outbox.ts';
-import { DomainError, forbidden, notFound, type ErrorCode } from '../../shared/errors.ts';
+import { DomainError, forbidden, notFound, validation, type ErrorCode } from '../../shared/errors.ts';
 import { parseInstant } from '../../shared/instant.ts';
 import { recordAudit } from '../audit/audit.repo.ts';
-import type { AppointmentRow } from '../appointments/appointments.repo.ts';
-import type { AppointmentActor, AppointmentService } from '../appointments/appointments.service.ts';
-import { exclusionError } from '../appointments/booking-conflicts.ts';
+import { withResources, type AppointmentActor, type AppointmentService } from '../appointments/appointments.service.ts';
+import { bookingWrite, exclusionError, type AppointmentRecord } from '../appointments/booking-core.ts';
 import { idempotent, type IdempotentRequest, type IdempotentResult } from '../idempotency/idempotency.ts';
 import { lockSubscriptionLimits } from '../subscriptions/subscriptions.repo.ts';
 import { expandRecurrence, localTimeOf, type Occurrence } from './recurrence.ts';
@@ -41,10 +40,28 @@ type Scope = TenantScope<AppointmentActor>;
  * would refuse every occurrence alike, so they answer as themselves (402,
  * 422) rather than as a list of identical conflicts.
  */
-const WHOLE_SERIES: ReadonlySet<ErrorCode> = new Set(['SUBSCRIPTION_INACTIVE', 'DOCTOR_INACTIVE', 'NOT_FOUND', 'VALIDATION_ERROR']);
+const WHOLE_SERIES: ReadonlySet<ErrorCode> = new Set([
+  'SUBSCRIPTION_INACTIVE',
+  'DOCTOR_INACTIVE',
+  'NOT_FOUND',
+  'VALIDATION_ERROR',
+  'VISIT_TYPE_INACTIVE',
+  'VISIT_TYPE_NOT_OFFERED',
+]);
 
-/** An occurrence that cannot be booked: when, the code a single booking would have answered, and its sentence. */
+/** An occurrence that cannot be booked: when, the code a single booking would have answered, its sentence and details. */
 type Conflict = SkippedOccurrence;
+
+/** The parts of a refusal's details a conflict keeps: the resource kind that is short, why the time is outside the schedule. */
+function conflictDetails(details: unknown): Pick<Conflict, 'details'> {
+  if (!details || typeof details !== 'object') return {};
+  const { kind, reason } = details as { kind?: unknown; reason?: unknown };
+  const kept = {
+    ...(typeof kind === 'string' ? { kind } : {}),
+    ...(typeof reason === 'string' ? { reason } : {}),
+  };
+  return Object.keys(kept).length ? { details: kept } : {};
+}
 
 export function createSeriesService({ db, appointments, idempotencyTtlMs, now = () => new Date() }: SeriesServiceDeps) {
   /** A doctor sees only their own series; others see 404 (no existence leak). */
@@ -60,7 +77,7 @@ export function createSeriesService({ db, appointments, idempotencyTtlMs, now = 
    * event roll back to the savepoint) and the next one still runs. The
    * conflict it met comes back instead of being thrown.
    */
-  async function bookOccurrence(scope: Scope, series: SeriesRow, occurrence: Occurrence): Promise<AppointmentRow | Conflict> {
+  async function bookOccurrence(scope: Scope, series: SeriesRow, occurrence: Occurrence): Promise<AppointmentRecord | Conflict> {
     const start = occurrence.start.toISOString();
     if (occurrence.skippedHour) {
       const reason = `${localTimeOf(series.startsAt, series.timezone)} does not exist on that day in ${series.timezone} (the clocks skip that hour)`;
@@ -74,7 +91,8 @@ export function createSeriesService({ db, appointments, idempotencyTtlMs, now = 
             doctorId: series.doctorId,
             patientId: series.patientId,
             start,
-            durationMinutes: series.durationMinutes,
+            // A visit type gives each occurrence its length, buffers and resources (assigned per occurrence).
+            ...(series.visitTypeId ? { visitTypeId: series.visitTypeId } : { durationMinutes: series.durationMinutes }),
             ...(series.reason ? { reason: series.reason } : {}),
           },
           { seriesId: series.id, confirmation: false },
@@ -83,15 +101,21 @@ export function createSeriesService({ db, appointments, idempotencyTtlMs, now = 
     } catch (err) {
       const refusal = err instanceof DomainError ? err : exclusionError(err);
       if (!refusal || WHOLE_SERIES.has(refusal.code)) throw refusal ?? err;
-      return { start, code: refusal.code, reason: refusal.message };
+      return { start, code: refusal.code, reason: refusal.message, ...conflictDetails(refusal.details) };
     }
   }
 
   async function create(scope: Scope, input: CreateSeriesInput, first: Date) {
+    if (input.visitTypeId && input.durationMinutes !== undefined) {
+      throw validation('Invalid body: durationMinutes comes from the visit type; leave it out', {
+        fields: [{ field: 'durationMinutes', in: 'body', message: 'must be left out when visitTypeId is given' }],
+      });
+    }
     const parties = await findSeriesParties(scope, input);
     if (!parties) throw notFound('Hospital');
     if (!parties.doctor) throw notFound('Doctor');
     if (!parties.patientFound) throw notFound('Patient');
+    if (input.visitTypeId && !parties.visitType) throw notFound('Visit type');
     const rule = seriesRule(input.recurrence, first, parties.timezone);
     const occurrences = expandRecurrence(first, parties.timezone, rule);
     rule.check(occurrences.length);
@@ -103,7 +127,8 @@ export function createSeriesService({ db, appointments, idempotencyTtlMs, now = 
       doctorId: input.doctorId,
       patientId: input.patientId,
       startsAt: first,
-      durationMinutes: input.durationMinutes ?? parties.doctor.slotMinutes,
+      durationMinutes: parties.visitType?.durationMinutes ?? input.durationMinutes ?? parties.doctor.slotMinutes,
+      visitTypeId: input.visitTypeId ?? null,
       timezone: parties.timezone,
       frequency: input.recurrence.frequency,
       interval: rule.interval,
@@ -114,7 +139,7 @@ export function createSeriesService({ db, appointments, idempotencyTtlMs, now = 
       createdBy: scope.actor.userId,
     });
 
-    const booked: AppointmentRow[] = [];
+    const booked: AppointmentRecord[] = [];
     const conflicts: Conflict[] = [];
     for (const occurrence of occurrences) {
       const result = await bookOccurrence(scope, series, occurrence);
@@ -162,7 +187,7 @@ export function createSeriesService({ db, appointments, idempotencyTtlMs, now = 
       if (actor.role === 'doctor' && input.doctorId !== actor.doctorId) {
         throw forbidden('A doctor can only book appointment series for themselves');
       }
-      return appointments.bookingWrite(() =>
+      return bookingWrite(() =>
         withTenant(db, actor, (scope) =>
           idempotent(scope, opts.idempotency, idempotencyTtlMs, async () => ({ status: 201 as const, view: await create(scope, input, first) }), now()),
         ),
@@ -172,7 +197,7 @@ export function createSeriesService({ db, appointments, idempotencyTtlMs, now = 
     async get(actor: AppointmentActor, id: string): Promise<AppointmentSeriesView> {
       return withTenant(db, actor, async (scope) => {
         const series = visibleTo(actor, await findSeries(scope, id));
-        return seriesView(series, await seriesOccurrences(scope, id));
+        return seriesView(series, await withResources(scope, await seriesOccurrences(scope, id)));
       });
     },
 
@@ -186,7 +211,7 @@ export function createSeriesService({ db, appointments, idempotencyTtlMs, now = 
       const from = input.from ? parseInstant(input.from, 'from') : now();
       return withTenant(db, actor, async (scope) => {
         const series = visibleTo(actor, await findSeries(scope, id, { lock: true }));
-        const cancelled: AppointmentRow[] = [];
+        const cancelled: { id: string }[] = [];
         for (const occurrence of await liveOccurrencesFrom(scope, id, from)) {
           cancelled.push(await appointments.cancelWithin(scope, occurrence, input.reason ?? null, { notify: false }));
         }
@@ -200,7 +225,7 @@ export function createSeriesService({ db, appointments, idempotencyTtlMs, now = 
             metadata: { from: from.toISOString(), cancelled: cancelled.length },
           });
         }
-        return seriesView(series, await seriesOccurrences(scope, id));
+        return seriesView(series, await withResources(scope, await seriesOccurrences(scope, id)));
       });
     },
   };

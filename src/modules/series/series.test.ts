@@ -113,7 +113,7 @@ describe('POST /v1/appointment-series', () => {
     });
     expect(series.occurrences.map((o) => o.start)).toEqual([at(2), at(6), at(8)]);
     expect(series.occurrences.every((o) => o.durationMinutes === 45 && o.reason === 'Physiotherapy')).toBe(true);
-    expect(series.skipped).toEqual([{ start: at(4), code: 'SLOT_UNAVAILABLE', reason: expect.any(String) }]);
+    expect(series.skipped).toEqual([{ start: at(4), code: 'SLOT_UNAVAILABLE', reason: expect.any(String), details: { reason: 'overlap' } }]);
     const read = await t.app.inject({ method: 'GET', url: `/v1/appointment-series/${series.id}`, headers: f.auth });
     expect(read.statusCode).toBe(200);
     expect(read.json().data).toMatchObject({ id: series.id, skipped: series.skipped, occurrences: series.occurrences.map((o) => ({ id: o.id, status: 'scheduled' })) });

@@ -1,9 +1,9 @@
-import type { AppointmentRow } from '../appointments/appointments.repo.ts';
+import type { AppointmentRecord } from '../appointments/booking-core.ts';
 import { appointmentView } from '../appointments/appointments.views.ts';
 import type { SeriesRow } from './series.repo.ts';
 import type { AppointmentSeriesView } from './series.schemas.ts';
 
-export function seriesView(series: SeriesRow, occurrences: AppointmentRow[]): AppointmentSeriesView {
+export function seriesView(series: SeriesRow, occurrences: AppointmentRecord[]): AppointmentSeriesView {
   return {
     id: series.id,
     doctorId: series.doctorId,
@@ -19,6 +19,7 @@ export function seriesView(series: SeriesRow, occurrences: AppointmentRow[]): Ap
     },
     onConflict: series.onConflict,
     reason: series.reason,
+    visitTypeId: series.visitTypeId,
     occurrences: occurrences.map(appointmentView),
     skipped: series.skipped,
     createdAt: series.createdAt.toISOString(),

@@ -4,12 +4,15 @@ import { idColumn, instant, timestamps } from './columns.ts';
 import { doctors } from './doctors.ts';
 import { hospitals } from './hospitals.ts';
 import { patients } from './patients.ts';
+import { visitTypes } from './visit-types.ts';
 
 /** An occurrence `skip` left out at booking, and why (the conflict's code and sentence). */
 export interface SkippedOccurrence {
   start: string;
   code: string;
   reason: string;
+  /** What the refusal said beyond its code: the resource kind that is short, `closure` for a closed hospital. */
+  details?: { kind?: string; reason?: string };
 }
 
 export const seriesFrequencies = ['daily', 'weekly'] as const;
@@ -42,6 +45,8 @@ export const appointmentSeries = pgTable(
     until: instant('until'),
     onConflict: text('on_conflict', { enum: ['fail', 'skip'] }).notNull(),
     reason: text('reason'),
+    /** The visit type every occurrence is booked as (its duration, buffers and resources), if any. */
+    visitTypeId: uuid('visit_type_id'),
     /** What `onConflict: skip` left out when the series was booked: the record of why the series has gaps. */
     skipped: jsonb('skipped').$type<SkippedOccurrence[]>().notNull().default([]),
     createdBy: uuid('created_by'),
@@ -52,6 +57,7 @@ export const appointmentSeries = pgTable(
     unique('appointment_series_hospital_id_id_key').on(t.hospitalId, t.id),
     foreignKey({ name: 'appointment_series_doctor_fk', columns: [t.hospitalId, t.doctorId], foreignColumns: [doctors.hospitalId, doctors.id] }),
     foreignKey({ name: 'appointment_series_patient_fk', columns: [t.hospitalId, t.patientId], foreignColumns: [patients.hospitalId, patients.id] }),
+    foreignKey({ name: 'appointment_series_visit_type_fk', columns: [t.hospitalId, t.visitTypeId], foreignColumns: [visitTypes.hospitalId, visitTypes.id] }),
     check('appointment_series_frequency_check', sql`${t.frequency} in ('daily', 'weekly')`),
     check('appointment_series_interval_check', sql`${t.interval} between 1 and 4`),
     check('appointment_series_on_conflict_check', sql`${t.onConflict} in ('fail', 'skip')`),

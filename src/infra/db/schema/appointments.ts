@@ -5,6 +5,7 @@ import { idColumn, instant, timestamps } from './columns.ts';
 import { doctors } from './doctors.ts';
 import { hospitals } from './hospitals.ts';
 import { patients } from './patients.ts';
+import { visitTypes } from './visit-types.ts';
 
 export const appointmentStatuses = ['scheduled', 'completed', 'cancelled', 'no_show'] as const;
 export type AppointmentStatus = (typeof appointmentStatuses)[number];
@@ -28,6 +29,10 @@ export const appointments = pgTable(
     endsAt: instant('ends_at').notNull(),
     status: text('status', { enum: appointmentStatuses }).notNull().default('scheduled'),
     reason: text('reason'),
+    /** The visit type booked, if any; its buffers are copied so a later change of the type moves no booking. */
+    visitTypeId: uuid('visit_type_id'),
+    bufferBeforeMinutes: integer('buffer_before_minutes').notNull().default(0),
+    bufferAfterMinutes: integer('buffer_after_minutes').notNull().default(0),
     cancelReason: text('cancel_reason'),
     createdBy: uuid('created_by'),
     /** Bumped by every change (reschedule, cancel, ...): a reminder carries the version it was scheduled for. */
@@ -46,6 +51,11 @@ export const appointments = pgTable(
       name: 'appointments_patient_fk',
       columns: [t.hospitalId, t.patientId],
       foreignColumns: [patients.hospitalId, patients.id],
+    }),
+    foreignKey({
+      name: 'appointments_visit_type_fk',
+      columns: [t.hospitalId, t.visitTypeId],
+      foreignColumns: [visitTypes.hospitalId, visitTypes.id],
     }),
     foreignKey({
       name: 'appointments_series_fk',

@@ -14,3 +14,6 @@ export * from './notifications.ts';
 export * from './messaging.ts';
 export * from './idempotency.ts';
 export * from './visit-notes.ts';
+export * from './visit-types.ts';
+export * from './resources.ts';
+export * from './closures.ts';

@@ -1,0 +1,291 @@
+import { randomUUID } from 'node:crypto';
+import { isConstraintViolation, PG_EXCLUSION_VIOLATION } from '../../infra/db/errors.ts';
+import { TenantScope } from '../../infra/db/tenant.ts';
+import { enqueue } from '../../infra/queue/outbox.ts';
+import { DomainError, notFound, validation } from '../../shared/errors.ts';
+import { parseInstant } from '../../shared/instant.ts';
+import { recordAudit } from '../audit/audit.repo.ts';
+import { assertBelowLimit, assertSubscriptionActive } from '../subscriptions/plan-policy.ts';
+import { lockSubscriptionLimits } from '../subscriptions/subscriptions.repo.ts';
+import { bookedMessages, reminderMessages } from './appointment-events.ts';
+import { insertWithinPlan, loadBookingContext, planRefusal, type AppointmentRow, type BookingContext, type PlanRules } from './appointments.repo.ts';
+import { MAX_DURATION_MINUTES, type CreateAppointmentInput } from './appointments.schemas.ts';
+import type { AppointmentActor } from './appointments.service.ts';
+import { assertBookingWindow, assertNoAbsence, assertWithinSchedule, localMonth, scheduleWindow } from './booking-rules.ts';
+import { findResourcesByIds, takeFreeResources, type ResourceRef } from './resource-bookings.repo.ts';
+
+/**
+ * The booking core: one appointment taken inside a tenant transaction the
+ * caller owns — the context read, the checks that need no lock, the messages
+ * and audit event, and the critical section that writes the appointment and
+ * takes its resources. `book` and `reschedule` (appointments.service.ts) and
+ * series (which books each occurrence in a savepoint) all go through here.
+ */
+
+const MINUTE_MS = 60_000;
+const PG_DEADLOCK_DETECTED = '40P01';
+const DEADLOCK_RETRIES = 2;
+/** Automatic assignment re-picks after losing a resource to a concurrent booking this many times at most. */
+const ASSIGN_ATTEMPTS = 3;
+
+export type Scope = TenantScope<AppointmentActor>;
+/** A booking context whose doctor exists. */
+export type ReadyContext = BookingContext & { doctor: NonNullable<BookingContext['doctor']> };
+/** An appointment with the resources it holds (held, once cancelled). */
+export type AppointmentRecord = AppointmentRow & { resources: ResourceRef[] };
+
+/** How a caller booking inside its own transaction wants the booking made (a series, per occurrence). */
+export interface BookingOptions {
+  /** The series this booking is an occurrence of. */
+  seriesId?: string;
+  /** false: the caller sends one confirmation of its own (a series); the reminders are queued all the same. */
+  confirmation?: boolean;
+}
+
+const at = (d: Date, minutes: number) => new Date(d.getTime() + minutes * MINUTE_MS);
+
+/** [start - before, end + after): what an appointment blocks for its doctor's buffers and its resources. */
+export const blockedRange = (row: Pick<AppointmentRow, 'startsAt' | 'endsAt' | 'bufferBeforeMinutes' | 'bufferAfterMinutes'>) => ({
+  from: at(row.startsAt, -row.bufferBeforeMinutes),
+  to: at(row.endsAt, row.bufferAfterMinutes),
+});
+
+function overlapError(who: 'doctor' | 'patient'): DomainError {
+  return who === 'doctor'
+    ? new DomainError('SLOT_UNAVAILABLE', 'The doctor already has an appointment at that time', { reason: 'overlap' })
+    : new DomainError('PATIENT_BUSY', 'The patient already has an appointment at that time');
+}
+
+export const resourceUnavailable = (kind: string | null) =>
+  new DomainError('RESOURCE_UNAVAILABLE', kind ? `No ${kind} is free for the whole visit and its buffers` : 'A resource the visit needs is taken', { kind });
+
+/** Maps the exclusion constraints (SQLSTATE 23P01, by constraint name) to the conflict they mean. */
+export function exclusionError(err: unknown): DomainError | null {
+  if (isConstraintViolation(err, PG_EXCLUSION_VIOLATION, 'appointments_doctor_no_overlap')) return overlapError('doctor');
+  if (isConstraintViolation(err, PG_EXCLUSION_VIOLATION, 'appointments_patient_no_overlap')) return overlapError('patient');
+  if (isConstraintViolation(err, PG_EXCLUSION_VIOLATION, 'resource_bookings_no_overlap')) return resourceUnavailable(null);
+  return null;
+}
+
+/**
+ * Re-runs a booking transaction PostgreSQL aborted to break a deadlock (the
+ * whole transaction rolled back, Idempotency-Key claim included, so running
+ * it again is safe), and maps the exclusion constraints' 23P01 to 409s.
+ */
+export async function bookingWrite<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await work();
+    } catch (err) {
+      if (attempt >= DEADLOCK_RETRIES || !isConstraintViolation(err, PG_DEADLOCK_DETECTED)) throw exclusionError(err) ?? err;
+    }
+  }
+}
+
+/** The first kind `requires` lists more often than `taken` holds, or null when every need is met. */
+function shortKind(requires: readonly string[], taken: readonly ResourceRef[]): string | null {
+  for (const kind of requires) {
+    if (requires.filter((k) => k === kind).length > taken.filter((r) => r.kind === kind).length) return kind;
+  }
+  return null;
+}
+
+/**
+ * Takes the resources a visit needs (the named ones, or the first free of
+ * each kind) in a savepoint: losing one to a concurrent booking (23P01 on
+ * resource_bookings_no_overlap) undoes only this attempt, and the next one
+ * sees that booking and picks the next free resource of the kind.
+ */
+export async function assignResources(
+  scope: Scope,
+  booking: { appointmentId: string; from: Date; to: Date; requires: readonly string[]; only?: readonly string[]; prefer?: readonly string[] },
+): Promise<ResourceRef[]> {
+  if (booking.requires.length === 0) return [];
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const taken = await scope.tx.transaction((sp) => takeFreeResources(new TenantScope(sp, scope.hospitalId, scope.actor), booking));
+      const short = shortKind(booking.requires, taken);
+      if (short) throw resourceUnavailable(short);
+      return taken;
+    } catch (err) {
+      if (attempt >= ASSIGN_ATTEMPTS || !isConstraintViolation(err, PG_EXCLUSION_VIOLATION, 'resource_bookings_no_overlap')) throw err;
+    }
+  }
+}
+
+/** Named resources must be this hospital's (404), active (422) and exactly the kinds the visit type requires (422). */
+async function assertNamedResources(scope: Scope, ids: readonly string[], requires: readonly string[]): Promise<void> {
+  const found = await findResourcesByIds(scope, ids);
+  const missing = ids.filter((id) => !found.some((r) => r.id === id));
+  if (missing.length) throw new DomainError('NOT_FOUND', 'Resource not found', { resourceIds: missing });
+  const inactive = found.filter((r) => !r.active).map((r) => r.id);
+  if (inactive.length) throw new DomainError('RESOURCE_INACTIVE', 'A deactivated resource cannot be booked', { resourceIds: inactive });
+  const given = found.map((r) => r.kind).sort();
+  if (given.join(',') !== [...requires].sort().join(',')) {
+    throw new DomainError('RESOURCE_KIND_MISMATCH', 'The resources named must be exactly the kinds the visit type requires', { requires, given });
+  }
+}
+
+export function createBookingCore({ now }: { now: () => Date }) {
+  /** The context of a booking or a move, read in one round trip before any lock; 404 for a doctor, patient or visit type this hospital does not have. */
+  async function contextFor(
+    scope: Scope,
+    ids: { doctorId: string; patientId: string; visitTypeId?: string | null },
+    slot: { start: Date; durationMinutes?: number; excludeId?: string },
+  ): Promise<ReadyContext> {
+    const window = scheduleWindow(slot.start, at(slot.start, MAX_DURATION_MINUTES));
+    const ctx = await loadBookingContext(scope, ids, window, slot);
+    if (!ctx) throw notFound('Hospital');
+    if (!ctx.doctor) throw notFound('Doctor');
+    if (!ctx.patientFound) throw notFound('Patient');
+    if (ids.visitTypeId && !ctx.visitType) throw notFound('Visit type');
+    return ctx as ReadyContext;
+  }
+
+  /** Doctor active, timing against now and the hospital's window, closures, weekly hours and time off: everything that needs no lock. */
+  function assertBookable(ctx: ReadyContext, row: Pick<AppointmentRow, 'startsAt' | 'endsAt' | 'bufferBeforeMinutes' | 'bufferAfterMinutes'>, when: Date): void {
+    if (!ctx.doctor.active) {
+      throw new DomainError('DOCTOR_INACTIVE', 'The doctor is deactivated and takes no appointments', { doctorId: ctx.doctor.id });
+    }
+    assertBookingWindow(row.startsAt, when, ctx.hospital);
+    const blocked = blockedRange(row);
+    assertNoAbsence(ctx.closures, [], blocked.from, blocked.to);
+    assertWithinSchedule(ctx.weekly, ctx.timeOff, ctx.hospital.timezone, row.startsAt, row.endsAt);
+    assertNoAbsence([], ctx.timeOff, blocked.from, blocked.to);
+    // A visibly taken slot is refused here, without queueing for the lock (contested slots stay cheap).
+    if (ctx.busy === 'doctor') throw overlapError('doctor');
+    if (ctx.busy === 'patient') throw overlapError('patient');
+  }
+
+  /**
+   * The critical section of every booking write, book and reschedule alike.
+   * Locks the hospital's subscription row — every booking write of the
+   * hospital takes this lock, so "count, compare, write", the buffer check
+   * and the choice of free resources run one at a time per hospital — checks
+   * the plan is active when the write needs it, then makes the write ONE
+   * conditional statement: it changes the row only if the month has room
+   * (`countMonth`) and the doctor's buffers are clear, while the exclusion
+   * constraints judge overlaps (of doctors, patients and resources). A
+   * refused write costs one more read, to say which rule refused it. The
+   * caller commits right after, releasing the lock. (A plan limit on
+   * resources would be checked here, beside the monthly count.)
+   */
+  async function writeWithinPlan<T>(
+    scope: Scope,
+    ctx: ReadyContext,
+    slot: Pick<AppointmentRow, 'startsAt' | 'endsAt' | 'bufferBeforeMinutes' | 'bufferAfterMinutes'>,
+    when: Date,
+    opts: { countMonth: boolean; requireActive: boolean; excludeId?: string },
+    write: (rules: PlanRules) => Promise<T | null>,
+  ): Promise<T> {
+    const subscription = await lockSubscriptionLimits(scope);
+    if (opts.requireActive) assertSubscriptionActive(subscription, when);
+    const minutes = ctx.doctor.bufferMinutes;
+    const rules: PlanRules = {
+      month: opts.countMonth ? { ...localMonth(slot.startsAt, ctx.hospital.timezone), limit: subscription!.plan.maxAppointmentsPerMonth } : undefined,
+      buffer: { doctorId: ctx.doctor.id, start: slot.startsAt, end: slot.endsAt, minutes, before: slot.bufferBeforeMinutes, after: slot.bufferAfterMinutes },
+      excludeId: opts.excludeId,
+    };
+    const written = await write(rules);
+    if (written !== null) return written;
+    const { used, nearId } = await planRefusal(scope, rules);
+    if (rules.month) assertBelowLimit('maxAppointmentsPerMonth', subscription!, used ?? 0, 'appointments per month');
+    if (nearId) {
+      const plain = slot.bufferBeforeMinutes === 0 && slot.bufferAfterMinutes === 0 && minutes > 0;
+      throw new DomainError(
+        'SLOT_UNAVAILABLE',
+        plain ? `The doctor needs ${minutes} minutes between appointments` : "The doctor's time around that slot is taken (buffers of this or a neighbouring visit)",
+        { reason: 'buffer', bufferMinutes: minutes },
+      );
+    }
+    throw new DomainError('CONFLICT', 'The appointment could not be written; try again');
+  }
+
+  /**
+   * Everything of a booking before the critical section: the context, the
+   * checks that need no lock, the confirmation and reminder messages and the
+   * audit event (the id is ours to choose). Returns the row as it will be
+   * (created_at = the transaction's now()).
+   */
+  async function prepareBooking(scope: Scope, input: CreateAppointmentInput, start: Date, opts: BookingOptions) {
+    const when = now();
+    if (input.visitTypeId && input.durationMinutes !== undefined) {
+      throw validation('Invalid body: durationMinutes comes from the visit type; leave it out', {
+        fields: [{ field: 'durationMinutes', in: 'body', message: 'must be left out when visitTypeId is given' }],
+      });
+    }
+    if (input.resourceIds && !input.visitTypeId) {
+      throw validation('Invalid body: resourceIds need a visitTypeId (the type says which kinds the visit needs)', {
+        fields: [{ field: 'resourceIds', in: 'body', message: 'needs visitTypeId' }],
+      });
+    }
+    const ctx = await contextFor(scope, input, { start, durationMinutes: input.durationMinutes });
+    // 402 before any schedule detail: an inactive plan books nothing (re-checked under the lock).
+    assertSubscriptionActive(ctx.subscription, when);
+    const type = ctx.visitType;
+    if (type && !type.active) throw new DomainError('VISIT_TYPE_INACTIVE', 'The visit type is deactivated and takes no bookings', { visitTypeId: type.id });
+    if (type && !type.offered) {
+      throw new DomainError('VISIT_TYPE_NOT_OFFERED', 'The doctor does not offer this visit type', { visitTypeId: type.id, doctorId: input.doctorId });
+    }
+    const minutes = type?.durationMinutes ?? input.durationMinutes ?? ctx.doctor.slotMinutes;
+    const row: AppointmentRow = {
+      id: randomUUID(),
+      hospitalId: scope.hospitalId,
+      doctorId: input.doctorId,
+      patientId: input.patientId,
+      startsAt: start,
+      endsAt: at(start, minutes),
+      status: 'scheduled',
+      reason: input.reason ?? null,
+      visitTypeId: type?.id ?? null,
+      bufferBeforeMinutes: type?.bufferBeforeMinutes ?? 0,
+      bufferAfterMinutes: type?.bufferAfterMinutes ?? 0,
+      cancelReason: null,
+      createdBy: scope.actor.userId,
+      version: 1,
+      seriesId: opts.seriesId ?? null,
+      createdAt: ctx.txNow,
+      updatedAt: ctx.txNow,
+    };
+    assertBookable(ctx, row, when);
+    if (input.resourceIds) await assertNamedResources(scope, input.resourceIds, type!.requires);
+    const offsets = ctx.hospital.reminderOffsetsMinutes;
+    await enqueue(scope.tx, opts.confirmation === false ? reminderMessages(row, offsets, when) : bookedMessages(row, offsets, when));
+    await recordAudit(scope, {
+      action: 'appointment.booked',
+      entityType: 'appointment',
+      entityId: row.id,
+      changes: ['doctorId', 'patientId', 'start', 'end', ...(input.reason ? ['reason'] : []), ...(type ? ['visitTypeId', 'resources'] : []), ...(opts.seriesId ? ['seriesId'] : [])],
+      metadata: {
+        doctorId: input.doctorId,
+        patientId: input.patientId,
+        start: row.startsAt.toISOString(),
+        end: row.endsAt.toISOString(),
+        ...(type ? { visitTypeId: type.id } : {}),
+        ...(opts.seriesId ? { seriesId: opts.seriesId } : {}),
+      },
+    });
+    return { row, ctx, when, requires: type?.requires ?? [] };
+  }
+
+  /**
+   * Books ONE appointment inside the caller's tenant transaction (stable
+   * entry point: the series module calls it per occurrence inside a
+   * savepoint). Throws DomainErrors for every refusal; an overlap surfaces as
+   * the exclusion constraints' 23P01, which `exclusionError` maps (`book`
+   * does it through `bookingWrite`).
+   */
+  async function bookWithin(scope: Scope, input: CreateAppointmentInput, opts: BookingOptions = {}): Promise<AppointmentRecord> {
+    const { row, ctx, when, requires } = await prepareBooking(scope, input, parseInstant(input.start, 'start'), opts);
+    const blocked = blockedRange(row);
+    return writeWithinPlan(scope, ctx, row, when, { countMonth: true, requireActive: true }, async (rules) => {
+      if (!(await insertWithinPlan(scope, row, rules))) return null;
+      const resources = await assignResources(scope, { appointmentId: row.id, ...blocked, requires, ...(input.resourceIds ? { only: input.resourceIds } : {}) });
+      return { ...row, resources };
+    });
+  }
+
+  return { contextFor, assertBookable, writeWithinPlan, bookWithin };
+}
+
+export type BookingCore = ReturnType<typeof createBookingCore>;
