@@ -16,8 +16,9 @@ export interface SeriesData {
   timezone: string;
   recurrence: { frequency: string; interval: number; count: number | null; until: string | null };
   onConflict: 'fail' | 'skip';
-  occurrences: (AppointmentData & { seriesId: string | null })[];
-  skipped: { start: string; code: string; reason: string }[];
+  visitTypeId: string | null;
+  occurrences: (AppointmentData & { seriesId: string | null; visitTypeId: string | null; resources: { id: string; kind: string; name: string }[] })[];
+  skipped: { start: string; code: string; reason: string; details?: { kind?: string; reason?: string } }[];
 }
 
 export function bookSeries(t: TestApp, auth: Auth, body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
