@@ -34,6 +34,8 @@ import { doctorRoutes } from './modules/doctors/doctors.routes.ts';
 import { createDoctorService } from './modules/doctors/doctors.service.ts';
 import { appointmentRoutes } from './modules/appointments/appointments.routes.ts';
 import { createAppointmentService } from './modules/appointments/appointments.service.ts';
+import { seriesRoutes } from './modules/series/series.routes.ts';
+import { createSeriesService } from './modules/series/series.service.ts';
 import { patientRoutes } from './modules/patients/patients.routes.ts';
 import { createPatientService } from './modules/patients/patients.service.ts';
 import { scheduleRoutes } from './modules/schedules/schedules.routes.ts';
@@ -208,11 +210,12 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   await app.register(calendarFeedRoutes, {
     service: createCalendarFeedService({ db: deps.database.db, reads: deps.reads, publicBaseUrl: config.env.PUBLIC_BASE_URL }),
   });
-  await app.register(appointmentRoutes, {
-    service: republishing(
-      createAppointmentService({ db: deps.database.db, idempotencyTtlMs: config.env.IDEMPOTENCY_TTL_HOURS * 3_600_000 }),
-      ['book', 'cancel', 'reschedule', 'complete', 'noShow'],
-    ),
+  const idempotencyTtlMs = config.env.IDEMPOTENCY_TTL_HOURS * 3_600_000;
+  const appointments = createAppointmentService({ db: deps.database.db, idempotencyTtlMs });
+  await app.register(appointmentRoutes, { service: republishing(appointments, ['book', 'cancel', 'reschedule', 'complete', 'noShow']) });
+  // A series books and cancels through the appointments service's in-transaction functions, so it republishes by itself.
+  await app.register(seriesRoutes, {
+    service: republishing(createSeriesService({ db: deps.database.db, appointments, idempotencyTtlMs }), ['book', 'cancel']),
   });
   const fhirBase = `${config.env.PUBLIC_BASE_URL}/fhir/R4`;
   const capabilities = toCapabilityStatement({ baseUrl: fhirBase, version, date: new Date(startedAt), types: FHIR_TYPES });

@@ -2,6 +2,7 @@ import type { Deps } from './deps.ts';
 import { createEmailHandler } from './modules/notifications/email.consumer.ts';
 import { registerBuiltinMessaging } from './modules/notifications/builtin.ts';
 import { registerAppointmentNotifications } from './modules/appointments/appointment-notifications.ts';
+import { registerSeriesNotifications } from './modules/series/series-notifications.ts';
 import { idempotencyPurgeTask } from './modules/idempotency/idempotency.ts';
 import { retentionTask } from './modules/patient-rights/retention.ts';
 import { createMessagingRegistry, type MessagingRegistry } from './modules/notifications/registry.ts';
@@ -30,6 +31,7 @@ export function messagingRegistry(): MessagingRegistry {
   const registry = createMessagingRegistry();
   registerBuiltinMessaging(registry);
   registerAppointmentNotifications(registry);
+  registerSeriesNotifications(registry);
   registry.addTask(idempotencyPurgeTask);
   registry.addTask(subscriptionExpiryTask);
   registry.addTask(retentionTask);

@@ -188,6 +188,18 @@ const MATRIX: MatrixEntry[] = [
     ok: 201,
     byCaller: { otherOwner: 404 },
   },
+  // appointment series (as appointments: a doctor books for themselves only; random ids end at 404 for whoever gets in)
+  {
+    method: 'POST',
+    route: '/v1/appointment-series',
+    sample: () => ({
+      payload: { doctorId: uuid(), patientId: uuid(), start: new Date(Date.now() + 86_400_000).toISOString(), recurrence: { frequency: 'daily', count: 2 } },
+    }),
+    ok: 404,
+    byCaller: { doctor: 403 },
+  },
+  { method: 'GET', route: '/v1/appointment-series/:id', sample: () => ({ url: `/v1/appointment-series/${uuid()}` }), ok: 404 },
+  { method: 'POST', route: '/v1/appointment-series/:id/cancel', sample: () => ({ url: `/v1/appointment-series/${uuid()}/cancel`, payload: {} }), ok: 404 },
 
   // visit notes (written by the matrix doctor on their own appointment; never readable by staff)
   {

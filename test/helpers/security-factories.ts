@@ -11,6 +11,7 @@ import { injectChecked } from './contract.ts';
 import { bookOk, daysAheadAt } from './appointment-factories.ts';
 import { registerHospital, uniqueEmail, type RegisteredHospital } from './factories.ts';
 import { addMember, type TestUser } from './member-factories.ts';
+import { bookSeriesOk } from './series-factories.ts';
 import { createDoctor, createPatient, everyDay, insertAppointment, putSchedule } from './scheduling-factories.ts';
 import { writeNote } from './visit-note-factories.ts';
 import { slotId } from '../../src/modules/fhir/mapping/references.ts';
@@ -147,6 +148,8 @@ export interface SecurityWorld {
     invitation: string;
     /** The plan the hospital's subscription is on. */
     plan: string;
+    /** A weekly appointment series of two future occurrences. */
+    series: string;
     /**
      * A free FHIR Slot of the doctor (slots have no row of their own): a
      * Monday at 09:00 UTC, inside both the world's hours and the weekly hours
@@ -216,6 +219,13 @@ export async function securityWorld(t: TestApp, label: string): Promise<Security
     payload: { email: uniqueEmail(`inv-${label}`), role: 'staff' },
   });
   if (invitation.statusCode !== 201) throw new Error(`invitation failed: ${invitation.statusCode} ${invitation.body}`);
+  const series = await bookSeriesOk(t, auth, {
+    doctorId: doctor.id,
+    patientId: patient.id,
+    start: daysAheadAt(8, 10).toISOString(),
+    reason: `Series ${marker}`,
+    recurrence: { frequency: 'weekly', count: 2 },
+  });
   const resource = await createdOk(t, auth, '/v1/resources', { name: `Room ${marker}`, kind: 'exam-room' });
   const resourceTimeOff = await createdOk(t, auth, `/v1/resources/${resource}/time-off`, {
     start: daysAheadAt(21, 8).toISOString(),
@@ -254,6 +264,7 @@ export async function securityWorld(t: TestApp, label: string): Promise<Security
       memberUserId: staff.userId,
       invitation: invitation.json().data.id,
       plan: subscription.json().data.plan.id,
+      series: series.id,
       slot: slotId(doctor.id, nextMondayAt9(8).getTime()),
       resource,
       resourceTimeOff,
@@ -306,6 +317,8 @@ export function idFor(world: SecurityWorld, param: string, segment: string, path
       return path.startsWith('/v1/admin/') ? world.hospital.id : world.hospital.subdomain;
     case 'plans':
       return world.ids.plan;
+    case 'appointment-series':
+      return world.ids.series;
     // The FHIR API (/fhir/R4/<Type>/{id}): the same objects under their FHIR names.
     case 'Practitioner':
     case 'Schedule':
@@ -369,6 +382,7 @@ export function sampleBody(method: string, path: string): Record<string, unknown
     'POST /v1/appointments/{id}/reschedule': { start: daysAheadAt(5, 11).toISOString() },
     'POST /v1/appointments/{id}/complete': {},
     'POST /v1/appointments/{id}/no-show': {},
+    'POST /v1/appointment-series/{id}/cancel': { reason: 'Cancelled by another hospital' },
     'PATCH /v1/admin/plans/{id}': { name: 'Renamed' },
     'PATCH /v1/webhooks/{id}': { events: ['patient.created', 'patient.updated'] },
     'PUT /v1/admin/hospitals/{id}/subscription': { planCode: 'basic' },
@@ -397,6 +411,12 @@ export function validBody(world: SecurityWorld, method: string, path: string): R
     'POST /v1/visit-types': { name: 'Visit New', durationMinutes: 30, doctorIds: [world.ids.doctor] },
     'POST /v1/hospitals/me/closures': { start: daysAheadAt(70, 0).toISOString(), end: daysAheadAt(71, 0).toISOString(), reason: 'Closed' },
     'POST /v1/appointments': { doctorId: world.ids.doctor, patientId: world.ids.patient, start: daysAheadAt(6, 9).toISOString() },
+    'POST /v1/appointment-series': {
+      doctorId: world.ids.doctor,
+      patientId: world.ids.patient,
+      start: daysAheadAt(25, 9).toISOString(),
+      recurrence: { frequency: 'daily', count: 2 },
+    },
   };
   return samples[`${method} ${path}`] ?? sampleBody(method, path);
 }

@@ -181,7 +181,7 @@ describe('API1 object-level authorization', () => {
     expect(failures).toEqual([]);
   });
 
-  it("keeps a doctor to their own appointments, schedule, time off and notes inside the same hospital", async () => {
+  it("keeps a doctor to their own appointments, series, schedule, time off and notes inside the same hospital", async () => {
     // Inside a hospital the rules are per object (SPEC section 3): a doctor
     // does not see colleagues' appointments (404, as if absent), may not write
     // their schedule, time off or notes (403: the doctor itself is no secret),
@@ -195,6 +195,9 @@ describe('API1 object-level authorization', () => {
       ['POST', `/v1/appointments/${a.ids.appointment}/complete`, {}, 404],
       ['GET', `/v1/appointments?doctorId=${a.ids.doctor}`, undefined, 403],
       ['POST', '/v1/appointments', { doctorId: a.ids.doctor, patientId: a.ids.patient, start: daysAheadAt(6, 9).toISOString() }, 403],
+      ['GET', `/v1/appointment-series/${a.ids.series}`, undefined, 404],
+      ['POST', `/v1/appointment-series/${a.ids.series}/cancel`, {}, 404],
+      ['POST', '/v1/appointment-series', { doctorId: a.ids.doctor, patientId: a.ids.patient, start: daysAheadAt(6, 9).toISOString(), recurrence: { frequency: 'daily', count: 2 } }, 403],
       ['PUT', `/v1/doctors/${a.ids.doctor}/schedule`, { weekly: [] }, 403],
       ['POST', `/v1/doctors/${a.ids.doctor}/time-off`, { start: daysAheadAt(40, 8).toISOString(), end: daysAheadAt(40, 9).toISOString() }, 403],
       ['DELETE', `/v1/doctors/${a.ids.doctor}/time-off/${a.ids.timeOff}`, undefined, 403],
@@ -221,6 +224,10 @@ describe('API1 object-level authorization', () => {
       ['POST', '/v1/appointments', { doctorId: b.ids.doctor, patientId: a.ids.patient, start }],
       ['POST', '/v1/appointments', { doctorId: a.ids.doctor, patientId: a.ids.patient, start }],
       ['POST', '/v1/hospitals/me/invitations', { email: `x-${a.marker}@example.test`, role: 'doctor', doctorId: a.ids.doctor }],
+      ...[
+        { doctorId: a.ids.doctor, patientId: b.ids.patient },
+        { doctorId: b.ids.doctor, patientId: a.ids.patient },
+      ].map((ids): [string, string, Record<string, unknown>] => ['POST', '/v1/appointment-series', { ...ids, start, recurrence: { frequency: 'daily', count: 2 } }]),
     ];
     for (const [method, url, payload] of cases) {
       const res = await callAs(t, b.owner, method, url, payload);

@@ -22,6 +22,7 @@ export type AccessPurpose =
   | 'patient.access_log'
   | 'appointment.read'
   | 'appointment.list'
+  | 'appointment_series.read'
   | 'visit_note.read'
   | 'visit_note.history'
   | 'visit_note.list'

@@ -304,17 +304,17 @@ export async function insertWithinPlan(
   scope: TenantScope,
   values: Pick<
     AppointmentRow,
-    'id' | 'doctorId' | 'patientId' | 'startsAt' | 'endsAt' | 'reason' | 'createdBy' | 'visitTypeId' | 'bufferBeforeMinutes' | 'bufferAfterMinutes'
+    'id' | 'doctorId' | 'patientId' | 'startsAt' | 'endsAt' | 'reason' | 'createdBy' | 'visitTypeId' | 'bufferBeforeMinutes' | 'bufferAfterMinutes' | 'seriesId'
   >,
   rules: PlanRules,
 ): Promise<boolean> {
   const rows = await rawRows<{ id: string }>(
     scope.tx,
     sql`insert into appointments (id, hospital_id, doctor_id, patient_id, starts_at, ends_at, status, reason, created_by,
-                                  visit_type_id, buffer_before_minutes, buffer_after_minutes)
+                                  visit_type_id, buffer_before_minutes, buffer_after_minutes, series_id)
         select ${values.id}::uuid, ${scope.hospitalId}::uuid, ${values.doctorId}::uuid, ${values.patientId}::uuid,
                ${instant(values.startsAt)}, ${instant(values.endsAt)}, 'scheduled', ${values.reason}, ${values.createdBy}::uuid,
-               ${values.visitTypeId}::uuid, ${values.bufferBeforeMinutes}::int, ${values.bufferAfterMinutes}::int
+               ${values.visitTypeId}::uuid, ${values.bufferBeforeMinutes}::int, ${values.bufferAfterMinutes}::int, ${values.seriesId}::uuid
          where ${planHolds(scope, rules)}
         returning id`,
   );

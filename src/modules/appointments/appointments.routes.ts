@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { tenantActorOf } from '../../http/actor.ts';
 import { Envelope, errorResponses, ListEnvelope, ok, page } from '../../http/envelope.ts';
 import { typedRoutes } from '../../http/route-defaults.ts';
-import { requestHash } from '../idempotency/idempotency.ts';
+import { idempotencyOf, REPLAYED_HEADERS } from '../idempotency/idempotency.ts';
 import {
   Appointment,
   AppointmentParams,
@@ -17,9 +17,6 @@ import type { AppointmentService } from './appointments.service.ts';
 import { appointmentView } from './appointments.views.ts';
 
 const BookedEnvelope = Envelope(Appointment);
-const REPLAYED = {
-  'Idempotent-Replayed': { type: 'string', enum: ['true'], description: 'Present when this is the stored answer to an earlier request with the same Idempotency-Key' },
-};
 
 export async function appointmentRoutes(fastify: FastifyInstance, { service }: { service: AppointmentService }) {
   const app = typedRoutes(fastify, 'appointments');
@@ -37,17 +34,13 @@ export async function appointmentRoutes(fastify: FastifyInstance, { service }: {
           'With Idempotency-Key, a retry with the same body within 24 h replays the first response (header Idempotent-Replayed: true).',
         headers: IdempotencyHeaders,
         body: CreateAppointmentBody,
-        response: { 201: { ...BookedEnvelope, headers: REPLAYED }, ...errorResponses(402, 404, 409, 422) },
+        response: { 201: { ...BookedEnvelope, headers: REPLAYED_HEADERS }, ...errorResponses(402, 404, 409, 422) },
       },
     },
     async (request, reply) => {
       const actor = tenantActorOf(request);
-      const key = request.headers['idempotency-key'];
-      const result = await service.book(actor, request.body, {
-        idempotency: key
-          ? { key, hash: requestHash({ method: 'POST', route: '/v1/appointments', userId: actor.userId, body: request.body }) }
-          : undefined,
-      });
+      const idempotency = idempotencyOf(request.headers['idempotency-key'], { method: 'POST', route: '/v1/appointments', userId: actor.userId, body: request.body });
+      const result = await service.book(actor, request.body, { idempotency });
       if (result.replayed) reply.header('idempotent-replayed', 'true');
       return reply.status(result.status).send(ok(result.view, 'Appointment booked'));
     },

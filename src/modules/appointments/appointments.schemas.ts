@@ -6,7 +6,8 @@ import { IdempotencyKeyHeader } from '../idempotency/idempotency.ts';
 export const MIN_DURATION_MINUTES = 5;
 export const MAX_DURATION_MINUTES = 480;
 
-const Instant = Type.String({
+/** An instant in a request body (the same rule as every other instant field). */
+export const InstantInput = Type.String({
   format: 'date-time',
   maxLength: 40,
   description: 'ISO 8601 instant with offset, e.g. 2027-03-15T09:00:00+01:00',
@@ -23,7 +24,7 @@ export const CreateAppointmentBody = Type.Object(
   {
     doctorId: Uuid,
     patientId: Uuid,
-    start: Instant,
+    start: InstantInput,
     durationMinutes: Type.Optional(Duration),
     reason: Type.Optional(Reason),
     visitTypeId: Type.Optional({ ...Uuid, description: "A visit type the doctor offers: its duration and buffers apply (leave durationMinutes out), and its required resources are taken" }),
@@ -58,7 +59,7 @@ export const CreateAppointmentBody = Type.Object(
 export type CreateAppointmentInput = Static<typeof CreateAppointmentBody>;
 
 export const RescheduleBody = Type.Object(
-  { start: Instant, durationMinutes: Type.Optional(Duration) },
+  { start: InstantInput, durationMinutes: Type.Optional(Duration) },
   { additionalProperties: false, examples: [{ start: '2030-03-16T10:30:00+01:00' }] },
 );
 export type RescheduleInput = Static<typeof RescheduleBody>;
@@ -106,6 +107,7 @@ export const Appointment = Type.Object(
     status: Status,
     reason: Nullable(Type.String()),
     cancelReason: Nullable(Type.String()),
+    seriesId: Nullable(Uuid),
     visitTypeId: Nullable(Uuid),
     resources: Type.Array(AppointmentResource),
     createdAt: InstantOut,

@@ -15,7 +15,7 @@ import { appointmentWebhookData, cancelledMessages, rescheduledMessages } from '
 import { findAppointment, listAppointments, moveWithinPlan, updateAppointment, type AppointmentRow } from './appointments.repo.ts';
 import type { AppointmentView, CancelInput, CreateAppointmentInput, ListAppointmentsInput, RescheduleInput } from './appointments.schemas.ts';
 import { appointmentView } from './appointments.views.ts';
-import { assignResources, blockedRange, bookingWrite, createBookingCore, exclusionError, type AppointmentRecord } from './booking-core.ts';
+import { assignResources, blockedRange, bookingWrite, createBookingCore, exclusionError, type AppointmentRecord, type Scope } from './booking-core.ts';
 import { addLocalDays, localMonth, startOfLocalDate } from './booking-rules.ts';
 import { assertStarted, transition } from './lifecycle.ts';
 import { dropResourceBookings, resourcesOf } from './resource-bookings.repo.ts';
@@ -39,7 +39,7 @@ export interface AppointmentServiceDeps {
 export { exclusionError };
 
 /** The resources of the appointments that can hold any (those of a visit type): one query, none when no row has a type. */
-async function withResources(scope: TenantScope, rows: AppointmentRow[]): Promise<AppointmentRecord[]> {
+export async function withResources(scope: TenantScope, rows: AppointmentRow[]): Promise<AppointmentRecord[]> {
   const held = await resourcesOf(scope, rows.filter((r) => r.visitTypeId).map((r) => r.id));
   return rows.map((row) => ({ ...row, resources: held.get(row.id) ?? [] }));
 }
@@ -73,6 +73,22 @@ export function createAppointmentService({ db, idempotencyTtlMs, now = () => new
   function visibleTo(actor: AppointmentActor, row: AppointmentRow | null): AppointmentRow {
     if (!row) throw notFound('Appointment');
     if (actor.role === 'doctor' && row.doctorId !== actor.doctorId) throw notFound('Appointment');
+    return row;
+  }
+
+  /** Cancels one live appointment inside the caller's transaction: the row, the patient's notice (unless the caller sends its own) and the audit event. */
+  async function cancelWithin(scope: Scope, current: AppointmentRow, reason: string | null, opts: { notify?: boolean } = {}): Promise<AppointmentRow> {
+    const status = transition(current.status, 'cancel');
+    const row = (await updateAppointment(scope, current.id, { status, cancelReason: reason }))!;
+    if (opts.notify !== false) await enqueue(scope.tx, cancelledMessages(row));
+    await emitWebhookEvent(scope, 'appointment.cancelled', appointmentWebhookData(row));
+    await recordAudit(scope, {
+      action: 'appointment.cancelled',
+      entityType: 'appointment',
+      entityId: current.id,
+      changes: ['status', ...(reason ? ['cancelReason'] : [])],
+      metadata: { from: current.status, to: status, ...(current.seriesId ? { seriesId: current.seriesId } : {}) },
+    });
     return row;
   }
 
@@ -157,22 +173,13 @@ export function createAppointmentService({ db, idempotencyTtlMs, now = () => new
 
     /** Cancelling frees the resources too (trigger appointments_free_resources: their bookings stop being live). */
     async cancel(actor: AppointmentActor, id: string, input: CancelInput): Promise<AppointmentRecord> {
-      return withTenant(db, actor, async (scope) => {
-        const current = visibleTo(actor, await findAppointment(scope, id, { lock: 'update' }));
-        const status = transition(current.status, 'cancel');
-        const row = (await updateAppointment(scope, id, { status, cancelReason: input.reason ?? null }))!;
-        await enqueue(scope.tx, cancelledMessages(row));
-        await emitWebhookEvent(scope, 'appointment.cancelled', appointmentWebhookData(row));
-        await recordAudit(scope, {
-          action: 'appointment.cancelled',
-          entityType: 'appointment',
-          entityId: id,
-          changes: ['status', ...(input.reason ? ['cancelReason'] : [])],
-          metadata: { from: current.status, to: status },
-        });
-        return withResourcesOf(scope, row);
-      });
+      return withTenant(db, actor, async (scope) =>
+        withResourcesOf(scope, await cancelWithin(scope, visibleTo(actor, await findAppointment(scope, id, { lock: 'update' })), input.reason ?? null)),
+      );
     },
+
+    /** Cancels one appointment inside the caller's transaction; for series (which send one summary: `notify: false`). */
+    cancelWithin,
 
     complete: (actor: AppointmentActor, id: string) => finish(actor, id, 'complete'),
 

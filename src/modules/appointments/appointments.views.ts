@@ -14,6 +14,7 @@ export function appointmentView(row: AppointmentRecord): AppointmentView {
     status: row.status,
     reason: row.reason,
     cancelReason: row.cancelReason,
+    seriesId: row.seriesId,
     visitTypeId: row.visitTypeId,
     resources: row.resources.map(({ id, kind, name }) => ({ id, kind, name })),
     createdAt: row.createdAt.toISOString(),

@@ -8,7 +8,7 @@ import { recordAudit } from '../audit/audit.repo.ts';
 import { assertBelowLimit, assertSubscriptionActive } from '../subscriptions/plan-policy.ts';
 import { lockSubscriptionLimits } from '../subscriptions/subscriptions.repo.ts';
 import { emitWebhookEvent } from '../webhooks/events.ts';
-import { appointmentWebhookData, bookedMessages } from './appointment-events.ts';
+import { appointmentWebhookData, bookedMessages, reminderMessages } from './appointment-events.ts';
 import { insertWithinPlan, loadBookingContext, planRefusal, type AppointmentRow, type BookingContext, type PlanRules } from './appointments.repo.ts';
 import { MAX_DURATION_MINUTES, type CreateAppointmentInput } from './appointments.schemas.ts';
 import type { AppointmentActor } from './appointments.service.ts';
@@ -34,6 +34,14 @@ export type Scope = TenantScope<AppointmentActor>;
 export type ReadyContext = BookingContext & { doctor: NonNullable<BookingContext['doctor']> };
 /** An appointment with the resources it holds (held, once cancelled). */
 export type AppointmentRecord = AppointmentRow & { resources: ResourceRef[] };
+
+/** How a caller booking inside its own transaction wants the booking made (a series, per occurrence). */
+export interface BookingOptions {
+  /** The series this booking is an occurrence of. */
+  seriesId?: string;
+  /** false: the caller sends one confirmation of its own (a series); the reminders are queued all the same. */
+  confirmation?: boolean;
+}
 
 const at = (d: Date, minutes: number) => new Date(d.getTime() + minutes * MINUTE_MS);
 
@@ -200,7 +208,7 @@ export function createBookingCore({ now }: { now: () => Date }) {
    * audit event (the id is ours to choose). Returns the row as it will be
    * (created_at = the transaction's now()).
    */
-  async function prepareBooking(scope: Scope, input: CreateAppointmentInput, start: Date) {
+  async function prepareBooking(scope: Scope, input: CreateAppointmentInput, start: Date, opts: BookingOptions) {
     const when = now();
     if (input.visitTypeId && input.durationMinutes !== undefined) {
       throw validation('Invalid body: durationMinutes comes from the visit type; leave it out', {
@@ -236,24 +244,27 @@ export function createBookingCore({ now }: { now: () => Date }) {
       cancelReason: null,
       createdBy: scope.actor.userId,
       version: 1,
+      seriesId: opts.seriesId ?? null,
       createdAt: ctx.txNow,
       updatedAt: ctx.txNow,
     };
     assertBookable(ctx, row, when);
     if (input.resourceIds) await assertNamedResources(scope, input.resourceIds, type!.requires);
-    await enqueue(scope.tx, bookedMessages(row, ctx.hospital.reminderOffsetsMinutes, when));
+    const offsets = ctx.hospital.reminderOffsetsMinutes;
+    await enqueue(scope.tx, opts.confirmation === false ? reminderMessages(row, offsets, when) : bookedMessages(row, offsets, when));
     await emitWebhookEvent(scope, 'appointment.booked', appointmentWebhookData(row), when);
     await recordAudit(scope, {
       action: 'appointment.booked',
       entityType: 'appointment',
       entityId: row.id,
-      changes: ['doctorId', 'patientId', 'start', 'end', ...(input.reason ? ['reason'] : []), ...(type ? ['visitTypeId', 'resources'] : [])],
+      changes: ['doctorId', 'patientId', 'start', 'end', ...(input.reason ? ['reason'] : []), ...(type ? ['visitTypeId', 'resources'] : []), ...(opts.seriesId ? ['seriesId'] : [])],
       metadata: {
         doctorId: input.doctorId,
         patientId: input.patientId,
         start: row.startsAt.toISOString(),
         end: row.endsAt.toISOString(),
         ...(type ? { visitTypeId: type.id } : {}),
+        ...(opts.seriesId ? { seriesId: opts.seriesId } : {}),
       },
     });
     return { row, ctx, when, requires: type?.requires ?? [] };
@@ -266,8 +277,8 @@ export function createBookingCore({ now }: { now: () => Date }) {
    * the exclusion constraints' 23P01, which `exclusionError` maps (`book`
    * does it through `bookingWrite`).
    */
-  async function bookWithin(scope: Scope, input: CreateAppointmentInput): Promise<AppointmentRecord> {
-    const { row, ctx, when, requires } = await prepareBooking(scope, input, parseInstant(input.start, 'start'));
+  async function bookWithin(scope: Scope, input: CreateAppointmentInput, opts: BookingOptions = {}): Promise<AppointmentRecord> {
+    const { row, ctx, when, requires } = await prepareBooking(scope, input, parseInstant(input.start, 'start'), opts);
     const blocked = blockedRange(row);
     return writeWithinPlan(scope, ctx, row, when, { countMonth: true, requireActive: true }, async (rules) => {
       if (!(await insertWithinPlan(scope, row, rules))) return null;

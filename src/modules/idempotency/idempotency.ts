@@ -31,6 +31,11 @@ export const IdempotencyKeyHeader = Type.String({
   description: 'Client-chosen key (e.g. a UUID): a retry with the same key and body within 24 h replays the first response',
 });
 
+/** The response header of a replay, for the routes' OpenAPI answers. */
+export const REPLAYED_HEADERS = {
+  'Idempotent-Replayed': { type: 'string', enum: ['true'], description: 'Present when this is the stored answer to an earlier request with the same Idempotency-Key' },
+};
+
 export interface IdempotentRequest {
   key: string;
   hash: string;
@@ -59,6 +64,17 @@ export function requestHash(parts: { method: string; route: string; userId: stri
   return createHash('sha256')
     .update(canonicalJson({ method: parts.method.toUpperCase(), route: parts.route, userId: parts.userId, body: parts.body ?? null }))
     .digest('hex');
+}
+
+/**
+ * The Idempotency-Key of a create request, if it carries one: the key and the
+ * hash of what makes a repeat "the same" (method, route, caller, body).
+ */
+export function idempotencyOf(
+  key: string | undefined,
+  parts: { method: string; route: string; userId: string; body: unknown },
+): IdempotentRequest | undefined {
+  return key ? { key, hash: requestHash(parts) } : undefined;
 }
 
 /** Claims `request.key` for this transaction or returns the result to replay; runs before the change, in its transaction. */

@@ -19,6 +19,8 @@ export const emailTemplates = [
   'appointment_cancelled',
   'appointment_rescheduled',
   'webhook_disabled',
+  'series_confirmation',
+  'series_cancelled',
 ] as const;
 export type EmailTemplate = (typeof emailTemplates)[number];
 
@@ -39,6 +41,17 @@ const AppointmentData = Type.Object({
   /** The visit type booked, and the rooms and devices held (names, comma-separated). */
   visitTypeName: Type.Optional(Type.String()),
   rooms: Type.Optional(Type.String()),
+});
+
+/** A series' email lists its dates (one email for the series, not one per occurrence). */
+const SeriesData = Type.Object({
+  hospitalName: Type.String({ minLength: 1 }),
+  occurrences: Type.Array(Type.Object({ start: Instant, end: Type.Optional(Instant) }), { minItems: 1, maxItems: 52 }),
+  timezone: Type.Optional(Type.String({ minLength: 1 })),
+  doctorName: Type.Optional(Type.String()),
+  patientName: Type.Optional(Type.String()),
+  location: Type.Optional(Type.String()),
+  seriesId: Type.Optional(Type.String()),
 });
 
 /** Template data, per template. Extra fields are allowed (and ignored). */
@@ -73,6 +86,8 @@ export const templateData = {
     failingSince: Instant,
     disabledAt: Instant,
   }),
+  series_confirmation: SeriesData,
+  series_cancelled: Type.Intersect([SeriesData, Type.Object({ cancelReason: Type.Optional(Type.String()) })]),
 } satisfies Record<EmailTemplate, TSchema>;
 
 export type TemplateData<T extends EmailTemplate> = Static<(typeof templateData)[T]>;

@@ -36,6 +36,8 @@ const dataFor: Record<string, Record<string, unknown>> = {
     failingSince: '2030-03-28T07:00:00Z',
     disabledAt: '2030-03-31T07:00:00Z',
   },
+  series_confirmation: { ...appointment, occurrences: [{ start: '2030-03-24T08:00:00Z' }, { start: '2030-03-31T07:00:00Z' }] },
+  series_cancelled: { ...appointment, occurrences: [{ start: '2030-03-31T07:00:00Z' }], cancelReason: 'Treatment finished' },
 };
 
 describe('email templates', () => {

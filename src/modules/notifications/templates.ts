@@ -86,6 +86,19 @@ function appointmentFacts(d: TemplateData<'appointment_reminder'>): Facts {
   };
 }
 
+/** Every date of a series, one line each, then who and where. */
+function seriesFacts(d: TemplateData<'series_confirmation'>): Facts {
+  return {
+    facts: [
+      ...d.occurrences.map((o, i) => [`Visit ${i + 1}`, formatInstant(o.start, d.timezone)] as [string, string]),
+      ...(d.doctorName ? [['With', d.doctorName] as [string, string]] : []),
+      ['Where', d.location ?? d.hospitalName],
+    ],
+  };
+}
+
+const visits = (n: number) => (n === 1 ? '1 appointment' : `${n} appointments`);
+
 const greeting = (name?: string): Paragraph => [name ? `Hello ${name},` : 'Hello,'];
 
 /** What a one-time code lets the reader do, in words (the purpose travels as a machine code). */
@@ -180,6 +193,27 @@ const builders: { [T in EmailTemplate]: (data: TemplateData<T>, extras: Extras) 
       ['Tempus disabled it and sends it nothing more. Fix the receiver, then enable the endpoint again (PATCH /v1/webhooks/', d.endpointId, ' with active: true); failed deliveries can be retried from its delivery log.'],
     ],
   }),
+  series_confirmation: (d) => ({
+    subject: `${visits(d.occurrences.length)} confirmed from ${formatInstant(d.occurrences[0]!.start, d.timezone)}`,
+    heading: 'Your appointments are confirmed',
+    blocks: [
+      greeting(d.patientName),
+      [`Your ${visits(d.occurrences.length)} at ${d.hospitalName} are booked:`],
+      seriesFacts(d),
+      ['You will get a reminder before each visit. If you cannot come to one, please let us know.'],
+    ],
+  }),
+  series_cancelled: (d) => ({
+    subject: `${visits(d.occurrences.length)} cancelled from ${formatInstant(d.occurrences[0]!.start, d.timezone)}`,
+    heading: 'Your appointments were cancelled',
+    blocks: [
+      greeting(d.patientName),
+      [`These ${visits(d.occurrences.length)} at ${d.hospitalName} were cancelled:`],
+      seriesFacts(d),
+      ...(d.cancelReason ? [[`Reason: ${d.cancelReason}`] as Paragraph] : []),
+      ['Contact us to book new times.'],
+    ],
+  }),
 };
 
 /** Subject, text and HTML of a template, with the attachments the job carries. Invalid data is a PermanentError. */
@@ -199,6 +233,9 @@ const smsBuilders: { [T in EmailTemplate]: (data: TemplateData<T>) => string } =
   appointment_cancelled: (d) => `${d.hospitalName}: your appointment on ${formatInstant(d.start, d.timezone)} was cancelled.`,
   appointment_rescheduled: (d) => `${d.hospitalName}: your appointment was moved to ${formatInstant(d.start, d.timezone)}.`,
   webhook_disabled: (d) => `${d.hospitalName}: the webhook endpoint ${d.url} kept failing and was disabled.`,
+  series_confirmation: (d) =>
+    `${d.hospitalName}: ${visits(d.occurrences.length)}${d.doctorName ? ` with ${d.doctorName}` : ''} confirmed, from ${formatInstant(d.occurrences[0]!.start, d.timezone)} to ${formatInstant(d.occurrences.at(-1)!.start, d.timezone)}.`,
+  series_cancelled: (d) => `${d.hospitalName}: ${visits(d.occurrences.length)} from ${formatInstant(d.occurrences[0]!.start, d.timezone)} cancelled.`,
 };
 
 export function renderSms<T extends EmailTemplate>(template: T, data: unknown): string {

@@ -133,6 +133,32 @@ describe('$bulk-publish', () => {
     expect((await t.app.inject({ method: 'GET', url: slotUrl })).body).not.toContain(target.id!);
   });
 
+  it('a series booked and cancelled changes the published slots at once', async () => {
+    const slotUrl = `${manifestUrl()}/Slot.ndjson`;
+    const offered = (await t.app.inject({ method: 'GET', url: slotUrl })).body.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Slot);
+    const at = (slot: Slot) => `${slot.schedule.reference}@${new Date(slot.start).getTime()}`;
+    const byKey = new Map(offered.map((slot) => [at(slot), slot]));
+    // Two free slots of one doctor a day apart (the same wall-clock hour: the hospital's zone keeps it).
+    const first = offered.find((slot) => byKey.has(`${slot.schedule.reference}@${new Date(slot.start).getTime() + DAY}`))!;
+    const second = byKey.get(`${first.schedule.reference}@${new Date(first.start).getTime() + DAY}`)!;
+    const doctorId = first.schedule.reference!.replace('Schedule/', '');
+    const series = await t.app.inject({
+      method: 'POST',
+      url: '/v1/appointment-series',
+      headers: h.auth,
+      payload: { doctorId, patientId, start: first.start, recurrence: { frequency: 'daily', count: 2 } },
+    });
+    expect(series.statusCode).toBe(201);
+    const booked = (await t.app.inject({ method: 'GET', url: slotUrl })).body;
+    expect(booked).not.toContain(first.id!);
+    expect(booked).not.toContain(second.id!);
+    const cancel = await t.app.inject({ method: 'POST', url: `/v1/appointment-series/${series.json().data.id}/cancel`, headers: h.auth });
+    expect(cancel.statusCode).toBe(200);
+    const reopened = (await t.app.inject({ method: 'GET', url: slotUrl })).body;
+    expect(reopened).toContain(first.id!);
+    expect(reopened).toContain(second.id!);
+  });
+
   it('lists no files for _since at or after the transactionTime, and 404s an unknown hospital', async () => {
     const { transactionTime } = (await getManifest()).json() as { transactionTime: string };
     const since = await getManifest({}, `?_since=${encodeURIComponent(transactionTime)}`);

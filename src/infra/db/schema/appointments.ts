@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, foreignKey, index, integer, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { appointmentSeries } from './appointment-series.ts';
 import { idColumn, instant, timestamps } from './columns.ts';
 import { doctors } from './doctors.ts';
 import { hospitals } from './hospitals.ts';
@@ -36,6 +37,8 @@ export const appointments = pgTable(
     createdBy: uuid('created_by'),
     /** Bumped by every change (reschedule, cancel, ...): a reminder carries the version it was scheduled for. */
     version: integer('version').notNull().default(1),
+    /** The series this appointment is an occurrence of (POST /v1/appointment-series); null for a single booking. */
+    seriesId: uuid('series_id'),
     ...timestamps(),
   },
   (t) => [
@@ -54,6 +57,13 @@ export const appointments = pgTable(
       columns: [t.hospitalId, t.visitTypeId],
       foreignColumns: [visitTypes.hospitalId, visitTypes.id],
     }),
+    foreignKey({
+      name: 'appointments_series_fk',
+      columns: [t.hospitalId, t.seriesId],
+      foreignColumns: [appointmentSeries.hospitalId, appointmentSeries.id],
+    }),
+    // A series' occurrences in order (GET /v1/appointment-series/:id, its cancel).
+    index('appointments_hospital_series_starts_idx').on(t.hospitalId, t.seriesId, t.startsAt).where(sql`${t.seriesId} is not null`),
     index('appointments_hospital_doctor_starts_idx').on(t.hospitalId, t.doctorId, t.startsAt),
     index('appointments_hospital_patient_starts_idx').on(t.hospitalId, t.patientId, t.startsAt),
     // Listing by start across doctors, and the monthly plan-limit count.

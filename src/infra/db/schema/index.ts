@@ -8,6 +8,7 @@ export * from './invitations.ts';
 export * from './doctors.ts';
 export * from './schedules.ts';
 export * from './patients.ts';
+export * from './appointment-series.ts';
 export * from './appointments.ts';
 export * from './notifications.ts';
 export * from './messaging.ts';

@@ -1,0 +1,117 @@
+import { sql } from 'drizzle-orm';
+import { rawRows } from '../../infra/db/client.ts';
+import type { NotificationChannel } from '../../infra/db/schema/patients.ts';
+import type { TenantScope } from '../../infra/db/tenant.ts';
+import { PermanentError } from '../../infra/queue/errors.ts';
+import type { EventResolver, MessagingRegistry, ResolveResult } from '../notifications/registry.ts';
+import { SERIES_EVENTS } from './series-events.ts';
+
+/**
+ * The `notifications` resolver for `appointment_series.*`: one email (or
+ * SMS) to the patient listing the dates the event is about — the booked
+ * occurrences, or the ones a series cancel cancelled — in their channel.
+ * Names and contact details are read when it runs; the dates are those of
+ * the occurrences named in the event. Never sent twice: the messaging layer
+ * keys the job by the event id and the recipient.
+ */
+
+interface SeriesContext {
+  patientId: string;
+  patientName: string;
+  patientEmail: string | null;
+  patientPhone: string | null;
+  channel: NotificationChannel;
+  doctorName: string;
+  hospitalName: string;
+  hospitalAddress: string | null;
+  timezone: string;
+  occurrences: { start: string; end: string; cancelReason: string | null }[];
+}
+
+async function loadSeriesContext(scope: TenantScope, seriesId: string, appointmentIds: string[]): Promise<SeriesContext | null> {
+  const ids = sql`array[${sql.join(appointmentIds.map((id) => sql`${id}::uuid`), sql`, `)}]::uuid[]`;
+  const [row] = await rawRows<{
+    patient_id: string;
+    patient_name: string;
+    patient_email: string | null;
+    patient_phone: string | null;
+    channel: NotificationChannel;
+    doctor_name: string;
+    hospital_name: string;
+    hospital_address: string | null;
+    timezone: string;
+    occurrences: { start: string; end: string; cancelReason: string | null }[] | null;
+  }>(
+    scope.tx,
+    sql`select s.patient_id, p.name as patient_name, p.email as patient_email, p.phone as patient_phone, p.notification_channel as channel,
+               d.name as doctor_name, h.name as hospital_name, h.address as hospital_address, h.timezone,
+               (select json_agg(json_build_object('start', to_char(a.starts_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                                                  'end', to_char(a.ends_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                                                  'cancelReason', a.cancel_reason) order by a.starts_at)
+                  from appointments a
+                 where a.hospital_id = s.hospital_id and a.series_id = s.id and a.id = any(${ids})) as occurrences
+          from appointment_series s
+          join patients p on p.hospital_id = s.hospital_id and p.id = s.patient_id
+          join doctors d on d.hospital_id = s.hospital_id and d.id = s.doctor_id
+          join hospitals h on h.id = s.hospital_id
+         where s.hospital_id = ${scope.hospitalId}::uuid and s.id = ${seriesId}::uuid`,
+  );
+  if (!row) return null;
+  return {
+    patientId: row.patient_id,
+    patientName: row.patient_name,
+    patientEmail: row.patient_email,
+    patientPhone: row.patient_phone,
+    channel: row.channel,
+    doctorName: row.doctor_name,
+    hospitalName: row.hospital_name,
+    hospitalAddress: row.hospital_address,
+    timezone: row.timezone,
+    occurrences: row.occurrences ?? [],
+  };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function payloadOf(payload: Record<string, unknown>): { seriesId: string; appointmentIds: string[] } {
+  const { seriesId, appointmentIds } = payload;
+  if (typeof seriesId !== 'string' || !UUID.test(seriesId)) throw new PermanentError('invalid series event: seriesId is not a uuid');
+  if (!Array.isArray(appointmentIds) || appointmentIds.length === 0 || !appointmentIds.every((id) => typeof id === 'string' && UUID.test(id))) {
+    throw new PermanentError('invalid series event: appointmentIds is not a non-empty list of uuids');
+  }
+  return { seriesId, appointmentIds: appointmentIds as string[] };
+}
+
+export const resolveSeriesEvent: EventResolver = async ({ scope, event }): Promise<ResolveResult> => {
+  if (event.type !== SERIES_EVENTS.booked && event.type !== SERIES_EVENTS.cancelled) throw new PermanentError(`unknown series event ${event.type}`);
+  const { seriesId, appointmentIds } = payloadOf(event.payload);
+  const ctx = await loadSeriesContext(scope, seriesId, appointmentIds);
+  if (!ctx || ctx.occurrences.length === 0) return { skip: 'appointment series no longer exists' };
+  const cancelReason = event.type === SERIES_EVENTS.cancelled ? ctx.occurrences.find((o) => o.cancelReason)?.cancelReason : undefined;
+  return {
+    recipients: [
+      {
+        key: `patient:${ctx.patientId}`,
+        channel: ctx.channel,
+        email: ctx.patientEmail,
+        phone: ctx.patientPhone,
+        template: event.type === SERIES_EVENTS.booked ? 'series_confirmation' : 'series_cancelled',
+        data: {
+          seriesId,
+          hospitalName: ctx.hospitalName,
+          location: ctx.hospitalAddress ? `${ctx.hospitalName}, ${ctx.hospitalAddress}` : ctx.hospitalName,
+          timezone: ctx.timezone,
+          doctorName: ctx.doctorName,
+          patientName: ctx.patientName,
+          occurrences: ctx.occurrences.map(({ start, end }) => ({ start, end })),
+          ...(cancelReason ? { cancelReason } : {}),
+        },
+      },
+    ],
+  };
+};
+
+/** The one line src/messaging.ts calls. */
+export function registerSeriesNotifications(registry: MessagingRegistry): void {
+  registry.addResolver('appointment_series.*', resolveSeriesEvent);
+}
