@@ -6,7 +6,7 @@ import { findHospitalBySubdomain } from '../hospitals/hospitals.repo.ts';
 import { findAvailabilityData, findVisitTypeAvailabilityData, type AvailabilityVisitType } from './availability.repo.ts';
 import type { AvailabilityInput, VisitTypeAvailabilityInput } from './availability.schemas.ts';
 import { localDays } from './local-time.ts';
-import { computeSlots, type SlotQuery } from './slots.ts';
+import { computeSlots, type Slot, type SlotQuery } from './slots.ts';
 
 export const MAX_AVAILABILITY_DAYS = 31;
 const MINUTE_MS = 60_000;
@@ -41,6 +41,28 @@ export interface VisitTypeAvailabilityResult {
 }
 
 type Range = { from: Temporal.PlainDate; to: Temporal.PlainDate };
+
+/**
+ * The doctors' slot lists (each in time order, the lists in doctor-id order)
+ * as one list by start, then doctor: a merge of the few sorted lists, which
+ * builds each answer object once instead of copying, sorting and mapping
+ * thousands of them.
+ */
+function mergeByStart(lists: readonly Slot[][], ids: readonly string[]): VisitTypeAvailabilityResult['slots'] {
+  const at = lists.map(() => 0);
+  const merged: VisitTypeAvailabilityResult['slots'] = [];
+  for (;;) {
+    let pick = -1;
+    for (let i = 0; i < lists.length; i++) {
+      const head = lists[i]![at[i]!];
+      // Strictly earlier wins: on a tie the earlier list (the lower doctor id) keeps it.
+      if (head && (pick < 0 || head.startMs < lists[pick]![at[pick]!]!.startMs)) pick = i;
+    }
+    if (pick < 0) return merged;
+    const slot = lists[pick]![at[pick]!++]!;
+    merged.push({ start: slot.start, end: slot.end, doctorId: ids[pick]! });
+  }
+}
 
 /** The slot query's visit-type part: its length, buffers and resource needs. */
 const typeQuery = (type: AvailabilityVisitType): Pick<SlotQuery, 'slotMinutes' | 'bufferBeforeMinutes' | 'bufferAfterMinutes' | 'resources'> => ({
@@ -164,7 +186,9 @@ export function createAvailabilityService({ reads, now = () => new Date() }: Ava
       const notAfterMs = audience === 'public' ? nowMs + data!.bookingHorizonDays * DAY_MS : undefined;
       // The local days are the same for every doctor: resolved once.
       const days = localDays(data!.timezone, range.from, range.to);
-      const slots = data!.doctors.flatMap((doctor) =>
+      // By id, so equal starts come out by doctor id; each doctor's slots are already in time order.
+      const doctors = [...data!.doctors].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+      const perDoctor = doctors.map((doctor) =>
         computeSlots({
           zone: data!.timezone,
           weekly: doctor.weekly,
@@ -178,16 +202,15 @@ export function createAvailabilityService({ reads, now = () => new Date() }: Ava
           ...(notAfterMs === undefined ? {} : { notAfterMs }),
           ...typeQuery(type),
           days,
-        }).map((slot) => ({ ...slot, doctorId: doctor.id })),
+        }),
       );
-      slots.sort((x, y) => x.startMs - y.startMs || (x.doctorId < y.doctorId ? -1 : x.doctorId > y.doctorId ? 1 : 0));
       return {
         visitTypeId,
         timezone: data!.timezone,
         from: range.from.toString(),
         to: range.to.toString(),
         durationMinutes: type.durationMinutes,
-        slots: slots.map(({ start, end, doctorId }) => ({ start, end, doctorId })),
+        slots: mergeByStart(perDoctor, doctors.map((d) => d.id)),
       };
     });
   }

@@ -22,8 +22,8 @@ export interface LocalDay {
   startMs: number;
   /** The next local day's first instant: where "24:00" resolves. */
   endMs: number;
-  /** Set when the day starts at 00:00 and has a single offset throughout. */
-  uniform: { offset: string } | null;
+  /** Set when the day starts at 00:00 and has a single offset throughout; `date` is the ISO date, printed once per day rather than once per slot. */
+  uniform: { offset: string; date: string } | null;
 }
 
 /**
@@ -57,7 +57,7 @@ export function localDays(zone: string, from: Temporal.PlainDate, to: Temporal.P
     }
     // "+05:30"; an offset with seconds ("+05:53:28", old local mean times) takes the Temporal path.
     const uniform = start.midnight && nextChange >= endMs && endMs - startMs === DAY_MS && start.offset.length === 6;
-    days.push({ date, weekday: date.dayOfWeek, startMs, endMs, uniform: uniform ? { offset: start.offset } : null });
+    days.push({ date, weekday: date.dayOfWeek, startMs, endMs, uniform: uniform ? { offset: start.offset, date: date.toString() } : null });
     date = nextDate;
     startMs = endMs;
     start = next;
@@ -130,7 +130,7 @@ export function formatLocal(ms: number, zone: string, day?: LocalDay, minute?: n
   if (day?.uniform && minute !== undefined && minute >= 0 && minute < 1440) {
     const hh = String(Math.floor(minute / 60)).padStart(2, '0');
     const mm = String(minute % 60).padStart(2, '0');
-    return `${day.date.toString()}T${hh}:${mm}:00${day.uniform.offset}`;
+    return `${day.uniform.date}T${hh}:${mm}:00${day.uniform.offset}`;
   }
   return Temporal.Instant.fromEpochMilliseconds(ms)
     .toZonedDateTimeISO(zone)
