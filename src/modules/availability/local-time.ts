@@ -2,6 +2,8 @@ import { Temporal } from 'temporal-polyfill';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
+/** "HH:MM" of every minute of a day: built once, not padded again for each slot. */
+const CLOCK = Array.from({ length: 1440 }, (_, m) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`);
 
 /**
  * One local calendar day of a zone, resolved with the Temporal API.
@@ -128,9 +130,7 @@ export function boundaryInstant(day: LocalDay, zone: string, minute: number): nu
  */
 export function formatLocal(ms: number, zone: string, day?: LocalDay, minute?: number): string {
   if (day?.uniform && minute !== undefined && minute >= 0 && minute < 1440) {
-    const hh = String(Math.floor(minute / 60)).padStart(2, '0');
-    const mm = String(minute % 60).padStart(2, '0');
-    return `${day.uniform.date}T${hh}:${mm}:00${day.uniform.offset}`;
+    return `${day.uniform.date}T${CLOCK[minute]}:00${day.uniform.offset}`;
   }
   return Temporal.Instant.fromEpochMilliseconds(ms)
     .toZonedDateTimeISO(zone)
