@@ -297,6 +297,8 @@ export function idFor(world: SecurityWorld, param: string, segment: string, path
       return world.hospital.id;
     case 'Slot':
       return world.ids.slot;
+    case 'HealthcareService':
+      return world.ids.visitType;
     case 'dead-letters':
       // No delivery of the world has died: an id that matches nothing (operator-only route, API5).
       return '00000000-0000-4000-8000-000000000000';

@@ -10,8 +10,12 @@ import type { AvailabilityService } from '../availability/availability.service.t
 import { findDoctor, listDoctors } from '../doctors/doctors.repo.ts';
 import { findHospital } from '../hospitals/hospitals.repo.ts';
 import { findPatient, listPatients } from '../patients/patients.repo.ts';
-import { countDoctors, countPatients } from './fhir.repo.ts';
+import { resourcesOf } from '../appointments/resource-bookings.repo.ts';
+import { findVisitType, listVisitTypes } from '../visit-types/visit-types.repo.ts';
+import type { AppointmentRow } from '../appointments/appointments.repo.ts';
+import { countDoctors, countPatients, countVisitTypes, visitTypeNames } from './fhir.repo.ts';
 import { TEMPUS_STATUS, toAppointment, type FhirAppointmentStatus } from './mapping/appointment.ts';
+import { toHealthcareService } from './mapping/healthcare-service.ts';
 import { toLocation } from './mapping/location.ts';
 import { toPatient } from './mapping/patient.ts';
 import { toPractitioner } from './mapping/practitioner.ts';
@@ -34,6 +38,7 @@ export type PractitionerQuery = PageParams & { _id?: Values; active?: Values };
 export type PatientQuery = PageParams & { _id?: Values; name?: Values };
 export type LocationQuery = PageParams & { _id?: Values };
 export type ScheduleQuery = PageParams & { _id?: Values; actor?: Values; active?: Values };
+export type HealthcareServiceQuery = PageParams & { _id?: Values; active?: Values; name?: Values };
 export type AppointmentQuery = PageParams & { _id?: Values; date?: Values; actor?: Values; patient?: Values; practitioner?: Values; status?: Values };
 
 export interface FhirServiceDeps {
@@ -44,6 +49,17 @@ export interface FhirServiceDeps {
 }
 
 const APPOINTMENT_STATUSES = Object.keys(TEMPUS_STATUS) as FhirAppointmentStatus[];
+
+/** Appointments with their visit type's name and the rooms and devices they hold: two queries for the page, none without visit types. */
+async function toAppointments(scope: TenantScope, rows: AppointmentRow[]) {
+  const typed = rows.filter((r) => r.visitTypeId);
+  const held = await resourcesOf(scope, typed.map((r) => r.id));
+  const names = await visitTypeNames(scope, typed.map((r) => r.visitTypeId!));
+  return rows.map((row) => {
+    const name = row.visitTypeId ? names.get(row.visitTypeId) : undefined;
+    return toAppointment({ ...row, visitType: name ? { id: row.visitTypeId!, name } : null, resources: held.get(row.id) ?? [] });
+  });
+}
 
 export function createFhirService({ reads, availability, paging, now = () => new Date() }: FhirServiceDeps) {
   const inTenant = <T>(reader: FhirReader, fn: (scope: TenantScope) => Promise<T>) => withTenantRead(reads, reader, reader.hospitalId, fn);
@@ -96,7 +112,13 @@ export function createFhirService({ reads, availability, paging, now = () => new
     inTenant(reader, async (scope) => {
       const row = await findAppointment(scope, known(id, 'Appointment'));
       if (!row || (reader.role === 'doctor' && row.doctorId !== reader.doctorId)) throw notFound('Appointment');
-      return toAppointment(row);
+      return (await toAppointments(scope, [row]))[0]!;
+    });
+  const readHealthcareService = (reader: FhirReader, id: string) =>
+    inTenant(reader, async (scope) => {
+      const row = await findVisitType(scope, known(id, 'HealthcareService'));
+      if (!row) throw notFound('HealthcareService');
+      return toHealthcareService(row, reader.hospitalId);
     });
 
   /** Doctors as Practitioners or Schedules: one keyset page by (name, id), with the total (a count on an index). */
@@ -116,6 +138,7 @@ export function createFhirService({ reads, availability, paging, now = () => new
     readPatient,
     readLocation,
     readAppointment,
+    readHealthcareService,
     readSlot: slots.read,
     searchSlots: (reader: FhirReader, query: SlotQuery) => slots.search(reader, query),
 
@@ -156,6 +179,20 @@ export function createFhirService({ reads, availability, paging, now = () => new
       return searchset(paging, 'Location', query, { resources: [location], nextCursor: null, total: 1 });
     },
 
+    async searchHealthcareServices(reader: FhirReader, query: HealthcareServiceQuery) {
+      if (query._id) return byIds('HealthcareService', query, (id) => readHealthcareService(reader, id));
+      const limit = pageSizeOf(paging, query);
+      const active = booleanToken('active', query.active);
+      const nameContains = alternatives(query.name)?.join(' ');
+      return inTenant(reader, async (scope) => {
+        const rows = await listVisitTypes(scope, { limit, after: cursorOf(query), ...(active === undefined ? {} : { active }), ...(nameContains ? { nameContains } : {}) });
+        const page = pageOf(rows, limit, (r) => r.name);
+        const total = nameContains ? undefined : await countVisitTypes(scope, active);
+        const resources = page.items.map((v) => toHealthcareService(v, reader.hospitalId));
+        return searchset(paging, 'HealthcareService', query, { resources, nextCursor: page.nextCursor, ...(total === undefined ? {} : { total }) });
+      });
+    },
+
     async searchAppointments(reader: FhirReader, query: AppointmentQuery) {
       if (query._id) return byIds('Appointment', query, (id) => readAppointment(reader, id));
       const window = dateWindow('date', query.date);
@@ -189,7 +226,7 @@ export function createFhirService({ reads, availability, paging, now = () => new
           limit,
         );
         const page = pageOf(rows, limit, (r) => r.startsAt.toISOString());
-        return searchset(paging, 'Appointment', query, { resources: page.items.map(toAppointment), nextCursor: page.nextCursor });
+        return searchset(paging, 'Appointment', query, { resources: await toAppointments(scope, page.items), nextCursor: page.nextCursor });
       });
     },
   };
