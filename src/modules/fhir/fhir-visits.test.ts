@@ -98,6 +98,20 @@ describe('HealthcareService', () => {
   });
 });
 
+describe('Schedule', () => {
+  it('names the active visit types the doctor offers (online or not) as serviceType, read and searched alike', async () => {
+    const read = await fhirGet<Schedule>(t, h.auth, `/fhir/R4/Schedule/${doctorA}`);
+    expect(read.body.serviceType).toEqual([
+      { coding: [{ system: VISIT_TYPE_SYSTEM, code: checkup.id, display: 'Checkup' }], text: 'Checkup' },
+      { coding: [{ system: VISIT_TYPE_SYSTEM, code: scan.id, display: 'MRI scan' }], text: 'MRI scan' },
+    ]);
+    const searched = await allPages<Schedule>(t, h.auth, '/fhir/R4/Schedule?_count=1');
+    expect(searched.resources.find((s) => s.id === doctorA)).toEqual(read.body);
+    // The deactivated phone call is not offered: doctor B offers the checkup (and whatever later tests add).
+    expect(searched.resources.find((s) => s.id === doctorB)!.serviceType![0]!.coding![0]!.code).toBe(checkup.id);
+  });
+});
+
 describe('Appointment with a visit type', () => {
   it('carries the serviceType, the HealthcareService, the room as a Location and the device as a Device participant', async () => {
     const res = await book(t, h.auth, { doctorId: doctorA, patientId, start: daysAheadAt(3, 10).toISOString(), visitTypeId: scan.id });

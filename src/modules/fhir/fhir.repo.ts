@@ -73,13 +73,25 @@ export async function visitTypeNames(scope: TenantScope, ids: string[]): Promise
   return new Map(rows.map((r) => [r.id, r.name]));
 }
 
-/** Per doctor, the active visit types offered online, in (name, id) order: the published Schedules' serviceType. */
-export async function onlineVisitTypesByDoctor(scope: TenantScope): Promise<Map<string, { id: string; name: string }[]>> {
+/**
+ * Per doctor, the active visit types they offer, in (name, id) order: the
+ * Schedules' serviceType. `online` keeps those bookable online (the published
+ * file); `doctorIds` limits it to a page of Schedules.
+ */
+export async function visitTypesByDoctor(scope: TenantScope, opts: { online?: boolean; doctorIds?: string[] } = {}): Promise<Map<string, { id: string; name: string }[]>> {
+  if (opts.doctorIds?.length === 0) return new Map();
   const rows = await scope.tx
     .select({ doctorId: visitTypeDoctors.doctorId, id: visitTypes.id, name: visitTypes.name })
     .from(visitTypeDoctors)
     .innerJoin(visitTypes, and(eq(visitTypes.hospitalId, visitTypeDoctors.hospitalId), eq(visitTypes.id, visitTypeDoctors.visitTypeId)))
-    .where(scope.where(visitTypeDoctors, eq(visitTypes.active, true), eq(visitTypes.bookableOnline, true)))
+    .where(
+      scope.where(
+        visitTypeDoctors,
+        eq(visitTypes.active, true),
+        opts.online ? eq(visitTypes.bookableOnline, true) : undefined,
+        opts.doctorIds ? inArray(visitTypeDoctors.doctorId, opts.doctorIds) : undefined,
+      ),
+    )
     .orderBy(asc(visitTypes.name), asc(visitTypes.id));
   const byDoctor = new Map<string, { id: string; name: string }[]>();
   for (const { doctorId, ...type } of rows) byDoctor.set(doctorId, [...(byDoctor.get(doctorId) ?? []), type]);

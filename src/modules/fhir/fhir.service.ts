@@ -13,7 +13,7 @@ import { findPatient, listPatients } from '../patients/patients.repo.ts';
 import { resourcesOf } from '../appointments/resource-bookings.repo.ts';
 import { findVisitType, listVisitTypes } from '../visit-types/visit-types.repo.ts';
 import type { AppointmentRow } from '../appointments/appointments.repo.ts';
-import { countDoctors, countPatients, countVisitTypes, visitTypeNames } from './fhir.repo.ts';
+import { countDoctors, countPatients, countVisitTypes, visitTypeNames, visitTypesByDoctor } from './fhir.repo.ts';
 import { TEMPUS_STATUS, toAppointment, type FhirAppointmentStatus } from './mapping/appointment.ts';
 import { toHealthcareService } from './mapping/healthcare-service.ts';
 import { toLocation } from './mapping/location.ts';
@@ -94,7 +94,8 @@ export function createFhirService({ reads, availability, paging, now = () => new
     inTenant(reader, async (scope) => {
       const doctor = await findDoctor(scope, known(id, 'Schedule'));
       if (!doctor) throw notFound('Schedule');
-      return toSchedule(doctor, reader.hospitalId);
+      const offered = await visitTypesByDoctor(scope, { doctorIds: [doctor.id] });
+      return toSchedule(doctor, reader.hospitalId, undefined, offered.get(doctor.id));
     });
   const readPatient = (reader: FhirReader, id: string) =>
     inTenant(reader, async (scope) => {
@@ -121,14 +122,16 @@ export function createFhirService({ reads, availability, paging, now = () => new
       return toHealthcareService(row, reader.hospitalId);
     });
 
-  /** Doctors as Practitioners or Schedules: one keyset page by (name, id), with the total (a count on an index). */
-  async function doctorPage(reader: FhirReader, query: PageParams & { active?: Values }) {
+  /** Doctors as Practitioners or Schedules: one keyset page by (name, id), with the total (a count on an index); Schedules add the visit types offered. */
+  async function doctorPage(reader: FhirReader, query: PageParams & { active?: Values }, withVisitTypes = false) {
     const limit = pageSizeOf(paging, query);
     const active = booleanToken('active', query.active);
     return inTenant(reader, async (scope) => {
       const rows = await listDoctors(scope, { limit, after: cursorOf(query), ...(active === undefined ? {} : { active }) });
       const total = await countDoctors(scope, active);
-      return { ...pageOf(rows, limit, (r) => r.name), total };
+      const page = pageOf(rows, limit, (r) => r.name);
+      const offered = withVisitTypes ? await visitTypesByDoctor(scope, { doctorIds: page.items.map((d) => d.id) }) : new Map<string, { id: string; name: string }[]>();
+      return { ...page, total, offered };
     });
   }
 
@@ -154,8 +157,8 @@ export function createFhirService({ reads, availability, paging, now = () => new
         const ids = [...(alternatives(query._id) ?? []), ...(actors ?? [])];
         return byIds('Schedule', { ...query, _id: ids }, (id) => readSchedule(reader, id));
       }
-      const page = await doctorPage(reader, query);
-      const resources = page.items.map((d) => toSchedule(d, reader.hospitalId));
+      const page = await doctorPage(reader, query, true);
+      const resources = page.items.map((d) => toSchedule(d, reader.hospitalId, undefined, page.offered.get(d.id)));
       return searchset(paging, 'Schedule', query, { resources, nextCursor: page.nextCursor, total: page.total });
     },
 
