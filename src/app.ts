@@ -12,7 +12,12 @@ import { healthRoutes } from './http/health.routes.ts';
 import { metricsRoutes } from './http/metrics.routes.ts';
 import { registerRateLimit } from './http/rate-limit.ts';
 import { registerReadYourWrites } from './http/read-your-writes.ts';
+import { accessLogRoutes } from './modules/access-log/access-log.routes.ts';
+import { createAccessLogService } from './modules/access-log/access-log.service.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
+import { createErasureService } from './modules/patient-rights/erasure.service.ts';
+import { createExportService } from './modules/patient-rights/export.service.ts';
+import { patientRightsRoutes } from './modules/patient-rights/patient-rights.routes.ts';
 import { createAuditService } from './modules/audit/audit.service.ts';
 import { hospitalRoutes } from './modules/hospitals/hospitals.routes.ts';
 import { findIdentity } from './modules/members/members.repo.ts';
@@ -53,6 +58,11 @@ import { createResourceService } from './modules/resources/resources.service.ts'
 import { visitTypeRoutes } from './modules/visit-types/visit-types.routes.ts';
 import { createVisitTypeService } from './modules/visit-types/visit-types.service.ts';
 import { createReadRouting } from './infra/db/replica.ts';
+import { calendarFeedRoutes } from './modules/calendar-feeds/calendar-feeds.routes.ts';
+import { createCalendarFeedService } from './modules/calendar-feeds/calendar-feeds.service.ts';
+import { webhookDocuments, webhookPayloadSchemas } from './modules/webhooks/webhook-payloads.schemas.ts';
+import { webhookRoutes } from './modules/webhooks/webhooks.routes.ts';
+import { createWebhookService } from './modules/webhooks/webhooks.service.ts';
 import { version } from './version.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -106,7 +116,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     methods: CORS_METHODS,
     exposedHeaders: CORS_EXPOSED_HEADERS,
   });
-  await registerDocs(app, version);
+  await registerDocs(app, version, { webhooks: webhookDocuments(), schemas: webhookPayloadSchemas });
   for (const schema of [...fhirSchemas, ...publishSchemas]) app.addSchema(schema);
   await app.register(metricsRoutes, { metrics: deps.metrics, token: config.env.METRICS_TOKEN });
   await app.register(authPlugin, {
@@ -180,12 +190,28 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   // The published Schedules name the visit types each doctor offers.
   await app.register(visitTypeRoutes, { service: republishing(createVisitTypeService({ db: deps.database.db, reads: deps.reads }), ['create', 'update', 'deactivate']) });
   await app.register(closureRoutes, { service: republishing(createClosureService({ db: deps.database.db, reads: deps.reads }), ['create', 'remove']) });
-  await app.register(patientRoutes, { service: createPatientService({ db: deps.database.db, reads: deps.reads }) });
+  await app.register(patientRoutes, { service: createPatientService({ db: deps.database.db }) });
+  await app.register(accessLogRoutes, { service: createAccessLogService({ db: deps.database.db }) });
+  await app.register(patientRightsRoutes, {
+    erasure: createErasureService({ db: deps.database.db, clinicalRetentionYears: config.env.CLINICAL_RETENTION_YEARS }),
+    exports: createExportService({ db: deps.database.db }),
+  });
   await app.register(notificationRoutes, { service: createNotificationService({ db: deps.database.db }) });
   await app.register(visitNoteRoutes, { service: createVisitNoteService({ db: deps.database.db }) });
+  await app.register(webhookRoutes, {
+    service: createWebhookService({
+      db: deps.database.db,
+      serverSecret: deps.serverSecret,
+      allowPrivate: config.env.WEBHOOK_ALLOW_PRIVATE,
+      rotationWindowHours: config.env.WEBHOOK_ROTATION_WINDOW_HOURS,
+    }),
+  });
+  await app.register(calendarFeedRoutes, {
+    service: createCalendarFeedService({ db: deps.database.db, reads: deps.reads, publicBaseUrl: config.env.PUBLIC_BASE_URL }),
+  });
   await app.register(appointmentRoutes, {
     service: republishing(
-      createAppointmentService({ db: deps.database.db, reads: deps.reads, idempotencyTtlMs: config.env.IDEMPOTENCY_TTL_HOURS * 3_600_000 }),
+      createAppointmentService({ db: deps.database.db, idempotencyTtlMs: config.env.IDEMPOTENCY_TTL_HOURS * 3_600_000 }),
       ['book', 'cancel', 'reschedule', 'complete', 'noShow'],
     ),
   });

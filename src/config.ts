@@ -136,7 +136,7 @@ export const variables = {
   DATA_DIR: { parse: str, default: './data', doc: 'Embedded mode: PGlite database, local signing key and .eml mail live here' },
   DATABASE_URL: { parse: url('postgres', 'postgresql'), example: 'postgres://tempus@127.0.0.1:5432/tempus', doc: 'PostgreSQL URL; unset = embedded PGlite under DATA_DIR' },
   DATABASE_DIRECT_URL: { parse: url('postgres', 'postgresql'), example: 'postgres://tempus@db-primary:5432/tempus', doc: 'PostgreSQL itself, for what needs a session: the migrations\' advisory lock and the outbox LISTEN. Set it when DATABASE_URL points at PgBouncer in transaction mode; unset = DATABASE_URL' },
-  DATABASE_READ_URL: { parse: url('postgres', 'postgresql'), example: 'postgres://tempus@db-replica:5432/tempus', doc: 'A streaming replica (hot standby) for availability, lists and public pages; unset = every read on DATABASE_URL. Reads a write depends on, and a user\'s reads right after their own writes, stay on the primary' },
+  DATABASE_READ_URL: { parse: url('postgres', 'postgresql'), example: 'postgres://tempus@db-replica:5432/tempus', doc: 'A streaming replica (hot standby) for availability, doctor lists and public pages; unset = every read on DATABASE_URL. Reads a write depends on, reads that name a patient (they record access events) and a user\'s reads right after their own writes stay on the primary' },
   DATABASE_READ_MAX_LAG_SECONDS: { parse: int(1, 3_600), default: 5, doc: 'A replica further behind than this is not read from (reads fall back to the primary until it catches up)' },
   DATABASE_READ_CHECK_INTERVAL_MS: { parse: int(100, 60_000), default: 1_000, doc: 'How often each process measures the replica\'s lag (pg_last_wal_replay_lsn against the primary\'s pg_current_wal_lsn)' },
   DB_POOL_MAX: { parse: int(1, 200), default: 10, doc: 'Connections in this process\'s pool, and in its replica pool (keep N processes x this under max_connections, or under PgBouncer\'s max_client_conn)' },
@@ -173,7 +173,7 @@ export const variables = {
   RATE_LIMIT_MAX: { parse: int(1, 1_000_000_000), default: 300, doc: 'Requests per RATE_LIMIT_WINDOW_SECONDS per signed-in user (or per IP when anonymous)' },
   RATE_LIMIT_PUBLIC_MAX: { parse: int(1, 1_000_000_000), default: 60, doc: 'Requests per RATE_LIMIT_WINDOW_SECONDS per IP on the public routes (/v1/public/*)' },
   RATE_LIMIT_WINDOW_SECONDS: { parse: int(1, 86_400), default: 60, doc: 'Rate-limit window' },
-  PUBLIC_BASE_URL: { parse: url('http', 'https'), default: 'http://localhost:8000', doc: 'The address clients reach this API at: FHIR Bundle links, the $bulk-publish manifest and booking deep links are built on it' },
+  PUBLIC_BASE_URL: { parse: url('http', 'https'), default: 'http://localhost:8000', doc: 'The address patients, integrators and directories reach Tempus at: calendar feed URLs, FHIR Bundle links, the $bulk-publish manifest and booking deep links are built on it' },
   FHIR_PAGE_SIZE: { parse: int(1, 1_000), default: 50, doc: 'Entries per FHIR searchset page when _count is not given' },
   FHIR_MAX_PAGE_SIZE: { parse: int(1, 1_000), default: 200, doc: 'Largest _count a FHIR search accepts (larger values are lowered to it)' },
   PUBLISH_CACHE_TTL_SECONDS: { parse: int(1, 3_600), default: 60, doc: 'How long a hospital\'s $bulk-publish data set (Location, Schedule and free Slot files) is cached; any booking change invalidates it at once' },
@@ -203,6 +203,15 @@ export const variables = {
   EMAIL_PER_RECIPIENT_PER_HOUR: { parse: int(1, 1_000_000), default: 20, doc: 'Emails one address receives per sliding hour; the excess waits for the window, it is never dropped' },
   OUTBOX_RETENTION_DAYS: { parse: int(1, 3_650), default: 7, doc: 'Published outbox rows older than this are deleted by a scheduled task' },
   SCHEDULER_INTERVAL_MS: { parse: int(100, 3_600_000), default: 15_000, doc: 'How often a worker checks for scheduled tasks that are due' },
+  WEBHOOK_ALLOW_PRIVATE: { parse: bool, default: false, doc: 'Allow webhook URLs that resolve to loopback, private, link-local, CGNAT or metadata addresses (tests and closed networks only)' },
+  WEBHOOK_TIMEOUT_MS: { parse: int(100, 60_000), default: 10_000, doc: 'Timeout of one webhook request (connect to last byte read); a timeout is retried' },
+  WEBHOOK_MAX_ATTEMPTS: { parse: int(1, 100), default: 16, doc: 'Attempts of one webhook delivery before it is dead (retries follow DELIVERY_BACKOFF_BASE_MS and WEBHOOK_BACKOFF_MAX_MS)' },
+  WEBHOOK_BACKOFF_MAX_MS: { parse: int(1, 86_400_000), default: 21_600_000, doc: 'Cap of the webhook retry backoff (exponential, full jitter): the default 16 attempts span about a day' },
+  WEBHOOK_DISABLE_AFTER_HOURS: { parse: int(1, 24 * 365), default: 72, doc: 'An endpoint whose every attempt has failed for this long is disabled and the hospital owners are emailed' },
+  WEBHOOK_ROTATION_WINDOW_HOURS: { parse: int(0, 24 * 30), default: 24, doc: 'After a secret rotation the previous secret keeps signing (a second v1 signature) for this long' },
+  ACCESS_LOG_RETENTION_DAYS: { parse: int(30, 36_500), default: 2_190, doc: 'Access events (who saw which patient) older than this are deleted by the retention task (default six years, HIPAA accounting of disclosures)' },
+  DELIVERY_BODY_RETENTION_DAYS: { parse: int(1, 3_650), default: 30, doc: 'Dead-lettered email and SMS bodies (addresses, names, times) are blanked after this many days; replaying such a letter then fails' },
+  CLINICAL_RETENTION_YEARS: { parse: int(1, 100), default: 10, doc: 'How long visit notes and past appointments are kept after erasure (clinical records retention); Tempus never deletes them itself and reports the date in the erasure' },
 } satisfies Record<string, VarSpec<unknown>>;
 
 type Vars = typeof variables;
@@ -261,6 +270,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     if (typed.RABBITMQ_URL && !typed.DATABASE_URL) problems.push('RABBITMQ_URL needs DATABASE_URL: the worker cannot share the API\'s embedded PGlite database');
     if (typed.SMS_ACCOUNT_SID && (!typed.SMS_AUTH_TOKEN || !typed.SMS_FROM)) problems.push('SMS_ACCOUNT_SID needs SMS_AUTH_TOKEN and SMS_FROM');
     if (typed.DELIVERY_BACKOFF_MAX_MS < typed.DELIVERY_BACKOFF_BASE_MS) problems.push('DELIVERY_BACKOFF_MAX_MS must not be below DELIVERY_BACKOFF_BASE_MS');
+    if (typed.WEBHOOK_BACKOFF_MAX_MS < typed.DELIVERY_BACKOFF_BASE_MS) problems.push('WEBHOOK_BACKOFF_MAX_MS must not be below DELIVERY_BACKOFF_BASE_MS');
   }
   if (problems.length) throw new ConfigError(problems);
   // What needs a session goes to DATABASE_URL itself unless a direct URL is given.

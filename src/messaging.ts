@@ -3,11 +3,13 @@ import { createEmailHandler } from './modules/notifications/email.consumer.ts';
 import { registerBuiltinMessaging } from './modules/notifications/builtin.ts';
 import { registerAppointmentNotifications } from './modules/appointments/appointment-notifications.ts';
 import { idempotencyPurgeTask } from './modules/idempotency/idempotency.ts';
+import { retentionTask } from './modules/patient-rights/retention.ts';
 import { createMessagingRegistry, type MessagingRegistry } from './modules/notifications/registry.ts';
 import { subscriptionExpiryTask } from './modules/subscriptions/expire.ts';
 import { createNotificationsHandler } from './modules/notifications/notifications.consumer.ts';
 import { createSmsHandler } from './modules/notifications/sms.consumer.ts';
 import { createTasksHandler } from './modules/notifications/tasks.consumer.ts';
+import { createWebhookHandler } from './modules/webhooks/webhooks.consumer.ts';
 import { startConsumers, type Consumers } from './infra/queue/consumers.ts';
 import { createInlineTransport, type InlineTransport } from './infra/queue/inline.ts';
 import { listenToOutbox } from './infra/queue/listen.ts';
@@ -30,6 +32,7 @@ export function messagingRegistry(): MessagingRegistry {
   registerAppointmentNotifications(registry);
   registry.addTask(idempotencyPurgeTask);
   registry.addTask(subscriptionExpiryTask);
+  registry.addTask(retentionTask);
   return registry;
 }
 
@@ -43,6 +46,8 @@ export interface MessagingOptions {
   consumers?: boolean;
   /** Run scheduled tasks (default true). */
   scheduler?: boolean;
+  /** The clock webhook endpoints' failing streaks are judged by (tests move it forward). */
+  clock?: () => Date;
 }
 
 export interface Messaging {
@@ -74,11 +79,16 @@ export function createMessaging(deps: Deps, options: MessagingOptions = {}): Mes
     logger: log,
     metrics,
     policy: { maxAttempts: env.DELIVERY_MAX_ATTEMPTS, backoffBaseMs: env.DELIVERY_BACKOFF_BASE_MS, backoffMaxMs: env.DELIVERY_BACKOFF_MAX_MS },
+    // A receiver may be down for hours: webhooks keep trying for about a day (same backoff, longer cap, more attempts).
+    policies: {
+      webhooks: { maxAttempts: env.WEBHOOK_MAX_ATTEMPTS, backoffBaseMs: env.DELIVERY_BACKOFF_BASE_MS, backoffMaxMs: env.WEBHOOK_BACKOFF_MAX_MS },
+    },
     handlers: {
       notifications: createNotificationsHandler({ db, registry, logger: log }),
       email_notifications: createEmailHandler({ db, mailer: deps.mailer, config, metrics }),
       sms_notifications: createSmsHandler({ db, sms: deps.sms, config, metrics }),
-      tasks: createTasksHandler({ db, config, logger: log, registry }),
+      tasks: createTasksHandler({ db, config, logger: log, registry, metrics }),
+      webhooks: createWebhookHandler({ db, config, serverSecret: deps.serverSecret, logger: log, metrics, clock: options.clock }),
     },
   });
 

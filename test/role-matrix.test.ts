@@ -39,6 +39,8 @@ interface World {
   b: RegisteredHospital;
   otherOwner: TestUser;
   planId: string;
+  /** The doctor row the doctor member is linked to. */
+  doctorId: string;
 }
 
 interface Who {
@@ -178,6 +180,15 @@ const MATRIX: MatrixEntry[] = [
   { method: 'POST', route: '/v1/appointments/:id/complete', sample: async (w) => ({ url: `/v1/appointments/${await matrixAppointment(w, 'past')}/complete` }), ok: 200, byCaller: { otherOwner: 404 } },
   { method: 'POST', route: '/v1/appointments/:id/no-show', sample: async (w) => ({ url: `/v1/appointments/${await matrixAppointment(w, 'past')}/no-show` }), ok: 200, byCaller: { otherOwner: 404 } },
 
+  // calendar feeds: owner/admin for any doctor, the doctor for their own calendar
+  {
+    method: 'POST',
+    route: '/v1/doctors/:id/calendar-feed',
+    sample: (w) => ({ url: `/v1/doctors/${w.doctorId}/calendar-feed` }),
+    ok: 201,
+    byCaller: { otherOwner: 404 },
+  },
+
   // visit notes (written by the matrix doctor on their own appointment; never readable by staff)
   {
     method: 'POST',
@@ -275,6 +286,7 @@ beforeAll(async () => {
     b,
     otherOwner: asUser(b),
     planId: plan!.id,
+    doctorId: doctorId!,
     members: {
       owner: asUser(a),
       admin: await addMember(t, a, 'admin'),

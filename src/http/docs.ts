@@ -18,6 +18,8 @@ export const TAGS = [
   { name: 'appointments', description: 'Booking, rescheduling, cancelling and closing appointments' },
   { name: 'visit notes', description: 'Versioned clinical notes of appointments (never readable by staff)' },
   { name: 'notifications', description: 'The delivery log of emails and SMS' },
+  { name: 'webhooks', description: 'Signed event deliveries to the hospital\'s own endpoints (Standard Webhooks)' },
+  { name: 'calendars', description: 'Secret calendar feeds of doctors\' appointments (RFC 5545)' },
   { name: 'audit', description: 'Who did what, when' },
   { name: 'fhir', description: 'FHIR R4 read and search (application/fhir+json); errors are OperationOutcome resources' },
   { name: 'public', description: "A hospital's public booking pages: no token, rate-limited per IP" },
@@ -37,8 +39,14 @@ const SERVER = {
  * and browsable at /docs. Must be registered before the routes it documents.
  * Schemas with an `$id` become `components.schemas` under that name.
  */
-export async function registerDocs(app: FastifyInstance, version: string): Promise<void> {
+export async function registerDocs(
+  app: FastifyInstance,
+  version: string,
+  /** What Tempus sends to others: the OpenAPI 3.1 `webhooks` section and the named schemas it refers to. */
+  outgoing: { webhooks: Record<string, unknown>; schemas: { $id?: string }[] } = { webhooks: {}, schemas: [] },
+): Promise<void> {
   app.addSchema(ErrorEnvelope);
+  for (const schema of outgoing.schemas) app.addSchema(schema);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -52,6 +60,8 @@ export async function registerDocs(app: FastifyInstance, version: string): Promi
       },
       servers: [SERVER],
       tags: TAGS,
+      // Built as plain JSON (src/modules/webhooks/webhook-payloads.schemas.ts); the plugin copies it as is.
+      webhooks: outgoing.webhooks as never,
       components: {
         securitySchemes: {
           bearer: {

@@ -49,6 +49,16 @@ export const permissions = {
   'closures.manage': ['owner', 'admin'],
   // The delivery log (emails and SMS sent to patients and members): the front desk reads it too.
   'notifications.read': ['owner', 'admin', 'staff'],
+  // Webhooks send the hospital's events to other systems: who may point them somewhere is an owner/admin decision.
+  'webhooks.manage': ['owner', 'admin'],
+  // A doctor's secret calendar address: owner/admin for any doctor, a doctor for themselves (checked in the service).
+  'calendarFeeds.create': ['owner', 'admin', 'doctor'],
+  // Patient data rights (docs/privacy.md): who saw a record and the patient's
+  // copy of their data are for the hospital's management; erasure, which
+  // cannot be undone, for the owner alone.
+  'patients.accessLog': ['owner', 'admin'],
+  'patients.export': ['owner', 'admin'],
+  'patients.erase': ['owner'],
 } as const satisfies Record<string, readonly MemberRole[]>;
 
 export type Permission = keyof typeof permissions;

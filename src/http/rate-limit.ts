@@ -70,7 +70,11 @@ export const windowScript: AtomicScript<{ count: number; ttlMs: number }> = {
   },
 };
 
-const isPublic = (request: FastifyRequest) => request.routeOptions.url?.startsWith('/v1/public/') === true;
+/** Anonymous public reads (the booking pages, calendar feeds): the stricter per-IP limit. */
+const isPublic = (request: FastifyRequest) => {
+  const url = request.routeOptions.url ?? '';
+  return url.startsWith('/v1/public/') || url.startsWith('/calendar/');
+};
 
 function storeClass(store: CacheStore, logger: Logger) {
   let lastWarn = 0;

@@ -99,34 +99,54 @@ function person(property: 'ORGANIZER' | 'ATTENDEE', who: IcsPerson, params: stri
   return `${property}${[...cn, ...params].map((p) => `;${p}`).join('')}:${mailto(who.email)}`;
 }
 
-export function buildIcs(event: IcsEvent): string {
+/** One VEVENT of an email invite or of a feed: the same properties, the people only where there are any. */
+interface IcsEntry extends Omit<IcsEvent, 'method' | 'organizer' | 'attendee'> {
+  status: 'CONFIRMED' | 'CANCELLED';
+  organizer?: IcsPerson;
+  attendee?: IcsPerson;
+}
+
+function veventLines(event: IcsEntry): string[] {
   if (!(event.end.getTime() > event.start.getTime())) throw new RangeError('buildIcs: end must be after start');
   const domain = event.domain ?? 'tempus';
   const lines = [
-    'BEGIN:VCALENDAR',
-    'VERSION:2.0',
-    `PRODID:${PRODID}`,
-    'CALSCALE:GREGORIAN',
-    `METHOD:${event.method}`,
     'BEGIN:VEVENT',
     `UID:${icsText(`${event.uid}@${domain}`)}`,
     `DTSTAMP:${icsDateTime(event.stamp ?? new Date())}`,
     `DTSTART:${icsDateTime(event.start)}`,
     `DTEND:${icsDateTime(event.end)}`,
     `SEQUENCE:${Math.max(0, Math.trunc(event.sequence))}`,
-    `STATUS:${event.method === 'CANCEL' ? 'CANCELLED' : 'CONFIRMED'}`,
+    `STATUS:${event.status}`,
     `SUMMARY:${icsText(event.summary)}`,
   ];
   if (event.location) lines.push(`LOCATION:${icsText(event.location)}`);
   if (event.description) lines.push(`DESCRIPTION:${icsText(event.description)}`);
-  lines.push(
-    person('ORGANIZER', event.organizer),
-    person('ATTENDEE', event.attendee, ['ROLE=REQ-PARTICIPANT', 'PARTSTAT=NEEDS-ACTION', 'RSVP=FALSE']),
-    `TRANSP:${event.method === 'CANCEL' ? 'TRANSPARENT' : 'OPAQUE'}`,
-    'END:VEVENT',
-    'END:VCALENDAR',
-  );
+  if (event.organizer) lines.push(person('ORGANIZER', event.organizer));
+  if (event.attendee) lines.push(person('ATTENDEE', event.attendee, ['ROLE=REQ-PARTICIPANT', 'PARTSTAT=NEEDS-ACTION', 'RSVP=FALSE']));
+  lines.push(`TRANSP:${event.status === 'CANCELLED' ? 'TRANSPARENT' : 'OPAQUE'}`, 'END:VEVENT');
+  return lines;
+}
+
+function calendarObject(method: string, properties: string[], events: IcsEntry[]): string {
+  const lines = ['BEGIN:VCALENDAR', 'VERSION:2.0', `PRODID:${PRODID}`, 'CALSCALE:GREGORIAN', `METHOD:${method}`, ...properties, ...events.flatMap(veventLines), 'END:VCALENDAR'];
   return lines.map(foldLine).join('\r\n') + '\r\n';
+}
+
+export function buildIcs(event: IcsEvent): string {
+  return calendarObject(event.method, [], [{ ...event, status: event.method === 'CANCEL' ? 'CANCELLED' : 'CONFIRMED' }]);
+}
+
+/** One appointment in a subscribed feed: no people (a feed names no one beyond its summary). */
+export type IcsFeedEvent = Omit<IcsEntry, 'status' | 'organizer' | 'attendee'>;
+
+/**
+ * A calendar feed (RFC 5545 with `METHOD:PUBLISH`, what calendar apps
+ * subscribe to): the same VEVENTs as the invites, so an appointment keeps its
+ * UID and SEQUENCE across the emails and the feed; a cancelled one is simply
+ * left out and disappears at the next refresh.
+ */
+export function buildFeed(feed: { name: string; events: IcsFeedEvent[] }): string {
+  return calendarObject('PUBLISH', [`X-WR-CALNAME:${icsText(feed.name)}`], feed.events.map((e) => ({ ...e, status: 'CONFIRMED' as const })));
 }
 
 /**

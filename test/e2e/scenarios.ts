@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cluster } from '../cluster/cluster.ts';
 import { setUpHospital, slotAt, type ClusterHospital } from '../cluster/fixtures.ts';
@@ -210,6 +211,14 @@ export function e2eScenarios(deployment: E2eDeployment): void {
       expect(rows).toEqual([{ status: 'sent', n: result.expectedTotal }]);
       expect((await cluster.sql.query('select 1 from dead_letters')).rowCount).toBe(0);
       expect(cluster.unexpectedExits()).toEqual([]);
+    });
+
+    it("writes no patient's email address into any process log", async () => {
+      const logs = [...cluster.apis, ...cluster.workers].map((p) => ({ name: p.name, text: readFileSync(p.logFile, 'utf8') }));
+      expect(logs.reduce((n, l) => n + l.text.length, 0)).toBeGreaterThan(0);
+      const seeded = clinic.patients.map((p) => p.email);
+      const leaks = logs.flatMap((l) => seeded.filter((value) => l.text.includes(value)).map((value) => `${l.name}: ${value}`));
+      expect(leaks).toEqual([]);
     });
 
     if (deployment.verify) it('used the deployment it was given', () => deployment.verify!(cluster));

@@ -48,3 +48,34 @@ export function parseInvite(ics: string): ParsedInvite {
     })),
   };
 }
+
+export interface ParsedFeedEvent {
+  uid: string;
+  sequence: number;
+  status: string | null;
+  start: string;
+  end: string;
+  summary: string;
+  attendees: number;
+}
+
+/** A subscribed calendar feed as ical.js reads it: its method, name and every VEVENT. */
+export function parseFeed(ics: string): { method: string | null; name: string | null; events: ParsedFeedEvent[] } {
+  const calendar = new ICAL.Component(ICAL.parse(ics));
+  return {
+    method: (calendar.getFirstPropertyValue('method') as string | null) ?? null,
+    name: (calendar.getFirstPropertyValue('x-wr-calname') as string | null) ?? null,
+    events: calendar.getAllSubcomponents('vevent').map((vevent) => {
+      const event = new ICAL.Event(vevent);
+      return {
+        uid: event.uid,
+        sequence: event.sequence,
+        status: (vevent.getFirstPropertyValue('status') as string | null) ?? null,
+        start: event.startDate.toJSDate().toISOString(),
+        end: event.endDate.toJSDate().toISOString(),
+        summary: event.summary,
+        attendees: event.attendees.length,
+      };
+    }),
+  };
+}

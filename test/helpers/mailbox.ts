@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
+import type { TestAppOptions } from './app.ts';
 import { createMessagingApp, messagingTestEnv } from './messaging.ts';
 import { startSmtpPeer, type SmtpPeer } from './smtp-peer.ts';
 import { onServices } from './target.ts';
@@ -56,10 +57,10 @@ export async function mailTo(source: { smtp: SmtpPeer | null; dataDir: string },
  * with its own outbox and queue names (messagingTestEnv). Call in beforeAll,
  * close in afterAll.
  */
-export async function mailCapturingApp(env: Record<string, string> = {}) {
+export async function mailCapturingApp(env: Record<string, string> = {}, options: Pick<TestAppOptions, 'logDestination'> = {}) {
   const menv = await messagingTestEnv();
   const smtp = onServices ? await startSmtpPeer() : null;
-  const t = await createMessagingApp({ env: { ...env, ...menv.env, ...(smtp ? { SMTP_URL: smtp.url } : {}) } });
+  const t = await createMessagingApp({ ...options, env: { ...env, ...menv.env, ...(smtp ? { SMTP_URL: smtp.url } : {}) } });
   return {
     t,
     smtp,

@@ -131,6 +131,8 @@ export interface SecurityWorld {
   staff: TestUser;
   /** Unique text stored in this hospital's objects: it must never show up in another hospital's responses. */
   marker: string;
+  /** The webhook's signing secret, as shown once at creation: no other answer may contain it. */
+  webhookSecret: string;
   ids: {
     doctor: string;
     timeOff: string;
@@ -156,10 +158,18 @@ export interface SecurityWorld {
     resourceTimeOff: string;
     visitType: string;
     closure: string;
+    /** The file name (`<token>.ics`) of the doctor's calendar feed. */
+    calendarFeedFile: string;
+    webhook: string;
+    /** The webhook's test delivery (queued: no messaging runs in the security suites). */
+    webhookDelivery: string;
   };
 }
 
 type Auth = { authorization: string };
+
+/** Where the worlds' webhooks point: a public address (never called, no worker runs in these suites). */
+export const PUBLIC_HOOK = 'https://93.184.216.34/tempus';
 
 function asUser(h: RegisteredHospital): TestUser {
   return { email: h.ownerEmail, userId: userIdForEmail(h.ownerEmail), token: h.ownerToken, auth: h.auth };
@@ -220,12 +230,20 @@ export async function securityWorld(t: TestApp, label: string): Promise<Security
   });
   const subscription = await injectChecked(t, { method: 'GET', url: '/v1/hospitals/me/subscription', headers: auth });
   if (subscription.statusCode !== 200) throw new Error(`subscription failed: ${subscription.statusCode} ${subscription.body}`);
+  const feed = await injectChecked(t, { method: 'POST', url: `/v1/doctors/${doctor.id}/calendar-feed`, headers: auth });
+  if (feed.statusCode !== 201) throw new Error(`calendar feed failed: ${feed.statusCode} ${feed.body}`);
+  // A public IP literal: passes the SSRF guard without DNS; nothing is sent (no messaging here).
+  const webhook = await injectChecked(t, { method: 'POST', url: '/v1/webhooks', headers: auth, payload: { url: `${PUBLIC_HOOK}/${marker}`, events: ['patient.created'] } });
+  if (webhook.statusCode !== 201) throw new Error(`webhook failed: ${webhook.statusCode} ${webhook.body}`);
+  const webhookTest = await injectChecked(t, { method: 'POST', url: `/v1/webhooks/${webhook.json().data.id}/test`, headers: auth });
+  if (webhookTest.statusCode !== 202) throw new Error(`webhook test failed: ${webhookTest.statusCode} ${webhookTest.body}`);
   return {
     hospital,
     owner: asUser(hospital),
     doctorMember,
     staff,
     marker,
+    webhookSecret: webhook.json().data.secret,
     ids: {
       doctor: doctor.id,
       timeOff: timeOff.json().data.id,
@@ -241,6 +259,9 @@ export async function securityWorld(t: TestApp, label: string): Promise<Security
       resourceTimeOff,
       visitType,
       closure,
+      calendarFeedFile: String(feed.json().data.url).split('/').pop()!,
+      webhook: webhook.json().data.id,
+      webhookDelivery: webhookTest.json().data.id,
     },
   };
 }
@@ -299,6 +320,12 @@ export function idFor(world: SecurityWorld, param: string, segment: string, path
       return world.ids.slot;
     case 'HealthcareService':
       return world.ids.visitType;
+    case 'webhooks':
+      return world.ids.webhook;
+    case 'calendar':
+      return world.ids.calendarFeedFile;
+    case 'deliveries':
+      return world.ids.webhookDelivery;
     case 'dead-letters':
       // No delivery of the world has died: an id that matches nothing (operator-only route, API5).
       return '00000000-0000-4000-8000-000000000000';
@@ -337,6 +364,7 @@ export function sampleBody(method: string, path: string): Record<string, unknown
     'PATCH /v1/resources/{id}': { name: 'Renamed by another hospital' },
     'POST /v1/resources/{id}/time-off': { start: daysAheadAt(41, 8).toISOString(), end: daysAheadAt(41, 9).toISOString() },
     'PATCH /v1/visit-types/{id}': { name: 'Renamed by another hospital' },
+    'POST /v1/patients/{id}/erase': { reason: 'Erased by another hospital' },
     'POST /v1/appointments/{id}/visit-notes': { plan: 'Written by another hospital' },
     'PUT /v1/visit-notes/{id}': { plan: 'Written by another hospital' },
     'POST /v1/appointments/{id}/cancel': { reason: 'Cancelled by another hospital' },
@@ -344,6 +372,7 @@ export function sampleBody(method: string, path: string): Record<string, unknown
     'POST /v1/appointments/{id}/complete': {},
     'POST /v1/appointments/{id}/no-show': {},
     'PATCH /v1/admin/plans/{id}': { name: 'Renamed' },
+    'PATCH /v1/webhooks/{id}': { events: ['patient.created', 'patient.updated'] },
     'PUT /v1/admin/hospitals/{id}/subscription': { planCode: 'basic' },
   };
   return samples[`${method} ${path}`];
@@ -362,6 +391,7 @@ export function validBody(world: SecurityWorld, method: string, path: string): R
     'POST /v1/hospitals/me/subscription': { planCode: 'basic' },
     'POST /v1/admin/plans': { code: `p-${randomBytes(4).toString('hex')}`, name: 'Plan', priceCents: 0, currency: 'USD', interval: 'month', limits: { maxDoctors: 1, maxAppointmentsPerMonth: 1 } },
     'POST /v1/hospitals/me/invitations': { email: uniqueEmail('inv'), role: 'staff' },
+    'POST /v1/webhooks': { url: `${PUBLIC_HOOK}/${randomBytes(4).toString('hex')}`, events: ['appointment.booked'] },
     'POST /v1/invitations/accept': { token: 'x'.repeat(43) },
     'POST /v1/doctors': { name: 'Dr New', email: uniqueEmail('doc') },
     'POST /v1/patients': { name: 'Pat New' },

@@ -200,15 +200,19 @@ describe.runIf(onServices)('read replica', () => {
       );
       await setReplay(topology.replica!, false);
       try {
-        const patient = await createPatient(app, h.auth, { name: 'Fresh Patient' });
-        const names = async (auth: { authorization: string }) =>
-          ((await app.app.inject({ method: 'GET', url: '/v1/patients?limit=100', headers: auth })).json().data as { id: string }[]).map((p) => p.id);
-        // The writer, right after the write: from the primary, the patient is there.
-        expect(await names(h.auth)).toContain(patient.id);
+        const fresh = await createDoctor(app, h.auth);
+        const doctorIds = async (auth: { authorization: string }) =>
+          ((await app.app.inject({ method: 'GET', url: '/v1/doctors?limit=100', headers: auth })).json().data as { id: string }[]).map((d) => d.id);
+        // The writer, right after the write: from the primary, the doctor is there.
+        expect(await doctorIds(h.auth)).toContain(fresh.id);
         // A colleague who wrote nothing reads the (paused) replica: not there yet.
-        expect(await names(colleague.auth)).not.toContain(patient.id);
-        // Public pages too: a doctor added now is not on the replica's public list.
-        await createDoctor(app, h.auth);
+        expect(await doctorIds(colleague.auth)).not.toContain(fresh.id);
+        // Lists that name patients record access events in the same transaction, so they read the primary (docs/privacy.md).
+        const patient = await createPatient(app, h.auth, { name: 'Fresh Patient' });
+        const patientIds = async (auth: { authorization: string }) =>
+          ((await app.app.inject({ method: 'GET', url: '/v1/patients?limit=100', headers: auth })).json().data as { id: string }[]).map((p) => p.id);
+        expect(await patientIds(colleague.auth)).toContain(patient.id);
+        // Public pages too: the doctor added now is not on the replica's public list.
         expect((await app.app.inject({ method: 'GET', url: `/v1/public/hospitals/${h.subdomain}/doctors` })).json().data).toHaveLength(1);
         const day = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
         expect((await app.app.inject({ method: 'GET', url: `/v1/doctors/${doctor.id}/availability?from=${day}&to=${day}`, headers: colleague.auth })).statusCode).toBe(200);

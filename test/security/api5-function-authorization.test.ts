@@ -50,6 +50,7 @@ const PUBLIC_ROUTES = new Set([
   'GET /fhir/R4/metadata', // the CapabilityStatement, public as on every FHIR server
   'GET /v1/public/hospitals/:subdomain/visit-types',
   'GET /v1/public/hospitals/:subdomain/visit-types/:id/availability',
+  'GET /calendar/:file', // a doctor's calendar feed: the secret address is the credential
 ]);
 
 const key = (r: AppRoute) => `${r.method} ${r.url}`;

@@ -1,16 +1,24 @@
 /**
  * OWASP API7:2023 Server Side Request Forgery.
  *
- * Tempus fetches no URL a client supplies: its only outgoing HTTP requests
- * go to the SMS provider (SMS_PROVIDER_URL) and to Supabase's JWKS
- * (SUPABASE_URL), both read from configuration at start. This suite keeps it
- * that way: it scans src/ for every primitive that opens an outgoing HTTP
- * connection and fails on a new call site, so adding one is a reviewed
- * decision (with an allow-list entry and a reason).
+ * Tempus' outgoing HTTP requests go to the SMS provider (SMS_PROVIDER_URL)
+ * and to Supabase's JWKS (SUPABASE_URL), both read from configuration at
+ * start — and to webhook URLs, which hospitals supply. Those go through one
+ * guarded client (src/infra/http/outbound.ts): every resolved address must be
+ * public unicast (unless WEBHOOK_ALLOW_PRIVATE), the connection is pinned to
+ * the checked address, no redirects, a deadline, at most 4 KiB read. This
+ * suite scans src/ for every primitive that opens an outgoing HTTP connection
+ * and fails on a new call site, so adding one is a reviewed decision (with an
+ * allow-list entry and a reason), and it attacks the guard.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OutboundNetworkError, OutboundRefused, postTo, resolveTarget } from '../../src/infra/http/outbound.ts';
+import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { registerHospital, type RegisteredHospital } from '../helpers/factories.ts';
 
 const SRC = path.resolve(import.meta.dirname, '../../src');
 
@@ -29,6 +37,8 @@ const OUTGOING = /\bfetch\s*\(|createRemoteJWKSet\s*\(|\bhttps?\.(request|get)\s
 const ALLOWED: Record<string, { calls: number; target: RegExp }> = {
   'infra/sms/sms.ts': { calls: 1, target: /const endpoint = `\$\{env\.SMS_PROVIDER_URL\}\/2010-04-01\/Accounts\/\$\{encodeURIComponent\(sid\)\}\/Messages\.json`;[\s\S]*fetch\(endpoint,/ },
   'infra/auth/verifier.ts': { calls: 1, target: /createRemoteJWKSet\(new URL\(`\$\{env\.SUPABASE_URL\}\/auth\/v1\/\.well-known\/jwks\.json`\)/ },
+  // User-supplied URLs: only to a target resolveTarget() checked, connected through the pinned lookup.
+  'infra/http/outbound.ts': { calls: 2, target: /export function postTo\(target: ResolvedTarget[\s\S]*lookup: pinned,[\s\S]*https\.request\(target\.url, requestOptions[\s\S]*http\.request\(target\.url, requestOptions/ },
 };
 
 describe('API7 server-side request forgery', () => {
@@ -52,5 +62,91 @@ describe('API7 server-side request forgery', () => {
         expect(() => loadConfig({ NODE_ENV: 'test', DATA_DIR: '/tmp/unused', [name]: bad }), `${name}=${bad}`).toThrow(new RegExp(name));
       }
     }
+  });
+});
+
+describe('API7: webhook URLs', () => {
+  let t: TestApp;
+  let hospital: RegisteredHospital;
+  let server: http.Server;
+  let port: number;
+  const seen: string[] = [];
+  beforeAll(async () => {
+    // No WEBHOOK_ALLOW_PRIVATE: the production rules.
+    t = await createTestApp();
+    hospital = await registerHospital(t);
+    server = http.createServer((req, res) => {
+      seen.push(`${req.headers.host} ${req.url}`);
+      if (req.url === '/big') {
+        res.writeHead(200);
+        res.end('x'.repeat(1024 * 1024));
+      } else if (req.url === '/slow') {
+        // Never answers: the deadline must end it.
+      } else {
+        res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end();
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    server?.closeAllConnections();
+    await new Promise((resolve) => server?.close(resolve));
+    await t?.close();
+  });
+
+  it.each([
+    'http://127.0.0.1:8080/hook',
+    'http://localhost/hook',
+    'http://169.254.169.254/latest/meta-data/',
+    'http://[::1]/hook',
+    'http://[fd00:ec2::254]/hook',
+    'http://[::ffff:127.0.0.1]/hook',
+    'http://10.0.0.8/hook',
+    'http://172.16.4.4/hook',
+    'http://192.168.1.1/hook',
+    'http://100.64.0.1/hook',
+    'http://0.0.0.0/hook',
+    'http://[fe80::1]/hook',
+    'http://2130706433/hook',
+    'http://user:pass@93.184.216.34/hook',
+  ])('refuses a webhook to %s with a 400', async (url) => {
+    const res = await t.app.inject({ method: 'POST', url: '/v1/webhooks', headers: hospital.auth, payload: { url, events: ['patient.created'] } });
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.json()).toMatchObject({ code: 'VALIDATION_ERROR' });
+    expect(res.json().error).toMatch(/url /);
+  });
+
+  it('refuses a host if any of its addresses is private (all A/AAAA records are checked)', async () => {
+    const resolve = async () => [
+      { address: '93.184.216.34', family: 4 },
+      { address: '10.1.2.3', family: 4 },
+    ];
+    await expect(resolveTarget('https://mixed.example/hook', { allowPrivate: false, resolve })).rejects.toThrow(OutboundRefused);
+    await expect(resolveTarget('https://mixed.example/hook', { allowPrivate: false, resolve: async () => [{ address: '2606:2800:220:1::1', family: 6 }] })).resolves.toMatchObject({
+      address: '2606:2800:220:1::1',
+    });
+  });
+
+  it('connects to the address it checked, whatever DNS says next (no rebinding)', async () => {
+    let lookups = 0;
+    const target = await resolveTarget(`http://rebind.example:${port}/pinned`, {
+      allowPrivate: true,
+      resolve: async () => (lookups++ === 0 ? [{ address: '127.0.0.1', family: 4 }] : [{ address: '169.254.169.254', family: 4 }]),
+    });
+    const result = await postTo(target, { headers: {}, body: '{}', timeoutMs: 2_000, maxResponseBytes: 4096 });
+    expect(lookups).toBe(1);
+    expect(result.status).toBe(302);
+    expect(seen).toContain(`rebind.example:${port} /pinned`);
+  });
+
+  it('follows no redirect, reads at most 4 KiB and gives up at the deadline', async () => {
+    const local = (path: string) => resolveTarget(`http://127.0.0.1:${port}${path}`, { allowPrivate: true });
+    const redirect = await postTo(await local('/redirect'), { headers: {}, body: '{}', timeoutMs: 2_000, maxResponseBytes: 4096 });
+    expect(redirect.status).toBe(302);
+    expect(seen.filter((s) => s.includes('meta-data'))).toEqual([]);
+    const big = await postTo(await local('/big'), { headers: {}, body: '{}', timeoutMs: 2_000, maxResponseBytes: 4096 });
+    expect(big.body.length).toBe(4096);
+    await expect(postTo(await local('/slow'), { headers: {}, body: '{}', timeoutMs: 200, maxResponseBytes: 4096 })).rejects.toThrow(OutboundNetworkError);
   });
 });

@@ -38,6 +38,7 @@ const isDocsRoute = (url: string) => url === '/docs' || url.startsWith('/docs/')
  */
 const NO_RESPONSE_SCHEMA: Record<string, string> = {
   'GET /metrics': 'Prometheus text exposition format',
+  'GET /calendar/{file}': 'an RFC 5545 calendar (text/calendar), for calendar apps',
 };
 
 const key = (x: { method: string; path: string }) => `${x.method} ${x.path}`;
@@ -56,8 +57,9 @@ describe('API9 inventory', () => {
       .filter((op) => !NO_RESPONSE_SCHEMA[key(op)])
       .filter((op) => {
         const success = Object.entries(op.responses).filter(([status]) => /^2\d\d$/.test(status));
-        // JSON, FHIR JSON (application/fhir+json) or FHIR NDJSON (application/fhir+ndjson): a schema for each.
-        return success.length === 0 || success.some(([, r]) => !Object.entries(r.content ?? {}).some(([type, c]) => /json$/.test(type) && c.schema));
+        // application/json, or a JSON media type of its own: application/fhir+json (FHIR, the export) or application/fhir+ndjson ($bulk-publish files).
+        const jsonSchema = (r: (typeof success)[number][1]) => Object.entries(r.content ?? {}).some(([type, c]) => /^application\/([\w.-]+\+)?(nd)?json$/.test(type) && !!c?.schema);
+        return success.length === 0 || success.some(([, r]) => !jsonSchema(r));
       })
       .map(key);
     expect(missing).toEqual([]);
@@ -83,7 +85,8 @@ describe('API9 inventory', () => {
       for (const p of op.parameters) {
         // FHIR ids have FHIR's own syntax (a Slot's id is not a UUID): bounded by its pattern instead.
         const fhirId = op.path.startsWith('/fhir/') && p.schema?.pattern === '^[A-Za-z0-9\\-.]{1,64}$' && p.schema?.maxLength === 64;
-        if (p.in === 'path' && p.name !== 'subdomain' && p.schema?.format !== 'uuid' && !fhirId) problems.push(`${key(op)} {${p.name}} is not format uuid`);
+        // Not ids: a public page's subdomain, and a calendar feed's secret file name (`<token>.ics`).
+        if (p.in === 'path' && p.name !== 'subdomain' && p.name !== 'file' && p.schema?.format !== 'uuid' && !fhirId) problems.push(`${key(op)} {${p.name}} is not format uuid`);
         if (p.in === 'query' && p.name === 'limit') {
           const max = p.schema?.maximum;
           if (typeof max !== 'number' || max > 100 || p.schema?.minimum !== 1) problems.push(`${key(op)} limit is not 1..100`);

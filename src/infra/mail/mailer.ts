@@ -110,7 +110,8 @@ function fileMailer(dir: string, from: string, logger: Logger): Mailer {
       // Named by message id: a resend of the same message overwrites its file instead of adding one.
       const file = path.join(dir, `${email.messageId.split('@')[0]!.replace(/[^A-Za-z0-9._-]/g, '_')}.eml`);
       await writeFile(file, info.message as Buffer);
-      logger.info({ to: email.to, subject: email.subject, file }, 'email written to file (embedded mode)');
+      // The file holds the address and the text; the log line does not (docs/privacy.md: no personal data in logs).
+      logger.info({ file }, 'email written to file (embedded mode)');
       return { providerMessageId: info.messageId };
     },
     async check() {

@@ -25,15 +25,91 @@ export const REDACT_PATHS = [
   '*.prescriptions',
 ];
 
-/** The process logger; `destination` (stdout by default) lets tests read what would be written. */
+/**
+ * Paths whose segment after the prefix is a credential (a calendar feed's
+ * secret address): logged as `[redacted]`, so a log reader cannot subscribe.
+ */
+const SECRET_PATHS = /^(\/calendar\/)[^/?#]+/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A path segment that looks like a secret: long, URL-safe, with letters and digits (a token, optionally with an extension such as .ics). */
+const TOKENISH = /^(?=[^.]*\d)(?=[^.]*[A-Za-z])[A-Za-z0-9_-]{24,}(\.[A-Za-z0-9]{1,8})?$/;
+/** Query parameters whose values are never personal or secret; every other value is logged as [redacted]. */
+const PLAIN_QUERY = new Set(['limit', 'status', 'channel', 'from', 'to', 'replayed']);
+
+/**
+ * A URL as it may be logged: token-like path segments and the values of query
+ * parameters (a `?search=` is often a person's name, email or phone; a cursor
+ * can encode a name) replaced by [redacted]. Ids (UUIDs) and the route stay.
+ */
+export function redactUrl(rawUrl: string): string {
+  // A calendar feed's address is a credential whatever its shape.
+  const url = rawUrl.replace(SECRET_PATHS, '$1[redacted]');
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  const safePath = path
+    .split('/')
+    .map((segment) => (TOKENISH.test(segment) && !UUID.test(segment) ? '[redacted]' : segment))
+    .join('/');
+  if (q < 0) return safePath;
+  const query = url
+    .slice(q + 1)
+    .split('&')
+    .filter(Boolean)
+    .map((pair) => {
+      const key = pair.split('=')[0]!;
+      return PLAIN_QUERY.has(key) ? pair : `${key}=[redacted]`;
+    });
+  return `${safePath}?${query.join('&')}`;
+}
+
+const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
+const PHONE = /\+[1-9]\d{6,14}\b/g;
+
+/** Emails and E.164 numbers out of free text (a provider's error often quotes the address it refused). */
+export function scrubContacts(text: string): string {
+  return text.replace(EMAIL, '[email]').replace(PHONE, '[phone]');
+}
+
+/** The same through a log line's fields (plain objects and arrays, a few levels deep). */
+function scrubValue(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return scrubContacts(value);
+  if (depth <= 0 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => scrubValue(v, depth - 1));
+  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrubValue(v, depth - 1)]));
+}
+
+type RequestLike = { method?: string; url?: string; hostname?: string; host?: string; ip?: string; socket?: { remotePort?: number } };
+
+/**
+ * The process logger; `destination` (stdout by default) lets tests read what
+ * would be written. Besides the redaction paths, every line passes two
+ * guards for personal data (docs/privacy.md): the request's URL is logged
+ * through redactUrl, and emails and phone numbers anywhere in a line's text
+ * become [email] / [phone].
+ */
 export function createLogger(config: Pick<Config, 'env'>, name = 'tempus', destination?: DestinationStream): Logger {
   return pino(
     {
-    name,
-    level: config.env.LOG_LEVEL,
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    formatters: { level: (label) => ({ level: label.toUpperCase() }) },
-    timestamp: pino.stdTimeFunctions.isoTime,
+      name,
+      level: config.env.LOG_LEVEL,
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      serializers: {
+        req: (req: RequestLike) => ({ method: req.method, url: req.url === undefined ? undefined : redactUrl(req.url), host: req.host ?? req.hostname, remoteAddress: req.ip }),
+      },
+      formatters: {
+        level: (label) => ({ level: label.toUpperCase() }),
+        log: (object) => scrubValue(object, 4) as Record<string, unknown>,
+      },
+      hooks: {
+        logMethod(args, method) {
+          // The message is the last string argument; fields were scrubbed by formatters.log.
+          const i = args.findIndex((a) => typeof a === 'string');
+          if (i >= 0) (args as unknown[])[i] = scrubContacts(args[i] as string);
+          return method.apply(this, args);
+        },
+      },
+      timestamp: pino.stdTimeFunctions.isoTime,
     },
     destination,
   );

@@ -20,6 +20,8 @@ export interface Metrics {
   rateLimitRejections: Counter<'scope'>;
   messages: Counter<'queue' | 'event'>;
   notificationsSent: Counter<'channel'>;
+  /** Rows the retention task deleted or blanked, by what they were. */
+  retentionRemoved: Counter<'kind'>;
   /** A gauge whose value is read when /metrics is scraped. */
   observe(name: string, help: string, read: () => number | Promise<number> | Record<string, number> | Promise<Record<string, number>>, labelName?: string): void;
 }
@@ -55,6 +57,12 @@ export function createMetrics(): Metrics {
     rateLimitRejections: new Counter({ name: 'tempus_rate_limit_rejections_total', help: 'Requests refused with 429', labelNames: ['scope'] as const, registers }),
     messages: new Counter({ name: 'tempus_messages_total', help: 'Queue messages by event (published, consumed, failed, dead)', labelNames: ['queue', 'event'] as const, registers }),
     notificationsSent: new Counter({ name: 'tempus_notifications_sent_total', help: 'Emails and SMS handed to their provider', labelNames: ['channel'] as const, registers }),
+    retentionRemoved: new Counter({
+      name: 'tempus_retention_rows_removed_total',
+      help: 'Rows the retention task deleted or blanked past their retention, by kind',
+      labelNames: ['kind'] as const,
+      registers,
+    }),
     observe(name, help, read, labelName) {
       new Gauge({
         name,

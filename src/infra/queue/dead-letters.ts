@@ -123,3 +123,27 @@ export async function replayDeadLetter(db: Executor, id: string, replayedBy: str
   await db.execute(sql`select pg_notify(${OUTBOX_CHANNEL}, '')`);
   return { kind: 'replayed', row: toRow(updated!) };
 }
+
+/**
+ * Blanks the stored payload of at most `limit` dead letters of `queues`
+ * recorded before `before` (message bodies must not outlive their
+ * retention); returns how many. A blanked letter can no longer be replayed:
+ * its consumer refuses the payload.
+ */
+export async function blankOldPayloads(db: Executor, queues: readonly string[], before: Date, limit: number): Promise<number> {
+  if (queues.length === 0) return 0;
+  const [row] = await rawRows<{ n: number }>(
+    db,
+    sql`with blanked as (
+          update dead_letters set payload = '{"redacted": true}'::jsonb
+           where id in (
+             select id from dead_letters
+              where queue in (${sql.join(queues.map((q) => sql`${q}`), sql`, `)})
+                and created_at < ${before.toISOString()}::timestamptz
+                and not (payload ? 'redacted')
+              limit ${limit})
+          returning 1)
+        select count(*)::int as n from blanked`,
+  );
+  return row?.n ?? 0;
+}

@@ -5,8 +5,8 @@ import { instant } from '../db/fragments.ts';
 import { outbox } from '../db/schema/outbox.ts';
 
 /** The queues a message can be routed to (SPEC section 11). */
-export type QueueName = 'tasks' | 'notifications' | 'email_notifications' | 'sms_notifications';
-export const queueNames: readonly QueueName[] = ['tasks', 'notifications', 'email_notifications', 'sms_notifications'];
+export type QueueName = 'tasks' | 'notifications' | 'email_notifications' | 'sms_notifications' | 'webhooks';
+export const queueNames: readonly QueueName[] = ['tasks', 'notifications', 'email_notifications', 'sms_notifications', 'webhooks'];
 
 export interface OutboxMessage {
   hospitalId: string | null;

@@ -39,9 +39,11 @@ export function createRuntime(options: {
   logger: Logger;
   metrics?: Metrics;
   policy: RetryPolicy;
+  /** A queue whose receivers may be down for long (webhooks) retries on its own policy; the rules stay the same. */
+  policies?: Partial<Record<QueueName, RetryPolicy>>;
   handlers: Partial<Record<QueueName, QueueHandler>>;
 }): Runtime {
-  const { db, logger, metrics, policy, handlers } = options;
+  const { db, logger, metrics, handlers } = options;
 
   async function dead(message: QueueMessage, reason: string, source: 'consumer' | 'broker'): Promise<void> {
     await handlers[message.queue]?.onDead?.(message, reason);
@@ -54,6 +56,7 @@ export function createRuntime(options: {
     handlers,
     async process(message) {
       const handler = handlers[message.queue];
+      const policy = options.policies?.[message.queue] ?? options.policy;
       const log = logger.child({ messageId: message.id, queue: message.queue, type: message.type, attempt: message.attempt });
       try {
         if (!handler) throw new PermanentError(`no handler for queue ${message.queue}`);

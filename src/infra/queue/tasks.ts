@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../config.ts';
 import type { Db } from '../db/client.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import type { QueueMessage } from './message.ts';
 
 /** What a background job on the `tasks` queue gets to run with. */
@@ -9,6 +10,8 @@ export interface TaskContext {
   config: Config;
   logger: Logger;
   message: QueueMessage;
+  /** The process's instruments (absent in tests that build a handler by hand). */
+  metrics?: Metrics;
 }
 
 /** A background job on the `tasks` queue, optionally scheduled (the scheduler enqueues it once per period across workers). */

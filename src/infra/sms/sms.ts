@@ -24,7 +24,9 @@ export function createSmsSender(config: Config, logger: Logger): SmsSender {
     return {
       kind: 'log',
       async send(sms) {
-        logger.info({ to: sms.to, body: sms.body, messageId: sms.messageId }, 'SMS (not sent: SMS_ACCOUNT_SID is unset)');
+        // The number and text (personal data) only at debug, never at the production level.
+        logger.info({ messageId: sms.messageId }, 'SMS not sent: SMS_ACCOUNT_SID is unset (its text is logged at debug)');
+        logger.debug({ to: sms.to, body: sms.body, messageId: sms.messageId }, 'SMS text (not sent)');
         return { providerMessageId: `log-${sms.messageId}` };
       },
       check: async () => ({ status: 'up', mode: 'log' }),

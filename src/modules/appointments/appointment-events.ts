@@ -111,3 +111,19 @@ export function reminderIsCurrent(
   }
   return { current: true };
 }
+
+/**
+ * What a webhook says about an appointment (SPEC section 16): ids, times,
+ * status and version — never the reason or a note, which may be clinical.
+ */
+export function appointmentWebhookData(row: Pick<AppointmentRow, 'id' | 'version' | 'status' | 'doctorId' | 'patientId' | 'startsAt' | 'endsAt'>) {
+  return {
+    id: row.id,
+    version: row.version,
+    status: row.status,
+    doctorId: row.doctorId,
+    patientId: row.patientId,
+    start: row.startsAt.toISOString(),
+    end: row.endsAt.toISOString(),
+  };
+}

@@ -138,6 +138,7 @@ function recipient(
 ): NotificationRecipient {
   return {
     key: `patient:${ctx.patientId}`,
+    patientId: ctx.patientId,
     channel: ctx.channel,
     email: ctx.patientEmail,
     phone: ctx.patientPhone,

@@ -134,7 +134,7 @@ export interface BookingContext {
 
 /**
  * Everything a booking or a move checks before taking any lock — the
- * hospital's settings, the doctor, whether the patient exists, the
+ * hospital's settings, the doctor, whether the patient exists (and is not erased), the
  * subscription's status, the weekly hours and the time off near the
  * appointment, and whether the slot is visibly taken — in ONE round trip,
  * every part filtered by the hospital. The slot's end is the start plus
@@ -186,7 +186,7 @@ export async function loadBookingContext(
     scope.tx,
     sql`select now() as tx_now, h.timezone, h.booking_horizon_days, h.minimum_notice_minutes, array_to_json(h.reminder_offsets_minutes) as reminder_offsets_minutes,
                d.id as doctor_id, d.active, d.slot_minutes, d.buffer_minutes,
-               exists (select 1 from patients p where p.hospital_id = h.id and p.id = ${ids.patientId}::uuid) as patient_found,
+               exists (select 1 from patients p where p.hospital_id = h.id and p.id = ${ids.patientId}::uuid and p.erased_at is null) as patient_found,
                s.status as subscription_status, s.current_period_end,
                ${busy(sql`a.doctor_id = d.id`)} as doctor_busy,
                ${busy(sql`a.patient_id = ${ids.patientId}::uuid`)} as patient_busy,

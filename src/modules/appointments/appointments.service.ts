@@ -1,16 +1,17 @@
 // The appointments module owns bookings: booking and moving without collisions, the lifecycle (cancel, complete, no-show) and the patient's notifications of them.
 import type { Db } from '../../infra/db/client.ts';
-import { withTenantRead, type ReadRouting } from '../../infra/db/replica.ts';
 import type { MemberRole } from '../../infra/db/schema/members.ts';
 import { withTenant, type TenantScope } from '../../infra/db/tenant.ts';
 import { enqueue } from '../../infra/queue/outbox.ts';
 import { decodeTimeCursor, pageOf } from '../../shared/cursor.ts';
 import { forbidden, notFound, validation } from '../../shared/errors.ts';
 import { parseInstant } from '../../shared/instant.ts';
+import { recordAccess } from '../access-log/access-log.repo.ts';
 import { recordAudit, type Actor } from '../audit/audit.repo.ts';
 import { findHospital } from '../hospitals/hospitals.repo.ts';
 import { idempotent, type IdempotentRequest, type IdempotentResult } from '../idempotency/idempotency.ts';
-import { cancelledMessages, rescheduledMessages } from './appointment-events.ts';
+import { emitWebhookEvent } from '../webhooks/events.ts';
+import { appointmentWebhookData, cancelledMessages, rescheduledMessages } from './appointment-events.ts';
 import { findAppointment, listAppointments, moveWithinPlan, updateAppointment, type AppointmentRow } from './appointments.repo.ts';
 import type { AppointmentView, CancelInput, CreateAppointmentInput, ListAppointmentsInput, RescheduleInput } from './appointments.schemas.ts';
 import { appointmentView } from './appointments.views.ts';
@@ -30,8 +31,6 @@ export interface AppointmentActor extends Actor {
 
 export interface AppointmentServiceDeps {
   db: Db;
-  /** The list reads the replica when there is one; everything a booking checks stays on `db`. */
-  reads: ReadRouting;
   /** How long an Idempotency-Key replays (IDEMPOTENCY_TTL_HOURS). */
   idempotencyTtlMs: number;
   now?: () => Date;
@@ -67,7 +66,7 @@ function parseBound(value: string, field: 'from' | 'to', zone: string): Date {
   }
 }
 
-export function createAppointmentService({ db, reads, idempotencyTtlMs, now = () => new Date() }: AppointmentServiceDeps) {
+export function createAppointmentService({ db, idempotencyTtlMs, now = () => new Date() }: AppointmentServiceDeps) {
   const core = createBookingCore({ now });
 
   /** A doctor may only act on their own appointments; others see 404 for them (no existence leak). */
@@ -84,6 +83,7 @@ export function createAppointmentService({ db, reads, idempotencyTtlMs, now = ()
       const status = transition(current.status, action);
       assertStarted(action, current.startsAt, now());
       const row = (await updateAppointment(scope, id, { status }))!;
+      await emitWebhookEvent(scope, action === 'complete' ? 'appointment.completed' : 'appointment.no_show', appointmentWebhookData(row));
       await recordAudit(scope, {
         action: action === 'complete' ? 'appointment.completed' : 'appointment.no_show',
         entityType: 'appointment',
@@ -125,7 +125,11 @@ export function createAppointmentService({ db, reads, idempotencyTtlMs, now = ()
     bookWithin: core.bookWithin,
 
     async get(actor: AppointmentActor, id: string): Promise<AppointmentRecord> {
-      return withTenant(db, actor, async (scope) => withResourcesOf(scope, visibleTo(actor, await findAppointment(scope, id))));
+      return withTenant(db, actor, async (scope) => {
+        const row = visibleTo(actor, await findAppointment(scope, id));
+        await recordAccess(scope, 'appointment.read', [row.patientId]);
+        return withResourcesOf(scope, row);
+      });
     },
 
     async list(actor: AppointmentActor, query: ListAppointmentsInput) {
@@ -133,7 +137,8 @@ export function createAppointmentService({ db, reads, idempotencyTtlMs, now = ()
         throw forbidden('A doctor can only list their own appointments');
       }
       const after = decodeTimeCursor(query.cursor);
-      return withTenantRead(reads, actor, actor.hospitalId, async (scope) => {
+      // On the primary, not the replica: the page's access events are written in the same transaction (docs/privacy.md).
+      return withTenant(db, actor, async (scope) => {
         const hospital = await findHospital(scope);
         if (!hospital) throw notFound('Hospital');
         const from = query.from ? parseBound(query.from, 'from', hospital.timezone) : undefined;
@@ -144,7 +149,9 @@ export function createAppointmentService({ db, reads, idempotencyTtlMs, now = ()
         if (actor.role === 'doctor' && !actor.doctorId) return { items: [], nextCursor: null };
         const doctorId = actor.role === 'doctor' ? actor.doctorId! : query.doctorId;
         const rows = await listAppointments(scope, { doctorId, patientId: query.patientId, status: query.status, from, to }, after, query.limit);
-        return pageOf(await withResources(scope, rows), query.limit, (row) => row.startsAt.toISOString());
+        const result = pageOf(await withResources(scope, rows), query.limit, (row) => row.startsAt.toISOString());
+        await recordAccess(scope, 'appointment.list', result.items.map((row) => row.patientId));
+        return result;
       });
     },
 
@@ -155,6 +162,7 @@ export function createAppointmentService({ db, reads, idempotencyTtlMs, now = ()
         const status = transition(current.status, 'cancel');
         const row = (await updateAppointment(scope, id, { status, cancelReason: input.reason ?? null }))!;
         await enqueue(scope.tx, cancelledMessages(row));
+        await emitWebhookEvent(scope, 'appointment.cancelled', appointmentWebhookData(row));
         await recordAudit(scope, {
           action: 'appointment.cancelled',
           entityType: 'appointment',
@@ -192,6 +200,7 @@ export function createAppointmentService({ db, reads, idempotencyTtlMs, now = ()
 
           const moved = { id, hospitalId: actor.hospitalId, version: current.version + 1, startsAt: start, endsAt: end };
           await enqueue(scope.tx, rescheduledMessages(current, moved, ctx.hospital.reminderOffsetsMinutes, when));
+          await emitWebhookEvent(scope, 'appointment.rescheduled', appointmentWebhookData({ ...current, ...moved }), when);
           await recordAudit(scope, {
             action: 'appointment.rescheduled',
             entityType: 'appointment',

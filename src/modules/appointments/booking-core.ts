@@ -7,7 +7,8 @@ import { parseInstant } from '../../shared/instant.ts';
 import { recordAudit } from '../audit/audit.repo.ts';
 import { assertBelowLimit, assertSubscriptionActive } from '../subscriptions/plan-policy.ts';
 import { lockSubscriptionLimits } from '../subscriptions/subscriptions.repo.ts';
-import { bookedMessages } from './appointment-events.ts';
+import { emitWebhookEvent } from '../webhooks/events.ts';
+import { appointmentWebhookData, bookedMessages } from './appointment-events.ts';
 import { insertWithinPlan, loadBookingContext, planRefusal, type AppointmentRow, type BookingContext, type PlanRules } from './appointments.repo.ts';
 import { MAX_DURATION_MINUTES, type CreateAppointmentInput } from './appointments.schemas.ts';
 import type { AppointmentActor } from './appointments.service.ts';
@@ -241,6 +242,7 @@ export function createBookingCore({ now }: { now: () => Date }) {
     assertBookable(ctx, row, when);
     if (input.resourceIds) await assertNamedResources(scope, input.resourceIds, type!.requires);
     await enqueue(scope.tx, bookedMessages(row, ctx.hospital.reminderOffsetsMinutes, when));
+    await emitWebhookEvent(scope, 'appointment.booked', appointmentWebhookData(row), when);
     await recordAudit(scope, {
       action: 'appointment.booked',
       entityType: 'appointment',

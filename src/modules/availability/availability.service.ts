@@ -5,6 +5,7 @@ import { DomainError, notFound, validation } from '../../shared/errors.ts';
 import { findHospitalBySubdomain } from '../hospitals/hospitals.repo.ts';
 import { findAvailabilityData, findVisitTypeAvailabilityData, type AvailabilityVisitType } from './availability.repo.ts';
 import type { AvailabilityInput, VisitTypeAvailabilityInput } from './availability.schemas.ts';
+import { localDays } from './local-time.ts';
 import { computeSlots, type SlotQuery } from './slots.ts';
 
 export const MAX_AVAILABILITY_DAYS = 31;
@@ -161,6 +162,8 @@ export function createAvailabilityService({ reads, now = () => new Date() }: Ava
       const data = await findVisitTypeAvailabilityData(scope, visitTypeId, busyWindow(range, nowMs));
       const type = usableType(data?.visitType ?? null, audience);
       const notAfterMs = audience === 'public' ? nowMs + data!.bookingHorizonDays * DAY_MS : undefined;
+      // The local days are the same for every doctor: resolved once.
+      const days = localDays(data!.timezone, range.from, range.to);
       const slots = data!.doctors.flatMap((doctor) =>
         computeSlots({
           zone: data!.timezone,
@@ -174,6 +177,7 @@ export function createAvailabilityService({ reads, now = () => new Date() }: Ava
           notBeforeMs: nowMs + data!.minimumNoticeMinutes * MINUTE_MS,
           ...(notAfterMs === undefined ? {} : { notAfterMs }),
           ...typeQuery(type),
+          days,
         }).map((slot) => ({ ...slot, doctorId: doctor.id })),
       );
       slots.sort((x, y) => x.startMs - y.startMs || (x.doctorId < y.doctorId ? -1 : x.doctorId > y.doctorId ? 1 : 0));

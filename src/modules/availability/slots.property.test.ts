@@ -165,6 +165,58 @@ describe('computeSlots properties', () => {
   });
 });
 
+describe('computeSlots with a visit type (buffers, closures, resources)', () => {
+  const rangeArb = fc.record({ at: fc.integer({ min: -1440, max: 32 * 1440 }), len: fc.integer({ min: 5, max: 600 }) });
+  const typeArb = fc.record({
+    before: fc.integer({ min: 0, max: 60 }),
+    after: fc.integer({ min: 0, max: 60 }),
+    closures: fc.array(rangeArb, { maxLength: 3 }),
+    requires: fc.array(fc.constantFrom('room', 'mri'), { maxLength: 3 }),
+    pools: fc.record({ room: fc.array(fc.array(rangeArb, { maxLength: 12 }), { maxLength: 3 }), mri: fc.array(fc.array(rangeArb, { maxLength: 12 }), { maxLength: 2 }) }),
+  });
+
+  it('offers exactly the slots of the plain computation whose blocked time is clear of closures and has enough free resources of every kind', () => {
+    fc.assert(
+      fc.property(scenarioArb, typeArb, (s, vt) => {
+        const origin = Temporal.PlainDate.from(s.from).toZonedDateTime({ timeZone: s.zone }).epochMilliseconds;
+        const toRange = (r: { at: number; len: number }): TimeRange => ({ startMs: origin + r.at * MINUTE, endMs: origin + (r.at + r.len) * MINUTE });
+        const pools = { room: vt.pools.room.map((busy) => busy.map(toRange)), mri: vt.pools.mri.map((busy) => busy.map(toRange)) };
+        const closures = vt.closures.map(toRange);
+        const base = {
+          zone: s.zone,
+          weekly: s.weekly,
+          slotMinutes: s.slotMinutes,
+          bufferMinutes: s.bufferMinutes,
+          from: s.from,
+          to: s.to,
+          timeOff: s.timeOffRanges,
+          appointments: s.appointmentRanges,
+          notBeforeMs: s.nowMs + s.noticeMinutes * MINUTE,
+          bufferBeforeMinutes: vt.before,
+          bufferAfterMinutes: vt.after,
+        };
+        const plain = computeSlots(base);
+        const typed = computeSlots({ ...base, closures, resources: { requires: vt.requires, pools } });
+        const blocked = (slot: TimeRange): TimeRange => ({ startMs: slot.startMs - vt.before * MINUTE, endMs: slot.endMs + vt.after * MINUTE });
+        const enough = (range: TimeRange) =>
+          (['room', 'mri'] as const).every((kind) => {
+            const need = vt.requires.filter((k) => k === kind).length;
+            return pools[kind].filter((busy) => !busy.some((b) => overlaps(b, range))).length >= need;
+          });
+        const expected = plain.filter((slot) => !closures.some((c) => overlaps(c, blocked(slot))) && enough(blocked(slot)));
+        expect(typed.map((x) => x.startMs)).toEqual(expected.map((x) => x.startMs));
+        // The blocked time of each offered slot avoids time off and the doctor's buffered appointments too.
+        const buffer = s.bufferMinutes * MINUTE;
+        for (const slot of typed) {
+          for (const t of s.timeOffRanges) expect(overlaps(blocked(slot), t)).toBe(false);
+          for (const a of s.appointmentRanges) expect(overlaps(blocked(slot), { startMs: a.startMs - buffer, endMs: a.endMs + buffer })).toBe(false);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
 describe('local-time fast path agrees with Temporal', () => {
   it('resolves every wall time like Temporal (first occurrence when repeated, none when skipped) and prints it alike', () => {
     fc.assert(

@@ -64,6 +64,8 @@ export interface SlotQuery {
   bufferAfterMinutes?: number;
   /** The resource kinds a slot needs (a kind listed twice needs two) and, per kind, each active resource's busy ranges. */
   resources?: ResourceNeed;
+  /** `localDays(zone, from, to)` when the caller already has it (one visit type's doctors share one range). */
+  days?: readonly LocalDay[];
   /** No slot starts before this instant (now + minimum notice). */
   notBeforeMs: number;
   /** No slot starts after this instant (public booking horizon), when set. */
@@ -139,7 +141,7 @@ export function computeSlots(query: SlotQuery): Slot[] {
   const intervalsOf = byWeekday(query.weekly);
   const busy = busyRanges(query.timeOff, query.appointments, bufferMinutes, query.closures);
   const resourcesFree = resourceChecker(query.resources);
-  const days = localDays(zone, Temporal.PlainDate.from(query.from), Temporal.PlainDate.from(query.to));
+  const days = query.days ?? localDays(zone, Temporal.PlainDate.from(query.from), Temporal.PlainDate.from(query.to));
   const notAfter = query.notAfterMs ?? Number.POSITIVE_INFINITY;
   const slots: Slot[] = [];
   let busyIndex = 0;

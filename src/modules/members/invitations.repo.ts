@@ -1,6 +1,6 @@
-import { desc, eq, gt, isNull } from 'drizzle-orm';
+import { desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import { afterCursor, microsecondKey } from '../../infra/db/fragments.ts';
-import type { Executor } from '../../infra/db/client.ts';
+import { rawRows, type Executor } from '../../infra/db/client.ts';
 import { hospitalInvitations } from '../../infra/db/schema/invitations.ts';
 import type { TenantScope } from '../../infra/db/tenant.ts';
 import type { CursorPosition } from '../../shared/cursor.ts';
@@ -82,4 +82,25 @@ export async function listInvitations(
     .orderBy(desc(hospitalInvitations.createdAt), desc(hospitalInvitations.id))
     .limit(limit + 1);
   return rows.map((r) => ({ ...r.invitation, cursorKey: r.cursorKey }));
+}
+
+/**
+ * Platform housekeeping (all hospitals, as the owner role): deletes at most
+ * `limit` invitations nobody accepted that expired or were revoked before
+ * `before` (the invitee's email is all they hold). Accepted ones stay: they
+ * record how a member joined.
+ */
+export async function deleteStaleInvitations(db: Executor, before: Date, limit: number): Promise<number> {
+  const [row] = await rawRows<{ n: number }>(
+    db,
+    sql`with gone as (
+          delete from hospital_invitations where id in (
+            select id from hospital_invitations
+             where accepted_at is null
+               and (expires_at < ${before.toISOString()}::timestamptz or revoked_at < ${before.toISOString()}::timestamptz)
+             limit ${limit})
+          returning 1)
+        select count(*)::int as n from gone`,
+  );
+  return row?.n ?? 0;
 }

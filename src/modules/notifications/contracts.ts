@@ -18,6 +18,7 @@ export const emailTemplates = [
   'appointment_reminder',
   'appointment_cancelled',
   'appointment_rescheduled',
+  'webhook_disabled',
 ] as const;
 export type EmailTemplate = (typeof emailTemplates)[number];
 
@@ -64,6 +65,14 @@ export const templateData = {
   appointment_reminder: AppointmentData,
   appointment_cancelled: Type.Intersect([AppointmentData, Type.Object({ cancelReason: Type.Optional(Type.String()) })]),
   appointment_rescheduled: Type.Intersect([AppointmentData, Type.Object({ previousStart: Type.Optional(Instant) })]),
+  /** To a hospital's owners: an endpoint failed for WEBHOOK_DISABLE_AFTER_HOURS and was disabled. */
+  webhook_disabled: Type.Object({
+    hospitalName: Type.String({ minLength: 1 }),
+    url: Type.String({ minLength: 1 }),
+    endpointId: Type.String(),
+    failingSince: Instant,
+    disabledAt: Instant,
+  }),
 } satisfies Record<EmailTemplate, TSchema>;
 
 export type TemplateData<T extends EmailTemplate> = Static<(typeof templateData)[T]>;
@@ -82,6 +91,7 @@ export const EmailJob = Type.Object({
   attachments: Type.Optional(Type.Array(Attachment, { maxItems: 5 })),
   /** The domain event this job was fanned out from. */
   sourceMessageId: Type.Optional(Type.String()),
+  patientId: Type.Optional(Type.String()),
 });
 export type EmailJob = Static<typeof EmailJob>;
 
@@ -91,6 +101,7 @@ export const SmsJob = Type.Object({
   to: Type.String({ pattern: '^\\+[1-9][0-9]{6,14}$' }),
   data: Type.Record(Type.String(), Type.Unknown()),
   sourceMessageId: Type.Optional(Type.String()),
+  patientId: Type.Optional(Type.String()),
 });
 export type SmsJob = Static<typeof SmsJob>;
 

@@ -21,6 +21,7 @@ export interface DeliveryRow {
   lastError: string | null;
   sentAt: Date | null;
   sourceMessageId: string | null;
+  patientId: string | null;
   createdAt: Date;
   updatedAt: Date;
   /** created_at to the microsecond, for keyset pagination. */
@@ -39,12 +40,13 @@ interface RawDelivery {
   last_error: string | null;
   sent_at: Date | null;
   source_message_id: string | null;
+  patient_id: string | null;
   created_at: Date;
   updated_at: Date;
   cursor_key: string;
 }
 
-const COLUMNS = sql`id, message_id, channel, hospital_id, recipient, template, status, attempts, last_error, sent_at, source_message_id, created_at, updated_at,
+const COLUMNS = sql`id, message_id, channel, hospital_id, recipient, template, status, attempts, last_error, sent_at, source_message_id, patient_id, created_at, updated_at,
   ${microsecondKey(sql`created_at`)} as cursor_key`;
 
 const toRow = (r: RawDelivery): DeliveryRow => ({
@@ -59,12 +61,13 @@ const toRow = (r: RawDelivery): DeliveryRow => ({
   lastError: r.last_error,
   sentAt: r.sent_at,
   sourceMessageId: r.source_message_id,
+  patientId: r.patient_id,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
   cursorKey: r.cursor_key,
 });
 
-/** How a recipient is written on its line and counted against limits: emails trimmed and lower-cased, phone numbers trimmed. */
+/** How a recipient is written on its line and counted against limits: emails trimmed and lower-cased, phone numbers (and endpoint ids) trimmed. */
 export function recipientOf(channel: DeliveryChannel, to: string): string {
   return channel === 'email' ? to.trim().toLowerCase() : to.trim();
 }
@@ -74,6 +77,8 @@ export interface DeliveryLine extends DeliveryKey {
   recipient: string | null;
   template: string;
   sourceMessageId?: string | null;
+  /** The patient it is for, if any (their export lists it, their erasure stops it). */
+  patientId?: string | null;
   /** A line for something deliberately not sent (opted out, no SMS on the plan, appointment gone...), with why. */
   skipped?: string;
 }
@@ -85,9 +90,9 @@ export interface DeliveryLine extends DeliveryKey {
  */
 export async function addDeliveryLine(db: Executor, d: DeliveryLine): Promise<void> {
   await db.execute(
-    sql`insert into notification_deliveries (message_id, channel, hospital_id, recipient, template, status, last_error, source_message_id)
+    sql`insert into notification_deliveries (message_id, channel, hospital_id, recipient, template, status, last_error, source_message_id, patient_id)
         values (${d.messageId}::uuid, ${d.channel}, ${d.hospitalId}::uuid, ${d.recipient}, ${d.template},
-                ${d.skipped === undefined ? 'queued' : 'skipped'}, ${d.skipped ?? null}, ${d.sourceMessageId ?? null}::uuid)
+                ${d.skipped === undefined ? 'queued' : 'skipped'}, ${d.skipped ?? null}, ${d.sourceMessageId ?? null}::uuid, ${d.patientId ?? null}::uuid)
         on conflict (message_id, channel) do nothing`,
   );
 }
@@ -188,6 +193,15 @@ export async function markDead(db: Executor, key: DeliveryKey, reason: string): 
   await db.execute(
     sql`update notification_deliveries
            set status = 'dead', claimed_until = null, last_error = ${reason}, updated_at = now()
+         where message_id = ${key.messageId}::uuid and channel = ${key.channel} and status in ('queued', 'failed')`,
+  );
+}
+
+/** A delivery that must not go out any more (its patient was erased): final, so a later copy of the message does nothing. */
+export async function markSkipped(db: Executor, key: DeliveryKey, reason: string): Promise<void> {
+  await db.execute(
+    sql`update notification_deliveries
+           set status = 'skipped', claimed_until = null, last_error = ${reason}, updated_at = now()
          where message_id = ${key.messageId}::uuid and channel = ${key.channel} and status in ('queued', 'failed')`,
   );
 }

@@ -5,8 +5,9 @@ import { DeferError, errorText } from '../../infra/queue/errors.ts';
 import type { QueueHandler, QueueMessage } from '../../infra/queue/message.ts';
 import { replacePayloadField } from '../../infra/queue/outbox.ts';
 import { parseContract } from './contracts.ts';
-import { addDeliveryLine, claimDelivery, findDelivery, isFinished, markDead, markFailed, markSent, recipientOf } from './deliveries.repo.ts';
-import { JOB_QUEUES } from './jobs.ts';
+import { isPatientErased } from '../patients/patients.repo.ts';
+import { addDeliveryLine, claimDelivery, findDelivery, isFinished, markDead, markFailed, markSent, markSkipped, recipientOf } from './deliveries.repo.ts';
+import { JOB_QUEUES, type JobChannel } from './jobs.ts';
 
 /** Templates whose data must not outlive the send (codes, tokens): blanked in the outbox once sent. */
 const SENSITIVE = new Set(['otp', 'invitation']);
@@ -16,26 +17,32 @@ interface JobBase {
   template: string;
   to: string;
   sourceMessageId?: string;
+  patientId?: string;
 }
+
+export const ERASED_REASON = 'the patient was erased';
 
 export interface DeliveryChannel<S extends TSchema, R> {
   db: Db;
   /** DELIVERY_LEASE_MS: how long a claimed send holds the line against other workers. */
   leaseMs: number;
   metrics?: Metrics;
-  channel: 'email' | 'sms';
+  channel: JobChannel;
   /** The job payload's contract; a payload that breaks it is dead at once. */
   contract: S;
   /** Turns the job into what the provider sends; throwing here is a broken payload (dead, no attempt spent). */
   render(job: Static<S>): R;
-  /** Hands the rendered message to the provider; `messageId` is the job's id (the provider-side idempotency key). */
-  send(job: Static<S>, rendered: R, messageId: string): Promise<{ providerMessageId: string }>;
+  /**
+   * Hands the rendered message to the provider; `messageId` is the job's id (the provider-side idempotency key).
+   * `message` is the queue message itself (its hospital scopes what the send may read).
+   */
+  send(job: Static<S>, rendered: R, messageId: string, message: QueueMessage): Promise<{ providerMessageId: string }>;
   /** At most `perHour` sends to one recipient in any hour; beyond it the job waits (email). */
   limit?: { perHour: number };
 }
 
 /**
- * The consumer of one delivery channel's queue (email, SMS; webhooks next):
+ * The consumer of one delivery channel's queue (email, SMS, webhooks):
  * one message, at most one send.
  *
  * Order matters: validate and render first (a broken payload is dead at once
@@ -64,7 +71,13 @@ export function createDeliveryHandler<S extends TSchema, R>(spec: DeliveryChanne
         throw err;
       }
       const recipient = recipientOf(channel, job.to);
-      await addDeliveryLine(db, { ...key, hospitalId: message.hospitalId, recipient, template: job.template, sourceMessageId: job.sourceMessageId });
+      const patientId = job.patientId ?? null;
+      await addDeliveryLine(db, { ...key, hospitalId: message.hospitalId, recipient, template: job.template, sourceMessageId: job.sourceMessageId, patientId });
+      // Erasure drops queued messages in its transaction; this catches any copy already on its way (docs/privacy.md).
+      if (patientId && (await isPatientErased(db, patientId))) {
+        await markSkipped(db, key, ERASED_REASON);
+        return;
+      }
       const claim = await claimDelivery(db, key, {
         leaseMs: spec.leaseMs,
         ...(limit ? { hourlyLimit: { recipient, max: limit.perHour } } : {}),
@@ -72,11 +85,12 @@ export function createDeliveryHandler<S extends TSchema, R>(spec: DeliveryChanne
       if (claim.kind === 'done') return;
       if (claim.kind === 'busy') throw new DeferError(claim.until, `another worker is sending this ${what}`);
       if (claim.kind === 'limited') {
-        throw new DeferError(claim.until, `${recipient} received ${claim.recentCount} ${what}s in the last hour (limit ${limit?.perHour})`);
+        // No address in the reason: it is logged and stored as the line's last error.
+        throw new DeferError(claim.until, `the recipient received ${claim.recentCount} ${what}s in the last hour (limit ${limit?.perHour})`);
       }
       let providerMessageId: string;
       try {
-        ({ providerMessageId } = await spec.send(job, rendered, message.id));
+        ({ providerMessageId } = await spec.send(job, rendered, message.id, message));
       } catch (err) {
         await markFailed(db, key, errorText(err));
         throw err;

@@ -69,6 +69,7 @@ export function createNotificationsHandler(deps: { db: Db; registry: MessagingRe
               template: r.template,
               skipped: decision.skip,
               sourceMessageId: event.id,
+              patientId: r.patientId ?? null,
             });
             continue;
           }
@@ -80,6 +81,7 @@ export function createNotificationsHandler(deps: { db: Db; registry: MessagingRe
             data: r.data,
             ...(decision.send === 'email' && r.attachments ? { attachments: r.attachments } : {}),
             sourceMessageId: event.id,
+            ...(r.patientId ? { patientId: r.patientId } : {}),
           });
         }
       });

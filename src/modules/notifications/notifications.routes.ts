@@ -21,7 +21,7 @@ export async function notificationRoutes(fastify: FastifyInstance, { service }: 
       },
     },
     async (request) => {
-      const { items, nextCursor } = await service.list(tenantActorOf(request).hospitalId, request.query);
+      const { items, nextCursor } = await service.list(tenantActorOf(request), request.query);
       return page(items, nextCursor);
     },
   );

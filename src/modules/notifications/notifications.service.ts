@@ -4,6 +4,7 @@ import { withTenant } from '../../infra/db/tenant.ts';
 import { listDeadLetters, replayDeadLetter, type DeadLetterRow } from '../../infra/queue/dead-letters.ts';
 import { decodeTimeCursor, pageOf } from '../../shared/cursor.ts';
 import { DomainError, notFound } from '../../shared/errors.ts';
+import { recordAccess, type AccessActor } from '../access-log/access-log.repo.ts';
 import { recordAudit, type Actor } from '../audit/audit.repo.ts';
 import { listDeliveries, requeueDeadDelivery, type DeliveryRow } from './deliveries.repo.ts';
 import type { DeadLetterQueryInput, DeliveryQueryInput } from './notifications.schemas.ts';
@@ -43,13 +44,15 @@ export function deadLetterView(row: DeadLetterRow) {
 
 export function createNotificationService({ db }: { db: Db }) {
   return {
-    /** The hospital's delivery log, newest first. */
-    async list(hospitalId: string, query: DeliveryQueryInput) {
+    /** The hospital's delivery log, newest first; the patients its page names are recorded as seen, in the same transaction. */
+    async list(actor: AccessActor & { hospitalId: string }, query: DeliveryQueryInput) {
       const after = decodeTimeCursor(query.cursor);
-      const rows = await withTenant(db, hospitalId, (scope) =>
-        listDeliveries(scope, { limit: query.limit, after, filter: { status: query.status, channel: query.channel } }),
-      );
-      const { items, nextCursor } = pageOf(rows, query.limit, (r) => r.cursorKey);
+      const { items, nextCursor } = await withTenant(db, actor, async (scope) => {
+        const rows = await listDeliveries(scope, { limit: query.limit, after, filter: { status: query.status, channel: query.channel } });
+        const result = pageOf(rows, query.limit, (r) => r.cursorKey);
+        await recordAccess(scope, 'deliveries.read', result.items.flatMap((r) => (r.patientId ? [r.patientId] : [])));
+        return result;
+      });
       return { items: items.map(deliveryView), nextCursor };
     },
 

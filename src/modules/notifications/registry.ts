@@ -16,6 +16,8 @@ import type { EmailTemplate } from './contracts.ts';
 export interface NotificationRecipient {
   /** Stable within the event (e.g. the patient id): part of the fan-out's idempotency key. */
   key: string;
+  /** Set when the recipient is a patient: ties the delivery to them (export, erasure). */
+  patientId?: string;
   /** The recipient's choice (patients.notification_channel). */
   channel: 'email' | 'sms' | 'none';
   email?: string | null;

@@ -29,6 +29,13 @@ const dataFor: Record<string, Record<string, unknown>> = {
   appointment_reminder: appointment,
   appointment_cancelled: { ...appointment, cancelReason: 'Doctor unavailable' },
   appointment_rescheduled: appointment,
+  webhook_disabled: {
+    hospitalName: 'Lakeside <Clinic>',
+    url: 'https://hooks.example.test/tempus',
+    endpointId: '2b1f7e2a-9c4d-4e0b-8f6a-1d2c3b4a5e6f',
+    failingSince: '2030-03-28T07:00:00Z',
+    disabledAt: '2030-03-31T07:00:00Z',
+  },
 };
 
 describe('email templates', () => {

@@ -172,6 +172,14 @@ const builders: { [T in EmailTemplate]: (data: TemplateData<T>, extras: Extras) 
       ...calendarNote(x, 'The attached calendar file moves it in your calendar.'),
     ],
   }),
+  webhook_disabled: (d) => ({
+    subject: `Webhook endpoint disabled: ${d.url}`,
+    heading: 'A webhook endpoint was disabled',
+    blocks: [
+      ['Every delivery to the webhook endpoint of ', { strong: d.hospitalName }, ' at ', { strong: d.url }, ' has failed since ', { strong: formatInstant(d.failingSince) }, '.'],
+      ['Tempus disabled it and sends it nothing more. Fix the receiver, then enable the endpoint again (PATCH /v1/webhooks/', d.endpointId, ' with active: true); failed deliveries can be retried from its delivery log.'],
+    ],
+  }),
 };
 
 /** Subject, text and HTML of a template, with the attachments the job carries. Invalid data is a PermanentError. */
@@ -190,6 +198,7 @@ const smsBuilders: { [T in EmailTemplate]: (data: TemplateData<T>) => string } =
   appointment_reminder: (d) => `${d.hospitalName}: reminder of your appointment${d.doctorName ? ` with ${d.doctorName}` : ''} on ${formatInstant(d.start, d.timezone)}.`,
   appointment_cancelled: (d) => `${d.hospitalName}: your appointment on ${formatInstant(d.start, d.timezone)} was cancelled.`,
   appointment_rescheduled: (d) => `${d.hospitalName}: your appointment was moved to ${formatInstant(d.start, d.timezone)}.`,
+  webhook_disabled: (d) => `${d.hospitalName}: the webhook endpoint ${d.url} kept failing and was disabled.`,
 };
 
 export function renderSms<T extends EmailTemplate>(template: T, data: unknown): string {

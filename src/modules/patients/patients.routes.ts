@@ -44,7 +44,7 @@ export async function patientRoutes(fastify: FastifyInstance, { service }: { ser
       config: { permission: 'patients.read' },
       schema: { operationId: 'getPatient', summary: 'One patient', params: PatientParams, response: { 200: Envelope(Patient) } },
     },
-    async (request) => ok(patientView(await service.get(tenantActorOf(request).hospitalId, request.params.id))),
+    async (request) => ok(patientView(await service.get(tenantActorOf(request), request.params.id))),
   );
 
   app.patch(

@@ -48,6 +48,7 @@ export const Patient = Type.Object(
     phone: Nullable(Type.String()),
     dateOfBirth: Nullable(Type.String({ format: 'date' })),
     notificationChannel: Channel,
+    erasedAt: Type.Union([Instant, Type.Null()], { description: 'When the patient was erased (POST /v1/patients/{id}/erase); null while they are not' }),
     createdAt: Instant,
     updatedAt: Instant,
   },

@@ -2,16 +2,17 @@
 import { Temporal } from 'temporal-polyfill';
 import type { Db } from '../../infra/db/client.ts';
 import type { NotificationChannel } from '../../infra/db/schema/patients.ts';
-import { withTenantRead, type ReadRouting } from '../../infra/db/replica.ts';
 import { withTenant, type TenantScope } from '../../infra/db/tenant.ts';
 import { decodeCursor, pageOf } from '../../shared/cursor.ts';
-import { notFound, validation } from '../../shared/errors.ts';
+import { DomainError, notFound, validation } from '../../shared/errors.ts';
+import { recordAccess, type AccessActor } from '../access-log/access-log.repo.ts';
 import { recordAudit, type Actor } from '../audit/audit.repo.ts';
+import { emitWebhookEvent } from '../webhooks/events.ts';
 import { findHospital } from '../hospitals/hospitals.repo.ts';
 import { findPatient, insertPatient, listPatients, updatePatient, type PatientRow, type PatientValues } from './patients.repo.ts';
 import type { CreatePatientInput, ListPatientsInput, UpdatePatientInput } from './patients.schemas.ts';
 
-type TenantActor = Actor & { hospitalId: string };
+type TenantActor = Actor & AccessActor & { hospitalId: string };
 
 const EARLIEST_BIRTH = Temporal.PlainDate.from('1880-01-01');
 
@@ -48,8 +49,16 @@ async function assertBirthDate(scope: TenantScope, value: string): Promise<void>
   if (Temporal.PlainDate.compare(date, EARLIEST_BIRTH) < 0) throw fieldError('dateOfBirth', `must not be before ${EARLIEST_BIRTH}`);
 }
 
-/** `reads`: the list reads the replica when there is one. */
-export function createPatientService({ db, reads }: { db: Db; reads: ReadRouting }) {
+/** An erased patient's record stays as a tombstone (docs/privacy.md): nothing identifying may be written to it again. */
+export const patientErased = (patientId: string, erasedAt: Date) =>
+  new DomainError('PATIENT_ERASED', 'This patient was erased; their record cannot be changed or used again', { patientId, erasedAt: erasedAt.toISOString() });
+
+/**
+ * Every read here names patients, so it writes their access events in its own
+ * transaction — on the primary: lists and searches no longer go to the replica
+ * (docs/privacy.md, docs/operations.md).
+ */
+export function createPatientService({ db }: { db: Db }) {
   return {
     async create(actor: TenantActor, input: CreatePatientInput): Promise<PatientRow> {
       const values: PatientValues = {
@@ -64,24 +73,30 @@ export function createPatientService({ db, reads }: { db: Db; reads: ReadRouting
         if (values.dateOfBirth) await assertBirthDate(scope, values.dateOfBirth);
         const row = await insertPatient(scope, values);
         await recordAudit(scope, { action: 'patient.created', entityType: 'patient', entityId: row.id, changes: Object.keys(input) });
+        // Ids only: a patient's name and contact data never leave in a webhook.
+        await emitWebhookEvent(scope, 'patient.created', { id: row.id, version: row.version });
         return row;
       });
     },
 
     async list(actor: TenantActor, query: ListPatientsInput) {
-      const { hospitalId } = actor;
       const limit = query.limit ?? 20;
       const after = decodeCursor(query.cursor);
-      const rows = await withTenantRead(reads, actor, hospitalId, (scope) =>
-        listPatients(scope, { limit, after, ...(query.search ? { search: query.search } : {}) }),
-      );
-      return pageOf(rows, limit, (r) => r.name);
+      return withTenant(db, actor, async (scope) => {
+        const rows = await listPatients(scope, { limit, after, ...(query.search ? { search: query.search } : {}) });
+        const result = pageOf(rows, limit, (r) => r.name);
+        await recordAccess(scope, query.search ? 'patient.search' : 'patient.list', result.items.map((r) => r.id));
+        return result;
+      });
     },
 
-    async get(hospitalId: string, patientId: string): Promise<PatientRow> {
-      const row = await withTenant(db, hospitalId, (scope) => findPatient(scope, patientId));
-      if (!row) throw notFound('Patient');
-      return row;
+    async get(actor: TenantActor, patientId: string): Promise<PatientRow> {
+      return withTenant(db, actor, async (scope) => {
+        const row = await findPatient(scope, patientId);
+        if (!row) throw notFound('Patient');
+        await recordAccess(scope, 'patient.read', [patientId]);
+        return row;
+      });
     },
 
     /** Checks the resulting record as a whole: a channel must stay reachable after the change. */
@@ -89,6 +104,7 @@ export function createPatientService({ db, reads }: { db: Db; reads: ReadRouting
       return withTenant(db, actor, async (scope) => {
         const current = await findPatient(scope, patientId, { forUpdate: true });
         if (!current) throw notFound('Patient');
+        if (current.erasedAt) throw patientErased(patientId, current.erasedAt);
         const changes: Partial<PatientValues> = {};
         if (input.name !== undefined) changes.name = input.name.trim();
         if (input.email !== undefined) changes.email = input.email?.toLowerCase() ?? null;
@@ -103,6 +119,7 @@ export function createPatientService({ db, reads }: { db: Db; reads: ReadRouting
         if (changes.dateOfBirth) await assertBirthDate(scope, changes.dateOfBirth);
         const row = await updatePatient(scope, patientId, changes);
         await recordAudit(scope, { action: 'patient.updated', entityType: 'patient', entityId: patientId, changes: Object.keys(input) });
+        await emitWebhookEvent(scope, 'patient.updated', { id: patientId, version: row!.version });
         return row!;
       });
     },

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/helpers/app.ts';
+import { memoryLog } from '../../../test/helpers/log-sink.ts';
 import { noteAppointment, noteWorld, postNote, putNote, type NoteWorld } from '../../../test/helpers/visit-note-factories.ts';
 
 /**
@@ -10,16 +10,10 @@ import { noteAppointment, noteWorld, postNote, putNote, type NoteWorld } from '.
  * also gets a debug line that logs the request body (what a developer
  * chasing a bug would add), which the redaction must blank out.
  */
-const lines: string[] = [];
+const { lines, sink } = memoryLog();
 let t: TestApp;
 
 beforeAll(async () => {
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-      done();
-    },
-  });
   t = await createTestApp({
     env: { LOG_LEVEL: 'debug' },
     logDestination: sink,

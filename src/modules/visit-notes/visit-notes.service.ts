@@ -6,7 +6,9 @@ import { withTenant, type TenantScope } from '../../infra/db/tenant.ts';
 import { decodeNumberCursor, decodeTimeCursor, pageOf } from '../../shared/cursor.ts';
 import { DomainError, forbidden, notFound, validation } from '../../shared/errors.ts';
 import { findAppointment, type AppointmentRow } from '../appointments/appointments.repo.ts';
+import { recordAccess } from '../access-log/access-log.repo.ts';
 import { recordAudit, type Actor } from '../audit/audit.repo.ts';
+import { emitWebhookEvent } from '../webhooks/events.ts';
 import { findPatient } from '../patients/patients.repo.ts';
 import {
   advanceNote,
@@ -109,6 +111,15 @@ function recordReads(scope: TenantScope<NoteActor>, reads: { noteId: string; met
   );
 }
 
+/**
+ * A version is signed when it is written (author and time fixed, immutable
+ * afterwards), so each one is a `visit_note.signed` webhook — with ids and the
+ * version number only, never a word of the note.
+ */
+function noteWebhookData(noteId: string, appointment: { id: string; patientId: string; doctorId: string }, version: number) {
+  return { id: noteId, version, appointmentId: appointment.id, patientId: appointment.patientId, doctorId: appointment.doctorId };
+}
+
 export function createVisitNoteService({ db }: { db: Db }) {
   async function current(scope: TenantScope, noteId: string): Promise<CurrentNote> {
     const row = await findCurrentNote(scope, noteId);
@@ -140,6 +151,7 @@ export function createVisitNoteService({ db }: { db: Db }) {
             changes: filledFields(content),
             metadata: { appointmentId, patientId: appointment.patientId, version: 1 },
           });
+          await emitWebhookEvent(scope, 'visit_note.signed', noteWebhookData(note.id, appointment, 1));
           return current(scope, note.id);
         });
       } catch (err) {
@@ -178,6 +190,7 @@ export function createVisitNoteService({ db }: { db: Db }) {
             changes: changedFields(previous, content),
             metadata: { appointmentId: note.appointmentId, patientId: note.patientId, version, previousVersion: note.currentVersion },
           });
+          await emitWebhookEvent(scope, 'visit_note.signed', noteWebhookData(noteId, { id: note.appointmentId, patientId: note.patientId, doctorId: note.doctorId }, version));
           return current(scope, noteId);
         });
       } catch (err) {
@@ -193,6 +206,7 @@ export function createVisitNoteService({ db }: { db: Db }) {
       return withTenant(db, actor, async (scope) => {
         const row = await current(scope, noteId);
         await recordReads(scope, [{ noteId, metadata: { version: row.currentVersion } }]);
+        await recordAccess(scope, 'visit_note.read', [row.patientId]);
         return row;
       });
     },
@@ -205,6 +219,7 @@ export function createVisitNoteService({ db }: { db: Db }) {
         const note = await findNote(scope, noteId);
         if (!note) throw notFound('Visit note');
         const rows = await listVersions(scope, noteId, { afterVersion, limit: query.limit });
+        await recordAccess(scope, 'visit_note.history', [note.patientId]);
         const result = pageOf(rows, query.limit, (r) => String(r.version));
         await recordAudit(scope, {
           action: 'visit_note.history_read',
@@ -223,6 +238,7 @@ export function createVisitNoteService({ db }: { db: Db }) {
       return withTenant(db, actor, async (scope) => {
         if (!(await findPatient(scope, patientId))) throw notFound('Patient');
         const rows = await listPatientNotes(scope, patientId, { after, limit: query.limit });
+        await recordAccess(scope, 'visit_note.list', [patientId]);
         const result = pageOf(rows, query.limit, (r) => r.cursorKey);
         await recordReads(
           scope,

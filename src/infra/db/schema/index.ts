@@ -16,3 +16,5 @@ export * from './visit-notes.ts';
 export * from './visit-types.ts';
 export * from './resources.ts';
 export * from './closures.ts';
+export * from './webhooks.ts';
+export * from './access-events.ts';

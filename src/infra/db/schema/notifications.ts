@@ -3,7 +3,7 @@ import { check, index, integer, pgTable, text, uniqueIndex, uuid } from 'drizzle
 import { idColumn, instant, timestamps } from './columns.ts';
 import { hospitals } from './hospitals.ts';
 
-export const deliveryChannels = ['email', 'sms', 'none'] as const;
+export const deliveryChannels = ['email', 'sms', 'webhook', 'none'] as const;
 export type DeliveryChannel = (typeof deliveryChannels)[number];
 
 export const deliveryStatuses = ['queued', 'sent', 'failed', 'dead', 'skipped'] as const;
@@ -26,7 +26,7 @@ export const notificationDeliveries = pgTable(
     messageId: uuid('message_id').notNull(),
     channel: text('channel', { enum: deliveryChannels }).notNull(),
     hospitalId: uuid('hospital_id').references(() => hospitals.id, { onDelete: 'cascade' }),
-    /** Email address or E.164 phone number; null when nothing could be sent (channel none). */
+    /** Email address, E.164 phone number or webhook endpoint id; null when nothing could be sent (channel none). */
     recipient: text('recipient'),
     template: text('template').notNull(),
     status: text('status', { enum: deliveryStatuses }).notNull().default('queued'),
@@ -40,15 +40,20 @@ export const notificationDeliveries = pgTable(
     providerMessageId: text('provider_message_id'),
     /** The domain event (outbox id) this delivery was fanned out from, if any. */
     sourceMessageId: uuid('source_message_id'),
+    /** The patient the message is for, when it is for one: their export lists it, their erasure stops it. */
+    patientId: uuid('patient_id'),
     ...timestamps(),
   },
   (t) => [
     uniqueIndex('notification_deliveries_message_channel_key').on(t.messageId, t.channel),
     index('notification_deliveries_hospital_created_idx').on(t.hospitalId, t.createdAt, t.id),
+    index('notification_deliveries_patient_idx').on(t.hospitalId, t.patientId).where(sql`${t.patientId} is not null`),
     // The per-recipient hourly email limit counts recent sends and in-flight leases of one address.
     index('notification_deliveries_email_recipient_idx').on(t.recipient, t.sentAt).where(sql`${t.channel} = 'email'`),
     check('notification_deliveries_status_check', sql`${t.status} in ('queued', 'sent', 'failed', 'dead', 'skipped')`),
-    check('notification_deliveries_channel_check', sql`${t.channel} in ('email', 'sms', 'none')`),
+    check('notification_deliveries_channel_check', sql`${t.channel} in ('email', 'sms', 'webhook', 'none')`),
+    // A webhook endpoint's deliveries (GET /v1/webhooks/:id/deliveries): the recipient is the endpoint id.
+    index('notification_deliveries_webhook_recipient_idx').on(t.recipient, t.createdAt, t.id).where(sql`${t.channel} = 'webhook'`),
     check('notification_deliveries_attempts_check', sql`${t.attempts} >= 0`),
   ],
 );

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { check, date, index, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core';
-import { idColumn, timestamps } from './columns.ts';
+import { check, date, index, integer, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core';
+import { idColumn, instant, timestamps } from './columns.ts';
 import { hospitals } from './hospitals.ts';
 
 export const notificationChannels = ['email', 'sms', 'none'] as const;
@@ -22,6 +22,10 @@ export const patients = pgTable(
     phone: text('phone'),
     dateOfBirth: date('date_of_birth', { mode: 'string' }),
     notificationChannel: text('notification_channel', { enum: notificationChannels }).notNull().default('none'),
+    /** Bumped by every update: webhook receivers discard an event older than one they have seen. */
+    version: integer('version').notNull().default(1),
+    /** Set by erasure (docs/privacy.md): the identifying fields are gone and nothing is sent to them again. */
+    erasedAt: instant('erased_at'),
     ...timestamps(),
   },
   (t) => [

@@ -8,16 +8,23 @@ export interface PatientFacts {
   email: string | null;
   phone: string | null;
   dateOfBirth: string | null;
+  /** Set once the patient was erased: the record is a tombstone and says so. */
+  erasedAt?: Date | null;
   updatedAt: Date;
 }
 
+/** The tag an erased patient's Patient (and their export's Bundle) carries. */
+export const ERASED_TAG = { system: 'urn:tempus:patient-status', code: 'erased', display: 'Erased patient: identifying data removed' } as const;
+
+/** A pure function of the row: the FHIR read API and the patient's export share it. */
 export function toPatient(patient: PatientFacts): Patient {
   const telecom = telecomOf(patient.email, patient.phone);
+  const erased = !!patient.erasedAt;
   return {
     resourceType: 'Patient',
     id: patient.id,
-    meta: { lastUpdated: patient.updatedAt.toISOString() },
-    active: true,
+    meta: { lastUpdated: patient.updatedAt.toISOString(), ...(erased ? { tag: [{ ...ERASED_TAG }] } : {}) },
+    active: !erased,
     name: [{ text: patient.name }],
     ...(telecom.length ? { telecom } : {}),
     ...(patient.dateOfBirth ? { birthDate: patient.dateOfBirth } : {}),

@@ -5,6 +5,10 @@
  * `<doctorId>.<epoch seconds>` (47 characters, within FHIR's 64). No two slots
  * of one doctor start at the same instant (free slots do not overlap each
  * other nor live appointments), so the pair names one slot.
+ *
+ * A visit-note version has no id of its own in the API, so its
+ * DocumentReference id is the note id and the version: `<noteId>-v<n>` (at
+ * most 36 + 2 + 10 characters, within FHIR's 64).
  */
 export const ref = {
   practitioner: (id: string) => `Practitioner/${id}`,
@@ -12,6 +16,8 @@ export const ref = {
   location: (id: string) => `Location/${id}`,
   schedule: (id: string) => `Schedule/${id}`,
   healthcareService: (id: string) => `HealthcareService/${id}`,
+  appointment: (id: string) => `Appointment/${id}`,
+  documentReference: (id: string) => `DocumentReference/${id}`,
 };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -34,3 +40,11 @@ export function referenceId(value: string, type: string, bareAllowed = true): st
   const id = value.startsWith(prefix) ? value.slice(prefix.length) : bareAllowed && !value.includes('/') ? value : null;
   return id !== null && isUuid(id) ? id.toLowerCase() : null;
 }
+
+export const noteVersionId = (noteId: string, version: number) => `${noteId}-v${version}`;
+
+/** Identifier systems for what Tempus numbers itself (URNs: Tempus publishes no naming system). */
+export const IDENTIFIER_SYSTEM = {
+  visitNoteVersion: 'urn:tempus:visit-note-version',
+  message: 'urn:tempus:message',
+} as const;

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { redactUrl, scrubContacts } from './logger.ts';
+
+describe('redactUrl', () => {
+  it('keeps the route, ids and plain parameters; blanks other query values and token-like segments', () => {
+    expect(redactUrl('/v1/patients?search=maria%40mail.example&limit=5&cursor=eyJrIjoiTWFyaWEifQ')).toBe('/v1/patients?search=[redacted]&limit=5&cursor=[redacted]');
+    expect(redactUrl('/v1/patients/5f0c3a8e-2b1d-4c6f-9e7a-1d2c3b4a5f60/access-log')).toBe('/v1/patients/5f0c3a8e-2b1d-4c6f-9e7a-1d2c3b4a5f60/access-log');
+    expect(redactUrl('/v1/calendars/Q2hhbmdlIHRoaXMgdG9rZW4gMTIzNDU2Nzg5MA.ics')).toBe('/v1/calendars/[redacted]');
+    expect(redactUrl('/v1/public/hospitals/saint-marys-hospital-london/doctors')).toBe('/v1/public/hospitals/saint-marys-hospital-london/doctors');
+    expect(redactUrl('/v1/appointments?status=scheduled&from=2026-03-01&patientId=5f0c3a8e-2b1d-4c6f-9e7a-1d2c3b4a5f60')).toBe(
+      '/v1/appointments?status=scheduled&from=2026-03-01&patientId=[redacted]',
+    );
+  });
+});
+
+describe('scrubContacts', () => {
+  it('replaces email addresses and E.164 numbers in free text', () => {
+    expect(scrubContacts('550 5.1.1 <maria.rossi@mail.example>: Recipient address rejected')).toBe('550 5.1.1 <[email]>: Recipient address rejected');
+    expect(scrubContacts('The number +393471234567 is not reachable; code 21211')).toBe('The number [phone] is not reachable; code 21211');
+  });
+});
