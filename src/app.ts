@@ -189,7 +189,8 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   });
   await app.register(availabilityRoutes, { service: availability });
   await app.register(resourceRoutes, { service: createResourceService({ db: deps.database.db, reads: deps.reads }) });
-  await app.register(visitTypeRoutes, { service: createVisitTypeService({ db: deps.database.db, reads: deps.reads }) });
+  // The published Schedules name the visit types each doctor offers.
+  await app.register(visitTypeRoutes, { service: republishing(createVisitTypeService({ db: deps.database.db, reads: deps.reads }), ['create', 'update', 'deactivate']) });
   await app.register(closureRoutes, { service: republishing(createClosureService({ db: deps.database.db, reads: deps.reads }), ['create', 'remove']) });
   await app.register(patientRoutes, { service: createPatientService({ db: deps.database.db }) });
   await app.register(accessLogRoutes, { service: createAccessLogService({ db: deps.database.db }) });

@@ -331,6 +331,8 @@ export function idFor(world: SecurityWorld, param: string, segment: string, path
       return world.hospital.id;
     case 'Slot':
       return world.ids.slot;
+    case 'HealthcareService':
+      return world.ids.visitType;
     case 'webhooks':
       return world.ids.webhook;
     case 'calendar':

@@ -87,10 +87,11 @@ describe.runIf(onServices)('Redis outage', () => {
     expect(update.statusCode).toBe(503);
     expect(update.json().code).toBe('SERVICE_UNAVAILABLE');
 
-    // Writes go through; the cache entry they would delete is remembered and bypassed.
+    // Writes go through; the cache entries they would delete (the hospital, and its published slots,
+    // which the booking horizon bounds) are remembered and bypassed.
     const settings = await t.app.inject({ method: 'PATCH', url: '/v1/hospitals/me/settings', headers: h.auth, payload: { bookingHorizonDays: 30 } });
     expect(settings.statusCode).toBe(200);
-    expect(t.deps.cache.pendingInvalidations()).toEqual([`hospital:${h.id}`]);
+    expect([...t.deps.cache.pendingInvalidations()].sort()).toEqual([`hospital:${h.id}`, `publish:${h.id}`]);
     expect((await get('/v1/hospitals/me/settings')).json().data.bookingHorizonDays).toBe(30);
 
     proxy.restore();

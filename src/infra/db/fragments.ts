@@ -33,3 +33,6 @@ export function afterCursor(
     ? sql`(${sortColumn}, ${idColumn}) > (${key}, ${cursor.id}::uuid)`
     : sql`(${sortColumn}, ${idColumn}) < (${key}, ${cursor.id}::uuid)`;
 }
+
+/** `%`, `_` and `\\` taken literally inside an ILIKE pattern. */
+export const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`);

@@ -2,6 +2,7 @@ import { and, asc, count, eq, gte, inArray, lt } from 'drizzle-orm';
 import { appointments } from '../../infra/db/schema/appointments.ts';
 import { doctors } from '../../infra/db/schema/doctors.ts';
 import { patients } from '../../infra/db/schema/patients.ts';
+import { visitTypeDoctors, visitTypes } from '../../infra/db/schema/visit-types.ts';
 import { eqIf } from '../../infra/db/fragments.ts';
 import type { TenantScope } from '../../infra/db/tenant.ts';
 
@@ -55,4 +56,44 @@ export async function busyTimes(scope: TenantScope, doctorIds: string[], window:
 /** The active doctors of the hospital, whole rows, in id order (the $bulk-publish Schedules). */
 export async function activeDoctors(scope: TenantScope) {
   return scope.select(doctors, eq(doctors.active, true)).orderBy(asc(doctors.id));
+}
+
+export async function countVisitTypes(scope: TenantScope, active?: boolean): Promise<number> {
+  const [row] = await scope.tx.select({ n: count() }).from(visitTypes).where(scope.where(visitTypes, eqIf(visitTypes.active, active)));
+  return row?.n ?? 0;
+}
+
+/** The names of these visit types (an Appointment's serviceType), by id. */
+export async function visitTypeNames(scope: TenantScope, ids: string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await scope.tx
+    .select({ id: visitTypes.id, name: visitTypes.name })
+    .from(visitTypes)
+    .where(scope.where(visitTypes, inArray(visitTypes.id, [...new Set(ids)])));
+  return new Map(rows.map((r) => [r.id, r.name]));
+}
+
+/**
+ * Per doctor, the active visit types they offer, in (name, id) order: the
+ * Schedules' serviceType. `online` keeps those bookable online (the published
+ * file); `doctorIds` limits it to a page of Schedules.
+ */
+export async function visitTypesByDoctor(scope: TenantScope, opts: { online?: boolean; doctorIds?: string[] } = {}): Promise<Map<string, { id: string; name: string }[]>> {
+  if (opts.doctorIds?.length === 0) return new Map();
+  const rows = await scope.tx
+    .select({ doctorId: visitTypeDoctors.doctorId, id: visitTypes.id, name: visitTypes.name })
+    .from(visitTypeDoctors)
+    .innerJoin(visitTypes, and(eq(visitTypes.hospitalId, visitTypeDoctors.hospitalId), eq(visitTypes.id, visitTypeDoctors.visitTypeId)))
+    .where(
+      scope.where(
+        visitTypeDoctors,
+        eq(visitTypes.active, true),
+        opts.online ? eq(visitTypes.bookableOnline, true) : undefined,
+        opts.doctorIds ? inArray(visitTypeDoctors.doctorId, opts.doctorIds) : undefined,
+      ),
+    )
+    .orderBy(asc(visitTypes.name), asc(visitTypes.id));
+  const byDoctor = new Map<string, { id: string; name: string }[]>();
+  for (const { doctorId, ...type } of rows) byDoctor.set(doctorId, [...(byDoctor.get(doctorId) ?? []), type]);
+  return byDoctor;
 }

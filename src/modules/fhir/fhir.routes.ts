@@ -14,6 +14,7 @@ const PERMISSION: Record<FhirType, Permission> = {
   Location: 'hospital.read',
   Schedule: 'schedules.read',
   Slot: 'schedules.read',
+  HealthcareService: 'visitTypes.read',
   Appointment: 'appointments.read',
 };
 
@@ -30,6 +31,7 @@ export async function fhirRoutes(fastify: FastifyInstance, { service, capability
     Location: { read: service.readLocation, search: service.searchLocations },
     Schedule: { read: service.readSchedule, search: service.searchSchedules },
     Slot: { read: service.readSlot, search: service.searchSlots },
+    HealthcareService: { read: service.readHealthcareService, search: service.searchHealthcareServices },
     Appointment: { read: service.readAppointment, search: service.searchAppointments },
   };
 

@@ -10,8 +10,12 @@ import type { AvailabilityService } from '../availability/availability.service.t
 import { findDoctor, listDoctors } from '../doctors/doctors.repo.ts';
 import { findHospital } from '../hospitals/hospitals.repo.ts';
 import { findPatient, listPatients } from '../patients/patients.repo.ts';
-import { countDoctors, countPatients } from './fhir.repo.ts';
+import { resourcesOf } from '../appointments/resource-bookings.repo.ts';
+import { findVisitType, listVisitTypes } from '../visit-types/visit-types.repo.ts';
+import type { AppointmentRow } from '../appointments/appointments.repo.ts';
+import { countDoctors, countPatients, countVisitTypes, visitTypeNames, visitTypesByDoctor } from './fhir.repo.ts';
 import { TEMPUS_STATUS, toAppointment, type FhirAppointmentStatus } from './mapping/appointment.ts';
+import { toHealthcareService } from './mapping/healthcare-service.ts';
 import { toLocation } from './mapping/location.ts';
 import { toPatient } from './mapping/patient.ts';
 import { toPractitioner } from './mapping/practitioner.ts';
@@ -34,6 +38,7 @@ export type PractitionerQuery = PageParams & { _id?: Values; active?: Values };
 export type PatientQuery = PageParams & { _id?: Values; name?: Values };
 export type LocationQuery = PageParams & { _id?: Values };
 export type ScheduleQuery = PageParams & { _id?: Values; actor?: Values; active?: Values };
+export type HealthcareServiceQuery = PageParams & { _id?: Values; active?: Values; name?: Values };
 export type AppointmentQuery = PageParams & { _id?: Values; date?: Values; actor?: Values; patient?: Values; practitioner?: Values; status?: Values };
 
 export interface FhirServiceDeps {
@@ -44,6 +49,17 @@ export interface FhirServiceDeps {
 }
 
 const APPOINTMENT_STATUSES = Object.keys(TEMPUS_STATUS) as FhirAppointmentStatus[];
+
+/** Appointments with their visit type's name and the rooms and devices they hold: two queries for the page, none without visit types. */
+async function toAppointments(scope: TenantScope, rows: AppointmentRow[]) {
+  const typed = rows.filter((r) => r.visitTypeId);
+  const held = await resourcesOf(scope, typed.map((r) => r.id));
+  const names = await visitTypeNames(scope, typed.map((r) => r.visitTypeId!));
+  return rows.map((row) => {
+    const name = row.visitTypeId ? names.get(row.visitTypeId) : undefined;
+    return toAppointment({ ...row, visitType: name ? { id: row.visitTypeId!, name } : null, resources: held.get(row.id) ?? [] });
+  });
+}
 
 export function createFhirService({ reads, availability, paging, now = () => new Date() }: FhirServiceDeps) {
   const inTenant = <T>(reader: FhirReader, fn: (scope: TenantScope) => Promise<T>) => withTenantRead(reads, reader, reader.hospitalId, fn);
@@ -78,7 +94,8 @@ export function createFhirService({ reads, availability, paging, now = () => new
     inTenant(reader, async (scope) => {
       const doctor = await findDoctor(scope, known(id, 'Schedule'));
       if (!doctor) throw notFound('Schedule');
-      return toSchedule(doctor, reader.hospitalId);
+      const offered = await visitTypesByDoctor(scope, { doctorIds: [doctor.id] });
+      return toSchedule(doctor, reader.hospitalId, undefined, offered.get(doctor.id));
     });
   const readPatient = (reader: FhirReader, id: string) =>
     inTenant(reader, async (scope) => {
@@ -96,17 +113,25 @@ export function createFhirService({ reads, availability, paging, now = () => new
     inTenant(reader, async (scope) => {
       const row = await findAppointment(scope, known(id, 'Appointment'));
       if (!row || (reader.role === 'doctor' && row.doctorId !== reader.doctorId)) throw notFound('Appointment');
-      return toAppointment(row);
+      return (await toAppointments(scope, [row]))[0]!;
+    });
+  const readHealthcareService = (reader: FhirReader, id: string) =>
+    inTenant(reader, async (scope) => {
+      const row = await findVisitType(scope, known(id, 'HealthcareService'));
+      if (!row) throw notFound('HealthcareService');
+      return toHealthcareService(row, reader.hospitalId);
     });
 
-  /** Doctors as Practitioners or Schedules: one keyset page by (name, id), with the total (a count on an index). */
-  async function doctorPage(reader: FhirReader, query: PageParams & { active?: Values }) {
+  /** Doctors as Practitioners or Schedules: one keyset page by (name, id), with the total (a count on an index); Schedules add the visit types offered. */
+  async function doctorPage(reader: FhirReader, query: PageParams & { active?: Values }, withVisitTypes = false) {
     const limit = pageSizeOf(paging, query);
     const active = booleanToken('active', query.active);
     return inTenant(reader, async (scope) => {
       const rows = await listDoctors(scope, { limit, after: cursorOf(query), ...(active === undefined ? {} : { active }) });
       const total = await countDoctors(scope, active);
-      return { ...pageOf(rows, limit, (r) => r.name), total };
+      const page = pageOf(rows, limit, (r) => r.name);
+      const offered = withVisitTypes ? await visitTypesByDoctor(scope, { doctorIds: page.items.map((d) => d.id) }) : new Map<string, { id: string; name: string }[]>();
+      return { ...page, total, offered };
     });
   }
 
@@ -116,6 +141,7 @@ export function createFhirService({ reads, availability, paging, now = () => new
     readPatient,
     readLocation,
     readAppointment,
+    readHealthcareService,
     readSlot: slots.read,
     searchSlots: (reader: FhirReader, query: SlotQuery) => slots.search(reader, query),
 
@@ -131,8 +157,8 @@ export function createFhirService({ reads, availability, paging, now = () => new
         const ids = [...(alternatives(query._id) ?? []), ...(actors ?? [])];
         return byIds('Schedule', { ...query, _id: ids }, (id) => readSchedule(reader, id));
       }
-      const page = await doctorPage(reader, query);
-      const resources = page.items.map((d) => toSchedule(d, reader.hospitalId));
+      const page = await doctorPage(reader, query, true);
+      const resources = page.items.map((d) => toSchedule(d, reader.hospitalId, undefined, page.offered.get(d.id)));
       return searchset(paging, 'Schedule', query, { resources, nextCursor: page.nextCursor, total: page.total });
     },
 
@@ -154,6 +180,20 @@ export function createFhirService({ reads, availability, paging, now = () => new
       if (ids && !ids.includes(reader.hospitalId)) return searchset(paging, 'Location', query, { resources: [], nextCursor: null, total: 0 });
       const location = await readLocation(reader, reader.hospitalId);
       return searchset(paging, 'Location', query, { resources: [location], nextCursor: null, total: 1 });
+    },
+
+    async searchHealthcareServices(reader: FhirReader, query: HealthcareServiceQuery) {
+      if (query._id) return byIds('HealthcareService', query, (id) => readHealthcareService(reader, id));
+      const limit = pageSizeOf(paging, query);
+      const active = booleanToken('active', query.active);
+      const nameContains = alternatives(query.name)?.join(' ');
+      return inTenant(reader, async (scope) => {
+        const rows = await listVisitTypes(scope, { limit, after: cursorOf(query), ...(active === undefined ? {} : { active }), ...(nameContains ? { nameContains } : {}) });
+        const page = pageOf(rows, limit, (r) => r.name);
+        const total = nameContains ? undefined : await countVisitTypes(scope, active);
+        const resources = page.items.map((v) => toHealthcareService(v, reader.hospitalId));
+        return searchset(paging, 'HealthcareService', query, { resources, nextCursor: page.nextCursor, ...(total === undefined ? {} : { total }) });
+      });
     },
 
     async searchAppointments(reader: FhirReader, query: AppointmentQuery) {
@@ -189,7 +229,7 @@ export function createFhirService({ reads, availability, paging, now = () => new
           limit,
         );
         const page = pageOf(rows, limit, (r) => r.startsAt.toISOString());
-        return searchset(paging, 'Appointment', query, { resources: page.items.map(toAppointment), nextCursor: page.nextCursor });
+        return searchset(paging, 'Appointment', query, { resources: await toAppointments(scope, page.items), nextCursor: page.nextCursor });
       });
     },
   };

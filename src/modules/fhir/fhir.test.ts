@@ -43,7 +43,7 @@ describe('CapabilityStatement', () => {
     expect(type).toContain('application/fhir+json');
     expect(body.fhirVersion).toBe('4.0.1');
     const resources = body.rest![0]!.resource!;
-    expect(resources.map((r) => r.type).sort()).toEqual(['Appointment', 'Location', 'Patient', 'Practitioner', 'Schedule', 'Slot']);
+    expect(resources.map((r) => r.type).sort()).toEqual(['Appointment', 'HealthcareService', 'Location', 'Patient', 'Practitioner', 'Schedule', 'Slot']);
     const slot = resources.find((r) => r.type === 'Slot')!;
     expect(slot.searchParam!.map((p) => p.name)).toEqual(expect.arrayContaining(['schedule', 'start', 'status', '_count']));
   });

@@ -45,6 +45,14 @@ export const FHIR_TYPES = {
       { name: 'status', type: 'token', definition: std('Slot-status'), documentation: 'free, busy or both (comma-separated); both when omitted' },
     ],
   },
+  HealthcareService: {
+    documentation: 'The hospital\'s visit types (length and doctors as extensions)',
+    params: [
+      byId,
+      { name: 'active', type: 'token', definition: std('HealthcareService-active'), documentation: 'true or false' },
+      { name: 'name', type: 'string', definition: std('HealthcareService-name'), documentation: 'Part of the name (case-insensitive)' },
+    ],
+  },
   Appointment: {
     documentation: 'Appointments (a doctor member sees their own only)',
     params: [

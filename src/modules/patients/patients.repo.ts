@@ -1,6 +1,6 @@
 import { and, asc, eq, ilike, isNull, or, sql, type SQL } from 'drizzle-orm';
 import { rawRows, type Executor } from '../../infra/db/client.ts';
-import { afterCursor } from '../../infra/db/fragments.ts';
+import { afterCursor, escapeLike } from '../../infra/db/fragments.ts';
 import { patients } from '../../infra/db/schema/patients.ts';
 import type { TenantScope } from '../../infra/db/tenant.ts';
 import type { CursorPosition } from '../../shared/cursor.ts';
@@ -24,8 +24,6 @@ export async function updatePatient(scope: TenantScope, patientId: string, chang
   const [row] = await scope.update(patients, { ...changes, version: sql`${patients.version} + 1`, updatedAt: new Date() }, eq(patients.id, patientId)).returning();
   return row ?? null;
 }
-
-const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /**
  * `search` is a case-insensitive substring of the name, email or phone

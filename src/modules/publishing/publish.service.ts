@@ -4,7 +4,7 @@ import type { Cache } from '../../infra/cache/cache-aside.ts';
 import { withTenantRead, type ReadRouting } from '../../infra/db/replica.ts';
 import { notFound } from '../../shared/errors.ts';
 import type { AvailabilityService } from '../availability/availability.service.ts';
-import { activeDoctors } from '../fhir/fhir.repo.ts';
+import { activeDoctors, visitTypesByDoctor } from '../fhir/fhir.repo.ts';
 import { toLocation } from '../fhir/mapping/location.ts';
 import { toSchedule } from '../fhir/mapping/schedule.ts';
 import { bookingLink, toSlot } from '../fhir/mapping/slot.ts';
@@ -55,11 +55,11 @@ export function createPublishService({ reads, cache, availability, baseUrl, ttlS
 
   async function compute(hospital: NonNullable<Awaited<ReturnType<typeof findHospitalBySubdomain>>>): Promise<DataSet> {
     const transactionTime = now().toISOString();
-    const doctors = await withTenantRead(reads, null, hospital.id, (scope) => activeDoctors(scope));
+    const [doctors, offered] = await withTenantRead(reads, null, hospital.id, async (scope) => [await activeDoctors(scope), await visitTypesByDoctor(scope, { online: true })] as const);
     const bookingPage = `${baseUrl}/book/${encodeURIComponent(hospital.subdomain)}`;
     // The public profile's facts only: no email address, as on the hospital's public page.
     const location = toLocation({ ...hospital, email: null }, bookingPage);
-    const schedules = doctors.map((d) => toSchedule(d, hospital.id));
+    const schedules = doctors.map((d) => toSchedule(d, hospital.id, undefined, offered.get(d.id)));
     // The very slots the public availability offers (public rules: active doctors, notice, horizon).
     const results = await Promise.all(doctors.map((d) => availability.forPublicHorizon(hospital.id, d.id, hospital.bookingHorizonDays)));
     const slots = results

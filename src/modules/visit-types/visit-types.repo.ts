@@ -1,6 +1,6 @@
-import { asc, eq, sql, type SQL } from 'drizzle-orm';
+import { asc, eq, ilike, sql, type SQL } from 'drizzle-orm';
 import { rawRows } from '../../infra/db/client.ts';
-import { afterCursor, eqIf } from '../../infra/db/fragments.ts';
+import { afterCursor, eqIf, escapeLike } from '../../infra/db/fragments.ts';
 import { visitTypeDoctors, visitTypes } from '../../infra/db/schema/visit-types.ts';
 import type { TenantScope } from '../../infra/db/tenant.ts';
 import type { CursorPosition } from '../../shared/cursor.ts';
@@ -44,10 +44,10 @@ export async function findVisitType(scope: TenantScope, id: string, opts: { forU
   return found ? flatten(found) : null;
 }
 
-/** Keyset page by (name, id); `doctorId` keeps the types that doctor offers; `online` only active, bookable-online ones. */
+/** Keyset page by (name, id); `doctorId` keeps the types that doctor offers; `online` only active, bookable-online ones; `nameContains` case-insensitive. */
 export async function listVisitTypes(
   scope: TenantScope,
-  opts: { limit: number; after: CursorPosition | null; doctorId?: string; active?: boolean; online?: boolean },
+  opts: { limit: number; after: CursorPosition | null; doctorId?: string; active?: boolean; online?: boolean; nameContains?: string },
 ): Promise<VisitTypeRow[]> {
   const offeredBy = opts.doctorId
     ? sql`exists (select 1 from visit_type_doctors vd where vd.hospital_id = ${scope.hospitalId}::uuid and vd.visit_type_id = ${visitTypes.id} and vd.doctor_id = ${opts.doctorId}::uuid)`
@@ -57,6 +57,7 @@ export async function listVisitTypes(
     offeredBy,
     eqIf(visitTypes.active, opts.online ? true : opts.active),
     opts.online ? eq(visitTypes.bookableOnline, true) : undefined,
+    opts.nameContains ? ilike(visitTypes.name, `%${escapeLike(opts.nameContains)}%`) : undefined,
     afterCursor(opts.after, [visitTypes.name, visitTypes.id], 'asc', 'text'),
   )
     .orderBy(asc(visitTypes.name), asc(visitTypes.id))

@@ -1,16 +1,17 @@
 import type { CodeableConcept, Schedule } from '@medplum/fhirtypes';
 import type { DoctorFacts } from './practitioner.ts';
+import { visitTypeConcept } from './healthcare-service.ts';
 import { ref } from './references.ts';
 
 /**
  * One Schedule per doctor, at the hospital's Location. The Location comes
  * first among the actors: SMART Scheduling Links clients read `actor[0]` as
- * where the visit happens. Without a coded specialty the service type is the
- * doctor's specialization as text (SMART's convention is a CodeableConcept;
- * visit types will add their own codes once they exist).
+ * where the visit happens. The service types are the visit types given (the
+ * published file passes those the doctor offers online, SMART's convention);
+ * without any, the doctor's specialization as text.
  */
-export function toSchedule(doctor: DoctorFacts, hospitalId: string, horizon?: { start: Date; end: Date }): Schedule {
-  const serviceType: CodeableConcept[] = [{ text: doctor.specialization ?? 'Consultation' }];
+export function toSchedule(doctor: DoctorFacts, hospitalId: string, horizon?: { start: Date; end: Date }, visitTypes: { id: string; name: string }[] = []): Schedule {
+  const serviceType: CodeableConcept[] = visitTypes.length ? visitTypes.map(visitTypeConcept) : [{ text: doctor.specialization ?? 'Consultation' }];
   return {
     resourceType: 'Schedule',
     id: doctor.id,
