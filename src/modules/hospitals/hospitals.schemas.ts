@@ -95,6 +95,11 @@ const SettingsFields = {
   bookingHorizonDays: Type.Integer({ minimum: 1, maximum: 730, description: 'How far ahead patients may book' }),
   minimumNoticeMinutes: Type.Integer({ minimum: 0, maximum: 10080, description: 'How soon before its start a slot stops being bookable' }),
   reminderOffsetsMinutes: ReminderOffsets,
+  cancellationNoticeMinutes: Type.Integer({
+    minimum: 0,
+    maximum: 43200,
+    description: 'Until how long before its start a patient may cancel or move a visit through its manage link (default 1440)',
+  }),
 };
 export const Settings = Type.Object(SettingsFields, { $id: 'HospitalSettings' });
 export type HospitalSettings = Static<typeof Settings>;
@@ -104,6 +109,7 @@ export const UpdateSettingsBody = Type.Object(
     bookingHorizonDays: Type.Optional(SettingsFields.bookingHorizonDays),
     minimumNoticeMinutes: Type.Optional(SettingsFields.minimumNoticeMinutes),
     reminderOffsetsMinutes: Type.Optional(ReminderOffsets),
+    cancellationNoticeMinutes: Type.Optional(SettingsFields.cancellationNoticeMinutes),
   },
   { additionalProperties: false, minProperties: 1, examples: [{ minimumNoticeMinutes: 120, reminderOffsetsMinutes: [1440, 60] }] },
 );

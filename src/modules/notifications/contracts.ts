@@ -41,12 +41,17 @@ const AppointmentData = Type.Object({
   /** The visit type booked, and the rooms and devices held (names, comma-separated). */
   visitTypeName: Type.Optional(Type.String()),
   rooms: Type.Optional(Type.String()),
+  /** The patient's manage link (see, cancel, reschedule); absent once the appointment is cancelled. */
+  manageUrl: Type.Optional(Type.String({ format: 'uri' })),
 });
 
 /** A series' email lists its dates (one email for the series, not one per occurrence). */
 const SeriesData = Type.Object({
   hospitalName: Type.String({ minLength: 1 }),
-  occurrences: Type.Array(Type.Object({ start: Instant, end: Type.Optional(Instant) }), { minItems: 1, maxItems: 52 }),
+  occurrences: Type.Array(Type.Object({ start: Instant, end: Type.Optional(Instant), manageUrl: Type.Optional(Type.String({ format: 'uri' })) }), {
+    minItems: 1,
+    maxItems: 52,
+  }),
   timezone: Type.Optional(Type.String({ minLength: 1 })),
   doctorName: Type.Optional(Type.String()),
   patientName: Type.Optional(Type.String()),

@@ -112,6 +112,8 @@ interface Extras {
   calendar: boolean;
 }
 
+/** The manage link of one appointment (see, cancel, reschedule), when the job carries one. */
+const manageLine = (url?: string): Paragraph[] => (url ? [['See, move or cancel it here: ', { link: url }]] : []);
 const calendarNote = (x: Extras, note: string): Paragraph[] => (x.calendar ? [[note]] : []);
 
 const builders: { [T in EmailTemplate]: (data: TemplateData<T>, extras: Extras) => Content } = {
@@ -151,13 +153,14 @@ const builders: { [T in EmailTemplate]: (data: TemplateData<T>, extras: Extras) 
       [`Your appointment at ${d.hospitalName} is booked.`],
       appointmentFacts(d),
       ...calendarNote(x, 'The attached calendar file adds it to your calendar.'),
+      ...manageLine(d.manageUrl),
       ['If you cannot come, please let us know.'],
     ],
   }),
   appointment_reminder: (d) => ({
     subject: `Reminder: appointment on ${formatInstant(d.start, d.timezone)}`,
     heading: 'Appointment reminder',
-    blocks: [greeting(d.patientName), [`This is a reminder of your appointment at ${d.hospitalName}.`], appointmentFacts(d)],
+    blocks: [greeting(d.patientName), [`This is a reminder of your appointment at ${d.hospitalName}.`], appointmentFacts(d), ...manageLine(d.manageUrl)],
   }),
   appointment_cancelled: (d, x) => ({
     subject: `Appointment cancelled: ${formatInstant(d.start, d.timezone)}`,
@@ -183,6 +186,7 @@ const builders: { [T in EmailTemplate]: (data: TemplateData<T>, extras: Extras) 
       ],
       appointmentFacts(d),
       ...calendarNote(x, 'The attached calendar file moves it in your calendar.'),
+      ...manageLine(d.manageUrl),
     ],
   }),
   webhook_disabled: (d) => ({
@@ -200,6 +204,7 @@ const builders: { [T in EmailTemplate]: (data: TemplateData<T>, extras: Extras) 
       greeting(d.patientName),
       [`Your ${visits(d.occurrences.length)} at ${d.hospitalName} are booked:`],
       seriesFacts(d),
+      ...d.occurrences.flatMap((o) => (o.manageUrl ? [[`${formatInstant(o.start, d.timezone)}: see, move or cancel it here: `, { link: o.manageUrl }] as Paragraph] : [])),
       ['You will get a reminder before each visit. If you cannot come to one, please let us know.'],
     ],
   }),
@@ -223,18 +228,19 @@ export function renderEmail<T extends EmailTemplate>(template: T, data: unknown,
   return { subject: content.subject, text: toText(content), html: toHtml(content), attachments };
 }
 
-/** SMS bodies: short, one segment where possible, no links to click for codes. */
+/** SMS bodies: short, one segment where possible, no links to click for codes; an appointment's manage link at the end. */
+const smsLink = (url?: string) => (url ? ` Manage: ${url}` : '');
 const smsBuilders: { [T in EmailTemplate]: (data: TemplateData<T>) => string } = {
   welcome: (d) => `Welcome to Tempus, ${d.hospitalName}! Your hospital is registered.`,
   otp: (d) => `Your Tempus code is ${d.code}. It expires in ${d.expiresInMinutes ?? 5} min.`,
   invitation: (d) => `You're invited to join ${d.hospitalName} on Tempus as ${d.role}.${d.acceptUrl ? ` ${d.acceptUrl}` : ''}`,
-  appointment_confirmation: (d) => `${d.hospitalName}: your appointment${d.doctorName ? ` with ${d.doctorName}` : ''} is confirmed for ${formatInstant(d.start, d.timezone)}.`,
-  appointment_reminder: (d) => `${d.hospitalName}: reminder of your appointment${d.doctorName ? ` with ${d.doctorName}` : ''} on ${formatInstant(d.start, d.timezone)}.`,
+  appointment_confirmation: (d) => `${d.hospitalName}: your appointment${d.doctorName ? ` with ${d.doctorName}` : ''} is confirmed for ${formatInstant(d.start, d.timezone)}.${smsLink(d.manageUrl)}`,
+  appointment_reminder: (d) => `${d.hospitalName}: reminder of your appointment${d.doctorName ? ` with ${d.doctorName}` : ''} on ${formatInstant(d.start, d.timezone)}.${smsLink(d.manageUrl)}`,
   appointment_cancelled: (d) => `${d.hospitalName}: your appointment on ${formatInstant(d.start, d.timezone)} was cancelled.`,
-  appointment_rescheduled: (d) => `${d.hospitalName}: your appointment was moved to ${formatInstant(d.start, d.timezone)}.`,
+  appointment_rescheduled: (d) => `${d.hospitalName}: your appointment was moved to ${formatInstant(d.start, d.timezone)}.${smsLink(d.manageUrl)}`,
   webhook_disabled: (d) => `${d.hospitalName}: the webhook endpoint ${d.url} kept failing and was disabled.`,
   series_confirmation: (d) =>
-    `${d.hospitalName}: ${visits(d.occurrences.length)}${d.doctorName ? ` with ${d.doctorName}` : ''} confirmed, from ${formatInstant(d.occurrences[0]!.start, d.timezone)} to ${formatInstant(d.occurrences.at(-1)!.start, d.timezone)}.`,
+    `${d.hospitalName}: ${visits(d.occurrences.length)}${d.doctorName ? ` with ${d.doctorName}` : ''} confirmed, from ${formatInstant(d.occurrences[0]!.start, d.timezone)} to ${formatInstant(d.occurrences.at(-1)!.start, d.timezone)}.${smsLink(d.occurrences[0]!.manageUrl)}`,
   series_cancelled: (d) => `${d.hospitalName}: ${visits(d.occurrences.length)} from ${formatInstant(d.occurrences[0]!.start, d.timezone)} cancelled.`,
 };
 

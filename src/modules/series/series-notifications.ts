@@ -25,7 +25,8 @@ interface SeriesContext {
   hospitalName: string;
   hospitalAddress: string | null;
   timezone: string;
-  occurrences: { start: string; end: string; cancelReason: string | null }[];
+  hospitalId: string;
+  occurrences: { id: string; status: string; start: string; end: string; cancelReason: string | null }[];
 }
 
 async function loadSeriesContext(scope: TenantScope, seriesId: string, appointmentIds: string[]): Promise<SeriesContext | null> {
@@ -40,12 +41,13 @@ async function loadSeriesContext(scope: TenantScope, seriesId: string, appointme
     hospital_name: string;
     hospital_address: string | null;
     timezone: string;
-    occurrences: { start: string; end: string; cancelReason: string | null }[] | null;
+    hospital_id: string;
+    occurrences: { id: string; status: string; start: string; end: string; cancelReason: string | null }[] | null;
   }>(
     scope.tx,
     sql`select s.patient_id, p.name as patient_name, p.email as patient_email, p.phone as patient_phone, p.notification_channel as channel,
-               d.name as doctor_name, h.name as hospital_name, h.address as hospital_address, h.timezone,
-               (select json_agg(json_build_object('start', to_char(a.starts_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+               d.name as doctor_name, s.hospital_id, h.name as hospital_name, h.address as hospital_address, h.timezone,
+               (select json_agg(json_build_object('id', a.id, 'status', a.status, 'start', to_char(a.starts_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
                                                   'end', to_char(a.ends_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
                                                   'cancelReason', a.cancel_reason) order by a.starts_at)
                   from appointments a
@@ -67,6 +69,7 @@ async function loadSeriesContext(scope: TenantScope, seriesId: string, appointme
     hospitalName: row.hospital_name,
     hospitalAddress: row.hospital_address,
     timezone: row.timezone,
+    hospitalId: row.hospital_id,
     occurrences: row.occurrences ?? [],
   };
 }
@@ -82,7 +85,7 @@ function payloadOf(payload: Record<string, unknown>): { seriesId: string; appoin
   return { seriesId, appointmentIds: appointmentIds as string[] };
 }
 
-export const resolveSeriesEvent: EventResolver = async ({ scope, event }): Promise<ResolveResult> => {
+export const resolveSeriesEvent: EventResolver = async ({ scope, event, links }): Promise<ResolveResult> => {
   if (event.type !== SERIES_EVENTS.booked && event.type !== SERIES_EVENTS.cancelled) throw new PermanentError(`unknown series event ${event.type}`);
   const { seriesId, appointmentIds } = payloadOf(event.payload);
   const ctx = await loadSeriesContext(scope, seriesId, appointmentIds);
@@ -103,7 +106,12 @@ export const resolveSeriesEvent: EventResolver = async ({ scope, event }): Promi
           timezone: ctx.timezone,
           doctorName: ctx.doctorName,
           patientName: ctx.patientName,
-          occurrences: ctx.occurrences.map(({ start, end }) => ({ start, end })),
+          // A confirmation gives each live occurrence its own manage link; a cancellation none (those links are dead).
+          occurrences: ctx.occurrences.map(({ id, status, start, end }) =>
+            event.type === SERIES_EVENTS.booked && status !== 'cancelled'
+              ? { start, end, manageUrl: links.manageUrl({ hospitalId: ctx.hospitalId, id, endsAt: new Date(end) }) }
+              : { start, end },
+          ),
           ...(cancelReason ? { cancelReason } : {}),
         },
       },
