@@ -18,6 +18,7 @@ import {
   fillPath,
   hospitalDigest,
   idFor,
+  manageTokenFor,
   memberWith,
   type OpenApiOperation,
   pathParams,
@@ -56,10 +57,18 @@ const routeOf = (op: OpenApiOperation) => {
  * Routes that address a tenant's object by id. Operator routes (/v1/admin)
  * are not tenant objects (API5 covers who may call them); a hospital's
  * public profile by subdomain is public by design; a calendar feed's secret
- * address is its own credential (its tests cover unknown and revoked ones).
+ * address is its own credential (its tests cover unknown and revoked ones); so
+ * is a manage link's signed token, which names its hospital: the test below
+ * crosses the hospitals inside the token.
  */
 const objectRoutes = () =>
-  ops.filter((op) => !op.path.startsWith('/v1/admin/') && !op.path.startsWith('/calendar/') && pathParams(op.path).some((p) => p !== 'subdomain'));
+  ops.filter(
+    (op) =>
+      !op.path.startsWith('/v1/admin/') &&
+      !op.path.startsWith('/calendar/') &&
+      !op.path.startsWith('/v1/public/manage/') &&
+      pathParams(op.path).some((p) => p !== 'subdomain'),
+  );
 
 /**
  * Which world each object parameter comes from: all from A, and for paths
@@ -110,6 +119,32 @@ describe('API1 object-level authorization', () => {
     expect(await hospitalDigest(t, a.hospital.id)).toEqual(before);
   });
 
+  it("answers 404 to a manage link naming another hospital's appointment, on every manage route, and changes nothing", async () => {
+    const manageOps = ops.filter((op) => op.path.startsWith('/v1/public/manage/'));
+    expect(manageOps.length).toBeGreaterThanOrEqual(4);
+    const before = await hospitalDigest(t, a.hospital.id);
+    // Tokens we signed ourselves, so only the hospital inside differs: A's appointment under B, B's under A.
+    const crossed = [
+      manageTokenFor(t, b.hospital.id, { id: a.ids.manageAppointment, end: daysAheadAt(5, 0).toISOString() }),
+      manageTokenFor(t, a.hospital.id, { id: b.ids.manageAppointment, end: daysAheadAt(5, 0).toISOString() }),
+    ];
+    const failures: string[] = [];
+    for (const op of manageOps) {
+      for (const token of crossed) {
+        const url = op.path.replace('{token}', token) + sampleQuery(op.method, op.path);
+        const res = await callAs(t, null, op.method, url, sampleBody(op.method, op.path) ?? (op.requestBody ? {} : undefined));
+        if (res.statusCode !== 404 || errorCodeOf(res.json()) !== 'NOT_FOUND') failures.push(`${op.method} ${op.path} -> ${res.statusCode} ${res.body.slice(0, 200)}`);
+        if (res.body.includes(a.marker) || res.body.includes(b.marker)) failures.push(`${op.method} ${op.path} leaked a hospital's data`);
+      }
+    }
+    // Control: B's own link reads B's appointment.
+    const own = await callAs(t, null, 'GET', `/v1/public/manage/${b.ids.manageToken}`);
+    expect(own.statusCode, own.body).toBe(200);
+    expect(own.json().data.id).toBe(b.ids.manageAppointment);
+    expect(failures).toEqual([]);
+    expect(await hospitalDigest(t, a.hospital.id)).toEqual(before);
+  });
+
   it("finds the caller's own objects on the same routes (the 404s above are about ownership)", async () => {
     // Deleting routes (and erasure) last, so B's objects exist as they were for the other calls.
     const last = (op: OpenApiOperation) => Number(op.method === 'DELETE' || op.path.endsWith('/erase'));
@@ -134,6 +169,7 @@ describe('API1 object-level authorization', () => {
         patientId: w.ids.patient,
         entityId: w.ids.appointment,
         actorUserId: w.owner.userId,
+        actorPatientId: w.ids.patient,
       };
       const value = known[name];
       if (!value) throw new Error(`api1-bola: no value for the id filter "${name}"; add it here`);

@@ -51,6 +51,10 @@ const PUBLIC_ROUTES = new Set([
   'GET /v1/public/hospitals/:subdomain/visit-types',
   'GET /v1/public/hospitals/:subdomain/visit-types/:id/availability',
   'GET /calendar/:file', // a doctor's calendar feed: the secret address is the credential
+  'GET /v1/public/manage/:token', // a patient's manage link: the signed token is the capability (SPEC section 15)
+  'POST /v1/public/manage/:token/cancel',
+  'POST /v1/public/manage/:token/reschedule',
+  'GET /v1/public/manage/:token/availability',
 ]);
 
 const key = (r: AppRoute) => `${r.method} ${r.url}`;
