@@ -1,3 +1,4 @@
+import { canonicalLanguageTag } from '../../../shared/language.ts';
 import type { EmailTemplate } from '../contracts.ts';
 import { de } from './de.ts';
 import { en } from './en.ts';
@@ -20,12 +21,8 @@ export interface ResolvedLanguage {
 export function resolveLanguage(tag?: string | null): ResolvedLanguage {
   const english: ResolvedLanguage = { catalog: 'en', locale: 'en' };
   if (!tag) return english;
-  let canonical: string;
-  try {
-    [canonical = ''] = Intl.getCanonicalLocales(tag.replace(/_/g, '-'));
-  } catch {
-    return english;
-  }
+  const canonical = canonicalLanguageTag(tag);
+  if (!canonical) return english;
   const primary = canonical.split('-')[0]!.toLowerCase();
   if (!(catalogLanguages as readonly string[]).includes(primary)) return english;
   return { catalog: primary as CatalogLanguage, locale: Intl.DateTimeFormat.supportedLocalesOf(canonical).length ? canonical : primary };
