@@ -40,6 +40,9 @@ export const WEB_CSP = [
   "form-action 'self'",
 ].join('; ');
 
+/** The page's own paths (route patterns or OpenAPI paths): not API operations, so not in the OpenAPI inventory. */
+export const isWebAppRoute = (url: string) => /^\/(book|manage|app)\//.test(url);
+
 interface Asset {
   body: Buffer;
   type: string;
