@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import autocannon from 'autocannon';
+import autocannon, { type Request } from 'autocannon';
 import type { LoadOptions } from './loadgen.ts';
 
 /** autocannon in its own process (bench/loadgen.ts starts it): reads the load from a JSON file, prints the result as JSON. */
@@ -16,7 +16,7 @@ const result = await autocannon({
     ? {
         requests: [
           {
-            setupRequest: (request: Record<string, unknown>) => {
+            setupRequest: (request: Request): Request => {
               const i = next++;
               const target = bodies.targets[i % bodies.targets.length]!;
               // Each target's own sequence of slots: no two requests ask for the same time of the same doctor.
@@ -24,7 +24,7 @@ const result = await autocannon({
               return {
                 ...request,
                 method: 'POST',
-                headers: { ...(request.headers as object), authorization: `Bearer ${target.token}`, 'content-type': 'application/json' },
+                headers: { ...request.headers, authorization: `Bearer ${target.token}`, 'content-type': 'application/json' },
                 body: JSON.stringify({ doctorId: target.doctorId, patientId: target.patientId, start: start.toISOString() }),
               };
             },

@@ -5,9 +5,12 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
 import { SignJWT } from 'jose';
+import { buildApp } from '../src/app.ts';
 import { loadLocalIssuer } from '../src/infra/auth/local-issuer.ts';
 import { userIdForEmail } from '../src/infra/auth/user-id.ts';
+import { startBenchDeps, type BenchDeps } from './lib.ts';
 import { monotonicUs, topFunctions, type ProfileLine, type ProfileWindow } from './profile.ts';
 
 /**
@@ -56,6 +59,14 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+/** What a benchmark's seeding gets: the app in this process over the same data, before the API process starts. */
+export interface SeedContext {
+  bench: BenchDeps;
+  app: FastifyInstance;
+  /** Headers of a signed-in user the API process accepts too. */
+  signToken(email: string): Promise<string>;
+}
+
 export interface ApiProcess {
   base: string;
   /** `production` (PostgreSQL, Redis, RabbitMQ) or `embedded` (PGlite, in-process cache and delivery). */
@@ -77,7 +88,10 @@ export interface ApiProcess {
  * discarded stdout, as a deployment writes them to a collector); otherwise
  * embedded over a throwaway data directory with the local token issuer.
  */
-export async function startApi(env: Record<string, string> = {}): Promise<ApiProcess> {
+export async function startApi<S = undefined>(
+  env: Record<string, string> = {},
+  seed?: (ctx: SeedContext) => Promise<S>,
+): Promise<ApiProcess & { seeded: S }> {
   const production = Boolean(process.env.DATABASE_URL && process.env.REDIS_URL && process.env.RABBITMQ_URL);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'tempus-bench-api-'));
   const jwtSecret = randomBytes(32).toString('hex');
@@ -111,6 +125,30 @@ export async function startApi(env: Record<string, string> = {}): Promise<ApiPro
   // The local issuer's key file is made here first, so this process and the API sign and verify with the same key.
   const localIssuer = production ? null : await loadLocalIssuer(dataDir, audience);
   const hsKey = new TextEncoder().encode(jwtSecret);
+  const signToken = async (email: string) => {
+    if (localIssuer) return localIssuer.sign({ email });
+    return new SignJWT({ email, role: 'authenticated' })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(userIdForEmail(email))
+      .setAudience(audience)
+      .setIssuedAt()
+      .setExpirationTime('2h')
+      .sign(hsKey);
+  };
+
+  // Seeding runs in this process over the same data (PGlite allows one process at a time), then the API starts.
+  let seeded = undefined as S;
+  if (seed) {
+    const keep = ['DATA_DIR', 'JWT_AUDIENCE', 'DATABASE_URL', 'REDIS_URL', 'REDIS_KEY_PREFIX', 'SUPABASE_JWT_SECRET', 'SERVER_SECRET'];
+    const bench = await startBenchDeps({ ...Object.fromEntries(keep.filter((k) => childEnv[k]).map((k) => [k, childEnv[k]!])), RATE_LIMIT_ENABLED: 'false', RABBITMQ_URL: '' }, false);
+    const app = await buildApp(bench.deps);
+    try {
+      seeded = await seed({ bench, app, signToken });
+    } finally {
+      await app.close();
+      await bench.close();
+    }
+  }
 
   let child: ChildProcess | null = null;
   let profileDir: string | null = null;
@@ -140,16 +178,8 @@ export async function startApi(env: Record<string, string> = {}): Promise<ApiPro
   return {
     base: `http://127.0.0.1:${port}`,
     mode: production ? 'production' : 'embedded',
-    async signToken(email) {
-      if (localIssuer) return localIssuer.sign({ email });
-      return new SignJWT({ email, role: 'authenticated' })
-        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-        .setSubject(userIdForEmail(email))
-        .setAudience(audience)
-        .setIssuedAt()
-        .setExpirationTime('2h')
-        .sign(hsKey);
-    },
+    seeded,
+    signToken,
     async restart(options = {}) {
       await stop();
       await start(options.profile ?? false);
