@@ -17,6 +17,8 @@ import { accessLogRoutes } from './modules/access-log/access-log.routes.ts';
 import { createAccessLogService } from './modules/access-log/access-log.service.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { createErasureService } from './modules/patient-rights/erasure.service.ts';
+import { defaultErasureSteps } from './modules/patient-rights/erasure-steps.ts';
+import { waitlistErasure } from './modules/waitlist/waitlist-erasure.ts';
 import { createExportService } from './modules/patient-rights/export.service.ts';
 import { patientRightsRoutes } from './modules/patient-rights/patient-rights.routes.ts';
 import { createAuditService } from './modules/audit/audit.service.ts';
@@ -54,6 +56,11 @@ import { invalidatingPublished } from './modules/publishing/invalidation.ts';
 import { publishRoutes } from './modules/publishing/publish.routes.ts';
 import { publishSchemas } from './modules/publishing/publish.schemas.ts';
 import { createPublishService } from './modules/publishing/publish.service.ts';
+import { waitlistRoutes } from './modules/waitlist/waitlist.routes.ts';
+import { createWaitlistService } from './modules/waitlist/waitlist.service.ts';
+import { offerRoutes } from './modules/waitlist/offers.routes.ts';
+import { createOfferService } from './modules/waitlist/offers.service.ts';
+import { createSignedTokens } from './infra/crypto/signed-token.ts';
 import { closureRoutes } from './modules/closures/closures.routes.ts';
 import { createClosureService } from './modules/closures/closures.service.ts';
 import { resourceRoutes } from './modules/resources/resources.routes.ts';
@@ -196,7 +203,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   await app.register(patientRoutes, { service: createPatientService({ db: deps.database.db }) });
   await app.register(accessLogRoutes, { service: createAccessLogService({ db: deps.database.db }) });
   await app.register(patientRightsRoutes, {
-    erasure: createErasureService({ db: deps.database.db, clinicalRetentionYears: config.env.CLINICAL_RETENTION_YEARS }),
+    erasure: createErasureService({ db: deps.database.db, clinicalRetentionYears: config.env.CLINICAL_RETENTION_YEARS, steps: [...defaultErasureSteps, waitlistErasure] }),
     exports: createExportService({ db: deps.database.db }),
   });
   await app.register(notificationRoutes, { service: createNotificationService({ db: deps.database.db }) });
@@ -218,6 +225,11 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   // A series books and cancels through the appointments service's in-transaction functions, so it republishes by itself.
   await app.register(seriesRoutes, {
     service: republishing(createSeriesService({ db: deps.database.db, appointments, idempotencyTtlMs }), ['book', 'cancel']),
+  });
+  await app.register(waitlistRoutes, { service: createWaitlistService({ db: deps.database.db }) });
+  // Accepting books or moves an appointment: the published slots change as with any booking.
+  await app.register(offerRoutes, {
+    service: republishing(createOfferService({ db: deps.database.db, tokens: createSignedTokens(deps.serverSecret), appointments }), ['accept', 'decline']),
   });
   const fhirBase = `${config.env.PUBLIC_BASE_URL}/fhir/R4`;
   const capabilities = toCapabilityStatement({ baseUrl: fhirBase, version, date: new Date(startedAt), types: FHIR_TYPES });

@@ -27,9 +27,9 @@ export const REDACT_PATHS = [
 
 /**
  * Paths whose segment after the prefix is a credential (a calendar feed's
- * secret address): logged as `[redacted]`, so a log reader cannot subscribe.
+ * secret address, a waitlist offer's link): logged as `[redacted]`, so a log reader cannot subscribe or accept.
  */
-const SECRET_PATHS = /^(\/calendar\/)[^/?#]+/;
+const SECRET_PATHS = /^(\/calendar\/|\/v1\/public\/offers\/)[^/?#]+/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A path segment that looks like a secret: long, URL-safe, with letters and digits (a token, optionally with an extension such as .ics). */
 const TOKENISH = /^(?=[^.]*\d)(?=[^.]*[A-Za-z])[A-Za-z0-9_-]{24,}(\.[A-Za-z0-9]{1,8})?$/;
