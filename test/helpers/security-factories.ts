@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { HTTPMethods, RouteOptions } from 'fastify';
 import type { AuthMode } from '../../src/http/auth.ts';
@@ -16,7 +16,8 @@ import { createDoctor, createPatient, everyDay, insertAppointment, putSchedule }
 import { writeNote } from './visit-note-factories.ts';
 import { slotId } from '../../src/modules/fhir/mapping/references.ts';
 import { createSignedTokens } from '../../src/infra/crypto/signed-token.ts';
-import { OFFER_TOKEN_PURPOSE } from '../../src/modules/waitlist/offer-engine.ts';
+import { TenantScope, withTenant } from '../../src/infra/db/tenant.ts';
+import { OFFER_TOKEN_PURPOSE, offerSlot, systemActor } from '../../src/modules/waitlist/offer-engine.ts';
 
 /**
  * Shared fixtures of the OWASP suites (test/security): a hospital with one
@@ -170,11 +171,7 @@ export interface SecurityWorld {
     webhookDelivery: string;
     /** A waitlist entry of the patient for the doctor (its note carries the marker). */
     waitlistEntry: string;
-    /**
-     * An offer link's token, genuinely signed for this hospital but naming no
-     * offer (no messaging runs here to make one): every offer route answers it
-     * 404, like a used or expired one. The offers' own tests use real ones.
-     */
+    /** The link token of a pending waitlist offer to that entry (a slot held for it). */
     offerToken: string;
   };
 }
@@ -265,7 +262,18 @@ export async function securityWorld(t: TestApp, label: string): Promise<Security
     latest: daysAheadAt(30, 0).toISOString().slice(0, 10),
     note: `Waiting ${marker}`,
   });
-  const offerToken = createSignedTokens(t.deps.serverSecret).sign(OFFER_TOKEN_PURPOSE, { o: randomUUID(), h: hospital.id }, daysAheadAt(30, 0));
+  // A real offer of a free slot to that entry, made by the offer engine itself (no messaging runs here to trigger it).
+  const tokens = createSignedTokens(t.deps.serverSecret);
+  const offerStart = daysAheadAt(12, 15);
+  const offer = await withTenant(t.deps.database.db, hospital.id, (base) =>
+    offerSlot(
+      new TenantScope(base.tx, hospital.id, systemActor(`security-${marker}`)),
+      { doctorId: doctor.id, visitTypeId: visitType, start: offerStart, end: new Date(offerStart.getTime() + 30 * 60_000) },
+      { tokens, publicBaseUrl: t.config.env.PUBLIC_BASE_URL },
+    ),
+  );
+  if (!offer) throw new Error('security world: the offer engine made no offer');
+  const offerToken = tokens.sign(OFFER_TOKEN_PURPOSE, { o: offer.id, h: hospital.id }, offer.expiresAt);
   return {
     hospital,
     owner: asUser(hospital),
@@ -439,6 +447,8 @@ export function validBody(world: SecurityWorld, method: string, path: string): R
     'POST /v1/hospitals/me/closures': { start: daysAheadAt(70, 0).toISOString(), end: daysAheadAt(71, 0).toISOString(), reason: 'Closed' },
     'POST /v1/appointments': { doctorId: world.ids.doctor, patientId: world.ids.patient, start: daysAheadAt(6, 9).toISOString() },
     'POST /v1/waitlist': { patientId: world.ids.patient, doctorId: world.ids.doctor, earliest: daysAheadAt(1, 0).toISOString().slice(0, 10), latest: daysAheadAt(9, 0).toISOString().slice(0, 10) },
+    'POST /v1/public/offers/{token}/accept': {},
+    'POST /v1/public/offers/{token}/decline': {},
     'POST /v1/appointment-series': {
       doctorId: world.ids.doctor,
       patientId: world.ids.patient,
