@@ -105,7 +105,7 @@ describe('GET /v1/patients/:id/export', () => {
       t.deps.database.db,
       sql`select actor_user_id, metadata from audit_events where hospital_id = ${w.hospital.id} and entity_id = ${w.patientId} and action = 'patient.exported'`,
     );
-    expect(audit).toEqual({ actor_user_id: w.admin.userId, metadata: { appointments: 4, noteVersions: 4, communications: 2, erased: false } });
+    expect(audit).toEqual({ actor_user_id: w.admin.userId, metadata: { appointments: 4, noteVersions: 4, communications: 2, waitlistEntries: 0, erased: false } });
   });
 
   it("says erased for an erased patient, and still validates", async () => {
