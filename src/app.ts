@@ -31,6 +31,8 @@ import { createHospitalService } from './modules/hospitals/hospitals.service.ts'
 import { createOtpService, otpSettingsFrom } from './modules/otp/otp.service.ts';
 import { availabilityRoutes } from './modules/availability/availability.routes.ts';
 import { createAvailabilityService } from './modules/availability/availability.service.ts';
+import { holdRoutes } from './modules/holds/holds.routes.ts';
+import { createPublicHoldService } from './modules/holds/public-holds.service.ts';
 import { doctorRoutes } from './modules/doctors/doctors.routes.ts';
 import { createDoctorService } from './modules/doctors/doctors.service.ts';
 import { appointmentRoutes } from './modules/appointments/appointments.routes.ts';
@@ -193,6 +195,13 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     service: republishing(createScheduleService({ db: deps.database.db }), ['putSchedule', 'createTimeOff', 'deleteTimeOff']),
   });
   await app.register(availabilityRoutes, { service: availability });
+  // A hold takes a published slot; confirming keeps it taken (invalidated all the same: the change is a booking).
+  await app.register(holdRoutes, {
+    service: republishing(
+      createPublicHoldService({ db: deps.database.db, otp, store: deps.cache.store, holdMinutes: config.env.HOLD_MINUTES }),
+      ['place', 'confirm'],
+    ),
+  });
   await app.register(resourceRoutes, { service: createResourceService({ db: deps.database.db, reads: deps.reads }) });
   // The published Schedules name the visit types each doctor offers.
   await app.register(visitTypeRoutes, { service: republishing(createVisitTypeService({ db: deps.database.db, reads: deps.reads }), ['create', 'update', 'deactivate']) });
