@@ -33,6 +33,8 @@ import { createHospitalService } from './modules/hospitals/hospitals.service.ts'
 import { createOtpService, otpSettingsFrom } from './modules/otp/otp.service.ts';
 import { availabilityRoutes } from './modules/availability/availability.routes.ts';
 import { createAvailabilityService } from './modules/availability/availability.service.ts';
+import { holdRoutes } from './modules/holds/holds.routes.ts';
+import { createPublicHoldService } from './modules/holds/public-holds.service.ts';
 import { doctorRoutes } from './modules/doctors/doctors.routes.ts';
 import { createDoctorService } from './modules/doctors/doctors.service.ts';
 import { appointmentRoutes } from './modules/appointments/appointments.routes.ts';
@@ -68,6 +70,9 @@ import { createResourceService } from './modules/resources/resources.service.ts'
 import { visitTypeRoutes } from './modules/visit-types/visit-types.routes.ts';
 import { createVisitTypeService } from './modules/visit-types/visit-types.service.ts';
 import { createReadRouting } from './infra/db/replica.ts';
+import { createManageLinks } from './modules/manage/manage-links.ts';
+import { manageRoutes } from './modules/manage/manage.routes.ts';
+import { createManageService } from './modules/manage/manage.service.ts';
 import { calendarFeedRoutes } from './modules/calendar-feeds/calendar-feeds.routes.ts';
 import { createCalendarFeedService } from './modules/calendar-feeds/calendar-feeds.service.ts';
 import { webhookDocuments, webhookPayloadSchemas } from './modules/webhooks/webhook-payloads.schemas.ts';
@@ -196,6 +201,13 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     service: republishing(createScheduleService({ db: deps.database.db }), ['putSchedule', 'createTimeOff', 'deleteTimeOff']),
   });
   await app.register(availabilityRoutes, { service: availability });
+  // A hold takes a published slot; confirming keeps it taken (invalidated all the same: the change is a booking).
+  await app.register(holdRoutes, {
+    service: republishing(
+      createPublicHoldService({ db: deps.database.db, otp, store: deps.cache.store, holdMinutes: config.env.HOLD_MINUTES }),
+      ['place', 'confirm'],
+    ),
+  });
   await app.register(resourceRoutes, { service: createResourceService({ db: deps.database.db, reads: deps.reads }) });
   // The published Schedules name the visit types each doctor offers.
   await app.register(visitTypeRoutes, { service: republishing(createVisitTypeService({ db: deps.database.db, reads: deps.reads }), ['create', 'update', 'deactivate']) });
@@ -222,6 +234,16 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   const idempotencyTtlMs = config.env.IDEMPOTENCY_TTL_HOURS * 3_600_000;
   const appointments = createAppointmentService({ db: deps.database.db, idempotencyTtlMs });
   await app.register(appointmentRoutes, { service: republishing(appointments, ['book', 'cancel', 'reschedule', 'complete', 'noShow']) });
+  // One signer for every capability link (manage links, waitlist offers); purposes keep their tokens apart.
+  const signedTokens = createSignedTokens(deps.serverSecret);
+  await app.register(manageRoutes, {
+    service: createManageService({
+      db: deps.database.db,
+      links: createManageLinks(signedTokens, config.env.PUBLIC_BASE_URL),
+      appointments: republishing(appointments, ['cancel', 'reschedule']),
+      availability,
+    }),
+  });
   // A series books and cancels through the appointments service's in-transaction functions, so it republishes by itself.
   await app.register(seriesRoutes, {
     service: republishing(createSeriesService({ db: deps.database.db, appointments, idempotencyTtlMs }), ['book', 'cancel']),
@@ -229,7 +251,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   await app.register(waitlistRoutes, { service: createWaitlistService({ db: deps.database.db }) });
   // Accepting books or moves an appointment: the published slots change as with any booking.
   await app.register(offerRoutes, {
-    service: republishing(createOfferService({ db: deps.database.db, tokens: createSignedTokens(deps.serverSecret), appointments }), ['accept', 'decline']),
+    service: republishing(createOfferService({ db: deps.database.db, tokens: signedTokens, appointments }), ['accept', 'decline']),
   });
   const fhirBase = `${config.env.PUBLIC_BASE_URL}/fhir/R4`;
   const capabilities = toCapabilityStatement({ baseUrl: fhirBase, version, date: new Date(startedAt), types: FHIR_TYPES });

@@ -36,7 +36,17 @@ export interface PatientAppointmentActor extends PatientActor {
   doctorId: null;
 }
 
-export type AppointmentActor = StaffAppointmentActor | PatientAppointmentActor;
+/** A visitor on the public booking pages (placing a hold, giving a contact): nobody signed in, no patient yet. */
+export interface VisitorAppointmentActor {
+  kind?: 'user';
+  userId: null;
+  requestId: string;
+  hospitalId: string;
+  role: 'visitor';
+  doctorId: null;
+}
+
+export type AppointmentActor = StaffAppointmentActor | PatientAppointmentActor | VisitorAppointmentActor;
 
 export const patientAppointmentActor = (hospitalId: string, patientId: string, requestId: string): PatientAppointmentActor => ({
   ...patientActor(hospitalId, patientId, requestId),
