@@ -236,10 +236,11 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   await app.register(appointmentRoutes, { service: republishing(appointments, ['book', 'cancel', 'reschedule', 'complete', 'noShow']) });
   // One signer for every capability link (manage links, waitlist offers); purposes keep their tokens apart.
   const signedTokens = createSignedTokens(deps.serverSecret);
+  const manageLinks = createManageLinks(signedTokens, config.env.PUBLIC_BASE_URL);
   await app.register(manageRoutes, {
     service: createManageService({
       db: deps.database.db,
-      links: createManageLinks(signedTokens, config.env.PUBLIC_BASE_URL),
+      links: manageLinks,
       appointments: republishing(appointments, ['cancel', 'reschedule']),
       availability,
     }),
@@ -248,10 +249,12 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   await app.register(seriesRoutes, {
     service: republishing(createSeriesService({ db: deps.database.db, appointments, idempotencyTtlMs }), ['book', 'cancel']),
   });
-  await app.register(waitlistRoutes, { service: createWaitlistService({ db: deps.database.db }) });
+  const waitlist = createWaitlistService({ db: deps.database.db, links: manageLinks });
+  await app.register(waitlistRoutes, { service: waitlist });
   // Accepting books or moves an appointment: the published slots change as with any booking.
   await app.register(offerRoutes, {
     service: republishing(createOfferService({ db: deps.database.db, tokens: signedTokens, appointments }), ['accept', 'decline']),
+    waitlist,
   });
   const fhirBase = `${config.env.PUBLIC_BASE_URL}/fhir/R4`;
   const capabilities = toCapabilityStatement({ baseUrl: fhirBase, version, date: new Date(startedAt), types: FHIR_TYPES });

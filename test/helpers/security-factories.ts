@@ -448,6 +448,7 @@ export function validBody(world: SecurityWorld, method: string, path: string): R
     'POST /v1/appointments': { doctorId: world.ids.doctor, patientId: world.ids.patient, start: daysAheadAt(6, 9).toISOString() },
     'POST /v1/waitlist': { patientId: world.ids.patient, doctorId: world.ids.doctor, earliest: daysAheadAt(1, 0).toISOString().slice(0, 10), latest: daysAheadAt(9, 0).toISOString().slice(0, 10) },
     'POST /v1/public/offers/{token}/accept': {},
+    'POST /v1/public/manage/{token}/waitlist': {},
     'POST /v1/public/offers/{token}/decline': {},
     'POST /v1/appointment-series': {
       doctorId: world.ids.doctor,

@@ -57,6 +57,7 @@ const PUBLIC_ROUTES = new Set([
   'GET /v1/public/offers/:token', // a waitlist offer: the signed link is the credential
   'POST /v1/public/offers/:token/accept',
   'POST /v1/public/offers/:token/decline',
+  'POST /v1/public/manage/:token/waitlist', // joining the waitlist from a manage link
 ]);
 
 const key = (r: AppRoute) => `${r.method} ${r.url}`;

@@ -3,7 +3,10 @@ import { Type } from 'typebox';
 import { Envelope, errorResponses, ok } from '../../http/envelope.ts';
 import { typedRoutes } from '../../http/route-defaults.ts';
 import { Uuid } from '../../http/schemas.ts';
-import { EmptyBody, OfferTokenParams, PublicOffer } from './waitlist.schemas.ts';
+import { ManageParams } from '../manage/manage.schemas.ts';
+import { EmptyBody, JoinWaitlistBody, OfferTokenParams, PublicOffer, WaitlistEntry } from './waitlist.schemas.ts';
+import type { WaitlistService } from './waitlist.service.ts';
+import { waitlistEntryView } from './waitlist.views.ts';
 import type { OfferService } from './offers.service.ts';
 
 const AcceptedOffer = Type.Object(
@@ -16,8 +19,25 @@ const AcceptedOffer = Type.Object(
 const DeclinedOffer = Type.Object({ declined: Type.Literal(true) }, { $id: 'DeclinedWaitlistOffer' });
 
 /** The offer link's routes: the token is the only credential; anything wrong with it is the same 404. */
-export async function offerRoutes(fastify: FastifyInstance, { service }: { service: OfferService }) {
+export async function offerRoutes(fastify: FastifyInstance, { service, waitlist }: { service: OfferService; waitlist: WaitlistService }) {
   const app = typedRoutes(fastify, 'waitlist');
+
+  app.post(
+    '/v1/public/manage/:token/waitlist',
+    {
+      config: { auth: 'public' },
+      schema: {
+        operationId: 'joinWaitlistFromManageLink',
+        summary: "Join the waitlist from a manage link: wait for an earlier time with the appointment's doctor and visit type",
+        description: 'earliest defaults to today, latest to the day before the appointment (local dates in the hospital zone). A dead link is 404.',
+        params: ManageParams,
+        body: JoinWaitlistBody,
+        response: { 201: Envelope(WaitlistEntry), ...errorResponses(404) },
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send(ok(waitlistEntryView(await waitlist.joinFromManageLink(request.params.token, request.body, request.id)), 'Added to the waitlist')),
+  );
 
   app.get(
     '/v1/public/offers/:token',

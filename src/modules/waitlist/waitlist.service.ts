@@ -13,6 +13,7 @@ import { localDateOf } from '../availability/local-time.ts';
 import { findHospital } from '../hospitals/hospitals.repo.ts';
 import { findDoctor } from '../doctors/doctors.repo.ts';
 import { findPatient } from '../patients/patients.repo.ts';
+import type { ManageLinks } from '../manage/manage-links.ts';
 import { findVisitType } from '../visit-types/visit-types.repo.ts';
 import { findEntry, insertEntry, listEntries, pendingOfferOf, setEntryStatus, type WaitlistEntryRow } from './waitlist.repo.ts';
 import type { CreateWaitlistEntryInput, JoinWaitlistInput, ListWaitlistInput } from './waitlist.schemas.ts';
@@ -74,7 +75,14 @@ export const auditAdded = (row: WaitlistEntryRow) => ({
   metadata: { patientId: row.patientId, source: row.source },
 });
 
-export function createWaitlistService({ db, now = () => new Date() }: { db: Db; now?: () => Date }) {
+export interface WaitlistServiceDeps {
+  db: Db;
+  /** Reads manage links (a patient joins from one). */
+  links: Pick<ManageLinks, 'read'>;
+  now?: () => Date;
+}
+
+export function createWaitlistService({ db, links, now = () => new Date() }: WaitlistServiceDeps) {
   /** A doctor sees and changes only the entries for themselves; others' are 404 (no existence leak), as with appointments. */
   function visibleTo(actor: WaitlistActor, row: WaitlistEntryRow | null): WaitlistEntryRow {
     if (!row) throw notFound('Waitlist entry');
@@ -109,10 +117,16 @@ export function createWaitlistService({ db, now = () => new Date() }: { db: Db; 
      * today (default) to the day before that appointment (default), in the
      * hospital's zone. The audit log names the patient as the actor.
      */
-    async joinFromAppointment(hospitalId: string, appointmentId: string, input: JoinWaitlistInput, requestId: string): Promise<WaitlistEntryRow> {
+    async joinFromManageLink(token: string, input: JoinWaitlistInput, requestId: string): Promise<WaitlistEntryRow> {
+      // Tampered, expired, foreign, cancelled: the same 404 as every manage-link route.
+      const ref = links.read(token);
+      if (!ref) throw notFound('Appointment');
+      const { hospitalId, appointmentId } = ref;
       return withTenant(db, hospitalId, async (base) => {
         const appointment = await findAppointment(base, appointmentId);
         if (!appointment || appointment.status !== 'scheduled' || !appointment.patientId) throw notFound('Appointment');
+        const patient = await findPatient(base, appointment.patientId);
+        if (!patient || patient.erasedAt) throw notFound('Appointment');
         const hospital = (await findHospital(base))!;
         const earliest = input.earliest ?? localDateOf(now().getTime(), hospital.timezone).toString();
         const latest = input.latest ?? addLocalDays(localDateOf(appointment.startsAt.getTime(), hospital.timezone).toString(), -1);

@@ -19,6 +19,7 @@ import { createSignedTokens } from '../../infra/crypto/signed-token.ts';
 import { TenantScope, withTenant } from '../../infra/db/tenant.ts';
 import { offerSlot, systemActor } from './offer-engine.ts';
 import { expireOffers } from './waitlist-tasks.ts';
+import { createManageLinks } from '../manage/manage-links.ts';
 
 let suite: Awaited<ReturnType<typeof mailCapturingApp>>;
 let t: MessagingApp;
@@ -233,6 +234,24 @@ describe('waitlist entries', () => {
     const res = await t.app.inject({ method: 'POST', url: '/v1/waitlist', headers: f.auth, payload: body });
     expect(res.statusCode, res.body).toBe(status);
     expect(res.json().code).toBe(code);
+  });
+
+  it('lets a patient join from their manage link: same doctor, today until the day before their visit; a dead link is 404', async () => {
+    const f = await bookingFixture(t);
+    const visit = await bookedSlot(f, daysAheadAt(9, 10));
+    const links = createManageLinks(createSignedTokens(t.deps.serverSecret), t.config.env.PUBLIC_BASE_URL);
+    const token = links.manageUrl({ hospitalId: f.hospital.id, id: visit.id, endsAt: new Date(visit.end) }).split('/manage/')[1]!;
+    const joined = await t.app.inject({ method: 'POST', url: `/v1/public/manage/${token}/waitlist`, payload: {} });
+    expect(joined.statusCode, joined.body).toBe(201);
+    expect(joined.json().data).toMatchObject({ patientId: f.patientId, doctorId: f.doctorId, visitTypeId: null, source: 'patient', earliest: localDate(0), latest: localDate(8) });
+    const [audit] = await rawRows<{ actor_type: string; actor_patient_id: string }>(
+      db(),
+      sql`select actor_type, actor_patient_id from audit_events where hospital_id = ${f.hospital.id}::uuid and action = 'waitlist.entry_added'`,
+    );
+    expect(audit).toEqual({ actor_type: 'patient', actor_patient_id: f.patientId });
+    expect((await t.app.inject({ method: 'POST', url: `/v1/public/manage/${token.slice(0, -2)}xx/waitlist`, payload: {} })).statusCode).toBe(404);
+    expect((await action(t, f.auth, visit.id, 'cancel', {})).statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'POST', url: `/v1/public/manage/${token}/waitlist`, payload: {} })).statusCode).toBe(404);
   });
 
   it("erasing a patient withdraws their offer, removes their entries and passes the slot on; the export lists them", async () => {
