@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import type { Deps } from '../src/deps.ts';
 import { userIdForEmail } from '../src/infra/auth/user-id.ts';
-import { measureLoop, throughputResult, type BenchResult } from './lib.ts';
+import { cpuPerRequest, measureLoop, throughputResult, type BenchResult } from './lib.ts';
 import { load } from './loadgen.ts';
 import { literal, pgbench, pgbenchAvailable } from './pgbench.ts';
 import { profiling, startApi } from './processes.ts';
@@ -183,6 +183,7 @@ values (${literal(t.hospitalId)}, ${literal(t.doctorId)}, ${literal(t.patientId)
       load({
         url: `${api.base}/v1/appointments`,
         method: 'POST',
+        pid: api.pid,
         connections: CONCURRENCY,
         seconds: SECONDS,
         warmupSeconds: WARMUP_SECONDS,
@@ -198,6 +199,7 @@ values (${literal(t.hospitalId)}, ${literal(t.doctorId)}, ${literal(t.patientId)
           p50Ms: booked.p50,
           p99Ms: booked.p99,
           note,
+          ...cpuPerRequest(booked),
           ...(profile ? { profile } : {}),
         }),
       ];
@@ -207,12 +209,14 @@ values (${literal(t.hospitalId)}, ${literal(t.doctorId)}, ${literal(t.patientId)
         p50Ms: booked.p50,
         p99Ms: booked.p99,
         note,
+        ...cpuPerRequest(booked),
         ...(profile ? { profile } : {}),
       }),
       throughputResult(name, booked.rps, `pgbench: replay of the booking transaction's SQL (${replayScripts[0]!.split('\n').length - 3} statements), c=${CONCURRENCY} (p50 ${replay.p50.toFixed(2)} ms, p99 ${replay.p99.toFixed(2)} ms)`, replay.tps, {
         p50Ms: booked.p50,
         p99Ms: booked.p99,
         note,
+        ...cpuPerRequest(booked),
       }),
     ];
   } finally {
