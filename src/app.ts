@@ -9,6 +9,7 @@ import { frameworkErrors, registerErrorHandling } from './http/error-handler.ts'
 import { registerJsonBodyParser } from './http/json-body.ts';
 import { registerValidation } from './http/validation.ts';
 import { healthRoutes } from './http/health.routes.ts';
+import { webAppRoutes } from './http/web-app.routes.ts';
 import { metricsRoutes } from './http/metrics.routes.ts';
 import { registerRateLimit } from './http/rate-limit.ts';
 import { registerReadYourWrites } from './http/read-your-writes.ts';
@@ -238,6 +239,8 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     capabilityStatement: () => capabilities,
   });
   await app.register(publishRoutes, { service: publish });
+  // The patients' booking page (web/): static files that call the public routes above.
+  await app.register(webAppRoutes);
 
   return app;
 }
