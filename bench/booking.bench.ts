@@ -102,7 +102,8 @@ function replayScript(statements: { text: string; values: unknown[] }[], slot: {
   const fresh = new Map<string, string>();
   const lines: string[] = [];
   const body = statements.slice(begin, commit + 1).map(({ text, values }) => {
-    const inlined = text.replace(/\$(\d+)/g, (_m, n: string) => {
+    // One line per statement in the script: SQL line comments go first, or they would swallow the rest.
+    const inlined = text.replace(/--[^\n]*/g, '').replace(/\$(\d+)/g, (_m, n: string) => {
       const v = values[Number(n) - 1];
       if (v === null || v === undefined) return 'NULL';
       if (v instanceof Date && v.getTime() === slot.start.getTime()) return ':slot_start';

@@ -3,6 +3,7 @@ import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import type { Deps } from './deps.ts';
+import { AccessLog } from './http/access-log.ts';
 import { authPlugin } from './http/auth.ts';
 import { registerDocs } from './http/docs.ts';
 import { frameworkErrors, registerErrorHandling } from './http/error-handler.ts';
@@ -93,20 +94,13 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
     routerOptions: { maxParamLength: 200 },
-    // One access line per request (the onResponse hook below) instead of Fastify's two
-    // ("incoming request" + "request completed"): half the formatting, redaction and writes.
-    disableRequestLogging: true,
+    logController: new AccessLog(),
     frameworkErrors: frameworkErrors([fhirErrorFormat]),
   });
 
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
-    done();
-  });
-  // The access line: method, URL (through the logger's redactUrl), status and time, bound to the request id.
-  app.addHook('onResponse', (request, reply, done) => {
-    request.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
     done();
   });
   // JSON only: other bodies are refused with 415 rather than guessed at.
