@@ -6,7 +6,7 @@ import { rawRows } from '../src/infra/db/client.ts';
 import { withTenant } from '../src/infra/db/tenant.ts';
 import { computeSlots } from '../src/modules/availability/slots.ts';
 import { parseWeekly } from '../src/modules/schedules/weekly.ts';
-import { measureLoop, throughputResult, type BenchResult } from './lib.ts';
+import { cpuPerRequest, measureLoop, throughputResult, type BenchResult } from './lib.ts';
 import { load } from './loadgen.ts';
 import { literal, pgbench, pgbenchAvailable } from './pgbench.ts';
 import { profiling, startApi } from './processes.ts';
@@ -124,8 +124,8 @@ export async function run(): Promise<BenchResult[]> {
       ? `pgbench: the SELECT of the same ${APPOINTMENTS} rows, c=${CONNECTIONS} (p50 ${floor.p50.toFixed(2)} ms)`
       : `the SELECT of the same ${APPOINTMENTS} rows in PGlite, one connection (p50 ${embeddedFloor!.p50.toFixed(2)} ms)`;
     if (profiling) await api.restart({ profile: true });
-    const many = await api.profiled(() => load({ url, headers, connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS }));
-    const one = await load({ url, headers, connections: 1, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS });
+    const many = await api.profiled(() => load({ url, headers, pid: api.pid, connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS }));
+    const one = await load({ url, headers, pid: api.pid, connections: 1, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS });
     const profile = profiling ? await api.stop() : null;
     const note = `API ${api.mode}, own process; ${slotCount} slots; ${many.generator}`;
     return [
@@ -133,9 +133,10 @@ export async function run(): Promise<BenchResult[]> {
         p50Ms: many.p50,
         p99Ms: many.p99,
         note,
+        ...cpuPerRequest(many),
         ...(profile ? { profile } : {}),
       }),
-      throughputResult(`GET availability, same, c=1 (single request latency)`, one.rps, floorName, floorRps, { p50Ms: one.p50, p99Ms: one.p99, note }),
+      throughputResult(`GET availability, same, c=1 (single request latency)`, one.rps, floorName, floorRps, { p50Ms: one.p50, p99Ms: one.p99, note, ...cpuPerRequest(one) }),
       throughputResult('computeSlots alone (same inputs, bench process)', pure.rps, floorName, floorRps, {
         p50Ms: pure.p50,
         p99Ms: pure.p99,

@@ -1,5 +1,5 @@
 import { load } from './loadgen.ts';
-import { type BenchResult, throughputResult } from './lib.ts';
+import { cpuPerRequest, type BenchResult, throughputResult } from './lib.ts';
 import { profiling, startApi, startBare } from './processes.ts';
 
 /**
@@ -32,18 +32,20 @@ export async function run(): Promise<BenchResult[]> {
     const bare = await startBare('/v1/hospitals/me', body);
     let baseline;
     try {
-      baseline = await load({ url: bare.url, connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS });
+      baseline = await load({ url: bare.url, pid: () => bare.pid, connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS });
     } finally {
       await bare.close();
     }
     if (profiling) await api.restart({ profile: true });
-    const tempus = await api.profiled(() => load({ url, headers, connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS }));
+    const tempus = await api.profiled(() => load({ url, headers, pid: api.pid, connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS }));
     const profile = profiling ? await api.stop() : null;
     return [
       throughputResult(`GET /v1/hospitals/me (cached, c=${CONNECTIONS})`, tempus.rps, `bare Fastify, same ${Buffer.byteLength(body)} bytes, own process (p50 ${baseline.p50.toFixed(2)} ms)`, baseline.rps, {
         p50Ms: tempus.p50,
         p99Ms: tempus.p99,
         note: `API ${api.mode}, own process; ${tempus.generator}`,
+        ...cpuPerRequest(tempus),
+        ...(cpuPerRequest(baseline).cpuMsPerRequest === undefined ? {} : { baselineCpuMsPerRequest: cpuPerRequest(baseline).cpuMsPerRequest }),
         ...(profile ? { profile } : {}),
       }),
     ];

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { installed } from './processes.ts';
+import { cpuMs, installed } from './processes.ts';
 
 /**
  * The load generator, always in a process of its own: `wrk` when installed
@@ -19,6 +19,8 @@ export interface Load {
   count: number;
   statuses: Record<string, number>;
   generator: string;
+  /** CPU ms the server process (LoadOptions.pid) spent during the measurement, null when unknown. */
+  cpuMs: number | null;
 }
 
 /** Bookings: each request books the next free slot of one of `targets`, round robin. */
@@ -37,6 +39,8 @@ export interface LoadOptions {
   warmupSeconds?: number;
   method?: 'GET' | 'POST';
   bodies?: BookingBodies;
+  /** The server process whose CPU time the measurement reads (not the warm-up). */
+  pid?: () => number | undefined;
   /** Force autocannon even where wrk is installed. */
   autocannon?: boolean;
 }
@@ -53,7 +57,7 @@ const run = (cmd: string, args: string[]) =>
 
 const ms = (value: string, unit: string) => Number(value) * ({ us: 0.001, ms: 1, s: 1000 } as Record<string, number>)[unit]!;
 
-async function wrk(o: LoadOptions, seconds: number): Promise<Load> {
+async function wrk(o: LoadOptions, seconds: number): Promise<Omit<Load, 'cpuMs'>> {
   const headers = Object.entries(o.headers ?? {}).flatMap(([k, v]) => ['-H', `${k}: ${v}`]);
   const out = await run('wrk', ['-t1', `-c${o.connections}`, `-d${seconds}s`, '--latency', ...headers, o.url]);
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
@@ -68,13 +72,13 @@ async function wrk(o: LoadOptions, seconds: number): Promise<Load> {
   return { rps, p50: pct('50'), p99: pct('99'), count, statuses: { '2xx': count }, generator: 'wrk -t1' };
 }
 
-async function autocannon(o: LoadOptions, seconds: number): Promise<Load> {
+async function autocannon(o: LoadOptions, seconds: number): Promise<Omit<Load, 'cpuMs'>> {
   const dir = mkdtempSync(path.join(tmpdir(), 'tempus-bench-load-'));
   const file = path.join(dir, 'load.json');
-  writeFileSync(file, JSON.stringify({ ...o, seconds }));
+  writeFileSync(file, JSON.stringify({ ...o, pid: undefined, seconds }));
   try {
     const out = await run(process.execPath, ['--import', 'tsx', 'bench/autocannon-child.ts', file]);
-    return JSON.parse(out) as Load;
+    return JSON.parse(out) as Omit<Load, 'cpuMs'>;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -86,5 +90,8 @@ export async function load(o: LoadOptions): Promise<Load> {
   if (o.warmupSeconds) await gen(o, o.warmupSeconds);
   // The measured bookings start 50,000 slots after the warm-up's, so none asks for a time already taken.
   const measured = o.bodies ? { ...o, bodies: { ...o.bodies, firstSlotMs: o.bodies.firstSlotMs + 50_000 * o.bodies.slotMinutes * 60_000 } } : o;
-  return gen(measured, o.seconds);
+  const before = cpuMs(o.pid?.());
+  const result = await gen(measured, o.seconds);
+  const after = cpuMs(o.pid?.());
+  return { ...result, cpuMs: before === null || after === null ? null : after - before };
 }

@@ -18,12 +18,16 @@ export interface PgbenchResult {
 
 export const pgbenchAvailable = () => Boolean(process.env.DATABASE_URL);
 
-export async function pgbench(script: string, { clients, seconds, url = process.env.DATABASE_URL! }: { clients: number; seconds: number; url?: string }): Promise<PgbenchResult> {
+/** Runs the script (or, given several, one of them at random per transaction, as pgbench's `-f a -f b` does). */
+export async function pgbench(script: string | string[], { clients, seconds, url = process.env.DATABASE_URL! }: { clients: number; seconds: number; url?: string }): Promise<PgbenchResult> {
   const dir = mkdtempSync(path.join(tmpdir(), 'tempus-pgbench-'));
   try {
-    const file = path.join(dir, 'script.sql');
-    writeFileSync(file, script);
-    const args = ['-n', '-f', file, '-c', String(clients), '-j', String(Math.min(clients, 2)), '-T', String(seconds), '--log', `--log-prefix=${path.join(dir, 'tx')}`, url];
+    const files = (Array.isArray(script) ? script : [script]).flatMap((text, i) => {
+      const file = path.join(dir, `script${i}.sql`);
+      writeFileSync(file, text);
+      return ['-f', file];
+    });
+    const args = ['-n', ...files, '-c', String(clients), '-j', String(Math.min(clients, 2)), '-T', String(seconds), '--log', `--log-prefix=${path.join(dir, 'tx')}`, url];
     const out = await new Promise<string>((resolve, reject) => {
       const child = spawn('pgbench', args, { stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';

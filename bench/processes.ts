@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -78,6 +78,7 @@ export interface ApiProcess {
   stop(): Promise<ProfileLine[] | null>;
   /** Runs `fn` (a load) and marks its time as the part of the profile that counts. */
   profiled<T>(fn: () => Promise<T>): Promise<T>;
+  pid(): number | undefined;
   close(): Promise<void>;
 }
 
@@ -185,6 +186,7 @@ export async function startApi<S = undefined>(
       await start(options.profile ?? false);
     },
     stop,
+    pid: () => child?.pid,
     async profiled(fn) {
       const fromUs = monotonicUs();
       try {
@@ -201,7 +203,7 @@ export async function startApi<S = undefined>(
 }
 
 /** Bare Fastify in its own process answering `url` with exactly `body` (the same bytes the API sends). */
-export async function startBare(url: string, body: string): Promise<{ url: string; close(): Promise<void> }> {
+export async function startBare(url: string, body: string): Promise<{ url: string; pid: number | undefined; close(): Promise<void> }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'tempus-bench-bare-'));
   const file = path.join(dir, 'body.json');
   writeFileSync(file, body);
@@ -213,11 +215,29 @@ export async function startBare(url: string, body: string): Promise<{ url: strin
   await waitFor(full, child, () => stderr);
   return {
     url: full,
+    pid: child.pid,
     async close() {
       await stopChild(child);
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * CPU time (user + system, ms) a process has used so far, from /proc (Linux;
+ * null elsewhere). CPU per request is the figure that survives a machine
+ * shared with other work, where throughput wanders with everyone else's load.
+ */
+export function cpuMs(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of the line (11 and 12 after the command), in clock ticks (100/s).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
 }
 
 /** Whether a program is on PATH (wrk is optional; pgbench comes with PostgreSQL's client). */

@@ -3,6 +3,7 @@ import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import type { Deps } from './deps.ts';
+import { AccessLog } from './http/access-log.ts';
 import { authPlugin } from './http/auth.ts';
 import { registerDocs } from './http/docs.ts';
 import { frameworkErrors, registerErrorHandling } from './http/error-handler.ts';
@@ -105,12 +106,14 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
     routerOptions: { maxParamLength: 200 },
+    logController: new AccessLog(),
     frameworkErrors: frameworkErrors([fhirErrorFormat]),
   });
 
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
   // JSON only: other bodies are refused with 415 rather than guessed at.
   app.removeContentTypeParser('text/plain');
