@@ -10,6 +10,7 @@ import { appointmentTestEnv, bookingFixture, bookOk, daysAheadAt, updateSettings
 import { uniqueEmail } from '../../../test/helpers/factories.ts';
 import { mailCapturingApp, type Mail } from '../../../test/helpers/mailbox.ts';
 import { eventually, type MessagingApp } from '../../../test/helpers/messaging.ts';
+import { parseInvite } from '../../../test/helpers/ical.ts';
 import { useSmsPlan } from '../../../test/helpers/plan-factories.ts';
 import { startSmsPeer, type SmsPeer } from '../../../test/helpers/sms-peer.ts';
 import { createPatient } from '../../../test/helpers/scheduling-factories.ts';
@@ -62,6 +63,9 @@ describe("messages in the patient's language", () => {
     expect(mail.text).toContain(`Cuándo: ${written(start, 'es', 'America/Mexico_City')}`);
     expect(mail.text).toContain('Enviado por Tempus en nombre de su centro médico.');
     expect(mail.html).toContain('<html lang="es">');
+    // The calendar file speaks Spanish too (read by ical.js).
+    const [ics] = mail.attachments.filter((a) => a.contentType === 'text/calendar');
+    expect(parseInvite(ics!.content).summary).toMatch(/^Cita con \S/);
   });
 
   it('sends a German patient a German SMS', async () => {
@@ -90,6 +94,7 @@ describe("messages in the patient's language", () => {
     const mail = await confirmationTo(email);
     expect(mail.subject).toBe(`Appointment confirmed: ${written(start, 'en', 'Europe/Paris')}`);
     expect(mail.text).toContain('Hello Amélie,');
+    expect(parseInvite(mail.attachments.find((a) => a.contentType === 'text/calendar')!.content).summary).toMatch(/^Appointment with \S/);
     expect(mail.html).toContain('<html lang="en">');
   });
 });
