@@ -51,6 +51,9 @@ const PUBLIC_ROUTES = new Set([
   'GET /v1/public/hospitals/:subdomain/visit-types',
   'GET /v1/public/hospitals/:subdomain/visit-types/:id/availability',
   'GET /calendar/:file', // a doctor's calendar feed: the secret address is the credential
+  'GET /book/:subdomain', // the patients' booking page (static; it calls the public routes above)
+  'GET /manage/:token', // its manage page: the token in the URL is checked by the API it calls
+  'GET /app/:file', // the page's own script and style files
 ]);
 
 const key = (r: AppRoute) => `${r.method} ${r.url}`;

@@ -11,6 +11,7 @@
  *   unknown fields at every level.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isWebAppRoute } from '../../src/http/web-app.routes.ts';
 import type { TestApp } from '../helpers/app.ts';
 import {
   type AppRoute,
@@ -29,8 +30,8 @@ afterAll(async () => {
   await t.close();
 });
 
-/** Swagger UI's own routes (the page, its assets, the document itself). */
-const isDocsRoute = (url: string) => url === '/docs' || url.startsWith('/docs/');
+/** Swagger UI's own routes (the page, its assets, the document itself), and the booking page's (HTML and its files, not API operations). */
+const isDocsRoute = (url: string) => url === '/docs' || url.startsWith('/docs/') || isWebAppRoute(url);
 
 /**
  * Operations whose success body is not a JSON envelope, with the reason.
