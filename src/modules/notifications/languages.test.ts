@@ -76,7 +76,7 @@ describe("messages in the patient's language", () => {
     await bookOk(t, f.auth, { doctorId: f.doctorId, patientId: f.patientId, start: start.toISOString(), durationMinutes: 30 });
     const [sms] = await eventually(async () => smsPeer.accepted(phone), (r) => r.length > 0, 'the SMS', 30_000);
     // de-AT reads the German catalog; the date is de-AT's own.
-    expect(sms!.form.Body).toMatch(/^[^:]+: Ihr Termin bei .+ am .+ ist bestätigt\.$/);
+    expect(sms!.form.Body).toMatch(/^[^:]+: Ihr Termin bei .+ am .+ ist bestätigt\. Termin ändern oder absagen: http\S+\/manage\/\S+$/);
     expect(sms!.form.Body).toContain(` am ${written(start, 'de-AT', 'Europe/Berlin')} ist bestätigt.`);
   });
 
