@@ -5,6 +5,7 @@ import type { NotificationChannel } from '../../infra/db/schema/patients.ts';
 import type { TenantScope } from '../../infra/db/tenant.ts';
 import { PermanentError } from '../../infra/queue/errors.ts';
 import type { EmailTemplate } from '../notifications/contracts.ts';
+import { calendarText } from '../notifications/i18n/index.ts';
 import type { EventResolver, MessagingRegistry, NotificationRecipient, PatientLinks, ResolveResult } from '../notifications/registry.ts';
 import { APPOINTMENT_EVENTS, reminderIsCurrent, type ReminderPayload } from './appointment-events.ts';
 import { icsAttachment, type IcsMethod } from '../../shared/ics.ts';
@@ -200,11 +201,8 @@ function appointmentInvite(ctx: AppointmentContext, times: { start: Date; end: D
     end: times.end,
     stamp: calendar.stamp,
     sequence: calendar.version,
-    summary: `${ctx.visitTypeName ?? 'Appointment'} with ${ctx.doctorName}`,
     location: placeOf(ctx),
-    description: `Your ${ctx.visitTypeName ? `${ctx.visitTypeName} appointment` : 'appointment'} at ${ctx.hospitalName} with ${ctx.doctorName}${
-      ctx.resourceNames.length ? ` (${ctx.resourceNames.join(', ')})` : ''
-    }.`,
+    ...calendarText(ctx.language, { visitTypeName: ctx.visitTypeName, doctorName: ctx.doctorName, hospitalName: ctx.hospitalName, rooms: ctx.resourceNames.join(', ') || null }),
     organizer: { email: ctx.hospitalEmail, name: ctx.hospitalName },
     attendee: { email: ctx.patientEmail!, name: ctx.patientName },
   });

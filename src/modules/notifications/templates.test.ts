@@ -10,6 +10,7 @@ import { decideChannel } from './notifications.consumer.ts';
 import { visibleLines } from '../../../test/helpers/email-layout.ts';
 import { renderEmail, renderSms } from './templates.ts';
 import { en } from './i18n/en.ts';
+import { calendarText } from './i18n/index.ts';
 import type { Catalog } from './i18n/types.ts';
 
 const appointment = {
@@ -257,6 +258,14 @@ describe('languages', () => {
     expect(otp('de')).toContain('Mit diesem Code können Sie Ihre Buchung bestätigen (Lakeside):');
     expect(renderSms('otp', { code: '004217', language: 'es' })).toBe('Su código de Tempus es 004217. Caduca en 5 min.');
     for (const language of ['en', 'es', 'de']) expect(otp(language)).not.toContain('booking.confirm');
+  });
+
+  it("writes the calendar file's summary and description in the language, English for others", () => {
+    const facts = { visitTypeName: 'MRI', doctorName: 'Dr. Ada Lovelace', hospitalName: 'Lakeside', rooms: 'Room 2' };
+    expect(calendarText('es', facts)).toEqual({ summary: 'MRI con Dr. Ada Lovelace', description: 'Su cita (MRI) en Lakeside con Dr. Ada Lovelace (Room 2).' });
+    expect(calendarText('de-AT', { ...facts, visitTypeName: null, rooms: null })).toEqual({ summary: 'Termin bei Dr. Ada Lovelace', description: 'Ihr Termin bei Dr. Ada Lovelace, Lakeside.' });
+    expect(calendarText('fr', facts)).toEqual(calendarText(undefined, facts));
+    expect(calendarText(undefined, facts).summary).toBe('MRI with Dr. Ada Lovelace');
   });
 
   it('makes a template missing from the English catalog a type error', () => {

@@ -24,6 +24,8 @@ export const de: Translation = {
       'booking.confirm': 'Ihre Buchung bestätigen',
     },
     otherPurpose: 'die Änderung bestätigen',
+    calendarSummary: (d) => `${d.visitTypeName ?? 'Termin'} bei ${d.doctorName}`,
+    calendarDescription: (d) => `Ihr Termin${d.visitTypeName ? ` (${d.visitTypeName})` : ''} bei ${d.doctorName}, ${d.hospitalName}${d.rooms ? ` (${d.rooms})` : ''}.`,
   },
   email: {
     otp: (d, x) => ({

@@ -22,6 +22,9 @@ export const en: Catalog = {
       'booking.confirm': 'confirm your booking',
     },
     otherPurpose: 'confirm the change',
+    calendarSummary: (d) => `${d.visitTypeName ?? 'Appointment'} with ${d.doctorName}`,
+    calendarDescription: (d) =>
+      `Your ${d.visitTypeName ? `${d.visitTypeName} appointment` : 'appointment'} at ${d.hospitalName} with ${d.doctorName}${d.rooms ? ` (${d.rooms})` : ''}.`,
   },
   email: {
     welcome: (d) => ({

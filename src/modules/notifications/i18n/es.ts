@@ -26,6 +26,8 @@ export const es: Translation = {
       'booking.confirm': 'confirmar su reserva',
     },
     otherPurpose: 'confirmar el cambio',
+    calendarSummary: (d) => `${d.visitTypeName ?? 'Cita'} con ${d.doctorName}`,
+    calendarDescription: (d) => `Su cita${d.visitTypeName ? ` (${d.visitTypeName})` : ''} en ${d.hospitalName} con ${d.doctorName}${d.rooms ? ` (${d.rooms})` : ''}.`,
   },
   email: {
     otp: (d, x) => ({

@@ -3,7 +3,7 @@ import type { EmailTemplate } from '../contracts.ts';
 import { de } from './de.ts';
 import { en } from './en.ts';
 import { es } from './es.ts';
-import type { CatalogLanguage, Ctx, EmailBuilders, SmsBuilders, Translation } from './types.ts';
+import type { CalendarFacts, CatalogLanguage, Ctx, EmailBuilders, SmsBuilders, Translation } from './types.ts';
 
 export type { CatalogLanguage, Content, Block, Facts, Paragraph, Piece } from './types.ts';
 
@@ -81,5 +81,12 @@ function lookup<K extends 'email' | 'sms', T extends EmailTemplate>(
 
 export const emailFor = <T extends EmailTemplate>(template: T, language?: string, timezone?: string) => lookup('email', template, language, timezone);
 export const smsFor = <T extends EmailTemplate>(template: T, language?: string, timezone?: string) => lookup('sms', template, language, timezone);
+/** The words of an appointment's calendar file (SUMMARY, DESCRIPTION) in the reader's language; unknown languages are English. */
+export function calendarText(language: string | undefined, facts: CalendarFacts): { summary: string; description: string } {
+  const { catalog } = resolveLanguage(language);
+  const w = catalog === 'en' ? en.words : { ...en.words, ...translations[catalog].words };
+  return { summary: w.calendarSummary(facts), description: w.calendarDescription(facts) };
+}
+
 /** The footer of an email, in the language it is written in. */
 export const footerFor = (lang: CatalogLanguage): string => (lang === 'en' ? en.words.footer : (translations[lang].words.footer ?? en.words.footer));

@@ -35,6 +35,17 @@ export interface Words {
   /** What a one-time code lets the reader do, in words (the purpose travels as a machine code). */
   purposes: Record<OtpPurpose, string>;
   otherPurpose: string;
+  /** The calendar file's SUMMARY and DESCRIPTION (the patient's calendar shows them). */
+  calendarSummary: (d: CalendarFacts) => string;
+  calendarDescription: (d: CalendarFacts) => string;
+}
+
+export interface CalendarFacts {
+  visitTypeName: string | null;
+  doctorName: string;
+  hospitalName: string;
+  /** Rooms and devices held, comma-separated. */
+  rooms: string | null;
 }
 
 /** What a template is given besides its data: the words and date format of its language. */
