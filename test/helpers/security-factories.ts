@@ -166,6 +166,8 @@ export interface SecurityWorld {
     webhook: string;
     /** The webhook's test delivery (queued: no messaging runs in the security suites). */
     webhookDelivery: string;
+    /** A slot held on the public booking page (expires after HOLD_MINUTES). */
+    hold: string;
   };
 }
 
@@ -247,6 +249,12 @@ export async function securityWorld(t: TestApp, label: string): Promise<Security
   if (webhook.statusCode !== 201) throw new Error(`webhook failed: ${webhook.statusCode} ${webhook.body}`);
   const webhookTest = await injectChecked(t, { method: 'POST', url: `/v1/webhooks/${webhook.json().data.id}/test`, headers: auth });
   if (webhookTest.statusCode !== 202) throw new Error(`webhook test failed: ${webhookTest.statusCode} ${webhookTest.body}`);
+  const hold = await injectChecked(t, {
+    method: 'POST',
+    url: `/v1/public/hospitals/${hospital.subdomain}/holds`,
+    payload: { doctorId: doctor.id, start: daysAheadAt(9, 10).toISOString() },
+  });
+  if (hold.statusCode !== 201) throw new Error(`public hold failed: ${hold.statusCode} ${hold.body}`);
   return {
     hospital,
     owner: asUser(hospital),
@@ -273,6 +281,7 @@ export async function securityWorld(t: TestApp, label: string): Promise<Security
       calendarFeedFile: String(feed.json().data.url).split('/').pop()!,
       webhook: webhook.json().data.id,
       webhookDelivery: webhookTest.json().data.id,
+      hold: hold.json().data.id,
     },
   };
 }
@@ -339,6 +348,8 @@ export function idFor(world: SecurityWorld, param: string, segment: string, path
       return world.ids.calendarFeedFile;
     case 'deliveries':
       return world.ids.webhookDelivery;
+    case 'holds':
+      return world.ids.hold;
     case 'dead-letters':
       // No delivery of the world has died: an id that matches nothing (operator-only route, API5).
       return '00000000-0000-4000-8000-000000000000';
@@ -419,6 +430,9 @@ export function validBody(world: SecurityWorld, method: string, path: string): R
       start: daysAheadAt(25, 9).toISOString(),
       recurrence: { frequency: 'daily', count: 2 },
     },
+    'POST /v1/public/hospitals/{subdomain}/holds': { doctorId: world.ids.doctor, start: daysAheadAt(12, 9).toISOString() },
+    'POST /v1/public/holds/{id}/contact': { name: 'Visitor', email: uniqueEmail('visitor') },
+    'POST /v1/public/holds/{id}/confirm': { code: '123456' },
   };
   return samples[`${method} ${path}`] ?? sampleBody(method, path);
 }

@@ -56,10 +56,15 @@ const routeOf = (op: OpenApiOperation) => {
  * Routes that address a tenant's object by id. Operator routes (/v1/admin)
  * are not tenant objects (API5 covers who may call them); a hospital's
  * public profile by subdomain is public by design; a calendar feed's secret
- * address is its own credential (its tests cover unknown and revoked ones).
+ * address is its own credential (its tests cover unknown and revoked ones),
+ * and so is a public hold's id, the visitor's handle on their hold with no
+ * hospital in the URL (src/modules/holds/public-holds.test.ts covers unknown ones).
  */
 const objectRoutes = () =>
-  ops.filter((op) => !op.path.startsWith('/v1/admin/') && !op.path.startsWith('/calendar/') && pathParams(op.path).some((p) => p !== 'subdomain'));
+  ops.filter(
+    (op) =>
+      !op.path.startsWith('/v1/admin/') && !op.path.startsWith('/calendar/') && !op.path.startsWith('/v1/public/holds/') && pathParams(op.path).some((p) => p !== 'subdomain'),
+  );
 
 /**
  * Which world each object parameter comes from: all from A, and for paths
