@@ -173,6 +173,8 @@ export interface SecurityWorld {
     waitlistEntry: string;
     /** The link token of a pending waitlist offer to that entry (a slot held for it). */
     offerToken: string;
+    /** A slot held on the public booking page (expires after HOLD_MINUTES). */
+    hold: string;
   };
 }
 
@@ -274,6 +276,12 @@ export async function securityWorld(t: TestApp, label: string): Promise<Security
   );
   if (!offer) throw new Error('security world: the offer engine made no offer');
   const offerToken = tokens.sign(OFFER_TOKEN_PURPOSE, { o: offer.id, h: hospital.id }, offer.expiresAt);
+  const hold = await injectChecked(t, {
+    method: 'POST',
+    url: `/v1/public/hospitals/${hospital.subdomain}/holds`,
+    payload: { doctorId: doctor.id, start: daysAheadAt(9, 10).toISOString() },
+  });
+  if (hold.statusCode !== 201) throw new Error(`public hold failed: ${hold.statusCode} ${hold.body}`);
   return {
     hospital,
     owner: asUser(hospital),
@@ -302,6 +310,7 @@ export async function securityWorld(t: TestApp, label: string): Promise<Security
       webhookDelivery: webhookTest.json().data.id,
       waitlistEntry,
       offerToken,
+      hold: hold.json().data.id,
     },
   };
 }
@@ -372,6 +381,8 @@ export function idFor(world: SecurityWorld, param: string, segment: string, path
       return world.ids.waitlistEntry;
     case 'offers':
       return world.ids.offerToken;
+    case 'holds':
+      return world.ids.hold;
     case 'dead-letters':
       // No delivery of the world has died: an id that matches nothing (operator-only route, API5).
       return '00000000-0000-4000-8000-000000000000';
@@ -456,6 +467,9 @@ export function validBody(world: SecurityWorld, method: string, path: string): R
       start: daysAheadAt(25, 9).toISOString(),
       recurrence: { frequency: 'daily', count: 2 },
     },
+    'POST /v1/public/hospitals/{subdomain}/holds': { doctorId: world.ids.doctor, start: daysAheadAt(12, 9).toISOString() },
+    'POST /v1/public/holds/{id}/contact': { name: 'Visitor', email: uniqueEmail('visitor') },
+    'POST /v1/public/holds/{id}/confirm': { code: '123456' },
   };
   return samples[`${method} ${path}`] ?? sampleBody(method, path);
 }

@@ -56,8 +56,10 @@ const routeOf = (op: OpenApiOperation) => {
  * Routes that address a tenant's object by id. Operator routes (/v1/admin)
  * are not tenant objects (API5 covers who may call them); a hospital's
  * public profile by subdomain is public by design; a calendar feed's secret
- * address and a waitlist offer's link are their own credentials (their tests
- * cover tampered, unknown, expired and used ones).
+ * address, a waitlist offer's link and a manage link are their own credentials
+ * (their tests cover tampered, unknown, expired and used ones), and so is a
+ * public hold's id, the visitor's handle on their hold with no hospital in the
+ * URL (src/modules/holds/public-holds.test.ts covers unknown ones).
  */
 const objectRoutes = () =>
   ops.filter(
@@ -65,6 +67,8 @@ const objectRoutes = () =>
       !op.path.startsWith('/v1/admin/') &&
       !op.path.startsWith('/calendar/') &&
       !op.path.startsWith('/v1/public/offers/') &&
+      !op.path.startsWith('/v1/public/manage/') &&
+      !op.path.startsWith('/v1/public/holds/') &&
       pathParams(op.path).some((p) => p !== 'subdomain'),
   );
 

@@ -48,7 +48,7 @@ export const HoldCodeSent = Type.Object(
 );
 
 export const HoldConfirmBody = Type.Object(
-  { code: Type.String({ pattern: '^[0-9]{6}$', description: 'The 6-digit code sent to the contact' }) },
+  { code: Type.String({ pattern: '^[0-9]{6}$', maxLength: 6, description: 'The 6-digit code sent to the contact' }) },
   { additionalProperties: false, examples: [{ code: '123456' }] },
 );
 
