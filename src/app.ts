@@ -9,6 +9,7 @@ import { frameworkErrors, registerErrorHandling } from './http/error-handler.ts'
 import { registerJsonBodyParser } from './http/json-body.ts';
 import { registerValidation } from './http/validation.ts';
 import { healthRoutes } from './http/health.routes.ts';
+import { webAppRoutes } from './http/web-app.routes.ts';
 import { metricsRoutes } from './http/metrics.routes.ts';
 import { registerRateLimit } from './http/rate-limit.ts';
 import { registerReadYourWrites } from './http/read-your-writes.ts';
@@ -16,6 +17,8 @@ import { accessLogRoutes } from './modules/access-log/access-log.routes.ts';
 import { createAccessLogService } from './modules/access-log/access-log.service.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { createErasureService } from './modules/patient-rights/erasure.service.ts';
+import { defaultErasureSteps } from './modules/patient-rights/erasure-steps.ts';
+import { waitlistErasure } from './modules/waitlist/waitlist-erasure.ts';
 import { createExportService } from './modules/patient-rights/export.service.ts';
 import { patientRightsRoutes } from './modules/patient-rights/patient-rights.routes.ts';
 import { createAuditService } from './modules/audit/audit.service.ts';
@@ -55,6 +58,11 @@ import { invalidatingPublished } from './modules/publishing/invalidation.ts';
 import { publishRoutes } from './modules/publishing/publish.routes.ts';
 import { publishSchemas } from './modules/publishing/publish.schemas.ts';
 import { createPublishService } from './modules/publishing/publish.service.ts';
+import { waitlistRoutes } from './modules/waitlist/waitlist.routes.ts';
+import { createWaitlistService } from './modules/waitlist/waitlist.service.ts';
+import { offerRoutes } from './modules/waitlist/offers.routes.ts';
+import { createOfferService } from './modules/waitlist/offers.service.ts';
+import { createSignedTokens } from './infra/crypto/signed-token.ts';
 import { closureRoutes } from './modules/closures/closures.routes.ts';
 import { createClosureService } from './modules/closures/closures.service.ts';
 import { resourceRoutes } from './modules/resources/resources.routes.ts';
@@ -62,6 +70,9 @@ import { createResourceService } from './modules/resources/resources.service.ts'
 import { visitTypeRoutes } from './modules/visit-types/visit-types.routes.ts';
 import { createVisitTypeService } from './modules/visit-types/visit-types.service.ts';
 import { createReadRouting } from './infra/db/replica.ts';
+import { createManageLinks } from './modules/manage/manage-links.ts';
+import { manageRoutes } from './modules/manage/manage.routes.ts';
+import { createManageService } from './modules/manage/manage.service.ts';
 import { calendarFeedRoutes } from './modules/calendar-feeds/calendar-feeds.routes.ts';
 import { createCalendarFeedService } from './modules/calendar-feeds/calendar-feeds.service.ts';
 import { webhookDocuments, webhookPayloadSchemas } from './modules/webhooks/webhook-payloads.schemas.ts';
@@ -204,7 +215,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   await app.register(patientRoutes, { service: createPatientService({ db: deps.database.db }) });
   await app.register(accessLogRoutes, { service: createAccessLogService({ db: deps.database.db }) });
   await app.register(patientRightsRoutes, {
-    erasure: createErasureService({ db: deps.database.db, clinicalRetentionYears: config.env.CLINICAL_RETENTION_YEARS }),
+    erasure: createErasureService({ db: deps.database.db, clinicalRetentionYears: config.env.CLINICAL_RETENTION_YEARS, steps: [...defaultErasureSteps, waitlistErasure] }),
     exports: createExportService({ db: deps.database.db }),
   });
   await app.register(notificationRoutes, { service: createNotificationService({ db: deps.database.db }) });
@@ -223,9 +234,24 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   const idempotencyTtlMs = config.env.IDEMPOTENCY_TTL_HOURS * 3_600_000;
   const appointments = createAppointmentService({ db: deps.database.db, idempotencyTtlMs });
   await app.register(appointmentRoutes, { service: republishing(appointments, ['book', 'cancel', 'reschedule', 'complete', 'noShow']) });
+  // One signer for every capability link (manage links, waitlist offers); purposes keep their tokens apart.
+  const signedTokens = createSignedTokens(deps.serverSecret);
+  await app.register(manageRoutes, {
+    service: createManageService({
+      db: deps.database.db,
+      links: createManageLinks(signedTokens, config.env.PUBLIC_BASE_URL),
+      appointments: republishing(appointments, ['cancel', 'reschedule']),
+      availability,
+    }),
+  });
   // A series books and cancels through the appointments service's in-transaction functions, so it republishes by itself.
   await app.register(seriesRoutes, {
     service: republishing(createSeriesService({ db: deps.database.db, appointments, idempotencyTtlMs }), ['book', 'cancel']),
+  });
+  await app.register(waitlistRoutes, { service: createWaitlistService({ db: deps.database.db }) });
+  // Accepting books or moves an appointment: the published slots change as with any booking.
+  await app.register(offerRoutes, {
+    service: republishing(createOfferService({ db: deps.database.db, tokens: signedTokens, appointments }), ['accept', 'decline']),
   });
   const fhirBase = `${config.env.PUBLIC_BASE_URL}/fhir/R4`;
   const capabilities = toCapabilityStatement({ baseUrl: fhirBase, version, date: new Date(startedAt), types: FHIR_TYPES });
@@ -238,6 +264,8 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     capabilityStatement: () => capabilities,
   });
   await app.register(publishRoutes, { service: publish });
+  // The patients' booking page (web/): static files that call the public routes above.
+  await app.register(webAppRoutes);
 
   return app;
 }

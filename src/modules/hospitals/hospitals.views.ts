@@ -26,5 +26,7 @@ export function settingsView(row: HospitalRow): HospitalSettings {
     minimumNoticeMinutes: row.minimumNoticeMinutes,
     reminderOffsetsMinutes: row.reminderOffsetsMinutes,
     defaultLanguage: row.defaultLanguage,
+    cancellationNoticeMinutes: row.cancellationNoticeMinutes,
+    waitlistOfferMinutes: row.waitlistOfferMinutes,
   };
 }
