@@ -2,10 +2,18 @@ import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgInsertValue, PgTable, PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import type { Db, Tx } from './client.ts';
 
-/** Who acts inside a scope, as the audit log records them (a signed-in user on one request). */
+/**
+ * Who acts inside a scope, as the audit log records them: a signed-in user on
+ * one request, or (`kind: 'patient'`) the patient themselves through a
+ * self-service link, who has no user id.
+ */
 export interface ScopeActor {
-  userId: string;
+  userId: string | null;
   requestId: string;
+  /** Absent means 'user'. */
+  kind?: 'user' | 'patient';
+  /** Set when the patient acts. */
+  patientId?: string | null;
 }
 
 /** A table whose rows belong to one hospital: it has a `hospital_id` column (and an RLS policy on it). */

@@ -7,7 +7,7 @@ import { decodeTimeCursor, pageOf } from '../../shared/cursor.ts';
 import { forbidden, notFound, validation } from '../../shared/errors.ts';
 import { parseInstant } from '../../shared/instant.ts';
 import { recordAccess } from '../access-log/access-log.repo.ts';
-import { recordAudit, type Actor } from '../audit/audit.repo.ts';
+import { patientActor, recordAudit, type Actor, type PatientActor } from '../audit/audit.repo.ts';
 import { findHospital } from '../hospitals/hospitals.repo.ts';
 import { idempotent, type IdempotentRequest, type IdempotentResult } from '../idempotency/idempotency.ts';
 import { emitWebhookEvent } from '../webhooks/events.ts';
@@ -23,11 +23,25 @@ import { dropResourceBookings, resourcesOf } from './resource-bookings.repo.ts';
 const MINUTE_MS = 60_000;
 
 /** Who is acting: services know the role for the object-level rule (a doctor acts on their own appointments only). */
-export interface AppointmentActor extends Actor {
+export interface StaffAppointmentActor extends Actor {
   hospitalId: string;
   role: MemberRole;
   doctorId: string | null;
 }
+
+/** The patient acting through a self-service link: only on their own appointments. */
+export interface PatientAppointmentActor extends PatientActor {
+  role: 'patient';
+  doctorId: null;
+}
+
+export type AppointmentActor = StaffAppointmentActor | PatientAppointmentActor;
+
+export const patientAppointmentActor = (hospitalId: string, patientId: string, requestId: string): PatientAppointmentActor => ({
+  ...patientActor(hospitalId, patientId, requestId),
+  role: 'patient',
+  doctorId: null,
+});
 
 export interface AppointmentServiceDeps {
   db: Db;
@@ -69,10 +83,11 @@ function parseBound(value: string, field: 'from' | 'to', zone: string): Date {
 export function createAppointmentService({ db, idempotencyTtlMs, now = () => new Date() }: AppointmentServiceDeps) {
   const core = createBookingCore({ now });
 
-  /** A doctor may only act on their own appointments; others see 404 for them (no existence leak). */
+  /** A doctor may only act on their own appointments, a patient on theirs; others see 404 for them (no existence leak). */
   function visibleTo(actor: AppointmentActor, row: AppointmentRow | null): AppointmentRow {
     if (!row) throw notFound('Appointment');
     if (actor.role === 'doctor' && row.doctorId !== actor.doctorId) throw notFound('Appointment');
+    if (actor.role === 'patient' && row.patientId !== actor.patientId) throw notFound('Appointment');
     return row;
   }
 

@@ -5,10 +5,28 @@ import { auditEvents } from '../../infra/db/schema/audit.ts';
 import type { ScopeActor, TenantScope } from '../../infra/db/tenant.ts';
 import type { CursorPosition } from '../../shared/cursor.ts';
 
-/** The acting user as services see it (the HTTP layer builds it: src/http/actor.ts). */
+/** The acting staff user as services see it (the HTTP layer builds it: src/http/actor.ts). */
 export interface Actor extends ScopeActor {
+  userId: string;
+  kind?: 'user';
   hospitalId: string | null;
 }
+
+/** The patient acting on their own appointment through a self-service link: no user, the patient's id in the audit log. */
+export interface PatientActor extends ScopeActor {
+  kind: 'patient';
+  userId: null;
+  patientId: string;
+  hospitalId: string;
+}
+
+export const patientActor = (hospitalId: string, patientId: string, requestId: string): PatientActor => ({
+  kind: 'patient',
+  userId: null,
+  patientId,
+  hospitalId,
+  requestId,
+});
 
 export interface AuditEntry {
   action: string;
@@ -39,7 +57,9 @@ export async function recordAudit(at: AuditTarget | TenantScope<ScopeActor>, ent
   await at.tx.insert(auditEvents).values(
     list.map((entry) => ({
       hospitalId: at.hospitalId,
+      actorType: at.actor.kind ?? 'user',
       actorUserId: at.actor.userId,
+      actorPatientId: at.actor.patientId ?? null,
       action: entry.action,
       entityType: entry.entityType,
       entityId: entry.entityId ?? null,
@@ -55,6 +75,8 @@ export interface AuditFilter {
   entityType?: string;
   entityId?: string;
   actorUserId?: string;
+  actorType?: 'user' | 'patient';
+  actorPatientId?: string;
   from?: Date;
   to?: Date;
 }
@@ -76,6 +98,8 @@ export async function listAuditEvents(
         eqIf(auditEvents.entityType, filter.entityType),
         eqIf(auditEvents.entityId, filter.entityId),
         eqIf(auditEvents.actorUserId, filter.actorUserId),
+        eqIf(auditEvents.actorType, filter.actorType),
+        eqIf(auditEvents.actorPatientId, filter.actorPatientId),
         filter.from ? gte(auditEvents.createdAt, filter.from) : undefined,
         filter.to ? lt(auditEvents.createdAt, filter.to) : undefined,
         afterCursor(after, [auditEvents.createdAt, auditEvents.id], 'desc'),

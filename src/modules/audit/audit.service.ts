@@ -6,14 +6,16 @@ import { validation } from '../../shared/errors.ts';
 import { listAuditEvents, type AuditEventRow } from './audit.repo.ts';
 import type { AuditQueryInput } from './audit.schemas.ts';
 
-export function auditEventView(row: Pick<AuditEventRow, 'id' | 'action' | 'entityType' | 'entityId' | 'actorUserId' | 'requestId' | 'changes' | 'metadata' | 'createdAt'>) {
+export function auditEventView(row: Pick<AuditEventRow, 'id' | 'action' | 'entityType' | 'entityId' | 'actorType' | 'actorUserId' | 'actorPatientId' | 'requestId' | 'changes' | 'metadata' | 'createdAt'>) {
   const createdAt = row.createdAt.toISOString();
   return {
     id: row.id,
     action: row.action,
     entityType: row.entityType,
     entityId: row.entityId,
+    actorType: row.actorType,
     actorUserId: row.actorUserId,
+    actorPatientId: row.actorPatientId,
     requestId: row.requestId,
     changes: row.changes,
     metadata: row.metadata,
@@ -34,7 +36,7 @@ export function createAuditService({ db }: { db: Db }) {
       const rows = await withTenant(db, hospitalId, (scope) =>
         listAuditEvents(
           scope,
-          { action: query.action, entityType: query.entityType, entityId: query.entityId, actorUserId: query.actorUserId, from, to },
+          { action: query.action, entityType: query.entityType, entityId: query.entityId, actorUserId: query.actorUserId, actorType: query.actorType, actorPatientId: query.actorPatientId, from, to },
           after,
           query.limit,
         ),

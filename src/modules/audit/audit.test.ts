@@ -4,7 +4,7 @@ import { withTenant } from '../../infra/db/tenant.ts';
 import { createTestApp, type TestApp } from '../../../test/helpers/app.ts';
 import { registerHospital } from '../../../test/helpers/factories.ts';
 import { addMember } from '../../../test/helpers/member-factories.ts';
-import { recordAudit } from './audit.repo.ts';
+import { patientActor, recordAudit } from './audit.repo.ts';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -14,7 +14,7 @@ afterAll(async () => {
   await t.close();
 });
 
-type Event = { id: string; action: string; entityType: string; entityId: string | null; actorUserId: string | null; createdAt: string; updatedAt: string };
+type Event = { id: string; action: string; entityType: string; entityId: string | null; actorType: string; actorUserId: string | null; actorPatientId: string | null; createdAt: string; updatedAt: string };
 
 const list = async (auth: { authorization: string }, query = '') => {
   const res = await t.app.inject({ method: 'GET', url: `/v1/audit-events${query}`, headers: auth });
@@ -87,7 +87,24 @@ describe('GET /v1/audit-events', () => {
     expect((await list(h.auth, '?from=2999-01-01T00:00:00Z')).data).toEqual([]);
   });
 
+  it('tells staff actions and patient actions apart', async () => {
+    const h = await registerHospital(t);
+    const staff = crypto.randomUUID();
+    const patientId = crypto.randomUUID();
+    await seed(h.id, staff, 1, 'appointment.rescheduled');
+    await withTenant(t.deps.database.db, h.id, async ({ tx }) => {
+      await recordAudit({ tx, hospitalId: h.id, actor: patientActor(h.id, patientId, 'req-patient') }, { action: 'appointment.cancelled', entityType: 'appointment', entityId: crypto.randomUUID() });
+    });
+    const [byPatient] = (await list(h.auth, '?actorType=patient')).data;
+    expect(byPatient).toMatchObject({ action: 'appointment.cancelled', actorType: 'patient', actorUserId: null, actorPatientId: patientId, requestId: 'req-patient' });
+    expect((await list(h.auth, `?actorPatientId=${patientId}`)).data.map((e) => e.id)).toEqual([byPatient!.id]);
+    const staffEvents = (await list(h.auth, '?actorType=user')).data;
+    expect(staffEvents.find((e) => e.actorUserId === staff)).toMatchObject({ actorType: 'user', actorPatientId: null });
+    expect(staffEvents.map((e) => e.actorType)).not.toContain('patient');
+  });
+
   it.each([
+    ['?actorType=robot', 'actorType'],
     ['?entityId=nope', 'entityId'],
     ['?actorUserId=1', 'actorUserId'],
     ['?from=yesterday', 'from'],

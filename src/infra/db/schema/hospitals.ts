@@ -14,6 +14,8 @@ export const hospitals = pgTable(
     timezone: text('timezone').notNull(),
     bookingHorizonDays: integer('booking_horizon_days').notNull().default(90),
     minimumNoticeMinutes: integer('minimum_notice_minutes').notNull().default(0),
+    /** Patients may cancel or move a visit through its manage link until this long before its start. */
+    cancellationNoticeMinutes: integer('cancellation_notice_minutes').notNull().default(1440),
     reminderOffsetsMinutes: integer('reminder_offsets_minutes')
       .array()
       .notNull()
