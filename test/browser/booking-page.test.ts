@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WEB_CSP } from '../../src/http/web-app.routes.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
-import { focusVisible, hasChromium, chromiumPath, openBrowser, tabTo } from '../helpers/browser.ts';
+import { chromiumPath, focusVisible, hasChromium, openBrowser, scrollWidth, tabTo, unlabelledControls } from '../helpers/browser.ts';
 import { registerHospital, type RegisteredHospital } from '../helpers/factories.ts';
 import { createDoctor, everyDay, putSchedule, type TestDoctor } from '../helpers/scheduling-factories.ts';
 import { createVisitType, type TestVisitType } from '../helpers/visit-factories.ts';
@@ -81,7 +81,7 @@ describe.skipIf(!hasChromium)('booking page in Chromium', () => {
       expect(await b.page.locator('.slot').count()).toBe(expected);
       expect(await b.page.locator('.slot').first().textContent()).toMatch(/with Dr\. (Ana Ruiz|Ben Vogel)/);
       await b.page.getByLabel('Doctor').selectOption({ label: 'Dr. Ben Vogel' });
-      await b.page.waitForFunction(() => document.querySelectorAll('.slot').length > 0 && !document.querySelector('.slot')!.textContent!.includes(' with '));
+      await b.page.waitForFunction(`document.querySelectorAll('.slot').length > 0 && !document.querySelector('.slot').textContent.includes(' with ')`);
       await b.page.getByRole('button', { name: 'Later days' }).click();
       await b.page.locator('.slot').first().waitFor();
       await b.screenshot('book-en-doctor');
@@ -96,7 +96,7 @@ describe.skipIf(!hasChromium)('booking page in Chromium', () => {
     try {
       await b.page.goto(`${origin}/book/${hospital.subdomain}`);
       await b.page.locator('.slot').first().waitFor();
-      expect(await b.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+      expect(await scrollWidth(b.page)).toBeLessThanOrEqual(375);
       await b.screenshot('book-375');
     } finally {
       await b.close();
@@ -113,17 +113,14 @@ describe.skipIf(!hasChromium)('booking page in Chromium', () => {
       await tabTo(b.page, '#doctor');
       // Arrow keys change a closed select: the first named doctor.
       await b.page.keyboard.press('ArrowDown');
-      await b.page.waitForFunction(() => (document.getElementById('doctor') as HTMLSelectElement).selectedIndex === 1);
+      await b.page.waitForFunction(`document.getElementById('doctor').selectedIndex === 1`);
       await b.page.locator('.slot').first().waitFor();
       await tabTo(b.page, 'button[id^="day-"]');
       expect(await focusVisible(b.page)).toBe(true);
       await tabTo(b.page, '.slot');
       expect(await focusVisible(b.page)).toBe(true);
       // Every form control has a label.
-      const unlabelled = await b.page.evaluate(() =>
-        [...document.querySelectorAll('input, select, textarea')].filter((el) => !(el as HTMLInputElement).labels?.length).map((el) => el.id),
-      );
-      expect(unlabelled).toEqual([]);
+      expect(await unlabelledControls(b.page)).toEqual([]);
       await b.screenshot('book-keyboard');
     } finally {
       await b.close();
