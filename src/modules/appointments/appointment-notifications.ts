@@ -45,6 +45,8 @@ interface AppointmentContext {
   /** The visit type booked, and the rooms and devices the appointment holds (by kind, then name). */
   visitTypeName: string | null;
   resourceNames: string[];
+  /** The patient's language, else the hospital's default: every message is written in it. */
+  language: string;
 }
 
 /** The appointment with what its messages need, in one query (tenant-scoped). */
@@ -67,12 +69,13 @@ export async function loadAppointmentContext(scope: TenantScope, appointmentId: 
     timezone: string;
     visit_type_name: string | null;
     resource_names: string[];
+    language: string;
   }>(
     scope.tx,
     sql`select a.id, a.status, a.version, a.starts_at, a.ends_at, a.patient_id,
                p.name as patient_name, p.email as patient_email, p.phone as patient_phone, p.notification_channel as channel,
                d.name as doctor_name, h.name as hospital_name, h.email as hospital_email, h.address as hospital_address, h.timezone,
-               vt.name as visit_type_name,
+               vt.name as visit_type_name, coalesce(p.language, h.default_language) as language,
                coalesce((select json_agg(r.name order by r.kind, r.name, r.id)
                            from resource_bookings b join resources r on r.hospital_id = b.hospital_id and r.id = b.resource_id
                           where b.hospital_id = a.hospital_id and b.appointment_id = a.id), '[]'::json) as resource_names
@@ -102,6 +105,7 @@ export async function loadAppointmentContext(scope: TenantScope, appointmentId: 
     timezone: row.timezone,
     visitTypeName: row.visit_type_name,
     resourceNames: row.resource_names,
+    language: row.language,
   };
 }
 
@@ -154,6 +158,7 @@ function recipient(
       end: times.end.toISOString(),
       ...(ctx.visitTypeName ? { visitTypeName: ctx.visitTypeName } : {}),
       ...(ctx.resourceNames.length ? { rooms: ctx.resourceNames.join(', ') } : {}),
+      language: ctx.language,
       ...extra,
     },
     ...(calendar && ctx.channel === 'email' && ctx.patientEmail ? { attachments: [appointmentInvite(ctx, times, calendar)] } : {}),

@@ -25,5 +25,6 @@ export function settingsView(row: HospitalRow): HospitalSettings {
     bookingHorizonDays: row.bookingHorizonDays,
     minimumNoticeMinutes: row.minimumNoticeMinutes,
     reminderOffsetsMinutes: row.reminderOffsetsMinutes,
+    defaultLanguage: row.defaultLanguage,
   };
 }

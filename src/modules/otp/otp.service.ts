@@ -6,7 +6,7 @@ import { DomainError } from '../../shared/errors.ts';
 import { issueScript, otpKeys, verifyScript } from './otp.scripts.ts';
 
 /** What a code authorises; one live code per hospital and purpose. */
-export type OtpPurpose = 'hospital.update';
+export type OtpPurpose = 'hospital.update' | 'booking.confirm';
 
 export interface OtpSettings {
   ttlSeconds: number;

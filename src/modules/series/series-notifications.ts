@@ -25,6 +25,8 @@ interface SeriesContext {
   hospitalName: string;
   hospitalAddress: string | null;
   timezone: string;
+  /** The patient's language, else the hospital's default. */
+  language: string;
   occurrences: { start: string; end: string; cancelReason: string | null }[];
 }
 
@@ -40,11 +42,13 @@ async function loadSeriesContext(scope: TenantScope, seriesId: string, appointme
     hospital_name: string;
     hospital_address: string | null;
     timezone: string;
+    language: string;
     occurrences: { start: string; end: string; cancelReason: string | null }[] | null;
   }>(
     scope.tx,
     sql`select s.patient_id, p.name as patient_name, p.email as patient_email, p.phone as patient_phone, p.notification_channel as channel,
                d.name as doctor_name, h.name as hospital_name, h.address as hospital_address, h.timezone,
+               coalesce(p.language, h.default_language) as language,
                (select json_agg(json_build_object('start', to_char(a.starts_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
                                                   'end', to_char(a.ends_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
                                                   'cancelReason', a.cancel_reason) order by a.starts_at)
@@ -67,6 +71,7 @@ async function loadSeriesContext(scope: TenantScope, seriesId: string, appointme
     hospitalName: row.hospital_name,
     hospitalAddress: row.hospital_address,
     timezone: row.timezone,
+    language: row.language,
     occurrences: row.occurrences ?? [],
   };
 }
@@ -103,6 +108,7 @@ export const resolveSeriesEvent: EventResolver = async ({ scope, event }): Promi
           timezone: ctx.timezone,
           doctorName: ctx.doctorName,
           patientName: ctx.patientName,
+          language: ctx.language,
           occurrences: ctx.occurrences.map(({ start, end }) => ({ start, end })),
           ...(cancelReason ? { cancelReason } : {}),
         },
