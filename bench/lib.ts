@@ -5,6 +5,7 @@ import autocannon from 'autocannon';
 import pino from 'pino';
 import { loadConfig, type Config } from '../src/config.ts';
 import { createDeps, type Deps } from '../src/deps.ts';
+import { printProfile, type ProfileLine } from './profile.ts';
 
 /**
  * Shared shape of every benchmark: a figure and the baseline it is compared
@@ -22,6 +23,8 @@ export interface BenchResult {
   p50Ms?: number;
   p99Ms?: number;
   note?: string;
+  /** `--profile`: the API's top functions by self time under this load. */
+  profile?: ProfileLine[];
 }
 
 export type Benchmark = () => Promise<BenchResult[]>;
@@ -47,6 +50,7 @@ export function printResults(results: BenchResult[]): void {
     note: r.note ?? '',
   }));
   console.table(rows);
+  for (const r of results) if (r.profile) printProfile(r.name, r.profile);
 }
 
 /** Everything a benchmark starts in-process: the real dependencies over a fresh data directory. */
