@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The patients' booking page in a real browser (headless Debian Chromium,
  * driven by playwright-core): served by the API process itself, only from its
