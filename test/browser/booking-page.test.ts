@@ -82,7 +82,7 @@ describe.skipIf(!hasChromium)('booking page in Chromium', () => {
       expect(await b.page.locator('.slot').count()).toBe(expected);
       expect(await b.page.locator('.slot').first().textContent()).toMatch(/with Dr\. (Ana Ruiz|Ben Vogel)/);
       await b.page.getByLabel('Doctor').selectOption({ label: 'Dr. Ben Vogel' });
-      await b.page.waitForFunction(`document.querySelectorAll('.slot').length > 0 && !document.querySelector('.slot').textContent.includes(' with ')`);
+      await b.page.waitForFunction(() => document.querySelectorAll('.slot').length > 0 && !document.querySelector('.slot')!.textContent!.includes(' with '));
       await b.page.getByRole('button', { name: 'Later days' }).click();
       await b.page.locator('.slot').first().waitFor();
       await b.screenshot('book-en-doctor');
@@ -114,7 +114,7 @@ describe.skipIf(!hasChromium)('booking page in Chromium', () => {
       await tabTo(b.page, '#doctor');
       // Arrow keys change a closed select: the first named doctor.
       await b.page.keyboard.press('ArrowDown');
-      await b.page.waitForFunction(`document.getElementById('doctor').selectedIndex === 1`);
+      await b.page.waitForFunction(() => (document.getElementById('doctor') as HTMLSelectElement).selectedIndex === 1);
       await b.page.locator('.slot').first().waitFor();
       await tabTo(b.page, 'button[id^="day-"]');
       expect(await focusVisible(b.page)).toBe(true);

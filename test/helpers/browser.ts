@@ -69,24 +69,28 @@ export async function openBrowser(origin: string, options: { locale?: string; vi
 export async function tabTo(page: Page, selector: string, limit = 60): Promise<void> {
   for (let i = 0; i < limit; i++) {
     await page.keyboard.press('Tab');
-    if (await page.evaluate(`document.activeElement?.matches(${JSON.stringify(selector)}) ?? false`)) return;
+    if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return;
   }
   throw new Error(`Tab never reached ${selector}`);
 }
 
-// In-page checks are written as expressions: they run in the browser, and the
-// project's type-check knows no DOM (server code must not see one either).
+// In-page checks: these functions run in the browser (type-checked against the DOM library).
 
 /** Whether the focused element shows a focus ring (an outline that is not `none`). */
 export const focusVisible = (page: Page) =>
-  page.evaluate(`(() => { const el = document.activeElement; if (!el) return false; const s = getComputedStyle(el); return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0; })()`) as Promise<boolean>;
+  page.evaluate(() => {
+    const el = document.activeElement;
+    if (!el) return false;
+    const style = getComputedStyle(el);
+    return style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
+  });
 
 /** The focused element's id. */
-export const focusedId = (page: Page) => page.evaluate('document.activeElement?.id ?? null') as Promise<string | null>;
+export const focusedId = (page: Page) => page.evaluate(() => document.activeElement?.id ?? null);
 
 /** The page's full width: more than the viewport means horizontal scrolling. */
-export const scrollWidth = (page: Page) => page.evaluate('document.documentElement.scrollWidth') as Promise<number>;
+export const scrollWidth = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth);
 
 /** Ids of form controls without a label. */
 export const unlabelledControls = (page: Page) =>
-  page.evaluate(`[...document.querySelectorAll('input, select, textarea')].filter((el) => !el.labels || el.labels.length === 0).map((el) => el.id)`) as Promise<string[]>;
+  page.evaluate(() => [...document.querySelectorAll<HTMLInputElement>('input, select, textarea')].filter((el) => !el.labels?.length).map((el) => el.id));
