@@ -61,6 +61,10 @@ import { createResourceService } from './modules/resources/resources.service.ts'
 import { visitTypeRoutes } from './modules/visit-types/visit-types.routes.ts';
 import { createVisitTypeService } from './modules/visit-types/visit-types.service.ts';
 import { createReadRouting } from './infra/db/replica.ts';
+import { createSignedTokens } from './infra/crypto/signed-token.ts';
+import { createManageLinks } from './modules/manage/manage-links.ts';
+import { manageRoutes } from './modules/manage/manage.routes.ts';
+import { createManageService } from './modules/manage/manage.service.ts';
 import { calendarFeedRoutes } from './modules/calendar-feeds/calendar-feeds.routes.ts';
 import { createCalendarFeedService } from './modules/calendar-feeds/calendar-feeds.service.ts';
 import { webhookDocuments, webhookPayloadSchemas } from './modules/webhooks/webhook-payloads.schemas.ts';
@@ -215,6 +219,14 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   const idempotencyTtlMs = config.env.IDEMPOTENCY_TTL_HOURS * 3_600_000;
   const appointments = createAppointmentService({ db: deps.database.db, idempotencyTtlMs });
   await app.register(appointmentRoutes, { service: republishing(appointments, ['book', 'cancel', 'reschedule', 'complete', 'noShow']) });
+  await app.register(manageRoutes, {
+    service: createManageService({
+      db: deps.database.db,
+      links: createManageLinks(createSignedTokens(deps.serverSecret), config.env.PUBLIC_BASE_URL),
+      appointments: republishing(appointments, ['cancel', 'reschedule']),
+      availability,
+    }),
+  });
   // A series books and cancels through the appointments service's in-transaction functions, so it republishes by itself.
   await app.register(seriesRoutes, {
     service: republishing(createSeriesService({ db: deps.database.db, appointments, idempotencyTtlMs }), ['book', 'cancel']),

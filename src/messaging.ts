@@ -11,6 +11,8 @@ import { createNotificationsHandler } from './modules/notifications/notification
 import { createSmsHandler } from './modules/notifications/sms.consumer.ts';
 import { createTasksHandler } from './modules/notifications/tasks.consumer.ts';
 import { createWebhookHandler } from './modules/webhooks/webhooks.consumer.ts';
+import { createManageLinks } from './modules/manage/manage-links.ts';
+import { createSignedTokens } from './infra/crypto/signed-token.ts';
 import { startConsumers, type Consumers } from './infra/queue/consumers.ts';
 import { createInlineTransport, type InlineTransport } from './infra/queue/inline.ts';
 import { listenToOutbox } from './infra/queue/listen.ts';
@@ -86,7 +88,7 @@ export function createMessaging(deps: Deps, options: MessagingOptions = {}): Mes
       webhooks: { maxAttempts: env.WEBHOOK_MAX_ATTEMPTS, backoffBaseMs: env.DELIVERY_BACKOFF_BASE_MS, backoffMaxMs: env.WEBHOOK_BACKOFF_MAX_MS },
     },
     handlers: {
-      notifications: createNotificationsHandler({ db, registry, logger: log }),
+      notifications: createNotificationsHandler({ db, registry, logger: log, links: createManageLinks(createSignedTokens(deps.serverSecret), env.PUBLIC_BASE_URL) }),
       email_notifications: createEmailHandler({ db, mailer: deps.mailer, config, metrics }),
       sms_notifications: createSmsHandler({ db, sms: deps.sms, config, metrics }),
       tasks: createTasksHandler({ db, config, logger: log, registry, metrics }),

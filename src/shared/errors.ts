@@ -28,8 +28,10 @@ export const errorStatus = {
   SERIES_CONFLICT: 409,
   RESOURCE_UNAVAILABLE: 409,
   PATIENT_ERASED: 409,
+  HOLD_CONFIRMED: 409,
   INVITATION_EXPIRED: 410,
   INVITATION_REVOKED: 410,
+  HOLD_EXPIRED: 410,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   OUTSIDE_SCHEDULE: 422,
@@ -40,6 +42,8 @@ export const errorStatus = {
   RESOURCE_INACTIVE: 422,
   RESOURCE_KIND_MISMATCH: 422,
   IN_THE_PAST: 422,
+  // A patient's change through a manage link closer to the start than the hospital's cancellationNoticeMinutes.
+  TOO_LATE_TO_CHANGE: 422,
   IDEMPOTENCY_KEY_REUSED: 422,
   // A wrong or stale one-time code is a mistake in the request, not a bad
   // bearer token: never 401, on which clients sign the user out (SPEC section 2).

@@ -27,9 +27,10 @@ export const REDACT_PATHS = [
 
 /**
  * Paths whose segment after the prefix is a credential (a calendar feed's
- * secret address): logged as `[redacted]`, so a log reader cannot subscribe.
+ * secret address, a patient's manage link, a waitlist offer link): logged as
+ * `[redacted]`, so a log reader cannot subscribe or act as the patient.
  */
-const SECRET_PATHS = /^(\/calendar\/)[^/?#]+/;
+const SECRET_PATHS = /^(\/calendar\/|\/manage\/|\/v1\/public\/manage\/|\/v1\/public\/offers\/)[^/?#]+/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A path segment that looks like a secret: long, URL-safe, with letters and digits (a token, optionally with an extension such as .ics). */
 const TOKENISH = /^(?=[^.]*\d)(?=[^.]*[A-Za-z])[A-Za-z0-9_-]{24,}(\.[A-Za-z0-9]{1,8})?$/;
@@ -42,7 +43,7 @@ const PLAIN_QUERY = new Set(['limit', 'status', 'channel', 'from', 'to', 'replay
  * can encode a name) replaced by [redacted]. Ids (UUIDs) and the route stay.
  */
 export function redactUrl(rawUrl: string): string {
-  // A calendar feed's address is a credential whatever its shape.
+  // A calendar feed's address or a signed link is a credential whatever its shape.
   const url = rawUrl.replace(SECRET_PATHS, '$1[redacted]');
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);

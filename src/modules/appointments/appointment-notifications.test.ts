@@ -9,6 +9,8 @@ import { createTestApp, type TestApp } from '../../../test/helpers/app.ts';
 import { action, addPatient, appointmentTestEnv, bookingFixture, bookOk, daysAheadAt, outboxFor } from '../../../test/helpers/appointment-factories.ts';
 import { uniqueEmail } from '../../../test/helpers/factories.ts';
 import { parseInvite } from '../../../test/helpers/ical.ts';
+import { createSignedTokens } from '../../infra/crypto/signed-token.ts';
+import { createManageLinks } from '../manage/manage-links.ts';
 import { resolveAppointmentEvent } from './appointment-notifications.ts';
 
 /** The resolver against the real database: each outbox row of an appointment, resolved as the notifications consumer would. */
@@ -22,7 +24,7 @@ afterAll(async () => {
 
 async function resolveRow(hospitalId: string, row: { id: string; type: string; payload: Record<string, unknown> }): Promise<ResolveResult> {
   const event: QueueMessage = { id: row.id, hospitalId, queue: 'notifications', type: row.type, payload: row.payload, attempt: 1, createdAt: new Date('2027-01-01T00:00:00Z') };
-  return withTenant(t.deps.database.db, hospitalId, (scope) => resolveAppointmentEvent({ scope, event, logger: pino({ level: 'silent' }) }));
+  return withTenant(t.deps.database.db, hospitalId, (scope) => resolveAppointmentEvent({ scope, event, logger: pino({ level: 'silent' }), links: createManageLinks(createSignedTokens(t.deps.serverSecret), t.deps.config.env.PUBLIC_BASE_URL) }));
 }
 
 describe('appointment.* resolver', () => {

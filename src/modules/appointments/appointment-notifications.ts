@@ -5,7 +5,7 @@ import type { NotificationChannel } from '../../infra/db/schema/patients.ts';
 import type { TenantScope } from '../../infra/db/tenant.ts';
 import { PermanentError } from '../../infra/queue/errors.ts';
 import type { EmailTemplate } from '../notifications/contracts.ts';
-import type { EventResolver, MessagingRegistry, NotificationRecipient, ResolveResult } from '../notifications/registry.ts';
+import type { EventResolver, MessagingRegistry, NotificationRecipient, PatientLinks, ResolveResult } from '../notifications/registry.ts';
 import { APPOINTMENT_EVENTS, reminderIsCurrent, type ReminderPayload } from './appointment-events.ts';
 import { icsAttachment, type IcsMethod } from '../../shared/ics.ts';
 
@@ -26,8 +26,14 @@ import { icsAttachment, type IcsMethod } from '../../shared/ics.ts';
  * id and the recipient, and deliveries are keyed by message id.
  */
 
-interface AppointmentContext {
+export interface AppointmentContext {
   id: string;
+  hospitalId: string;
+  hospitalSubdomain: string;
+  /** Until how long before its start the patient may change it through the manage link. */
+  cancellationNoticeMinutes: number;
+  doctorId: string;
+  visitTypeId: string | null;
   status: AppointmentStatus;
   version: number;
   startsAt: Date;
@@ -36,6 +42,8 @@ interface AppointmentContext {
   patientName: string;
   patientEmail: string | null;
   patientPhone: string | null;
+  /** An erased patient's appointments have no manage link left that works. */
+  patientErased: boolean;
   channel: NotificationChannel;
   doctorName: string;
   hospitalName: string;
@@ -53,6 +61,11 @@ interface AppointmentContext {
 export async function loadAppointmentContext(scope: TenantScope, appointmentId: string): Promise<AppointmentContext | null> {
   const [row] = await rawRows<{
     id: string;
+    hospital_id: string;
+    subdomain: string;
+    cancellation_notice_minutes: number;
+    doctor_id: string;
+    visit_type_id: string | null;
     status: AppointmentStatus;
     version: number;
     starts_at: Date;
@@ -61,6 +74,7 @@ export async function loadAppointmentContext(scope: TenantScope, appointmentId: 
     patient_name: string;
     patient_email: string | null;
     patient_phone: string | null;
+    patient_erased: boolean;
     channel: NotificationChannel;
     doctor_name: string;
     hospital_name: string;
@@ -72,8 +86,8 @@ export async function loadAppointmentContext(scope: TenantScope, appointmentId: 
     language: string;
   }>(
     scope.tx,
-    sql`select a.id, a.status, a.version, a.starts_at, a.ends_at, a.patient_id,
-               p.name as patient_name, p.email as patient_email, p.phone as patient_phone, p.notification_channel as channel,
+    sql`select a.id, a.hospital_id, h.subdomain, h.cancellation_notice_minutes, a.doctor_id, a.visit_type_id, a.status, a.version, a.starts_at, a.ends_at, a.patient_id,
+               p.name as patient_name, p.email as patient_email, p.phone as patient_phone, p.erased_at is not null as patient_erased, p.notification_channel as channel,
                d.name as doctor_name, h.name as hospital_name, h.email as hospital_email, h.address as hospital_address, h.timezone,
                vt.name as visit_type_name, coalesce(p.language, h.default_language) as language,
                coalesce((select json_agg(r.name order by r.kind, r.name, r.id)
@@ -89,6 +103,11 @@ export async function loadAppointmentContext(scope: TenantScope, appointmentId: 
   if (!row) return null;
   return {
     id: row.id,
+    hospitalId: row.hospital_id,
+    hospitalSubdomain: row.subdomain,
+    cancellationNoticeMinutes: row.cancellation_notice_minutes,
+    doctorId: row.doctor_id,
+    visitTypeId: row.visit_type_id,
     status: row.status,
     version: row.version,
     startsAt: row.starts_at,
@@ -97,6 +116,7 @@ export async function loadAppointmentContext(scope: TenantScope, appointmentId: 
     patientName: row.patient_name,
     patientEmail: row.patient_email,
     patientPhone: row.patient_phone,
+    patientErased: row.patient_erased,
     channel: row.channel,
     doctorName: row.doctor_name,
     hospitalName: row.hospital_name,
@@ -190,7 +210,11 @@ function appointmentInvite(ctx: AppointmentContext, times: { start: Date; end: D
   });
 }
 
-export const resolveAppointmentEvent: EventResolver = async ({ scope, event }): Promise<ResolveResult> => {
+/** The manage link, while the appointment is live (a cancelled appointment's link is dead): valid until 7 days after its current end. */
+const manageOf = (links: PatientLinks, ctx: AppointmentContext) =>
+  ctx.status === 'cancelled' ? {} : { manageUrl: links.manageUrl({ hospitalId: ctx.hospitalId, id: ctx.id, endsAt: ctx.endsAt }) };
+
+export const resolveAppointmentEvent: EventResolver = async ({ scope, event, links }): Promise<ResolveResult> => {
   const payload = event.payload;
   const appointmentId = payload.appointmentId;
   if (typeof appointmentId !== 'string' || !UUID.test(appointmentId)) {
@@ -202,12 +226,12 @@ export const resolveAppointmentEvent: EventResolver = async ({ scope, event }): 
       const reminder = { version: versionOf(payload), scheduledStart: instantOf(payload, 'scheduledStart').toISOString() } satisfies Pick<ReminderPayload, 'version' | 'scheduledStart'>;
       const state = reminderIsCurrent(reminder, ctx);
       if (!state.current) return { skip: `reminder not sent: appointment ${state.reason === 'not_found' ? 'no longer exists' : state.reason === 'moved' ? 'was rescheduled' : `is ${state.reason.replace('_', '-')}`}` };
-      return { recipients: [recipient(ctx!, 'appointment_reminder', { start: ctx!.startsAt, end: ctx!.endsAt })] };
+      return { recipients: [recipient(ctx!, 'appointment_reminder', { start: ctx!.startsAt, end: ctx!.endsAt }, manageOf(links, ctx!))] };
     }
     case APPOINTMENT_EVENTS.booked: {
       if (!ctx) return { skip: 'appointment no longer exists' };
       const times = { start: instantOf(payload, 'start'), end: instantOf(payload, 'end') };
-      return { recipients: [recipient(ctx, 'appointment_confirmation', times, {}, { method: 'REQUEST', version: versionOf(payload), stamp: event.createdAt })] };
+      return { recipients: [recipient(ctx, 'appointment_confirmation', times, manageOf(links, ctx), { method: 'REQUEST', version: versionOf(payload), stamp: event.createdAt })] };
     }
     case APPOINTMENT_EVENTS.cancelled: {
       if (!ctx) return { skip: 'appointment no longer exists' };
@@ -219,7 +243,7 @@ export const resolveAppointmentEvent: EventResolver = async ({ scope, event }): 
       const times = { start: instantOf(payload, 'start'), end: instantOf(payload, 'end') };
       const calendar = { method: 'REQUEST' as const, version: versionOf(payload), stamp: event.createdAt };
       return {
-        recipients: [recipient(ctx, 'appointment_rescheduled', times, { previousStart: instantOf(payload, 'previousStart').toISOString() }, calendar)],
+        recipients: [recipient(ctx, 'appointment_rescheduled', times, { previousStart: instantOf(payload, 'previousStart').toISOString(), ...manageOf(links, ctx) }, calendar)],
       };
     }
     default:

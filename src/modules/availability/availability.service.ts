@@ -112,9 +112,16 @@ function parseRange(input: VisitTypeAvailabilityInput): Range {
   return { from, to };
 }
 
+/**
+ * Who asks: staff (any window), the public pages (active doctors, bookable-online
+ * types, up to the booking horizon), or a patient moving their own visit through
+ * its manage link (their doctor and visit type as booked, up to the horizon).
+ */
+type Audience = 'tenant' | 'public' | 'patient';
+
 export function createAvailabilityService({ reads, now = () => new Date() }: AvailabilityServiceDeps) {
   /** A visit type as this audience may use it: the public sees active, bookable-online ones only (404 otherwise). */
-  function usableType(type: AvailabilityVisitType | null, audience: 'tenant' | 'public'): AvailabilityVisitType {
+  function usableType(type: AvailabilityVisitType | null, audience: Audience): AvailabilityVisitType {
     if (!type || (audience === 'public' && !(type.active && type.bookableOnline))) throw notFound('Visit type');
     if (!type.active) throw new DomainError('VISIT_TYPE_INACTIVE', 'The visit type is deactivated and takes no bookings', { visitTypeId: type.id });
     return type;
@@ -124,7 +131,7 @@ export function createAvailabilityService({ reads, now = () => new Date() }: Ava
     hospitalId: string,
     doctorId: string,
     range: Range,
-    audience: 'tenant' | 'public',
+    audience: Audience,
     reader: Reader | null,
     visitTypeId?: string,
   ): Promise<AvailabilityResult> {
@@ -147,7 +154,7 @@ export function createAvailabilityService({ reads, now = () => new Date() }: Ava
       };
       // A deactivated doctor takes no new bookings: nothing to offer.
       if (!data.active || data.weekly.length === 0) return result;
-      const notAfterMs = audience === 'public' ? nowMs + data.bookingHorizonDays * DAY_MS : undefined;
+      const notAfterMs = audience !== 'tenant' ? nowMs + data.bookingHorizonDays * DAY_MS : undefined;
       const slots = computeSlots({
         zone: data.timezone,
         weekly: data.weekly,
@@ -252,6 +259,14 @@ export function createAvailabilityService({ reads, now = () => new Date() }: Ava
     },
     forVisitType(actor: Reader & { hospitalId: string }, visitTypeId: string, input: VisitTypeAvailabilityInput): Promise<VisitTypeAvailabilityResult> {
       return computeForType(actor.hospitalId, visitTypeId, parseRange(input), 'tenant', actor);
+    },
+    /**
+     * A patient's own visit (manage link): slots of its doctor and visit type up
+     * to the booking horizon, whether or not the type is bookable online (staff
+     * booked it; moving it is the patient's right). An inactive doctor offers none.
+     */
+    forPatient(hospitalId: string, doctorId: string, visitTypeId: string | null, input: VisitTypeAvailabilityInput): Promise<AvailabilityResult> {
+      return compute(hospitalId, doctorId, parseRange(input), 'patient', null, visitTypeId ?? undefined);
     },
     /** Public twin: only active, bookable-online types; stops at the booking horizon. */
     async forPublicVisitType(subdomain: string, visitTypeId: string, input: VisitTypeAvailabilityInput): Promise<VisitTypeAvailabilityResult> {

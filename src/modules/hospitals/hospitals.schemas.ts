@@ -96,6 +96,11 @@ const SettingsFields = {
   minimumNoticeMinutes: Type.Integer({ minimum: 0, maximum: 10080, description: 'How soon before its start a slot stops being bookable' }),
   reminderOffsetsMinutes: ReminderOffsets,
   defaultLanguage: { ...LanguageTag, description: "Language of the emails and SMS of patients who have none of their own (BCP 47; default en)" },
+  cancellationNoticeMinutes: Type.Integer({
+    minimum: 0,
+    maximum: 43200,
+    description: 'Until how long before its start a patient may cancel or move a visit through its manage link (default 1440)',
+  }),
 };
 export const Settings = Type.Object(SettingsFields, { $id: 'HospitalSettings' });
 export type HospitalSettings = Static<typeof Settings>;
@@ -106,6 +111,7 @@ export const UpdateSettingsBody = Type.Object(
     minimumNoticeMinutes: Type.Optional(SettingsFields.minimumNoticeMinutes),
     reminderOffsetsMinutes: Type.Optional(ReminderOffsets),
     defaultLanguage: Type.Optional(SettingsFields.defaultLanguage),
+    cancellationNoticeMinutes: Type.Optional(SettingsFields.cancellationNoticeMinutes),
   },
   { additionalProperties: false, minProperties: 1, examples: [{ minimumNoticeMinutes: 120, reminderOffsetsMinutes: [1440, 60], defaultLanguage: 'de' }] },
 );

@@ -26,5 +26,6 @@ export function settingsView(row: HospitalRow): HospitalSettings {
     minimumNoticeMinutes: row.minimumNoticeMinutes,
     reminderOffsetsMinutes: row.reminderOffsetsMinutes,
     defaultLanguage: row.defaultLanguage,
+    cancellationNoticeMinutes: row.cancellationNoticeMinutes,
   };
 }

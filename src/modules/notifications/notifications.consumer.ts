@@ -7,7 +7,7 @@ import { findSubscription } from '../subscriptions/subscriptions.repo.ts';
 import { addDeliveryLine } from './deliveries.repo.ts';
 import { derivedId } from './ids.ts';
 import { enqueueJob } from './jobs.ts';
-import type { MessagingRegistry, NotificationRecipient } from './registry.ts';
+import type { MessagingRegistry, PatientLinks, NotificationRecipient } from './registry.ts';
 
 type Decision =
   | { send: 'email'; to: string }
@@ -39,8 +39,8 @@ export function decideChannel(r: NotificationRecipient, smsEnabled: boolean): De
  * one tenant transaction with the skipped lines, so handling the event twice
  * (redelivery, retry) adds nothing.
  */
-export function createNotificationsHandler(deps: { db: Db; registry: MessagingRegistry; logger: Logger }): QueueHandler {
-  const { db, registry, logger } = deps;
+export function createNotificationsHandler(deps: { db: Db; registry: MessagingRegistry; logger: Logger; links: PatientLinks }): QueueHandler {
+  const { db, registry, logger, links } = deps;
   return {
     queue: 'notifications',
     async handle(event: QueueMessage) {
@@ -49,7 +49,7 @@ export function createNotificationsHandler(deps: { db: Db; registry: MessagingRe
       const hospitalId = event.hospitalId;
       if (!hospitalId) throw new PermanentError(`event ${event.type} has no hospital`);
       await withTenant(db, hospitalId, async (scope) => {
-        const result = await resolver({ scope, event, logger });
+        const result = await resolver({ scope, event, logger, links });
         if ('skip' in result) {
           await addDeliveryLine(scope.tx, { messageId: event.id, channel: 'none', hospitalId, recipient: null, template: event.type, skipped: result.skip });
           return;

@@ -31,11 +31,18 @@ export interface NotificationRecipient {
 
 export type ResolveResult = { recipients: NotificationRecipient[] } | { skip: string };
 
+/** Links patients act on from a message (the process's signing key and PUBLIC_BASE_URL behind them). */
+export interface PatientLinks {
+  /** The manage link of one appointment (see, cancel, reschedule): src/modules/manage/manage-links.ts. */
+  manageUrl(appointment: { hospitalId: string; id: string; endsAt: Date }): string;
+}
+
 export interface ResolverContext {
   /** The event's hospital (a tenant transaction: RLS bound to it). */
   scope: TenantScope;
   event: QueueMessage;
   logger: Logger;
+  links: PatientLinks;
 }
 
 /**

@@ -27,7 +27,8 @@ interface SeriesContext {
   timezone: string;
   /** The patient's language, else the hospital's default. */
   language: string;
-  occurrences: { start: string; end: string; cancelReason: string | null }[];
+  hospitalId: string;
+  occurrences: { id: string; status: string; start: string; end: string; cancelReason: string | null }[];
 }
 
 async function loadSeriesContext(scope: TenantScope, seriesId: string, appointmentIds: string[]): Promise<SeriesContext | null> {
@@ -42,14 +43,15 @@ async function loadSeriesContext(scope: TenantScope, seriesId: string, appointme
     hospital_name: string;
     hospital_address: string | null;
     timezone: string;
+    hospital_id: string;
     language: string;
-    occurrences: { start: string; end: string; cancelReason: string | null }[] | null;
+    occurrences: { id: string; status: string; start: string; end: string; cancelReason: string | null }[] | null;
   }>(
     scope.tx,
     sql`select s.patient_id, p.name as patient_name, p.email as patient_email, p.phone as patient_phone, p.notification_channel as channel,
-               d.name as doctor_name, h.name as hospital_name, h.address as hospital_address, h.timezone,
+               d.name as doctor_name, s.hospital_id, h.name as hospital_name, h.address as hospital_address, h.timezone,
                coalesce(p.language, h.default_language) as language,
-               (select json_agg(json_build_object('start', to_char(a.starts_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+               (select json_agg(json_build_object('id', a.id, 'status', a.status, 'start', to_char(a.starts_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
                                                   'end', to_char(a.ends_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
                                                   'cancelReason', a.cancel_reason) order by a.starts_at)
                   from appointments a
@@ -72,6 +74,7 @@ async function loadSeriesContext(scope: TenantScope, seriesId: string, appointme
     hospitalAddress: row.hospital_address,
     timezone: row.timezone,
     language: row.language,
+    hospitalId: row.hospital_id,
     occurrences: row.occurrences ?? [],
   };
 }
@@ -87,7 +90,7 @@ function payloadOf(payload: Record<string, unknown>): { seriesId: string; appoin
   return { seriesId, appointmentIds: appointmentIds as string[] };
 }
 
-export const resolveSeriesEvent: EventResolver = async ({ scope, event }): Promise<ResolveResult> => {
+export const resolveSeriesEvent: EventResolver = async ({ scope, event, links }): Promise<ResolveResult> => {
   if (event.type !== SERIES_EVENTS.booked && event.type !== SERIES_EVENTS.cancelled) throw new PermanentError(`unknown series event ${event.type}`);
   const { seriesId, appointmentIds } = payloadOf(event.payload);
   const ctx = await loadSeriesContext(scope, seriesId, appointmentIds);
@@ -109,7 +112,12 @@ export const resolveSeriesEvent: EventResolver = async ({ scope, event }): Promi
           doctorName: ctx.doctorName,
           patientName: ctx.patientName,
           language: ctx.language,
-          occurrences: ctx.occurrences.map(({ start, end }) => ({ start, end })),
+          // A confirmation gives each live occurrence its own manage link; a cancellation none (those links are dead).
+          occurrences: ctx.occurrences.map(({ id, status, start, end }) =>
+            event.type === SERIES_EVENTS.booked && status !== 'cancelled'
+              ? { start, end, manageUrl: links.manageUrl({ hospitalId: ctx.hospitalId, id, endsAt: new Date(end) }) }
+              : { start, end },
+          ),
           ...(cancelReason ? { cancelReason } : {}),
         },
       },

@@ -19,3 +19,4 @@ export * from './resources.ts';
 export * from './closures.ts';
 export * from './webhooks.ts';
 export * from './access-events.ts';
+export * from './holds.ts';

@@ -1,0 +1,97 @@
+// The manage module owns patients' self-service on one appointment through its signed link (SPEC section 15): see it, cancel it, move it.
+import type { Db } from '../../infra/db/client.ts';
+import { withTenant } from '../../infra/db/tenant.ts';
+import { DomainError, notFound } from '../../shared/errors.ts';
+import { loadAppointmentContext, type AppointmentContext } from '../appointments/appointment-notifications.ts';
+import { patientAppointmentActor, type AppointmentService } from '../appointments/appointments.service.ts';
+import type { AvailabilityService } from '../availability/availability.service.ts';
+import type { VisitTypeAvailabilityInput } from '../availability/availability.schemas.ts';
+import type { ManageLinks } from './manage-links.ts';
+import type { ManageCancelInput, ManagedAppointmentView, ManageRescheduleInput } from './manage.schemas.ts';
+
+const MINUTE_MS = 60_000;
+
+export interface ManageServiceDeps {
+  db: Db;
+  links: ManageLinks;
+  /** The appointments service staff use: a patient's cancel and move go through the same booking core, as the patient. */
+  appointments: Pick<AppointmentService, 'cancel' | 'reschedule'>;
+  availability: Pick<AvailabilityService, 'forPatient'>;
+  now?: () => Date;
+}
+
+function view(ctx: AppointmentContext): ManagedAppointmentView {
+  return {
+    id: ctx.id,
+    status: ctx.status,
+    start: ctx.startsAt.toISOString(),
+    end: ctx.endsAt.toISOString(),
+    hospital: { name: ctx.hospitalName, subdomain: ctx.hospitalSubdomain, timezone: ctx.timezone },
+    doctor: { id: ctx.doctorId, name: ctx.doctorName },
+    visitType: ctx.visitTypeId && ctx.visitTypeName ? { id: ctx.visitTypeId, name: ctx.visitTypeName } : null,
+    resources: ctx.resourceNames,
+    changeableUntil: new Date(ctx.startsAt.getTime() - ctx.cancellationNoticeMinutes * MINUTE_MS).toISOString(),
+  };
+}
+
+export function createManageService({ db, links, appointments, availability, now = () => new Date() }: ManageServiceDeps) {
+  /**
+   * The live appointment a token names. Tampered, expired, foreign (the
+   * appointment is not in the token's hospital), cancelled and erased-patient
+   * all answer the same 404: the link tells nothing about why it does not work.
+   */
+  async function resolve(token: string): Promise<AppointmentContext> {
+    const ref = links.read(token);
+    if (!ref) throw notFound('Appointment');
+    const ctx = await withTenant(db, ref.hospitalId, (scope) => loadAppointmentContext(scope, ref.appointmentId));
+    if (!ctx || ctx.status === 'cancelled' || ctx.patientErased) throw notFound('Appointment');
+    return ctx;
+  }
+
+  /** Patients change a visit only until the hospital's cancellationNoticeMinutes before it; later, they call the hospital. */
+  function assertChangeable(ctx: AppointmentContext): void {
+    const until = ctx.startsAt.getTime() - ctx.cancellationNoticeMinutes * MINUTE_MS;
+    if (now().getTime() > until) {
+      throw new DomainError('TOO_LATE_TO_CHANGE', `This appointment can no longer be changed online: changes end ${ctx.cancellationNoticeMinutes} minutes before it starts`, {
+        cancellationNoticeMinutes: ctx.cancellationNoticeMinutes,
+        changeableUntil: new Date(until).toISOString(),
+      });
+    }
+  }
+
+  const actorFor = (ctx: AppointmentContext, requestId: string) => patientAppointmentActor(ctx.hospitalId, ctx.patientId, requestId);
+
+  return {
+    async get(token: string): Promise<ManagedAppointmentView> {
+      return view(await resolve(token));
+    },
+
+    /** Cancels as the patient (audit actor 'patient'); the link is dead afterwards. Answers the appointment as cancelled. */
+    async cancel(token: string, input: ManageCancelInput, requestId: string): Promise<ManagedAppointmentView> {
+      const ctx = await resolve(token);
+      assertChangeable(ctx);
+      const row = await appointments.cancel(actorFor(ctx, requestId), ctx.id, { reason: input.reason });
+      return view({ ...ctx, status: row.status });
+    },
+
+    /**
+     * Moves it as the patient through the staff reschedule (constraints,
+     * resources, plan, the notice with a fresh link). The notice is judged on
+     * the current start: a visit too close to change stays where it is.
+     */
+    async reschedule(token: string, input: ManageRescheduleInput, requestId: string): Promise<ManagedAppointmentView> {
+      const ctx = await resolve(token);
+      assertChangeable(ctx);
+      await appointments.reschedule(actorFor(ctx, requestId), ctx.id, { start: input.start });
+      return view(await resolve(token));
+    },
+
+    /** Free slots of the same doctor and visit type, to move to. */
+    async availability(token: string, input: VisitTypeAvailabilityInput) {
+      const ctx = await resolve(token);
+      return availability.forPatient(ctx.hospitalId, ctx.doctorId, ctx.visitTypeId, input);
+    },
+  };
+}
+
+export type ManageService = ReturnType<typeof createManageService>;
