@@ -16,7 +16,7 @@ import { createVisitType, type TestVisitType } from '../helpers/visit-factories.
 // One line, once (the embedded run), when there is no browser to drive.
 if (!hasChromium && process.env.TEMPUS_TEST_TARGET !== 'services') console.warn(`browser tests skipped: no Chromium at ${chromiumPath} (set CHROMIUM_PATH)`);
 
-describe.skipIf(!hasChromium)('booking page in Chromium', () => {
+describe.skipIf(!hasChromium)('booking page in Chromium', { timeout: 120_000 }, () => {
   let t: TestApp;
   let origin: string;
   let hospital: RegisteredHospital;

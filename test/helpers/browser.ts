@@ -46,6 +46,8 @@ export async function openBrowser(origin: string, options: { locale?: string; vi
     locale: options.locale ?? 'en-US',
     viewport: options.viewport ?? { width: 1024, height: 768 },
   });
+  // Fail a wait with its selector well before the test's own timeout.
+  context.setDefaultTimeout(10_000);
   const page = context.pages()[0] ?? (await context.newPage());
   const offOrigin: string[] = [];
   page.on('request', (request) => {
