@@ -180,6 +180,17 @@ const MATRIX: MatrixEntry[] = [
   { method: 'POST', route: '/v1/appointments/:id/complete', sample: async (w) => ({ url: `/v1/appointments/${await matrixAppointment(w, 'past')}/complete` }), ok: 200, byCaller: { otherOwner: 404 } },
   { method: 'POST', route: '/v1/appointments/:id/no-show', sample: async (w) => ({ url: `/v1/appointments/${await matrixAppointment(w, 'past')}/no-show` }), ok: 200, byCaller: { otherOwner: 404 } },
 
+  // waitlist (as appointments: a doctor adds entries for themselves only; random ids end at 404 for whoever gets in)
+  { method: 'GET', route: '/v1/waitlist', ok: 200 },
+  {
+    method: 'POST',
+    route: '/v1/waitlist',
+    sample: () => ({ payload: { patientId: uuid(), doctorId: uuid(), earliest: '2030-01-01', latest: '2030-01-31' } }),
+    ok: 404,
+    byCaller: { doctor: 403 },
+  },
+  { method: 'DELETE', route: '/v1/waitlist/:id', sample: () => ({ url: `/v1/waitlist/${uuid()}` }), ok: 404 },
+
   // calendar feeds: owner/admin for any doctor, the doctor for their own calendar
   {
     method: 'POST',

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { HTTPMethods, RouteOptions } from 'fastify';
 import type { AuthMode } from '../../src/http/auth.ts';
@@ -15,6 +15,8 @@ import { bookSeriesOk } from './series-factories.ts';
 import { createDoctor, createPatient, everyDay, insertAppointment, putSchedule } from './scheduling-factories.ts';
 import { writeNote } from './visit-note-factories.ts';
 import { slotId } from '../../src/modules/fhir/mapping/references.ts';
+import { createSignedTokens } from '../../src/infra/crypto/signed-token.ts';
+import { OFFER_TOKEN_PURPOSE } from '../../src/modules/waitlist/offer-engine.ts';
 
 /**
  * Shared fixtures of the OWASP suites (test/security): a hospital with one
@@ -166,6 +168,14 @@ export interface SecurityWorld {
     webhook: string;
     /** The webhook's test delivery (queued: no messaging runs in the security suites). */
     webhookDelivery: string;
+    /** A waitlist entry of the patient for the doctor (its note carries the marker). */
+    waitlistEntry: string;
+    /**
+     * An offer link's token, genuinely signed for this hospital but naming no
+     * offer (no messaging runs here to make one): every offer route answers it
+     * 404, like a used or expired one. The offers' own tests use real ones.
+     */
+    offerToken: string;
   };
 }
 
@@ -247,6 +257,15 @@ export async function securityWorld(t: TestApp, label: string): Promise<Security
   if (webhook.statusCode !== 201) throw new Error(`webhook failed: ${webhook.statusCode} ${webhook.body}`);
   const webhookTest = await injectChecked(t, { method: 'POST', url: `/v1/webhooks/${webhook.json().data.id}/test`, headers: auth });
   if (webhookTest.statusCode !== 202) throw new Error(`webhook test failed: ${webhookTest.statusCode} ${webhookTest.body}`);
+  const waitlistEntry = await createdOk(t, auth, '/v1/waitlist', {
+    patientId: patient.id,
+    doctorId: doctor.id,
+    visitTypeId: visitType,
+    earliest: daysAheadAt(1, 0).toISOString().slice(0, 10),
+    latest: daysAheadAt(30, 0).toISOString().slice(0, 10),
+    note: `Waiting ${marker}`,
+  });
+  const offerToken = createSignedTokens(t.deps.serverSecret).sign(OFFER_TOKEN_PURPOSE, { o: randomUUID(), h: hospital.id }, daysAheadAt(30, 0));
   return {
     hospital,
     owner: asUser(hospital),
@@ -273,6 +292,8 @@ export async function securityWorld(t: TestApp, label: string): Promise<Security
       calendarFeedFile: String(feed.json().data.url).split('/').pop()!,
       webhook: webhook.json().data.id,
       webhookDelivery: webhookTest.json().data.id,
+      waitlistEntry,
+      offerToken,
     },
   };
 }
@@ -339,6 +360,10 @@ export function idFor(world: SecurityWorld, param: string, segment: string, path
       return world.ids.calendarFeedFile;
     case 'deliveries':
       return world.ids.webhookDelivery;
+    case 'waitlist':
+      return world.ids.waitlistEntry;
+    case 'offers':
+      return world.ids.offerToken;
     case 'dead-letters':
       // No delivery of the world has died: an id that matches nothing (operator-only route, API5).
       return '00000000-0000-4000-8000-000000000000';
@@ -413,6 +438,7 @@ export function validBody(world: SecurityWorld, method: string, path: string): R
     'POST /v1/visit-types': { name: 'Visit New', durationMinutes: 30, doctorIds: [world.ids.doctor] },
     'POST /v1/hospitals/me/closures': { start: daysAheadAt(70, 0).toISOString(), end: daysAheadAt(71, 0).toISOString(), reason: 'Closed' },
     'POST /v1/appointments': { doctorId: world.ids.doctor, patientId: world.ids.patient, start: daysAheadAt(6, 9).toISOString() },
+    'POST /v1/waitlist': { patientId: world.ids.patient, doctorId: world.ids.doctor, earliest: daysAheadAt(1, 0).toISOString().slice(0, 10), latest: daysAheadAt(9, 0).toISOString().slice(0, 10) },
     'POST /v1/appointment-series': {
       doctorId: world.ids.doctor,
       patientId: world.ids.patient,

@@ -54,6 +54,9 @@ const PUBLIC_ROUTES = new Set([
   'GET /book/:subdomain', // the patients' booking page (static; it calls the public routes above)
   'GET /manage/:token', // its manage page: the token in the URL is checked by the API it calls
   'GET /app/:file', // the page's own script and style files
+  'GET /v1/public/offers/:token', // a waitlist offer: the signed link is the credential
+  'POST /v1/public/offers/:token/accept',
+  'POST /v1/public/offers/:token/decline',
 ]);
 
 const key = (r: AppRoute) => `${r.method} ${r.url}`;

@@ -86,8 +86,8 @@ describe('API9 inventory', () => {
       for (const p of op.parameters) {
         // FHIR ids have FHIR's own syntax (a Slot's id is not a UUID): bounded by its pattern instead.
         const fhirId = op.path.startsWith('/fhir/') && p.schema?.pattern === '^[A-Za-z0-9\\-.]{1,64}$' && p.schema?.maxLength === 64;
-        // Not ids: a public page's subdomain, and a calendar feed's secret file name (`<token>.ics`).
-        if (p.in === 'path' && p.name !== 'subdomain' && p.name !== 'file' && p.schema?.format !== 'uuid' && !fhirId) problems.push(`${key(op)} {${p.name}} is not format uuid`);
+        // Not ids: a public page's subdomain, a calendar feed's secret file name (`<token>.ics`), a signed link's token.
+        if (p.in === 'path' && p.name !== 'subdomain' && p.name !== 'file' && p.name !== 'token' && p.schema?.format !== 'uuid' && !fhirId) problems.push(`${key(op)} {${p.name}} is not format uuid`);
         if (p.in === 'query' && p.name === 'limit') {
           const max = p.schema?.maximum;
           if (typeof max !== 'number' || max > 100 || p.schema?.minimum !== 1) problems.push(`${key(op)} limit is not 1..100`);

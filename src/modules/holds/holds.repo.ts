@@ -82,6 +82,25 @@ export async function deleteHeld(scope: TenantScope, id: string): Promise<boolea
   return rows.length === 1;
 }
 
+/** A patient of the hospital (not erased) with this email (case-insensitive) or, without one, this phone; the oldest first. */
+export async function findPatientByContact(scope: TenantScope, contact: { email: string | null; phone: string | null }): Promise<string | null> {
+  const match = contact.email ? sql`lower(p.email) = ${contact.email.toLowerCase()}` : sql`p.phone = ${contact.phone}`;
+  const rows = await rawRows<{ id: string }>(
+    scope.tx,
+    sql`select p.id from patients p where p.hospital_id = ${scope.hospitalId}::uuid and p.erased_at is null and ${match} order by p.created_at, p.id limit 1`,
+  );
+  return rows[0]?.id ?? null;
+}
+
+/** Whether the visit type is active and bookable online (the public pages offer no other). */
+export async function isBookableOnline(scope: TenantScope, visitTypeId: string): Promise<boolean> {
+  const rows = await rawRows<{ ok: boolean }>(
+    scope.tx,
+    sql`select vt.active and vt.bookable_online as ok from visit_types vt where vt.hospital_id = ${scope.hospitalId}::uuid and vt.id = ${visitTypeId}::uuid`,
+  );
+  return rows[0]?.ok === true;
+}
+
 /** The active doctors offering a visit type, in id order: who "any doctor" tries, first to last. */
 export async function doctorsOffering(scope: TenantScope, visitTypeId: string): Promise<string[]> {
   const rows = await rawRows<{ id: string }>(

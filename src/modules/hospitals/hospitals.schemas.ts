@@ -101,6 +101,7 @@ const SettingsFields = {
     maximum: 43200,
     description: 'Until how long before its start a patient may cancel or move a visit through its manage link (default 1440)',
   }),
+  waitlistOfferMinutes: Type.Integer({ minimum: 5, maximum: 1440, description: 'How long a waitlist offer holds the freed slot for its patient' }),
 };
 export const Settings = Type.Object(SettingsFields, { $id: 'HospitalSettings' });
 export type HospitalSettings = Static<typeof Settings>;
@@ -112,6 +113,7 @@ export const UpdateSettingsBody = Type.Object(
     reminderOffsetsMinutes: Type.Optional(ReminderOffsets),
     defaultLanguage: Type.Optional(SettingsFields.defaultLanguage),
     cancellationNoticeMinutes: Type.Optional(SettingsFields.cancellationNoticeMinutes),
+    waitlistOfferMinutes: Type.Optional(SettingsFields.waitlistOfferMinutes),
   },
   { additionalProperties: false, minProperties: 1, examples: [{ minimumNoticeMinutes: 120, reminderOffsetsMinutes: [1440, 60], defaultLanguage: 'de' }] },
 );

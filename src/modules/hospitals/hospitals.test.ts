@@ -179,7 +179,7 @@ describe('settings', () => {
   it('reads defaults and updates them with an audit event', async () => {
     const h = await registerHospital(t);
     const get = await t.app.inject({ method: 'GET', url: '/v1/hospitals/me/settings', headers: h.auth });
-    expect(get.json().data).toEqual({ bookingHorizonDays: 90, minimumNoticeMinutes: 0, reminderOffsetsMinutes: [1440, 60], defaultLanguage: 'en' });
+    expect(get.json().data).toEqual({ bookingHorizonDays: 90, minimumNoticeMinutes: 0, reminderOffsetsMinutes: [1440, 60], defaultLanguage: 'en', cancellationNoticeMinutes: 1440, waitlistOfferMinutes: 30 });
     const patch = await t.app.inject({
       method: 'PATCH',
       url: '/v1/hospitals/me/settings',
@@ -187,7 +187,7 @@ describe('settings', () => {
       payload: { bookingHorizonDays: 30, reminderOffsetsMinutes: [120] },
     });
     expect(patch.statusCode).toBe(200);
-    expect(patch.json().data).toEqual({ bookingHorizonDays: 30, minimumNoticeMinutes: 0, reminderOffsetsMinutes: [120], defaultLanguage: 'en' });
+    expect(patch.json().data).toEqual({ bookingHorizonDays: 30, minimumNoticeMinutes: 0, reminderOffsetsMinutes: [120], defaultLanguage: 'en', cancellationNoticeMinutes: 1440, waitlistOfferMinutes: 30 });
     const again = await t.app.inject({ method: 'GET', url: '/v1/hospitals/me/settings', headers: h.auth });
     expect(again.json().data.bookingHorizonDays).toBe(30);
     const audits = await rawRows<{ action: string; changes: string[] }>(

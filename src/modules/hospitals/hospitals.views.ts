@@ -27,5 +27,6 @@ export function settingsView(row: HospitalRow): HospitalSettings {
     reminderOffsetsMinutes: row.reminderOffsetsMinutes,
     defaultLanguage: row.defaultLanguage,
     cancellationNoticeMinutes: row.cancellationNoticeMinutes,
+    waitlistOfferMinutes: row.waitlistOfferMinutes,
   };
 }

@@ -22,6 +22,8 @@ export const hospitals = pgTable(
       .default(sql`'{1440,60}'::integer[]`),
     /** BCP 47: the language of patients who have none of their own. */
     defaultLanguage: text('default_language').notNull().default('en'),
+    /** How long a waitlist offer holds its slot for the patient it went to (SPEC section 15). */
+    waitlistOfferMinutes: integer('waitlist_offer_minutes').notNull().default(30),
     ...timestamps(),
   },
   (t) => [

@@ -20,3 +20,4 @@ export * from './closures.ts';
 export * from './webhooks.ts';
 export * from './access-events.ts';
 export * from './holds.ts';
+export * from './waitlist.ts';
