@@ -1,17 +1,19 @@
-// /manage/:token — the visit as the patient may see it; cancel (after a second yes), reschedule, join the waitlist.
+// /manage/:token — the visit as the patient may see it; cancel (after a second yes), reschedule.
 import { api, errorText } from './api.js';
-import { h, render, stepHeading, announce, errorBox, field } from './dom.js';
-import { t, formatDateTime, todayIn, addDays } from './i18n.js';
+import { h, render, stepHeading, announce, errorBox } from './dom.js';
+import { t, formatDateTime } from './i18n.js';
 import { createPicker } from './picker.js';
 
 const STATUS_KEYS = { scheduled: 'statusScheduled', cancelled: 'statusCancelled', completed: 'statusCompleted', no_show: 'statusNoShow' };
 
 export async function managePage(root, token, setRerender) {
   const base = `/v1/public/manage/${encodeURIComponent(token)}`;
-  const state = { step: 'loading', visit: null, error: '', notice: '', picker: null, waitlist: { earliest: '', latest: '' }, busy: false };
+  const state = { step: 'loading', visit: null, error: '', notice: '', picker: null, busy: false };
   let focusNext = null;
   const rerender = () => {
-    document.getElementById('title').textContent = t('manageTitle');
+    const hospital = state.visit?.hospital.name;
+    document.getElementById('title').textContent = hospital ?? t('manageTitle');
+    document.title = hospital ? `${t('manageTitle')} – ${hospital}` : t('manageTitle');
     render(root, view(), focusNext);
     focusNext = null;
   };
@@ -50,10 +52,13 @@ export async function managePage(root, token, setRerender) {
     }
   }
 
-  const cancel = () => act(() => api('POST', `${base}/cancel`, {}), () => {
-    state.visit = { ...state.visit, status: 'cancelled' };
-    go('cancelled', 'step-cancelled', t('cancelled'));
-  });
+  const cancel = () =>
+    act(
+      async () => {
+        state.visit = (await api('POST', `${base}/cancel`, {})).data;
+      },
+      () => go('cancelled', 'step-cancelled', t('cancelled')),
+    );
 
   function startReschedule() {
     state.picker = createPicker({
@@ -66,8 +71,7 @@ export async function managePage(root, token, setRerender) {
         act(
           async () => {
             announce(t('moving'));
-            const moved = (await api('POST', `${base}/reschedule`, { start: slot.start })).data;
-            state.visit = { ...state.visit, start: moved.start ?? slot.start, end: moved.end ?? slot.end };
+            state.visit = (await api('POST', `${base}/reschedule`, { start: slot.start })).data;
           },
           () => go('view', 'step-view', t('rescheduled')),
         ),
@@ -75,18 +79,6 @@ export async function managePage(root, token, setRerender) {
     go('reschedule', 'step-reschedule');
     state.picker.refresh();
   }
-
-  function startWaitlist() {
-    const today = todayIn(zone());
-    const visitDay = state.visit.start.slice(0, 10);
-    state.waitlist = { earliest: today, latest: visitDay > today ? addDays(visitDay, -1) : today };
-    go('waitlist', 'step-waitlist');
-  }
-
-  const joinWaitlist = (event) => {
-    event.preventDefault();
-    return act(() => api('POST', `${base}/waitlist`, { earliest: state.waitlist.earliest, latest: state.waitlist.latest }), () => go('view', 'step-view', t('waitlistJoined')));
-  };
 
   function summary() {
     const v = state.visit;
@@ -102,6 +94,7 @@ export async function managePage(root, token, setRerender) {
       h('dd', {}, v.hospital.name),
       h('dt', {}, t('status')),
       h('dd', { id: 'visit-status' }, t(STATUS_KEYS[v.status] ?? 'statusScheduled')),
+      v.resources?.length ? [h('dt', {}, t('room')), h('dd', {}, v.resources.join(', '))] : null,
     );
   }
 
@@ -115,6 +108,7 @@ export async function managePage(root, token, setRerender) {
         return errorBox(state.error);
       case 'view': {
         const open = state.visit.status === 'scheduled';
+        const changeable = open && new Date(state.visit.changeableUntil) > new Date();
         return h(
           'section',
           { 'aria-labelledby': 'step-view' },
@@ -122,13 +116,14 @@ export async function managePage(root, token, setRerender) {
           state.notice ? h('p', { className: 'notice', id: 'notice' }, state.notice) : null,
           errorBox(state.error),
           summary(),
-          open
+          changeable ? h('p', { id: 'changeable-until' }, t('changeableUntil', { when: formatDateTime(state.visit.changeableUntil, zone()) })) : null,
+          open && !changeable ? h('p', { id: 'too-late' }, t('errTooLate', { phone: '' })) : null,
+          changeable
             ? h(
                 'div',
                 { className: 'actions' },
                 h('button', { type: 'button', id: 'reschedule', onclick: startReschedule }, t('reschedule')),
                 h('button', { type: 'button', id: 'cancel', onclick: () => go('confirm-cancel', 'step-confirm-cancel') }, t('cancelVisit')),
-                h('button', { type: 'button', id: 'waitlist', onclick: startWaitlist }, t('waitlist')),
               )
             : null,
         );
@@ -159,22 +154,6 @@ export async function managePage(root, token, setRerender) {
           state.picker.view(),
           h('div', { className: 'actions' }, h('button', { type: 'button', id: 'back', onclick: () => go('view', 'step-view') }, t('back'))),
         );
-      case 'waitlist': {
-        const bind = (key) => (e) => (state.waitlist[key] = e.target.value);
-        return h(
-          'section',
-          { 'aria-labelledby': 'step-waitlist' },
-          stepHeading('step-waitlist', t('waitlist')),
-          errorBox(state.error),
-          h(
-            'form',
-            { onsubmit: joinWaitlist },
-            field('earliest', t('earliest'), h('input', { id: 'earliest', type: 'date', required: true, value: state.waitlist.earliest, oninput: bind('earliest') })),
-            field('latest', t('latest'), h('input', { id: 'latest', type: 'date', required: true, value: state.waitlist.latest, oninput: bind('latest') })),
-            h('div', { className: 'actions' }, h('button', { type: 'submit', id: 'join-waitlist', className: 'primary' }, t('joinWaitlist')), h('button', { type: 'button', id: 'back', onclick: () => go('view', 'step-view') }, t('back'))),
-          ),
-        );
-      }
     }
   }
 

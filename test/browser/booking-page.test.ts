@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WEB_CSP } from '../../src/http/web-app.routes.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
-import { focusVisible, hasChromium, chromiumPath, openBrowser, tabTo } from '../helpers/browser.ts';
+import { chromiumPath, focusVisible, hasChromium, openBrowser, scrollWidth, tabTo, unlabelledControls } from '../helpers/browser.ts';
 import { registerHospital, type RegisteredHospital } from '../helpers/factories.ts';
 import { createDoctor, everyDay, putSchedule, type TestDoctor } from '../helpers/scheduling-factories.ts';
 import { createVisitType, type TestVisitType } from '../helpers/visit-factories.ts';
@@ -16,7 +16,7 @@ import { createVisitType, type TestVisitType } from '../helpers/visit-factories.
 // One line, once (the embedded run), when there is no browser to drive.
 if (!hasChromium && process.env.TEMPUS_TEST_TARGET !== 'services') console.warn(`browser tests skipped: no Chromium at ${chromiumPath} (set CHROMIUM_PATH)`);
 
-describe.skipIf(!hasChromium)('booking page in Chromium', () => {
+describe.skipIf(!hasChromium)('booking page in Chromium', { timeout: 120_000 }, () => {
   let t: TestApp;
   let origin: string;
   let hospital: RegisteredHospital;
@@ -97,7 +97,7 @@ describe.skipIf(!hasChromium)('booking page in Chromium', () => {
     try {
       await b.page.goto(`${origin}/book/${hospital.subdomain}`);
       await b.page.locator('.slot').first().waitFor();
-      expect(await b.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+      expect(await scrollWidth(b.page)).toBeLessThanOrEqual(375);
       await b.screenshot('book-375');
     } finally {
       await b.close();
@@ -121,10 +121,7 @@ describe.skipIf(!hasChromium)('booking page in Chromium', () => {
       await tabTo(b.page, '.slot');
       expect(await focusVisible(b.page)).toBe(true);
       // Every form control has a label.
-      const unlabelled = await b.page.evaluate(() =>
-        [...document.querySelectorAll('input, select, textarea')].filter((el) => !(el as HTMLInputElement).labels?.length).map((el) => el.id),
-      );
-      expect(unlabelled).toEqual([]);
+      expect(await unlabelledControls(b.page)).toEqual([]);
       await b.screenshot('book-keyboard');
     } finally {
       await b.close();

@@ -46,6 +46,8 @@ export async function openBrowser(origin: string, options: { locale?: string; vi
     locale: options.locale ?? 'en-US',
     viewport: options.viewport ?? { width: 1024, height: 768 },
   });
+  // Fail a wait with its selector well before the test's own timeout.
+  context.setDefaultTimeout(10_000);
   const page = context.pages()[0] ?? (await context.newPage());
   const offOrigin: string[] = [];
   page.on('request', (request) => {
@@ -74,9 +76,23 @@ export async function tabTo(page: Page, selector: string, limit = 60): Promise<v
   throw new Error(`Tab never reached ${selector}`);
 }
 
+// In-page checks: these functions run in the browser (type-checked against the DOM library).
+
 /** Whether the focused element shows a focus ring (an outline that is not `none`). */
 export const focusVisible = (page: Page) =>
   page.evaluate(() => {
     const el = document.activeElement;
-    return el ? getComputedStyle(el).outlineStyle !== 'none' && parseFloat(getComputedStyle(el).outlineWidth) > 0 : false;
+    if (!el) return false;
+    const style = getComputedStyle(el);
+    return style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
   });
+
+/** The focused element's id. */
+export const focusedId = (page: Page) => page.evaluate(() => document.activeElement?.id ?? null);
+
+/** The page's full width: more than the viewport means horizontal scrolling. */
+export const scrollWidth = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth);
+
+/** Ids of form controls without a label. */
+export const unlabelledControls = (page: Page) =>
+  page.evaluate(() => [...document.querySelectorAll<HTMLInputElement>('input, select, textarea')].filter((el) => !el.labels?.length).map((el) => el.id));
