@@ -18,6 +18,7 @@ import { slotId } from '../../src/modules/fhir/mapping/references.ts';
 import { createSignedTokens } from '../../src/infra/crypto/signed-token.ts';
 import { TenantScope, withTenant } from '../../src/infra/db/tenant.ts';
 import { OFFER_TOKEN_PURPOSE, offerSlot, systemActor } from '../../src/modules/waitlist/offer-engine.ts';
+import { createManageLinks } from '../../src/modules/manage/manage-links.ts';
 
 /**
  * Shared fixtures of the OWASP suites (test/security): a hospital with one
@@ -175,6 +176,9 @@ export interface SecurityWorld {
     offerToken: string;
     /** A slot held on the public booking page (expires after HOLD_MINUTES). */
     hold: string;
+    /** The manage link token (SPEC section 15) of a scheduled appointment of its own, so a suite cancelling through it leaves `appointment` alone. */
+    manageToken: string;
+    manageAppointment: string;
   };
 }
 
@@ -255,6 +259,11 @@ export async function securityWorld(t: TestApp, label: string): Promise<Security
   const webhook = await injectChecked(t, { method: 'POST', url: '/v1/webhooks', headers: auth, payload: { url: `${PUBLIC_HOOK}/${marker}`, events: ['patient.created'] } });
   if (webhook.statusCode !== 201) throw new Error(`webhook failed: ${webhook.statusCode} ${webhook.body}`);
   const webhookTest = await injectChecked(t, { method: 'POST', url: `/v1/webhooks/${webhook.json().data.id}/test`, headers: auth });
+  const managed = await bookOk(t, auth, { doctorId: doctor.id, patientId: patient.id, start: daysAheadAt(4, 10).toISOString(), reason: `Managed ${marker}` });
+  const manageToken = manageTokenFor(t, hospital.id, managed);
+  // The patient moves it once through the link: the audit log holds a patient action (the actorPatientId filter finds it).
+  const moved = await injectChecked(t, { method: 'POST', url: `/v1/public/manage/${manageToken}/reschedule`, payload: { start: daysAheadAt(4, 11).toISOString() } });
+  if (moved.statusCode !== 200) throw new Error(`manage reschedule failed: ${moved.statusCode} ${moved.body}`);
   if (webhookTest.statusCode !== 202) throw new Error(`webhook test failed: ${webhookTest.statusCode} ${webhookTest.body}`);
   const waitlistEntry = await createdOk(t, auth, '/v1/waitlist', {
     patientId: patient.id,
@@ -311,8 +320,16 @@ export async function securityWorld(t: TestApp, label: string): Promise<Security
       waitlistEntry,
       offerToken,
       hold: hold.json().data.id,
+      manageToken,
+      manageAppointment: managed.id,
     },
   };
+}
+
+/** The token of an appointment's manage link, signed as the app signs the links in its emails. */
+export function manageTokenFor(t: TestApp, hospitalId: string, appointment: { id: string; end: string }): string {
+  const links = createManageLinks(createSignedTokens(t.deps.serverSecret), t.config.env.PUBLIC_BASE_URL);
+  return links.manageUrl({ hospitalId, id: appointment.id, endsAt: new Date(appointment.end) }).split('/manage/')[1]!;
 }
 
 /** POST a create and answer the new object's id (the fixture fails loudly otherwise). */
@@ -383,6 +400,8 @@ export function idFor(world: SecurityWorld, param: string, segment: string, path
       return world.ids.offerToken;
     case 'holds':
       return world.ids.hold;
+    case 'manage':
+      return world.ids.manageToken;
     case 'dead-letters':
       // No delivery of the world has died: an id that matches nothing (operator-only route, API5).
       return '00000000-0000-4000-8000-000000000000';
@@ -429,6 +448,8 @@ export function sampleBody(method: string, path: string): Record<string, unknown
     'POST /v1/appointments/{id}/complete': {},
     'POST /v1/appointments/{id}/no-show': {},
     'POST /v1/appointment-series/{id}/cancel': { reason: 'Cancelled by another hospital' },
+    'POST /v1/public/manage/{token}/cancel': { reason: 'Cancelled through the link' },
+    'POST /v1/public/manage/{token}/reschedule': { start: daysAheadAt(5, 12).toISOString() },
     'PATCH /v1/admin/plans/{id}': { name: 'Renamed' },
     'PATCH /v1/webhooks/{id}': { events: ['patient.created', 'patient.updated'] },
     'PUT /v1/admin/hospitals/{id}/subscription': { planCode: 'basic' },

@@ -18,6 +18,7 @@ import {
   fillPath,
   hospitalDigest,
   idFor,
+  manageTokenFor,
   memberWith,
   type OpenApiOperation,
   pathParams,
@@ -59,7 +60,9 @@ const routeOf = (op: OpenApiOperation) => {
  * address, a waitlist offer's link and a manage link are their own credentials
  * (their tests cover tampered, unknown, expired and used ones), and so is a
  * public hold's id, the visitor's handle on their hold with no hospital in the
- * URL (src/modules/holds/public-holds.test.ts covers unknown ones).
+ * URL (src/modules/holds/public-holds.test.ts covers unknown ones). A manage
+ * link's signed token names its hospital: the test below crosses the
+ * hospitals inside the token.
  */
 const objectRoutes = () =>
   ops.filter(
@@ -121,6 +124,32 @@ describe('API1 object-level authorization', () => {
     expect(await hospitalDigest(t, a.hospital.id)).toEqual(before);
   });
 
+  it("answers 404 to a manage link naming another hospital's appointment, on every manage route, and changes nothing", async () => {
+    const manageOps = ops.filter((op) => op.path.startsWith('/v1/public/manage/'));
+    expect(manageOps.length).toBeGreaterThanOrEqual(4);
+    const before = await hospitalDigest(t, a.hospital.id);
+    // Tokens we signed ourselves, so only the hospital inside differs: A's appointment under B, B's under A.
+    const crossed = [
+      manageTokenFor(t, b.hospital.id, { id: a.ids.manageAppointment, end: daysAheadAt(5, 0).toISOString() }),
+      manageTokenFor(t, a.hospital.id, { id: b.ids.manageAppointment, end: daysAheadAt(5, 0).toISOString() }),
+    ];
+    const failures: string[] = [];
+    for (const op of manageOps) {
+      for (const token of crossed) {
+        const url = op.path.replace('{token}', token) + sampleQuery(op.method, op.path);
+        const res = await callAs(t, null, op.method, url, sampleBody(op.method, op.path) ?? (op.requestBody ? {} : undefined));
+        if (res.statusCode !== 404 || errorCodeOf(res.json()) !== 'NOT_FOUND') failures.push(`${op.method} ${op.path} -> ${res.statusCode} ${res.body.slice(0, 200)}`);
+        if (res.body.includes(a.marker) || res.body.includes(b.marker)) failures.push(`${op.method} ${op.path} leaked a hospital's data`);
+      }
+    }
+    // Control: B's own link reads B's appointment.
+    const own = await callAs(t, null, 'GET', `/v1/public/manage/${b.ids.manageToken}`);
+    expect(own.statusCode, own.body).toBe(200);
+    expect(own.json().data.id).toBe(b.ids.manageAppointment);
+    expect(failures).toEqual([]);
+    expect(await hospitalDigest(t, a.hospital.id)).toEqual(before);
+  });
+
   it("finds the caller's own objects on the same routes (the 404s above are about ownership)", async () => {
     // Deleting routes (and erasure) last, so B's objects exist as they were for the other calls.
     const last = (op: OpenApiOperation) => Number(op.method === 'DELETE' || op.path.endsWith('/erase'));
@@ -146,6 +175,7 @@ describe('API1 object-level authorization', () => {
         entityId: w.ids.appointment,
         actorUserId: w.owner.userId,
         visitTypeId: w.ids.visitType,
+        actorPatientId: w.ids.patient,
       };
       const value = known[name];
       if (!value) throw new Error(`api1-bola: no value for the id filter "${name}"; add it here`);

@@ -61,6 +61,10 @@ const PUBLIC_ROUTES = new Set([
   'POST /v1/public/offers/:token/accept',
   'POST /v1/public/offers/:token/decline',
   'POST /v1/public/manage/:token/waitlist', // joining the waitlist from a manage link
+  'GET /v1/public/manage/:token', // a patient's manage link: the signed token is the capability (SPEC section 15)
+  'POST /v1/public/manage/:token/cancel',
+  'POST /v1/public/manage/:token/reschedule',
+  'GET /v1/public/manage/:token/availability',
 ]);
 
 const key = (r: AppRoute) => `${r.method} ${r.url}`;
