@@ -173,7 +173,7 @@ export const variables = {
   RATE_LIMIT_MAX: { parse: int(1, 1_000_000_000), default: 300, doc: 'Requests per RATE_LIMIT_WINDOW_SECONDS per signed-in user (or per IP when anonymous)' },
   RATE_LIMIT_PUBLIC_MAX: { parse: int(1, 1_000_000_000), default: 60, doc: 'Requests per RATE_LIMIT_WINDOW_SECONDS per IP on the public routes (/v1/public/*)' },
   RATE_LIMIT_WINDOW_SECONDS: { parse: int(1, 86_400), default: 60, doc: 'Rate-limit window' },
-  PUBLIC_BASE_URL: { parse: url('http', 'https'), default: 'http://localhost:8000', doc: 'The address patients, integrators and directories reach Tempus at: calendar feed URLs, FHIR Bundle links, the $bulk-publish manifest and booking deep links are built on it' },
+  PUBLIC_BASE_URL: { parse: url('http', 'https'), default: 'http://localhost:8000', doc: 'The address patients, integrators and directories reach Tempus at: calendar feed URLs, patients\' manage links, FHIR Bundle links, the $bulk-publish manifest and booking deep links are built on it' },
   FHIR_PAGE_SIZE: { parse: int(1, 1_000), default: 50, doc: 'Entries per FHIR searchset page when _count is not given' },
   FHIR_MAX_PAGE_SIZE: { parse: int(1, 1_000), default: 200, doc: 'Largest _count a FHIR search accepts (larger values are lowered to it)' },
   PUBLISH_CACHE_TTL_SECONDS: { parse: int(1, 3_600), default: 60, doc: 'How long a hospital\'s $bulk-publish data set (Location, Schedule and free Slot files) is cached; any booking change invalidates it at once' },

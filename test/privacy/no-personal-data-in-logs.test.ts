@@ -75,6 +75,16 @@ describe('logs', () => {
     await eventually(() => suite.mailTo(people[0]!.email), (m) => m.some((x) => /reminder/i.test(x.subject)) && m.some((x) => /confirmed/i.test(x.subject)), 'the confirmation and the reminder', 60_000);
     await eventually(() => suite.mailTo(people[2]!.email), (m) => m.some((x) => /cancel/i.test(x.subject)), 'the cancellation');
 
+    // The patient follows the manage link of the confirmation (a credential in the URL): read, look for slots, try to cancel (too late: 422).
+    const confirmation = (await suite.mailTo(people[0]!.email)).find((x) => /confirmed/i.test(x.subject))!;
+    const manageToken = /\/manage\/([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)/.exec(confirmation.text)![1]!;
+    expect((await t.app.inject({ method: 'GET', url: `/v1/public/manage/${manageToken}` })).statusCode).toBe(200);
+    const day = daysAheadAt(2, 0).toISOString().slice(0, 10);
+    expect((await t.app.inject({ method: 'GET', url: `/v1/public/manage/${manageToken}/availability?from=${day}&to=${day}` })).statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'POST', url: `/v1/public/manage/${manageToken}/cancel`, payload: {} })).statusCode).toBe(422);
+    await t.app.inject({ method: 'GET', url: `/manage/${manageToken}` });
+    expect((await t.app.inject({ method: 'POST', url: `/v1/public/offers/${manageToken}/accept`, payload: {} })).statusCode).toBe(404);
+
     // One access line per request (about forty here) plus the workers' lines: the scan below reads a real run's log.
     expect(lines.filter((l) => l.includes('request completed')).length).toBeGreaterThan(30);
     expect(lines.length).toBeGreaterThan(40);
@@ -82,11 +92,16 @@ describe('logs', () => {
     const forbidden = [
       ...people.flatMap((p) => [p.name, ...p.name.split(' '), p.email, p.email.split('@')[0]!, p.phone, p.phone.slice(1)]),
       token,
+      manageToken,
+      manageToken.split('.')[0]!,
+      manageToken.split('.')[1]!,
     ];
     const leaks = lines.flatMap((line) => forbidden.filter((value) => line.includes(value)).map((value) => `${value}: ${line.slice(0, 300)}`));
     expect(leaks).toEqual([]);
     // The redaction was at work, not just silence: the searches and the token URL were logged, redacted.
     expect(lines.some((l) => l.includes('/v1/patients?search=[redacted]&limit=5'))).toBe(true);
     expect(lines.some((l) => l.includes('/v1/calendars/[redacted]?token=[redacted]'))).toBe(true);
+    expect(lines.some((l) => l.includes('/v1/public/manage/[redacted]/cancel'))).toBe(true);
+    expect(lines.some((l) => l.includes('"/manage/[redacted]"'))).toBe(true);
   }, 120_000);
 });
