@@ -1,22 +1,25 @@
-import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
 import { Temporal } from 'temporal-polyfill';
-import { buildApp } from '../src/app.ts';
 import type { Deps } from '../src/deps.ts';
 import { rawRows } from '../src/infra/db/client.ts';
 import { withTenant } from '../src/infra/db/tenant.ts';
 import { computeSlots } from '../src/modules/availability/slots.ts';
 import { parseWeekly } from '../src/modules/schedules/weekly.ts';
-import { measureHttp, measureLoop, startBenchDeps, throughputResult, type BenchResult } from './lib.ts';
+import { cpuPerRequest, measureLoop, throughputResult, type BenchResult } from './lib.ts';
+import { load } from './loadgen.ts';
+import { literal, pgbench, pgbenchAvailable } from './pgbench.ts';
+import { profiling, startApi } from './processes.ts';
 
 /**
  * Availability over 31 days for a doctor with 500 booked appointments, through
- * the API over loopback (auth, membership, tenant transaction, doctor +
- * schedule query, one busy query, slot computation, serialisation), against
- * the floor: one indexed SELECT of the same 500 appointments through `pg` (or
- * PGlite without DATABASE_URL) at the same concurrency, in the same run.
- * A third line times the pure slot computation alone.
+ * the API process over loopback (auth, membership, tenant transaction, the one
+ * availability query, slot computation, serialisation), the load generator in
+ * a process of its own, against the floor: `pgbench` running one indexed SELECT
+ * of the same 500 appointments (same where clause) at the same concurrency
+ * (PGlite in this process before the API starts, without DATABASE_URL), in
+ * the same run. Also one connection (the single-request latency) and the pure
+ * slot computation alone.
  *
  * Cal.com users report availability lookups of 10–47 s; this should be
  * milliseconds. Bounded: a warm-up second and SECONDS per measurement.
@@ -28,7 +31,7 @@ const APPOINTMENTS = 500;
 const ZONE = 'Europe/Berlin';
 
 /** A hospital, a doctor working 08:00–20:00 every day in 30-minute slots, 500 appointments and some time off in the window. */
-async function seed(deps: Deps, app: Awaited<ReturnType<typeof buildApp>>, headers: Record<string, string>) {
+async function seed(deps: Deps, app: FastifyInstance, headers: Record<string, string>) {
   const inject = async (method: 'POST' | 'PUT', url: string, payload: object) => {
     const res = await app.inject({ method, url, headers, payload });
     if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
@@ -71,37 +74,26 @@ async function seed(deps: Deps, app: Awaited<ReturnType<typeof buildApp>>, heade
 }
 
 export async function run(): Promise<BenchResult[]> {
-  const bench = await startBenchDeps({ RATE_LIMIT_MAX: '1000000000' });
-  const { config, deps } = bench;
-  const app = await buildApp(deps);
-  const pool = config.env.DATABASE_URL ? new pg.Pool({ connectionString: config.env.DATABASE_URL, max: CONNECTIONS }) : null;
-  try {
-    const token = await bench.signToken(`bench-av-${process.pid}-${Date.now()}@example.test`);
-    const headers = { authorization: `Bearer ${token}` };
-    const { hospitalId, doctorId, from, to } = await seed(deps, app, headers);
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/v1/doctors/${doctorId}/availability?from=${from}&to=${to}`;
-
-    const sample = await app.inject({ method: 'GET', url: `/v1/doctors/${doctorId}/availability?from=${from}&to=${to}`, headers });
-    if (sample.statusCode !== 200) throw new Error(`availability: ${sample.statusCode} ${sample.body}`);
-    const slotCount = (sample.json().data.slots as unknown[]).length;
-
-    // The floor: the appointment rows for the same window through the same index, nothing else.
+  const email = `bench-av-${process.pid}-${Date.now()}@example.test`;
+  const api = await startApi({ RATE_LIMIT_MAX: '1000000000' }, async ({ bench, app, signToken }) => {
+    const { deps } = bench;
+    const seeded = await seed(deps, app, { authorization: `Bearer ${await signToken(email)}` });
+    const { hospitalId, doctorId, from, to } = seeded;
     const rangeStart = Temporal.PlainDate.from(from).toZonedDateTime({ timeZone: ZONE }).toInstant().toString();
     const rangeEnd = Temporal.PlainDate.from(to).add({ days: 1 }).toZonedDateTime({ timeZone: ZONE }).toInstant().toString();
+    // The floor: the live appointment rows for the window, with the where clause of the availability query (liveOverlap).
     const text = `select starts_at, ends_at from appointments
                    where hospital_id = $1 and doctor_id = $2 and status = 'scheduled'
                      and tstzrange(starts_at, ends_at) && tstzrange($3::timestamptz, $4::timestamptz)`;
     const params = [hospitalId, doctorId, rangeStart, rangeEnd];
-    const select = pool ? () => pool.query(text, params) : () => deps.database.pglite!.query(text, params);
-    const rows = pool ? (await pool.query(text, params)).rowCount : (await deps.database.pglite!.query(text, params)).rows.length;
-    if (rows !== APPOINTMENTS) throw new Error(`baseline SELECT returned ${rows} rows, wanted ${APPOINTMENTS}`);
-    // PGlite is one connection (as the app has): concurrency there only queues.
-    const workers = pool ? CONNECTIONS : 1;
-    await measureLoop(select, workers, WARMUP_SECONDS);
-    const floor = await measureLoop(select, workers, SECONDS);
-    const api = await measureHttp(url, headers, { connections: CONNECTIONS, warmupSeconds: WARMUP_SECONDS, seconds: SECONDS });
-
+    let embeddedFloor: Awaited<ReturnType<typeof measureLoop>> | null = null;
+    if (deps.database.pglite) {
+      const rows = (await deps.database.pglite.query(text, params)).rows.length;
+      if (rows !== APPOINTMENTS) throw new Error(`baseline SELECT returned ${rows} rows, wanted ${APPOINTMENTS}`);
+      const select = () => deps.database.pglite!.query(text, params);
+      await measureLoop(select, 1, WARMUP_SECONDS);
+      embeddedFloor = await measureLoop(select, 1, SECONDS);
+    }
     // The pure computation on the same inputs, in this process.
     const busy = await withTenant(deps.database.db, hospitalId, ({ tx }) =>
       rawRows<{ s: number; e: number }>(
@@ -112,30 +104,46 @@ export async function run(): Promise<BenchResult[]> {
     );
     const weekly = parseWeekly(['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map((day) => ({ day: day as 'monday', start: '08:00', end: '20:00' })), 30);
     const appointments = busy.map((b) => ({ startMs: Number(b.s), endMs: Number(b.e) }));
-    const compute = () =>
-      Promise.resolve(
-        computeSlots({ zone: ZONE, weekly, slotMinutes: 30, bufferMinutes: 5, from, to, timeOff: [], appointments, notBeforeMs: Date.now() }),
-      );
+    const compute = () => Promise.resolve(computeSlots({ zone: ZONE, weekly, slotMinutes: 30, bufferMinutes: 5, from, to, timeOff: [], appointments, notBeforeMs: Date.now() }));
     await measureLoop(compute, 1, WARMUP_SECONDS);
     const pure = await measureLoop(compute, 1, 2);
+    const script = text.replace('$1', literal(hospitalId)).replace('$2', literal(doctorId)).replace('$3', literal(rangeStart)).replace('$4', literal(rangeEnd)) + ';\n';
+    return { ...seeded, embeddedFloor, pure, script };
+  });
+  try {
+    const { doctorId, from, to, embeddedFloor, pure, script } = api.seeded;
+    const headers = { authorization: `Bearer ${await api.signToken(email)}` };
+    const url = `${api.base}/v1/doctors/${doctorId}/availability?from=${from}&to=${to}`;
+    const sample = await fetch(url, { headers });
+    if (sample.status !== 200) throw new Error(`availability: ${sample.status} ${await sample.text()}`);
+    const slotCount = ((await sample.json()) as { data: { slots: unknown[] } }).data.slots.length;
 
-    const adapters = `${config.adapters.database}`;
-    const baselineName = `one indexed SELECT of the ${APPOINTMENTS} appointments (${pool ? 'pg' : 'PGlite'}, p50 ${floor.p50.toFixed(2)} ms)`;
+    const floor = pgbenchAvailable() ? await pgbench(script, { clients: CONNECTIONS, seconds: SECONDS }) : null;
+    const floorRps = floor ? floor.tps : embeddedFloor!.rps;
+    const floorName = floor
+      ? `pgbench: the SELECT of the same ${APPOINTMENTS} rows, c=${CONNECTIONS} (p50 ${floor.p50.toFixed(2)} ms)`
+      : `the SELECT of the same ${APPOINTMENTS} rows in PGlite, one connection (p50 ${embeddedFloor!.p50.toFixed(2)} ms)`;
+    if (profiling) await api.restart({ profile: true });
+    const many = await api.profiled(() => load({ url, headers, pid: api.pid, connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS }));
+    const one = await load({ url, headers, pid: api.pid, connections: 1, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS });
+    const profile = profiling ? await api.stop() : null;
+    const note = `API ${api.mode}, own process; ${slotCount} slots; ${many.generator}`;
     return [
-      throughputResult(`GET availability, 31 days, ${APPOINTMENTS} appointments`, api.rps, baselineName, floor.rps, {
-        p50Ms: api.p50,
-        p99Ms: api.p99,
-        note: `${adapters}; ${slotCount} slots returned; ${CONNECTIONS} connections; latency ratio p50 ${(floor.p50 / api.p50).toFixed(3)}`,
+      throughputResult(`GET availability, 31 days, ${APPOINTMENTS} appointments, c=${CONNECTIONS}`, many.rps, floorName, floorRps, {
+        p50Ms: many.p50,
+        p99Ms: many.p99,
+        note,
+        ...cpuPerRequest(many),
+        ...(profile ? { profile } : {}),
       }),
-      throughputResult('computeSlots alone (same inputs, in process)', pure.rps, baselineName, floor.rps, {
+      throughputResult(`GET availability, same, c=1 (single request latency)`, one.rps, floorName, floorRps, { p50Ms: one.p50, p99Ms: one.p99, note, ...cpuPerRequest(one) }),
+      throughputResult('computeSlots alone (same inputs, bench process)', pure.rps, floorName, floorRps, {
         p50Ms: pure.p50,
         p99Ms: pure.p99,
-        note: 'pure function: 31 local days, 500 busy ranges, Temporal-resolved days',
+        note: 'pure function: 31 local days, 500 busy ranges',
       }),
     ];
   } finally {
-    await app.close();
-    await pool?.end();
-    await bench.close();
+    await api.close();
   }
 }

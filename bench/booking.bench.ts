@@ -1,201 +1,226 @@
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
-import { buildApp } from '../src/app.ts';
 import type { Deps } from '../src/deps.ts';
-import { rawRows } from '../src/infra/db/client.ts';
-import { startBenchDeps, throughputResult, type BenchResult } from './lib.ts';
+import { userIdForEmail } from '../src/infra/auth/user-id.ts';
+import { cpuPerRequest, measureLoop, throughputResult, type BenchResult } from './lib.ts';
+import { load } from './loadgen.ts';
+import { literal, pgbench, pgbenchAvailable } from './pgbench.ts';
+import { profiling, startApi } from './processes.ts';
 
 /**
- * Booking throughput: `POST /v1/appointments` over real HTTP on loopback
- * (auth, validation, schedule check, subscription lock, plan count, insert
- * under the exclusion constraints, outbox, audit, commit) against the same
- * appointment row inserted by raw SQL (pg pool, or PGlite without
- * DATABASE_URL) at the same concurrency, measured back to back in one run.
- *
- * 1. distinct slots: every request books a free time;
- * 2. one contested slot: every request aims at the same time, so all but the
- *    first are refused (409 via the exclusion constraint; raw SQL: 23P01).
- *
- * Bounded: each phase runs for SECONDS or MAX_REQUESTS, whichever comes first.
+ * Booking throughput: `POST /v1/appointments` across 16 hospitals (one doctor
+ * and patient each, every request a free slot) at c=16, against the API
+ * process (auth, validation, schedule check, subscription lock, plan count,
+ * insert under the exclusion constraints, outbox, audit, commit) with the load
+ * generator (autocannon) in its own process. Floors, in the same run, by
+ * `pgbench` at the same concurrency (PGlite in this process without DATABASE_URL):
+ * 1. an INSERT of one appointment row (exclusion constraints and all);
+ * 2. a replay of the booking transaction's own SQL, recorded from one booking
+ *    per hospital through node-postgres: the same statements, with fresh
+ *    slots and fresh ids per transaction.
  */
+const HOSPITALS = 16;
 const CONCURRENCY = 16;
-const SECONDS = 4;
-const WARMUP_REQUESTS = 64;
-const MAX_REQUESTS = 20_000;
+const SECONDS = 5;
+const WARMUP_SECONDS = 1;
 const SLOT_MINUTES = 5;
 
-interface PhaseResult {
-  rps: number;
-  count: number;
-  statuses: Map<string, number>;
-  p50: number;
-  p99: number;
+interface Target {
+  hospitalId: string;
+  doctorId: string;
+  patientId: string;
+  email: string;
+  userId: string;
 }
 
-/** Runs `one(i)` with CONCURRENCY workers until the time or count bound; `one` returns an outcome label. */
-async function phase(one: (i: number) => Promise<string>, seconds = SECONDS, max = MAX_REQUESTS): Promise<PhaseResult> {
-  const statuses = new Map<string, number>();
-  const latencies: number[] = [];
-  let next = 0;
-  const deadline = performance.now() + seconds * 1000;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (performance.now() < deadline && next < max) {
-        const i = next++;
-        const t0 = performance.now();
-        const outcome = await one(i);
-        latencies.push(performance.now() - t0);
-        statuses.set(outcome, (statuses.get(outcome) ?? 0) + 1);
-      }
-    }),
-  );
-  const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
-  return { rps: latencies.length / elapsed, count: latencies.length, statuses, p50: pct(50), p99: pct(99) };
-}
+/**
+ * node-postgres' Client.query, recording what it sends while `recorded` is set.
+ * Installed when this module loads, before any pool connects (the app's
+ * metrics wrap each client's query when it connects).
+ */
+let recorded: { text: string; values: unknown[] }[] | null = null;
+let statements: { text: string; values: unknown[] }[] = [];
+const originalQuery = pg.Client.prototype.query;
+pg.Client.prototype.query = function (this: pg.Client, config: unknown, values?: unknown, cb?: unknown) {
+  if (recorded) {
+    // Drizzle passes ({ text, rowMode, types }, params); others (text, params) or ({ text, values }).
+    const c = config as { text?: string; values?: unknown[] };
+    const params = Array.isArray(values) ? values : (c?.values ?? []);
+    const text = typeof config === 'string' ? config : c?.text;
+    if (text) recorded.push({ text, values: params });
+  }
+  return (originalQuery as (...a: unknown[]) => unknown).call(this, config, values, cb);
+} as typeof originalQuery;
 
-const describe = (s: Map<string, number>) => [...s.entries()].map(([k, v]) => `${k}×${v}`).join(' ');
+const allDay = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map((day) => ({ day, start: '00:00', end: '24:00' }));
 
-/** Raw inserts: a dedicated pg pool of CONCURRENCY connections, or the app's PGlite (one connection, as the app has). */
-function rawInserter(deps: Deps) {
-  const url = deps.config.env.DATABASE_URL;
-  const pool = url ? new pg.Pool({ connectionString: url, max: CONCURRENCY }) : null;
-  const pglite = deps.database.pglite;
-  const text = `insert into appointments (hospital_id, doctor_id, patient_id, starts_at, ends_at, status)
-                values ($1, $2, $3, $4, $5, 'scheduled')`;
-  return {
-    async insert(values: [string, string, string, string, string]): Promise<string> {
-      try {
-        if (pool) await pool.query(text, values);
-        else await pglite!.query(text, values);
-        return 'inserted';
-      } catch (err) {
-        const code = (err as { code?: string }).code;
-        if (code === '23P01') return 'exclusion 23P01';
-        // Two concurrent inserts into one slot can wait on each other's exclusion check; PostgreSQL aborts one.
-        if (code === '40P01') return 'deadlock 40P01';
-        throw err;
-      }
-    },
-    close: async () => {
-      await pool?.end();
-    },
+async function seedHospital(deps: Deps, app: FastifyInstance, token: string, i: number): Promise<Omit<Target, 'email' | 'userId'>> {
+  const headers = { authorization: `Bearer ${token}` };
+  const inject = async (method: 'POST' | 'PUT' | 'PATCH', url: string, payload: object) => {
+    const res = await app.inject({ method, url, headers, payload });
+    if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
+    return res.json().data as { id: string };
   };
+  const hospital = await inject('POST', '/v1/hospitals', { name: `Bench Clinic ${i}`, subdomain: `bench-bk-${randomUUID().slice(0, 12)}`, email: 'clinic@example.test', timezone: 'UTC' });
+  // A plan without a practical monthly limit, so the limit check runs but never refuses.
+  const plan = `bench-${randomUUID().slice(0, 8)}`;
+  await deps.database.db.execute(
+    sql`insert into subscription_plans (code, name, price_cents, currency, interval, max_doctors, max_appointments_per_month, sms_enabled, trial_days, is_default, active)
+        values (${plan}, 'Bench', 0, 'USD', 'month', 100, 100000000, false, 0, false, false)`,
+  );
+  await deps.database.db.execute(sql`update hospital_subscriptions set plan_id = (select id from subscription_plans where code = ${plan}) where hospital_id = ${hospital.id}::uuid`);
+  await inject('PATCH', '/v1/hospitals/me/settings', { bookingHorizonDays: 730, minimumNoticeMinutes: 0 });
+  const doctor = await inject('POST', '/v1/doctors', { name: `Dr. Bench ${i}`, email: `doc${i}-${randomUUID().slice(0, 8)}@example.test`, slotMinutes: SLOT_MINUTES });
+  await inject('PUT', `/v1/doctors/${doctor.id}/schedule`, { weekly: allDay, slotMinutes: SLOT_MINUTES });
+  const patient = await inject('POST', '/v1/patients', { name: `Bench Patient ${i}` });
+  return { hospitalId: hospital.id, doctorId: doctor.id, patientId: patient.id };
+}
+
+/** A bind value as node-postgres sends it (text): dates as ISO instants, arrays as array literals, objects as JSON. */
+function bindText(v: unknown): string {
+  if (v instanceof Date) return v.toISOString();
+  if (Buffer.isBuffer(v)) return `\\x${v.toString('hex')}`;
+  if (Array.isArray(v)) return `{${v.map((x) => (x === null ? 'NULL' : `"${bindText(x).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`)).join(',')}}`;
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * One booking's transaction as a pgbench script: every statement from BEGIN to
+ * COMMIT as node-postgres sent it, bind values inlined as literals, except the
+ * slot (a random 5-minute slot per transaction) and ids minted for this booking
+ * (fresh per transaction), so each replay books anew.
+ */
+function replayScript(statements: { text: string; values: unknown[] }[], slot: { start: Date; end: Date }, known: Set<string>): string {
+  const begin = statements.findIndex((s) => /^begin/i.test(s.text.trim()));
+  const commit = statements.findIndex((s, i) => i > begin && /^commit/i.test(s.text.trim()));
+  if (begin < 0 || commit < 0) throw new Error(`no transaction recorded: ${statements.map((s) => s.text.slice(0, 40)).join(' | ')}`);
+  const fresh = new Map<string, string>();
+  const lines: string[] = [];
+  const body = statements.slice(begin, commit + 1).map(({ text, values }) => {
+    // One line per statement in the script: SQL line comments go first, or they would swallow the rest.
+    const inlined = text.replace(/--[^\n]*/g, '').replace(/\$(\d+)/g, (_m, n: string) => {
+      const v = values[Number(n) - 1];
+      if (v === null || v === undefined) return 'NULL';
+      if (v instanceof Date && v.getTime() === slot.start.getTime()) return ':slot_start';
+      if (v instanceof Date && v.getTime() === slot.end.getTime()) return ':slot_end';
+      const text = bindText(v);
+      if (text === slot.start.toISOString()) return ':slot_start';
+      if (text === slot.end.toISOString()) return ':slot_end';
+      if (UUID.test(text) && !known.has(text)) {
+        if (!fresh.has(text)) fresh.set(text, `id${fresh.size}`);
+        return `:${fresh.get(text)}`;
+      }
+      return literal(text);
+    });
+    return `${inlined.replace(/\s+/g, ' ').trim()};`;
+  });
+  // Slots far from the API's (a random one of 10^8 five-minute slots from 2100 on), ids from PostgreSQL, as quoted literals.
+  lines.push('\\set n random(1, 100000000)');
+  const ids = [...fresh.values()].map((name) => `quote_literal(gen_random_uuid()) as ${name}`);
+  lines.push(
+    `select quote_literal(to_char(timestamptz '2100-01-01 00:00Z' + :n * interval '5 minutes', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')) as slot_start, quote_literal(to_char(timestamptz '2100-01-01 00:05Z' + :n * interval '5 minutes', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')) as slot_end${ids.length ? `, ${ids.join(', ')}` : ''} \\gset`,
+  );
+  return [...lines, ...body].join('\n') + '\n';
 }
 
 export async function run(): Promise<BenchResult[]> {
-  const bench = await startBenchDeps({
-    RATE_LIMIT_ENABLED: 'false',
-    DB_POOL_MAX: String(CONCURRENCY),
-    // The API process only: no messaging loops run here, the outbox rows just accumulate.
-    RABBITMQ_URL: '',
+  const stamp = `${process.pid}-${Date.now().toString(36)}`;
+  const day0 = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate() + 1);
+  const api = await startApi({ RATE_LIMIT_ENABLED: 'false', DB_POOL_MAX: String(CONCURRENCY) }, async ({ bench, app, signToken }) => {
+    const { deps } = bench;
+    const targets: (Target & { token: string })[] = [];
+    for (let i = 0; i < HOSPITALS; i++) {
+      const email = `bench-bk-${i}-${stamp}@example.test`;
+      const token = await signToken(email);
+      const seeded = await seedHospital(deps, app, token, i);
+      targets.push({ ...seeded, email, token, userId: userIdForEmail(email) });
+    }
+    const insertText = `insert into appointments (hospital_id, doctor_id, patient_id, starts_at, ends_at, status) values ($1, $2, $3, $4, $5, 'scheduled')`;
+    if (!pgbenchAvailable()) {
+      // Embedded: the same row inserted in PGlite, one connection as the app has, distinct slots.
+      let n = 0;
+      const insert = () => {
+        const t = targets[n % HOSPITALS]!;
+        const start = new Date(day0 + (160_000 + Math.floor(n++ / HOSPITALS)) * SLOT_MINUTES * 60_000);
+        return deps.database.pglite!.query(insertText, [t.hospitalId, t.doctorId, t.patientId, start.toISOString(), new Date(start.getTime() + SLOT_MINUTES * 60_000).toISOString()]);
+      };
+      await measureLoop(insert, 1, WARMUP_SECONDS);
+      return { targets, embedded: await measureLoop(insert, 1, SECONDS), insertScripts: [], replayScripts: [] };
+    }
+    const insertScripts = targets.map(
+      (t) => `\\set n random(1, 100000000)
+insert into appointments (hospital_id, doctor_id, patient_id, starts_at, ends_at, status)
+values (${literal(t.hospitalId)}, ${literal(t.doctorId)}, ${literal(t.patientId)}, timestamptz '2100-01-01 00:00Z' + :n * interval '5 minutes', timestamptz '2100-01-01 00:05Z' + :n * interval '5 minutes', 'scheduled');
+`,
+    );
+    const replayScripts: string[] = [];
+    for (const [i, t] of targets.entries()) {
+      const start = new Date(day0 + (150_000 + i) * SLOT_MINUTES * 60_000);
+      const end = new Date(start.getTime() + SLOT_MINUTES * 60_000);
+      recorded = [];
+      try {
+        const res = await app.inject({ method: 'POST', url: '/v1/appointments', headers: { authorization: `Bearer ${t.token}` }, payload: { doctorId: t.doctorId, patientId: t.patientId, start: start.toISOString() } });
+        if (res.statusCode !== 201) throw new Error(`recorded booking: ${res.statusCode} ${res.body}`);
+      } finally {
+        statements = recorded;
+        recorded = null;
+      }
+      replayScripts.push(replayScript(statements, { start, end }, new Set([t.hospitalId, t.doctorId, t.patientId, t.userId])));
+    }
+    if (process.env.BENCH_SHOW_REPLAY) process.stderr.write(replayScripts[0]!);
+    return { targets, embedded: null, insertScripts, replayScripts };
   });
-  const { config, deps } = bench;
-  const app = await buildApp(deps);
-  const raw = rawInserter(deps);
   try {
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    const token = await bench.signToken(`bench-booking-${process.pid}-${Date.now()}@example.test`);
-    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-    const call = async (method: string, url: string, body?: unknown) => {
-      const res = await fetch(`${base}${url}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-      return { status: res.status, json: (await res.json()) as { data: { id: string } } };
-    };
-    const setup = async (method: string, url: string, body: unknown, expected: number) => {
-      const res = await call(method, url, body);
-      if (res.status !== expected) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(res.json)}`);
-      return res.json.data;
-    };
-    const hospital = await setup('POST', '/v1/hospitals', { name: 'Bench Clinic', subdomain: `bench-${randomUUID().slice(0, 12)}`, email: 'clinic@example.test', timezone: 'UTC' }, 201);
-    // A plan without a practical monthly limit, so the limit check runs but never refuses.
-    const plan = `bench-${randomUUID().slice(0, 8)}`;
-    await deps.database.db.execute(
-      sql`insert into subscription_plans (code, name, price_cents, currency, interval, max_doctors, max_appointments_per_month, sms_enabled, trial_days, is_default, active)
-          values (${plan}, 'Bench', 0, 'USD', 'month', 100, 100000000, false, 0, false, false)`,
-    );
-    await deps.database.db.execute(
-      sql`update hospital_subscriptions set plan_id = (select id from subscription_plans where code = ${plan}) where hospital_id = ${hospital.id}::uuid`,
-    );
-    const allDay = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map((day) => ({ day, start: '00:00', end: '24:00' }));
-    const doctors: string[] = [];
-    for (let i = 0; i < 3; i++) {
-      const doctor = await setup('POST', '/v1/doctors', { name: `Dr. Bench ${i}`, email: `doc${i}-${process.pid}@example.test`, slotMinutes: SLOT_MINUTES }, 201);
-      await setup('PUT', `/v1/doctors/${doctor.id}/schedule`, { weekly: allDay, slotMinutes: SLOT_MINUTES }, 200);
-      doctors.push(doctor.id);
-    }
-    const [apiDoctor, rawDoctor, contestedDoctor] = doctors as [string, string, string];
-    const patient = await setup('POST', '/v1/patients', { name: 'Bench Patient' }, 201);
-    const patients = await rawRows<{ id: string }>(
-      deps.database.db,
-      sql`insert into patients (hospital_id, name) select ${hospital.id}::uuid, 'P' || g from generate_series(1, 2) g returning id`,
-    );
-    const rawPatient = patients[0]!.id;
-    const contestedPatients = await rawRows<{ id: string }>(
-      deps.database.db,
-      sql`insert into patients (hospital_id, name) select ${hospital.id}::uuid, 'C' || g from generate_series(1, ${CONCURRENCY * 4}) g returning id`,
-    );
-
-    const day0 = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate() + 1);
-    const slot = (i: number) => new Date(day0 + i * SLOT_MINUTES * 60_000);
-    const end = (d: Date) => new Date(d.getTime() + SLOT_MINUTES * 60_000);
-
-    // --- distinct slots -------------------------------------------------------
-    let apiSlot = 0;
-    const bookFree = async () => {
-      const start = slot(apiSlot++);
-      const res = await call('POST', '/v1/appointments', { doctorId: apiDoctor, patientId: patient.id, start: start.toISOString() });
-      return String(res.status);
-    };
-    let rawSlot = 0;
-    const insertFree = async () => {
-      const start = slot(rawSlot++);
-      return raw.insert([hospital.id, rawDoctor, rawPatient, start.toISOString(), end(start).toISOString()]);
-    };
-    await phase(bookFree, 30, WARMUP_REQUESTS);
-    await phase(insertFree, 30, WARMUP_REQUESTS);
-    const rawFree = await phase(insertFree);
-    const apiFree = await phase(bookFree);
-    if ([...apiFree.statuses.keys()].some((s) => s !== '201')) throw new Error(`distinct slots: unexpected statuses ${describe(apiFree.statuses)}`);
-
-    // --- one contested slot -----------------------------------------------------
-    const contested = slot(20_000).toISOString();
-    let n = 0;
-    const bookContested = async () => {
-      const p = contestedPatients[n++ % contestedPatients.length]!.id;
-      const res = await call('POST', '/v1/appointments', { doctorId: contestedDoctor, patientId: p, start: contested });
-      return String(res.status);
-    };
-    let m = 0;
-    const rawContestedSlot = slot(30_000);
-    const insertContested = async () =>
-      raw.insert([hospital.id, rawDoctor, contestedPatients[m++ % contestedPatients.length]!.id, rawContestedSlot.toISOString(), end(rawContestedSlot).toISOString()]);
-    const rawContested = await phase(insertContested);
-    const apiContested = await phase(bookContested);
-    if ((apiContested.statuses.get('201') ?? 0) !== 1 || [...apiContested.statuses.keys()].some((s) => s !== '201' && s !== '409')) {
-      throw new Error(`contested slot: expected one 201 and the rest 409, got ${describe(apiContested.statuses)}`);
-    }
-
-    const adapters = `${config.adapters.database}`;
-    return [
-      throughputResult('POST /v1/appointments, distinct slots (c=16)', apiFree.rps, 'raw SQL insert of the row, same concurrency', rawFree.rps, {
-        p50Ms: apiFree.p50,
-        p99Ms: apiFree.p99,
-        note: `${adapters}; ${apiFree.count} bookings (${describe(apiFree.statuses)}); raw ${rawFree.count} rows, p50 ${rawFree.p50.toFixed(2)} ms`,
+    const { targets, embedded, insertScripts, replayScripts } = api.seeded;
+    const insert = insertScripts.length ? await pgbench(insertScripts, { clients: CONCURRENCY, seconds: SECONDS }) : null;
+    const replay = replayScripts.length ? await pgbench(replayScripts, { clients: CONCURRENCY, seconds: SECONDS }) : null;
+    if (profiling) await api.restart({ profile: true });
+    const booked = await api.profiled(() =>
+      load({
+        url: `${api.base}/v1/appointments`,
+        method: 'POST',
+        pid: api.pid,
+        connections: CONCURRENCY,
+        seconds: SECONDS,
+        warmupSeconds: WARMUP_SECONDS,
+        bodies: { kind: 'booking', targets: targets.map((t) => ({ token: t.token, doctorId: t.doctorId, patientId: t.patientId })), firstSlotMs: day0, slotMinutes: SLOT_MINUTES },
       }),
-      throughputResult('POST /v1/appointments, one contested slot (c=16)', apiContested.rps, 'raw SQL insert into one slot, same concurrency', rawContested.rps, {
-        p50Ms: apiContested.p50,
-        p99Ms: apiContested.p99,
-        note: `${adapters}; ${describe(apiContested.statuses)}; raw ${describe(rawContested.statuses)}`,
+    );
+    const profile = profiling ? await api.stop() : null;
+    const name = `POST /v1/appointments, ${HOSPITALS} hospitals, free slots, c=${CONCURRENCY}`;
+    const note = `API ${api.mode}, own process; ${booked.count} bookings ${JSON.stringify(booked.statuses)}; ${booked.generator}`;
+    if (!insert || !replay) {
+      return [
+        throughputResult(name, booked.rps, `INSERT of one appointment row in PGlite, one connection (p50 ${embedded!.p50.toFixed(2)} ms)`, embedded!.rps, {
+          p50Ms: booked.p50,
+          p99Ms: booked.p99,
+          note,
+          ...cpuPerRequest(booked),
+          ...(profile ? { profile } : {}),
+        }),
+      ];
+    }
+    return [
+      throughputResult(name, booked.rps, `pgbench: INSERT of one appointment row, c=${CONCURRENCY} (p50 ${insert.p50.toFixed(2)} ms)`, insert.tps, {
+        p50Ms: booked.p50,
+        p99Ms: booked.p99,
+        note,
+        ...cpuPerRequest(booked),
+        ...(profile ? { profile } : {}),
+      }),
+      throughputResult(name, booked.rps, `pgbench: replay of the booking transaction's SQL (${replayScripts[0]!.split('\n').length - 3} statements), c=${CONCURRENCY} (p50 ${replay.p50.toFixed(2)} ms, p99 ${replay.p99.toFixed(2)} ms)`, replay.tps, {
+        p50Ms: booked.p50,
+        p99Ms: booked.p99,
+        note,
+        ...cpuPerRequest(booked),
       }),
     ];
   } finally {
-    await raw.close();
-    await app.close();
-    await bench.close();
+    await api.close();
   }
 }

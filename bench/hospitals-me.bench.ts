@@ -1,72 +1,55 @@
-import type { AddressInfo } from 'node:net';
-import Fastify from 'fastify';
-import { buildApp } from '../src/app.ts';
-import { measureHttp, startBenchDeps, throughputResult, type BenchResult } from './lib.ts';
+import { load } from './loadgen.ts';
+import { cpuPerRequest, type BenchResult, throughputResult } from './lib.ts';
+import { profiling, startApi, startBare } from './processes.ts';
 
 /**
- * Cached `GET /v1/hospitals/me` (JWT verification, membership lookup, rate
- * limit, cache hit, serialisation) against a bare Fastify route returning the
- * same JSON, both over loopback sockets in this process, measured back to back.
- * Twice: as configured by default (the membership is read from PostgreSQL on
- * every request) and with IDENTITY_CACHE_TTL_SECONDS=30.
- *
- * Adapters follow the environment: embedded by default; with DATABASE_URL and
- * REDIS_URL set, the real PostgreSQL and Redis.
+ * Cached `GET /v1/hospitals/me` (JWT check, identity, rate limit, cache hit,
+ * hooks, serialisation) against bare Fastify returning the same bytes. The
+ * API, the bare twin and the load generator are three processes; the API runs
+ * as `npm start` would (production mode with the service URLs set, INFO logs).
  */
+const CONNECTIONS = 10;
+const WARMUP_SECONDS = 1;
+const SECONDS = 5;
+
 export async function run(): Promise<BenchResult[]> {
-  const env = {
-    // Measure the limiter's work, not its refusals.
-    RATE_LIMIT_MAX: '1000000000',
-    IDENTITY_CACHE_TTL_SECONDS: '0',
-  };
-  const bench = await startBenchDeps(env);
-  const { config, deps } = bench;
-  const app = await buildApp(deps);
-  // Same database and store, identity cache on.
-  const withIdentityCache = await buildApp({ ...deps, config: { ...config, env: { ...config.env, IDENTITY_CACHE_TTL_SECONDS: 30 } } });
-  const bare = Fastify({ logger: false });
+  // Measure the limiter's work, not its refusals.
+  const api = await startApi({ RATE_LIMIT_MAX: '1000000000' });
   try {
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    await withIdentityCache.listen({ port: 0, host: '127.0.0.1' });
-    const token = await bench.signToken(`bench-owner-${process.pid}@example.test`);
+    const token = await api.signToken(`bench-owner-${process.pid}-${Date.now()}@example.test`);
     const headers = { authorization: `Bearer ${token}` };
-    const created = await app.inject({
+    const created = await fetch(`${api.base}/v1/hospitals`, {
       method: 'POST',
-      url: '/v1/hospitals',
-      headers,
-      payload: { name: 'Bench Clinic', subdomain: `bench-${process.pid}-${Date.now().toString(36)}`, email: 'clinic@example.test', timezone: 'Europe/Berlin' },
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Bench Clinic', subdomain: `bench-${process.pid}-${Date.now().toString(36)}`, email: 'clinic@example.test', timezone: 'Europe/Berlin' }),
     });
-    if (created.statusCode !== 201) throw new Error(`registration failed: ${created.statusCode} ${created.body}`);
-    const me = await app.inject({ method: 'GET', url: '/v1/hospitals/me', headers });
-    const body = me.json() as unknown;
+    if (created.status !== 201) throw new Error(`registration failed: ${created.status} ${await created.text()}`);
+    const url = `${api.base}/v1/hospitals/me`;
+    const me = await fetch(url, { headers });
+    const body = await me.text();
+    if (me.status !== 200) throw new Error(`GET /v1/hospitals/me: ${me.status} ${body}`);
 
-    bare.get('/v1/hospitals/me', async () => body);
-    await bare.listen({ port: 0, host: '127.0.0.1' });
-    const bareUrl = `http://127.0.0.1:${(bare.server.address() as AddressInfo).port}/v1/hospitals/me`;
-    const urlOf = (server: typeof app) => `http://127.0.0.1:${(server.server.address() as AddressInfo).port}/v1/hospitals/me`;
-
-    const baseline = await measureHttp(bareUrl, {});
-    const tempus = await measureHttp(urlOf(app), headers);
-    const hospitalFamily = () => deps.cache.stats.byFamily['hospital'] ?? { hits: 0, misses: 0 };
-    const first = { ...hospitalFamily() };
-    const identityCached = await measureHttp(urlOf(withIdentityCache), headers);
-    const adapters = `${config.adapters.database}+${config.adapters.cache}`;
+    const bare = await startBare('/v1/hospitals/me', body);
+    let baseline;
+    try {
+      baseline = await load({ url: bare.url, pid: () => bare.pid, connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS });
+    } finally {
+      await bare.close();
+    }
+    if (profiling) await api.restart({ profile: true });
+    const tempus = await api.profiled(() => load({ url, headers, pid: api.pid, connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS }));
+    const profile = profiling ? await api.stop() : null;
     return [
-      throughputResult('GET /v1/hospitals/me (cached, identity cache off)', tempus.rps, 'bare Fastify, same JSON', baseline.rps, {
+      throughputResult(`GET /v1/hospitals/me (cached, c=${CONNECTIONS})`, tempus.rps, `bare Fastify, same ${Buffer.byteLength(body)} bytes, own process (p50 ${baseline.p50.toFixed(2)} ms)`, baseline.rps, {
         p50Ms: tempus.p50,
         p99Ms: tempus.p99,
-        note: `${adapters}; membership query per request; hospital cache hits ${first.hits}, misses ${first.misses}`,
-      }),
-      throughputResult('GET /v1/hospitals/me (cached, identity cache 30 s = default)', identityCached.rps, 'bare Fastify, same JSON', baseline.rps, {
-        p50Ms: identityCached.p50,
-        p99Ms: identityCached.p99,
-        note: `${adapters}; IDENTITY_CACHE_TTL_SECONDS=30`,
+        note: `API ${api.mode}, own process; ${tempus.generator}`,
+        ...cpuPerRequest(tempus),
+        ...(cpuPerRequest(baseline).cpuMsPerRequest === undefined ? {} : { baselineCpuMsPerRequest: cpuPerRequest(baseline).cpuMsPerRequest }),
+        ...(profile ? { profile } : {}),
       }),
     ];
   } finally {
-    await bare.close();
-    await withIdentityCache.close();
-    await app.close();
-    await bench.close();
+    await api.close();
   }
 }

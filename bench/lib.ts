@@ -5,6 +5,7 @@ import autocannon from 'autocannon';
 import pino from 'pino';
 import { loadConfig, type Config } from '../src/config.ts';
 import { createDeps, type Deps } from '../src/deps.ts';
+import { printProfile, type ProfileLine } from './profile.ts';
 
 /**
  * Shared shape of every benchmark: a figure and the baseline it is compared
@@ -22,6 +23,12 @@ export interface BenchResult {
   p50Ms?: number;
   p99Ms?: number;
   note?: string;
+  /** CPU milliseconds of the API process per request under this load (robust to a busy machine, unlike req/s). */
+  cpuMsPerRequest?: number;
+  /** The baseline's CPU per request when it is a process we can read (bare Fastify); cpu ratio = baseline / ours. */
+  baselineCpuMsPerRequest?: number;
+  /** `--profile`: the API's top functions by self time under this load. */
+  profile?: ProfileLine[];
 }
 
 export type Benchmark = () => Promise<BenchResult[]>;
@@ -36,6 +43,11 @@ export function throughputResult(
   return { name, value, unit: 'req/s', baselineName, baselineValue, ratio: value / baselineValue, ...extra };
 }
 
+/** CPU ms per request of a measured load (its cpuMs over its request count), when known. */
+export function cpuPerRequest(m: { cpuMs: number | null; count: number }): { cpuMsPerRequest?: number } {
+  return m.cpuMs === null || !m.count ? {} : { cpuMsPerRequest: m.cpuMs / m.count };
+}
+
 export function printResults(results: BenchResult[]): void {
   const rows = results.map((r) => ({
     benchmark: r.name,
@@ -44,9 +56,12 @@ export function printResults(results: BenchResult[]): void {
     ratio: r.ratio.toFixed(3),
     p50: r.p50Ms === undefined ? '' : `${r.p50Ms.toFixed(2)} ms`,
     p99: r.p99Ms === undefined ? '' : `${r.p99Ms.toFixed(2)} ms`,
+    'API CPU/req': r.cpuMsPerRequest === undefined ? '' : `${(r.cpuMsPerRequest * 1000).toFixed(0)} µs`,
+    'cpu ratio': r.cpuMsPerRequest === undefined || r.baselineCpuMsPerRequest === undefined ? '' : (r.baselineCpuMsPerRequest / r.cpuMsPerRequest).toFixed(3),
     note: r.note ?? '',
   }));
   console.table(rows);
+  for (const r of results) if (r.profile) printProfile(r.name, r.profile);
 }
 
 /** Everything a benchmark starts in-process: the real dependencies over a fresh data directory. */

@@ -3,12 +3,14 @@ import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import type { Deps } from './deps.ts';
+import { AccessLog } from './http/access-log.ts';
 import { authPlugin } from './http/auth.ts';
 import { registerDocs } from './http/docs.ts';
 import { frameworkErrors, registerErrorHandling } from './http/error-handler.ts';
 import { registerJsonBodyParser } from './http/json-body.ts';
 import { registerValidation } from './http/validation.ts';
 import { healthRoutes } from './http/health.routes.ts';
+import { webAppRoutes } from './http/web-app.routes.ts';
 import { metricsRoutes } from './http/metrics.routes.ts';
 import { registerRateLimit } from './http/rate-limit.ts';
 import { registerReadYourWrites } from './http/read-your-writes.ts';
@@ -16,6 +18,8 @@ import { accessLogRoutes } from './modules/access-log/access-log.routes.ts';
 import { createAccessLogService } from './modules/access-log/access-log.service.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { createErasureService } from './modules/patient-rights/erasure.service.ts';
+import { defaultErasureSteps } from './modules/patient-rights/erasure-steps.ts';
+import { waitlistErasure } from './modules/waitlist/waitlist-erasure.ts';
 import { createExportService } from './modules/patient-rights/export.service.ts';
 import { patientRightsRoutes } from './modules/patient-rights/patient-rights.routes.ts';
 import { createAuditService } from './modules/audit/audit.service.ts';
@@ -30,6 +34,8 @@ import { createHospitalService } from './modules/hospitals/hospitals.service.ts'
 import { createOtpService, otpSettingsFrom } from './modules/otp/otp.service.ts';
 import { availabilityRoutes } from './modules/availability/availability.routes.ts';
 import { createAvailabilityService } from './modules/availability/availability.service.ts';
+import { holdRoutes } from './modules/holds/holds.routes.ts';
+import { createPublicHoldService } from './modules/holds/public-holds.service.ts';
 import { doctorRoutes } from './modules/doctors/doctors.routes.ts';
 import { createDoctorService } from './modules/doctors/doctors.service.ts';
 import { appointmentRoutes } from './modules/appointments/appointments.routes.ts';
@@ -53,6 +59,11 @@ import { invalidatingPublished } from './modules/publishing/invalidation.ts';
 import { publishRoutes } from './modules/publishing/publish.routes.ts';
 import { publishSchemas } from './modules/publishing/publish.schemas.ts';
 import { createPublishService } from './modules/publishing/publish.service.ts';
+import { waitlistRoutes } from './modules/waitlist/waitlist.routes.ts';
+import { createWaitlistService } from './modules/waitlist/waitlist.service.ts';
+import { offerRoutes } from './modules/waitlist/offers.routes.ts';
+import { createOfferService } from './modules/waitlist/offers.service.ts';
+import { createSignedTokens } from './infra/crypto/signed-token.ts';
 import { closureRoutes } from './modules/closures/closures.routes.ts';
 import { createClosureService } from './modules/closures/closures.service.ts';
 import { resourceRoutes } from './modules/resources/resources.routes.ts';
@@ -60,7 +71,6 @@ import { createResourceService } from './modules/resources/resources.service.ts'
 import { visitTypeRoutes } from './modules/visit-types/visit-types.routes.ts';
 import { createVisitTypeService } from './modules/visit-types/visit-types.service.ts';
 import { createReadRouting } from './infra/db/replica.ts';
-import { createSignedTokens } from './infra/crypto/signed-token.ts';
 import { createManageLinks } from './modules/manage/manage-links.ts';
 import { manageRoutes } from './modules/manage/manage.routes.ts';
 import { createManageService } from './modules/manage/manage.service.ts';
@@ -96,12 +106,14 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
     routerOptions: { maxParamLength: 200 },
+    logController: new AccessLog(),
     frameworkErrors: frameworkErrors([fhirErrorFormat]),
   });
 
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
   // JSON only: other bodies are refused with 415 rather than guessed at.
   app.removeContentTypeParser('text/plain');
@@ -192,6 +204,13 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     service: republishing(createScheduleService({ db: deps.database.db }), ['putSchedule', 'createTimeOff', 'deleteTimeOff']),
   });
   await app.register(availabilityRoutes, { service: availability });
+  // A hold takes a published slot; confirming keeps it taken (invalidated all the same: the change is a booking).
+  await app.register(holdRoutes, {
+    service: republishing(
+      createPublicHoldService({ db: deps.database.db, otp, store: deps.cache.store, holdMinutes: config.env.HOLD_MINUTES }),
+      ['place', 'confirm'],
+    ),
+  });
   await app.register(resourceRoutes, { service: createResourceService({ db: deps.database.db, reads: deps.reads }) });
   // The published Schedules name the visit types each doctor offers.
   await app.register(visitTypeRoutes, { service: republishing(createVisitTypeService({ db: deps.database.db, reads: deps.reads }), ['create', 'update', 'deactivate']) });
@@ -199,7 +218,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   await app.register(patientRoutes, { service: createPatientService({ db: deps.database.db }) });
   await app.register(accessLogRoutes, { service: createAccessLogService({ db: deps.database.db }) });
   await app.register(patientRightsRoutes, {
-    erasure: createErasureService({ db: deps.database.db, clinicalRetentionYears: config.env.CLINICAL_RETENTION_YEARS }),
+    erasure: createErasureService({ db: deps.database.db, clinicalRetentionYears: config.env.CLINICAL_RETENTION_YEARS, steps: [...defaultErasureSteps, waitlistErasure] }),
     exports: createExportService({ db: deps.database.db }),
   });
   await app.register(notificationRoutes, { service: createNotificationService({ db: deps.database.db }) });
@@ -218,10 +237,13 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   const idempotencyTtlMs = config.env.IDEMPOTENCY_TTL_HOURS * 3_600_000;
   const appointments = createAppointmentService({ db: deps.database.db, idempotencyTtlMs });
   await app.register(appointmentRoutes, { service: republishing(appointments, ['book', 'cancel', 'reschedule', 'complete', 'noShow']) });
+  // One signer for every capability link (manage links, waitlist offers); purposes keep their tokens apart.
+  const signedTokens = createSignedTokens(deps.serverSecret);
+  const manageLinks = createManageLinks(signedTokens, config.env.PUBLIC_BASE_URL);
   await app.register(manageRoutes, {
     service: createManageService({
       db: deps.database.db,
-      links: createManageLinks(createSignedTokens(deps.serverSecret), config.env.PUBLIC_BASE_URL),
+      links: manageLinks,
       appointments: republishing(appointments, ['cancel', 'reschedule']),
       availability,
     }),
@@ -229,6 +251,13 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   // A series books and cancels through the appointments service's in-transaction functions, so it republishes by itself.
   await app.register(seriesRoutes, {
     service: republishing(createSeriesService({ db: deps.database.db, appointments, idempotencyTtlMs }), ['book', 'cancel']),
+  });
+  const waitlist = createWaitlistService({ db: deps.database.db, links: manageLinks });
+  await app.register(waitlistRoutes, { service: waitlist });
+  // Accepting books or moves an appointment: the published slots change as with any booking.
+  await app.register(offerRoutes, {
+    service: republishing(createOfferService({ db: deps.database.db, tokens: signedTokens, appointments }), ['accept', 'decline']),
+    waitlist,
   });
   const fhirBase = `${config.env.PUBLIC_BASE_URL}/fhir/R4`;
   const capabilities = toCapabilityStatement({ baseUrl: fhirBase, version, date: new Date(startedAt), types: FHIR_TYPES });
@@ -241,6 +270,8 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     capabilityStatement: () => capabilities,
   });
   await app.register(publishRoutes, { service: publish });
+  // The patients' booking page (web/): static files that call the public routes above.
+  await app.register(webAppRoutes);
 
   return app;
 }

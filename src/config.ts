@@ -178,6 +178,7 @@ export const variables = {
   FHIR_MAX_PAGE_SIZE: { parse: int(1, 1_000), default: 200, doc: 'Largest _count a FHIR search accepts (larger values are lowered to it)' },
   PUBLISH_CACHE_TTL_SECONDS: { parse: int(1, 3_600), default: 60, doc: 'How long a hospital\'s $bulk-publish data set (Location, Schedule and free Slot files) is cached; any booking change invalidates it at once' },
   CACHE_PLANS_TTL_SECONDS: { parse: int(1, 86_400 * 7), default: 86_400, doc: 'Time to live of the cached public plan list (GET /v1/plans); invalidated on every plan change' },
+  HOLD_MINUTES: { parse: int(1, 120), default: 10, doc: 'How long a slot held on the public booking page (POST /v1/public/hospitals/:subdomain/holds) stays taken before it is free again' },
   INVITATION_TTL_HOURS: { parse: int(1, 24 * 90), default: 168, doc: 'How long an emailed member invitation can be accepted (hours; default 7 days)' },
   SUBSCRIPTION_GRACE_DAYS: { parse: int(0, 365), default: 14, doc: 'Days a past_due subscription waits after its period end before the scheduled task cancels it' },
   IDEMPOTENCY_TTL_HOURS: { parse: int(1, 24 * 30), default: 24, doc: 'How long an Idempotency-Key replays its first response (POST /v1/appointments); older records count as unused' },

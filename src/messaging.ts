@@ -4,6 +4,7 @@ import { registerBuiltinMessaging } from './modules/notifications/builtin.ts';
 import { registerAppointmentNotifications } from './modules/appointments/appointment-notifications.ts';
 import { registerSeriesNotifications } from './modules/series/series-notifications.ts';
 import { idempotencyPurgeTask } from './modules/idempotency/idempotency.ts';
+import { registerWaitlist } from './modules/waitlist/waitlist-tasks.ts';
 import { retentionTask } from './modules/patient-rights/retention.ts';
 import { createMessagingRegistry, type MessagingRegistry } from './modules/notifications/registry.ts';
 import { subscriptionExpiryTask } from './modules/subscriptions/expire.ts';
@@ -34,6 +35,7 @@ export function messagingRegistry(): MessagingRegistry {
   registerBuiltinMessaging(registry);
   registerAppointmentNotifications(registry);
   registerSeriesNotifications(registry);
+  registerWaitlist(registry);
   registry.addTask(idempotencyPurgeTask);
   registry.addTask(subscriptionExpiryTask);
   registry.addTask(retentionTask);
@@ -91,7 +93,7 @@ export function createMessaging(deps: Deps, options: MessagingOptions = {}): Mes
       notifications: createNotificationsHandler({ db, registry, logger: log, links: createManageLinks(createSignedTokens(deps.serverSecret), env.PUBLIC_BASE_URL) }),
       email_notifications: createEmailHandler({ db, mailer: deps.mailer, config, metrics }),
       sms_notifications: createSmsHandler({ db, sms: deps.sms, config, metrics }),
-      tasks: createTasksHandler({ db, config, logger: log, registry, metrics }),
+      tasks: createTasksHandler({ db, config, logger: log, registry, metrics, serverSecret: deps.serverSecret }),
       webhooks: createWebhookHandler({ db, config, serverSecret: deps.serverSecret, logger: log, metrics, clock: options.clock }),
     },
   });

@@ -180,6 +180,17 @@ const MATRIX: MatrixEntry[] = [
   { method: 'POST', route: '/v1/appointments/:id/complete', sample: async (w) => ({ url: `/v1/appointments/${await matrixAppointment(w, 'past')}/complete` }), ok: 200, byCaller: { otherOwner: 404 } },
   { method: 'POST', route: '/v1/appointments/:id/no-show', sample: async (w) => ({ url: `/v1/appointments/${await matrixAppointment(w, 'past')}/no-show` }), ok: 200, byCaller: { otherOwner: 404 } },
 
+  // waitlist (as appointments: a doctor adds entries for themselves only; random ids end at 404 for whoever gets in)
+  { method: 'GET', route: '/v1/waitlist', ok: 200 },
+  {
+    method: 'POST',
+    route: '/v1/waitlist',
+    sample: () => ({ payload: { patientId: uuid(), doctorId: uuid(), earliest: '2030-01-01', latest: '2030-01-31' } }),
+    ok: 404,
+    byCaller: { doctor: 403 },
+  },
+  { method: 'DELETE', route: '/v1/waitlist/:id', sample: () => ({ url: `/v1/waitlist/${uuid()}` }), ok: 404 },
+
   // calendar feeds: owner/admin for any doctor, the doctor for their own calendar
   {
     method: 'POST',
@@ -218,6 +229,17 @@ const MATRIX: MatrixEntry[] = [
   ...(['Practitioner', 'Patient', 'Location', 'Schedule', 'Slot', 'Appointment'] as const).map((type) => ({ method: 'GET' as const, route: `/fhir/R4/${type}`, ok: 200 })),
   { method: 'GET', route: '/fhir/R4/Location/:id', sample: (w) => ({ url: `/fhir/R4/Location/${w.a.id}` }), ok: 200, byCaller: { otherOwner: 404 } },
   { method: 'GET', route: '/v1/public/hospitals/:subdomain/$bulk-publish', sample: (w) => ({ url: `/v1/public/hospitals/${w.a.subdomain}/$bulk-publish` }), ok: 200 },
+
+  // public booking: anyone, with or without a token, gets the same answer (no role is needed or used)
+  {
+    method: 'POST',
+    route: '/v1/public/hospitals/:subdomain/holds',
+    sample: (w) => ({ url: `/v1/public/hospitals/${w.a.subdomain}/holds`, payload: { doctorId: w.doctorId, start: new Date(Date.now() - 3_600_000).toISOString() } }),
+    ok: 422,
+    okCode: 'IN_THE_PAST',
+  },
+  { method: 'POST', route: '/v1/public/holds/:id/contact', sample: () => ({ payload: { name: 'Matrix', email: 'matrix@example.org' } }), ok: 404 },
+  { method: 'POST', route: '/v1/public/holds/:id/confirm', sample: () => ({ payload: { code: '123456' } }), ok: 404 },
 ];
 
 /** A visit note the matrix doctor wrote on a new appointment of theirs. */

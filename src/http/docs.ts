@@ -16,6 +16,7 @@ export const TAGS = [
   { name: 'visit types', description: 'Kinds of visit: length, buffers, doctors and the resources they need' },
   { name: 'patients', description: 'Patients of the hospital' },
   { name: 'appointments', description: 'Booking, rescheduling, cancelling and closing appointments' },
+  { name: 'waitlist', description: 'Patients waiting for an earlier time, and the offers freed slots make them' },
   { name: 'visit notes', description: 'Versioned clinical notes of appointments (never readable by staff)' },
   { name: 'notifications', description: 'The delivery log of emails and SMS' },
   { name: 'webhooks', description: 'Signed event deliveries to the hospital\'s own endpoints (Standard Webhooks)' },

@@ -34,6 +34,9 @@ export const permissions = {
   // appointments service checks the membership's doctorId on every object).
   'appointments.read': ['owner', 'admin', 'staff', 'doctor'],
   'appointments.write': ['owner', 'admin', 'staff', 'doctor'],
+  // The waitlist follows appointments: a doctor reads and writes only the entries for themselves (checked in the waitlist service).
+  'waitlist.read': ['owner', 'admin', 'staff', 'doctor'],
+  'waitlist.write': ['owner', 'admin', 'staff', 'doctor'],
   // Visit notes (clinical): never staff. Only a doctor writes, and only the note
   // of their own appointment (the visit-notes service checks the membership's
   // doctorId against the appointment's doctor); owner, admin and every doctor read.

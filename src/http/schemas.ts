@@ -40,6 +40,14 @@ export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false 
 /** Contact fields as people and hospitals give them. */
 export const Email = Type.String({ format: 'email', maxLength: 254 });
 export const Phone = Type.String({ pattern: '^\\+[1-9][0-9]{6,14}$', maxLength: 16, description: 'E.164, e.g. +14155550123' });
+/** The shape of a BCP 47 tag (language, then subtags); the database checks the same pattern. */
+export const LANGUAGE_TAG_PATTERN = '^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$';
+export const LanguageTag = Type.String({
+  minLength: 2,
+  maxLength: 35,
+  pattern: LANGUAGE_TAG_PATTERN,
+  description: 'BCP 47 language tag, e.g. es or de-AT; messages are written in English, Spanish or German (others are English)',
+});
 /**
  * At least one character a person can see: not whitespace, not a control or
  * format character (zero-width spaces, joiners, BOM, bidi marks), not one of

@@ -31,8 +31,8 @@ export async function bookingFixture(
     weekly?: WeeklyEntry[];
     slotMinutes?: number;
     bufferMinutes?: number;
-    patient?: Partial<{ name: string; email: string; phone: string; notificationChannel: string }>;
-    settings?: Partial<{ bookingHorizonDays: number; minimumNoticeMinutes: number; reminderOffsetsMinutes: number[] }>;
+    patient?: Partial<{ name: string; email: string; phone: string; notificationChannel: string; language: string }>;
+    settings?: Partial<{ bookingHorizonDays: number; minimumNoticeMinutes: number; reminderOffsetsMinutes: number[]; defaultLanguage: string }>;
   } = {},
 ): Promise<BookingFixture> {
   const hospital = await registerHospital(t, { timezone: options.timezone ?? 'UTC' });
@@ -51,7 +51,7 @@ export async function bookingFixture(
 export async function updateSettings(
   t: TestApp,
   auth: Auth,
-  settings: Partial<{ bookingHorizonDays: number; minimumNoticeMinutes: number; reminderOffsetsMinutes: number[] }>,
+  settings: Partial<{ bookingHorizonDays: number; minimumNoticeMinutes: number; reminderOffsetsMinutes: number[]; defaultLanguage: string }>,
 ) {
   const res = await t.app.inject({ method: 'PATCH', url: '/v1/hospitals/me/settings', headers: auth, payload: settings });
   if (res.statusCode !== 200) throw new Error(`settings failed: ${res.statusCode} ${res.body}`);

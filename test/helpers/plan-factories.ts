@@ -35,3 +35,14 @@ export async function setPeriodEnd(t: TestApp, hospitalId: string, end: string) 
                                           current_period_end = ${end}::timestamptz where hospital_id = ${hospitalId}`,
   );
 }
+
+/** Moves a hospital onto a fresh plan with smsEnabled (the default plan has none), straight in the database. */
+export async function useSmsPlan(t: TestApp, hospitalId: string): Promise<void> {
+  const db = t.deps.database.db;
+  const code = `sms-${randomBytes(4).toString('hex')}`;
+  await db.execute(
+    sql`insert into subscription_plans (code, name, price_cents, currency, interval, max_doctors, max_appointments_per_month, sms_enabled, trial_days, is_default, active)
+        values (${code}, 'SMS plan', 0, 'USD', 'month', 10, 1000, true, 0, false, false)`,
+  );
+  await db.execute(sql`update hospital_subscriptions set plan_id = (select id from subscription_plans where code = ${code}) where hospital_id = ${hospitalId}::uuid`);
+}

@@ -50,7 +50,7 @@ export async function putSchedule(
 export async function createPatient(
   t: TestApp,
   auth: Auth,
-  overrides: Partial<{ name: string; email: string; phone: string; dateOfBirth: string; notificationChannel: string }> = {},
+  overrides: Partial<{ name: string; email: string; phone: string; dateOfBirth: string; notificationChannel: string; language: string }> = {},
 ): Promise<{ id: string; name: string }> {
   const res = await t.app.inject({ method: 'POST', url: '/v1/patients', headers: auth, payload: { name: 'Pat Test', ...overrides } });
   if (res.statusCode !== 201) throw new Error(`createPatient failed: ${res.statusCode} ${res.body}`);

@@ -16,6 +16,8 @@ import { createDoctor, createPatient, everyDay, insertAppointment, putSchedule }
 import { writeNote } from './visit-note-factories.ts';
 import { slotId } from '../../src/modules/fhir/mapping/references.ts';
 import { createSignedTokens } from '../../src/infra/crypto/signed-token.ts';
+import { TenantScope, withTenant } from '../../src/infra/db/tenant.ts';
+import { OFFER_TOKEN_PURPOSE, offerSlot, systemActor } from '../../src/modules/waitlist/offer-engine.ts';
 import { createManageLinks } from '../../src/modules/manage/manage-links.ts';
 
 /**
@@ -168,6 +170,12 @@ export interface SecurityWorld {
     webhook: string;
     /** The webhook's test delivery (queued: no messaging runs in the security suites). */
     webhookDelivery: string;
+    /** A waitlist entry of the patient for the doctor (its note carries the marker). */
+    waitlistEntry: string;
+    /** The link token of a pending waitlist offer to that entry (a slot held for it). */
+    offerToken: string;
+    /** A slot held on the public booking page (expires after HOLD_MINUTES). */
+    hold: string;
     /** The manage link token (SPEC section 15) of a scheduled appointment of its own, so a suite cancelling through it leaves `appointment` alone. */
     manageToken: string;
     manageAppointment: string;
@@ -257,6 +265,32 @@ export async function securityWorld(t: TestApp, label: string): Promise<Security
   const moved = await injectChecked(t, { method: 'POST', url: `/v1/public/manage/${manageToken}/reschedule`, payload: { start: daysAheadAt(4, 11).toISOString() } });
   if (moved.statusCode !== 200) throw new Error(`manage reschedule failed: ${moved.statusCode} ${moved.body}`);
   if (webhookTest.statusCode !== 202) throw new Error(`webhook test failed: ${webhookTest.statusCode} ${webhookTest.body}`);
+  const waitlistEntry = await createdOk(t, auth, '/v1/waitlist', {
+    patientId: patient.id,
+    doctorId: doctor.id,
+    visitTypeId: visitType,
+    earliest: daysAheadAt(1, 0).toISOString().slice(0, 10),
+    latest: daysAheadAt(30, 0).toISOString().slice(0, 10),
+    note: `Waiting ${marker}`,
+  });
+  // A real offer of a free slot to that entry, made by the offer engine itself (no messaging runs here to trigger it).
+  const tokens = createSignedTokens(t.deps.serverSecret);
+  const offerStart = daysAheadAt(12, 15);
+  const offer = await withTenant(t.deps.database.db, hospital.id, (base) =>
+    offerSlot(
+      new TenantScope(base.tx, hospital.id, systemActor(`security-${marker}`)),
+      { doctorId: doctor.id, visitTypeId: visitType, start: offerStart, end: new Date(offerStart.getTime() + 30 * 60_000) },
+      { tokens, publicBaseUrl: t.config.env.PUBLIC_BASE_URL },
+    ),
+  );
+  if (!offer) throw new Error('security world: the offer engine made no offer');
+  const offerToken = tokens.sign(OFFER_TOKEN_PURPOSE, { o: offer.id, h: hospital.id }, offer.expiresAt);
+  const hold = await injectChecked(t, {
+    method: 'POST',
+    url: `/v1/public/hospitals/${hospital.subdomain}/holds`,
+    payload: { doctorId: doctor.id, start: daysAheadAt(9, 10).toISOString() },
+  });
+  if (hold.statusCode !== 201) throw new Error(`public hold failed: ${hold.statusCode} ${hold.body}`);
   return {
     hospital,
     owner: asUser(hospital),
@@ -283,6 +317,9 @@ export async function securityWorld(t: TestApp, label: string): Promise<Security
       calendarFeedFile: String(feed.json().data.url).split('/').pop()!,
       webhook: webhook.json().data.id,
       webhookDelivery: webhookTest.json().data.id,
+      waitlistEntry,
+      offerToken,
+      hold: hold.json().data.id,
       manageToken,
       manageAppointment: managed.id,
     },
@@ -357,6 +394,12 @@ export function idFor(world: SecurityWorld, param: string, segment: string, path
       return world.ids.calendarFeedFile;
     case 'deliveries':
       return world.ids.webhookDelivery;
+    case 'waitlist':
+      return world.ids.waitlistEntry;
+    case 'offers':
+      return world.ids.offerToken;
+    case 'holds':
+      return world.ids.hold;
     case 'manage':
       return world.ids.manageToken;
     case 'dead-letters':
@@ -435,12 +478,19 @@ export function validBody(world: SecurityWorld, method: string, path: string): R
     'POST /v1/visit-types': { name: 'Visit New', durationMinutes: 30, doctorIds: [world.ids.doctor] },
     'POST /v1/hospitals/me/closures': { start: daysAheadAt(70, 0).toISOString(), end: daysAheadAt(71, 0).toISOString(), reason: 'Closed' },
     'POST /v1/appointments': { doctorId: world.ids.doctor, patientId: world.ids.patient, start: daysAheadAt(6, 9).toISOString() },
+    'POST /v1/waitlist': { patientId: world.ids.patient, doctorId: world.ids.doctor, earliest: daysAheadAt(1, 0).toISOString().slice(0, 10), latest: daysAheadAt(9, 0).toISOString().slice(0, 10) },
+    'POST /v1/public/offers/{token}/accept': {},
+    'POST /v1/public/manage/{token}/waitlist': {},
+    'POST /v1/public/offers/{token}/decline': {},
     'POST /v1/appointment-series': {
       doctorId: world.ids.doctor,
       patientId: world.ids.patient,
       start: daysAheadAt(25, 9).toISOString(),
       recurrence: { frequency: 'daily', count: 2 },
     },
+    'POST /v1/public/hospitals/{subdomain}/holds': { doctorId: world.ids.doctor, start: daysAheadAt(12, 9).toISOString() },
+    'POST /v1/public/holds/{id}/contact': { name: 'Visitor', email: uniqueEmail('visitor') },
+    'POST /v1/public/holds/{id}/confirm': { code: '123456' },
   };
   return samples[`${method} ${path}`] ?? sampleBody(method, path);
 }

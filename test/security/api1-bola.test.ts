@@ -57,16 +57,21 @@ const routeOf = (op: OpenApiOperation) => {
  * Routes that address a tenant's object by id. Operator routes (/v1/admin)
  * are not tenant objects (API5 covers who may call them); a hospital's
  * public profile by subdomain is public by design; a calendar feed's secret
- * address is its own credential (its tests cover unknown and revoked ones); so
- * is a manage link's signed token, which names its hospital: the test below
- * crosses the hospitals inside the token.
+ * address, a waitlist offer's link and a manage link are their own credentials
+ * (their tests cover tampered, unknown, expired and used ones), and so is a
+ * public hold's id, the visitor's handle on their hold with no hospital in the
+ * URL (src/modules/holds/public-holds.test.ts covers unknown ones). A manage
+ * link's signed token names its hospital: the test below crosses the
+ * hospitals inside the token.
  */
 const objectRoutes = () =>
   ops.filter(
     (op) =>
       !op.path.startsWith('/v1/admin/') &&
       !op.path.startsWith('/calendar/') &&
+      !op.path.startsWith('/v1/public/offers/') &&
       !op.path.startsWith('/v1/public/manage/') &&
+      !op.path.startsWith('/v1/public/holds/') &&
       pathParams(op.path).some((p) => p !== 'subdomain'),
   );
 
@@ -169,6 +174,7 @@ describe('API1 object-level authorization', () => {
         patientId: w.ids.patient,
         entityId: w.ids.appointment,
         actorUserId: w.owner.userId,
+        visitTypeId: w.ids.visitType,
         actorPatientId: w.ids.patient,
       };
       const value = known[name];
@@ -239,12 +245,16 @@ describe('API1 object-level authorization', () => {
       ['DELETE', `/v1/doctors/${a.ids.doctor}/time-off/${a.ids.timeOff}`, undefined, 403],
       ['PUT', `/v1/visit-notes/${a.ids.note}`, { plan: 'Not mine' }, 403],
       ['POST', `/v1/appointments/${a.ids.pastAppointment}/visit-notes`, { plan: 'Not mine' }, 403],
+      ['DELETE', `/v1/waitlist/${a.ids.waitlistEntry}`, undefined, 404],
+      ['GET', `/v1/waitlist?doctorId=${a.ids.doctor}`, undefined, 403],
+      ['POST', '/v1/waitlist', { patientId: a.ids.patient, doctorId: a.ids.doctor, earliest: '2030-01-01', latest: '2030-01-02' }, 403],
     ];
     const actual = [];
     for (const [method, url, body] of expectations) actual.push(`${method} ${url} -> ${(await callAs(t, colleague, method, url, body)).statusCode}`);
     expect(actual).toEqual(expectations.map(([method, url, , status]) => `${method} ${url} -> ${status}`));
     const listed = await callAs(t, colleague, 'GET', '/v1/appointments?limit=100');
     expect(listed.body).not.toContain(a.ids.appointment);
+    expect((await callAs(t, colleague, 'GET', '/v1/waitlist?limit=100')).body).not.toContain(a.ids.waitlistEntry);
     expect((await callAs(t, colleague, 'GET', `/v1/visit-notes/${a.ids.note}`)).statusCode).toBe(200);
     // Reading a note is audited and every read of a patient is an access event, so compare everything but those two logs.
     const after = await hospitalDigest(t, a.hospital.id);
@@ -264,6 +274,11 @@ describe('API1 object-level authorization', () => {
         { doctorId: a.ids.doctor, patientId: b.ids.patient },
         { doctorId: b.ids.doctor, patientId: a.ids.patient },
       ].map((ids): [string, string, Record<string, unknown>] => ['POST', '/v1/appointment-series', { ...ids, start, recurrence: { frequency: 'daily', count: 2 } }]),
+      ...[
+        { doctorId: a.ids.doctor, patientId: b.ids.patient },
+        { doctorId: b.ids.doctor, patientId: a.ids.patient },
+        { visitTypeId: a.ids.visitType, patientId: b.ids.patient },
+      ].map((ids): [string, string, Record<string, unknown>] => ['POST', '/v1/waitlist', { ...ids, earliest: '2030-01-01', latest: '2030-01-02' }]),
     ];
     for (const [method, url, payload] of cases) {
       const res = await callAs(t, b.owner, method, url, payload);

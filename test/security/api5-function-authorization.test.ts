@@ -50,7 +50,17 @@ const PUBLIC_ROUTES = new Set([
   'GET /fhir/R4/metadata', // the CapabilityStatement, public as on every FHIR server
   'GET /v1/public/hospitals/:subdomain/visit-types',
   'GET /v1/public/hospitals/:subdomain/visit-types/:id/availability',
+  'POST /v1/public/hospitals/:subdomain/holds', // public booking (SPEC 15): a visitor holds a slot...
+  'POST /v1/public/holds/:id/contact', // ...gets a code at their address...
+  'POST /v1/public/holds/:id/confirm', // ...and books it with the code
   'GET /calendar/:file', // a doctor's calendar feed: the secret address is the credential
+  'GET /book/:subdomain', // the patients' booking page (static; it calls the public routes above)
+  'GET /manage/:token', // its manage page: the token in the URL is checked by the API it calls
+  'GET /app/:file', // the page's own script and style files
+  'GET /v1/public/offers/:token', // a waitlist offer: the signed link is the credential
+  'POST /v1/public/offers/:token/accept',
+  'POST /v1/public/offers/:token/decline',
+  'POST /v1/public/manage/:token/waitlist', // joining the waitlist from a manage link
   'GET /v1/public/manage/:token', // a patient's manage link: the signed token is the capability (SPEC section 15)
   'POST /v1/public/manage/:token/cancel',
   'POST /v1/public/manage/:token/reschedule',

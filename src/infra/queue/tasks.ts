@@ -10,6 +10,8 @@ export interface TaskContext {
   config: Config;
   logger: Logger;
   message: QueueMessage;
+  /** The HMAC key for signed links (tasks that send them: waitlist offers); absent in tests that build a handler by hand. */
+  serverSecret?: string;
   /** The process's instruments (absent in tests that build a handler by hand). */
   metrics?: Metrics;
 }

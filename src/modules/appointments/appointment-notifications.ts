@@ -5,6 +5,7 @@ import type { NotificationChannel } from '../../infra/db/schema/patients.ts';
 import type { TenantScope } from '../../infra/db/tenant.ts';
 import { PermanentError } from '../../infra/queue/errors.ts';
 import type { EmailTemplate } from '../notifications/contracts.ts';
+import { calendarText } from '../notifications/i18n/index.ts';
 import type { EventResolver, MessagingRegistry, NotificationRecipient, PatientLinks, ResolveResult } from '../notifications/registry.ts';
 import { APPOINTMENT_EVENTS, reminderIsCurrent, type ReminderPayload } from './appointment-events.ts';
 import { icsAttachment, type IcsMethod } from '../../shared/ics.ts';
@@ -53,6 +54,8 @@ export interface AppointmentContext {
   /** The visit type booked, and the rooms and devices the appointment holds (by kind, then name). */
   visitTypeName: string | null;
   resourceNames: string[];
+  /** The patient's language, else the hospital's default: every message is written in it. */
+  language: string;
 }
 
 /** The appointment with what its messages need, in one query (tenant-scoped). */
@@ -81,12 +84,13 @@ export async function loadAppointmentContext(scope: TenantScope, appointmentId: 
     timezone: string;
     visit_type_name: string | null;
     resource_names: string[];
+    language: string;
   }>(
     scope.tx,
     sql`select a.id, a.hospital_id, h.subdomain, h.cancellation_notice_minutes, a.doctor_id, a.visit_type_id, a.status, a.version, a.starts_at, a.ends_at, a.patient_id,
                p.name as patient_name, p.email as patient_email, p.phone as patient_phone, p.erased_at is not null as patient_erased, p.notification_channel as channel,
                d.name as doctor_name, h.name as hospital_name, h.email as hospital_email, h.address as hospital_address, h.timezone,
-               vt.name as visit_type_name,
+               vt.name as visit_type_name, coalesce(p.language, h.default_language) as language,
                coalesce((select json_agg(r.name order by r.kind, r.name, r.id)
                            from resource_bookings b join resources r on r.hospital_id = b.hospital_id and r.id = b.resource_id
                           where b.hospital_id = a.hospital_id and b.appointment_id = a.id), '[]'::json) as resource_names
@@ -122,6 +126,7 @@ export async function loadAppointmentContext(scope: TenantScope, appointmentId: 
     timezone: row.timezone,
     visitTypeName: row.visit_type_name,
     resourceNames: row.resource_names,
+    language: row.language,
   };
 }
 
@@ -174,6 +179,7 @@ function recipient(
       end: times.end.toISOString(),
       ...(ctx.visitTypeName ? { visitTypeName: ctx.visitTypeName } : {}),
       ...(ctx.resourceNames.length ? { rooms: ctx.resourceNames.join(', ') } : {}),
+      language: ctx.language,
       ...extra,
     },
     ...(calendar && ctx.channel === 'email' && ctx.patientEmail ? { attachments: [appointmentInvite(ctx, times, calendar)] } : {}),
@@ -195,11 +201,8 @@ function appointmentInvite(ctx: AppointmentContext, times: { start: Date; end: D
     end: times.end,
     stamp: calendar.stamp,
     sequence: calendar.version,
-    summary: `${ctx.visitTypeName ?? 'Appointment'} with ${ctx.doctorName}`,
     location: placeOf(ctx),
-    description: `Your ${ctx.visitTypeName ? `${ctx.visitTypeName} appointment` : 'appointment'} at ${ctx.hospitalName} with ${ctx.doctorName}${
-      ctx.resourceNames.length ? ` (${ctx.resourceNames.join(', ')})` : ''
-    }.`,
+    ...calendarText(ctx.language, { visitTypeName: ctx.visitTypeName, doctorName: ctx.doctorName, hospitalName: ctx.hospitalName, rooms: ctx.resourceNames.join(', ') || null }),
     organizer: { email: ctx.hospitalEmail, name: ctx.hospitalName },
     attendee: { email: ctx.patientEmail!, name: ctx.patientName },
   });

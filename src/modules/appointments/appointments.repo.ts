@@ -1,4 +1,4 @@
-import { asc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { asc, eq, gte, inArray, lt, ne, sql, type SQL } from 'drizzle-orm';
 import { rawRows } from '../../infra/db/client.ts';
 import { afterCursor, eqIf, instant } from '../../infra/db/fragments.ts';
 import { appointments, type AppointmentStatus } from '../../infra/db/schema/appointments.ts';
@@ -9,21 +9,59 @@ import type { TimeRange } from '../availability/slots.ts';
 import type { WeeklyInterval } from '../schedules/weekly.ts';
 import { countedAppointments } from '../subscriptions/usage.ts';
 
-export type AppointmentRow = typeof appointments.$inferSelect;
+type StoredAppointment = typeof appointments.$inferSelect;
+/**
+ * An appointment as every path but the holds module sees it: never `held`
+ * (so always with a patient). Reads that return rows leave held ones out
+ * (`notHeld`) and narrow the type here, once.
+ */
+export type AppointmentRow = Omit<StoredAppointment, 'patientId' | 'status' | 'holdExpiresAt'> & { patientId: string; status: AppointmentStatus };
+
+/** The condition that leaves held rows (holds, not appointments) out of a read. */
+export const notHeld = () => ne(appointments.status, 'held');
+/** A stored row read with `notHeld()`, as the type it then is. */
+export const asAppointment = (row: StoredAppointment): AppointmentRow => row as AppointmentRow;
 
 const MINUTE_MS = 60_000;
 
 /**
- * `a` (an appointments row) is live — `scheduled`, the only status that holds
- * its time — and overlaps `range`; `who` picks the doctor's or the patient's.
- * The shape of the exclusion constraints (same columns, same predicate), so
- * PostgreSQL answers it from their GiST indexes. Used for the visibly-taken
- * check, the doctor's buffer and the availability query.
+ * `a` (an appointments row) is live — `scheduled`, or `held` and not expired
+ * (the statuses that hold time) — and overlaps `range`; `who` picks the
+ * doctor's or the patient's. The shape of the exclusion constraints (same
+ * columns, same predicate), so PostgreSQL answers it from their GiST
+ * indexes. Used for the visibly-taken check, the doctor's buffer and the
+ * availability query. An expired hold is free time here, before any writer
+ * has deleted it. (A patient's rows are never held: a hold has no patient.)
  */
 export function liveOverlap(hospitalId: SQL, who: SQL, range: SQL, excludeId?: string): SQL {
-  return sql`a.hospital_id = ${hospitalId} and ${who} and a.status = 'scheduled'
+  return sql`a.hospital_id = ${hospitalId} and ${who} and a.status in ('scheduled', 'held')
+             and (a.status = 'scheduled' or a.hold_expires_at > now())
              and tstzrange(a.starts_at, a.ends_at) && ${range}
              ${excludeId ? sql`and a.id <> ${excludeId}::uuid` : sql``}`;
+}
+
+/**
+ * Deletes the expired holds in a write's way — of the doctor over [from, to)
+ * (the exclusion constraint still sees them), or holding any resource over
+ * that time — with their resource bookings (cascade). Every writer that takes
+ * a slot runs it first, in its own transaction under the subscription lock,
+ * so an expired hold never blocks a booking and no worker is needed. A hold
+ * being confirmed at that moment is not expired at the confirm's now() and
+ * keeps its row lock; the delete re-checks the row after it.
+ */
+export async function sweepExpiredHolds(scope: TenantScope, doctorId: string, range: { from: Date; to: Date }): Promise<number> {
+  const h = sql`${scope.hospitalId}::uuid`;
+  const r = sql`tstzrange(${instant(range.from)}, ${instant(range.to)})`;
+  const rows = await rawRows<{ id: string }>(
+    scope.tx,
+    sql`delete from appointments a
+         where a.hospital_id = ${h} and a.status = 'held' and a.hold_expires_at <= now()
+           and ((a.doctor_id = ${doctorId}::uuid and tstzrange(a.starts_at, a.ends_at) && ${r})
+                or exists (select 1 from resource_bookings b
+                            where b.hospital_id = ${h} and b.appointment_id = a.id and b.live and tstzrange(b.starts_at, b.ends_at) && ${r}))
+        returning a.id`,
+  );
+  return rows.length;
 }
 
 /** The hospital's closures overlapping `window` as [[startMs, endMs], ...] (json), for one-round-trip reads. */
@@ -35,9 +73,9 @@ export function closuresJson(hospitalId: SQL, window: { from: Date; to: Date }):
 
 /** `lock`: `update` for a change of the row, `share` to keep it from changing under a dependent write (a visit note). */
 export async function findAppointment(scope: TenantScope, id: string, { lock }: { lock?: 'update' | 'share' } = {}): Promise<AppointmentRow | null> {
-  const query = scope.select(appointments, eq(appointments.id, id)).limit(1);
+  const query = scope.select(appointments, eq(appointments.id, id), notHeld()).limit(1);
   const [row] = lock ? await query.for(lock) : await query;
-  return row ?? null;
+  return row ? asAppointment(row) : null;
 }
 
 /**
@@ -54,9 +92,9 @@ export async function updateAppointment(
   onlyIf?: SQL,
 ): Promise<AppointmentRow | null> {
   const [row] = await scope
-    .update(appointments, { ...changes, version: sql`${appointments.version} + 1`, updatedAt: new Date() }, eq(appointments.id, id), onlyIf)
+    .update(appointments, { ...changes, version: sql`${appointments.version} + 1`, updatedAt: new Date() }, eq(appointments.id, id), notHeld(), onlyIf)
     .returning();
-  return row ?? null;
+  return row ? asAppointment(row) : null;
 }
 
 export interface AppointmentFilter {
@@ -76,9 +114,10 @@ export async function listAppointments(
   after: CursorPosition | null,
   limit: number,
 ): Promise<AppointmentRow[]> {
-  return scope
+  const rows = await scope
     .select(
       appointments,
+      notHeld(),
       eqIf(appointments.doctorId, filter.doctorId),
       eqIf(appointments.patientId, filter.patientId),
       eqIf(appointments.status, filter.status),
@@ -89,6 +128,7 @@ export async function listAppointments(
     )
     .orderBy(asc(appointments.startsAt), asc(appointments.id))
     .limit(limit + 1);
+  return rows.map(asAppointment);
 }
 
 export interface BookingVisitType {
@@ -150,7 +190,7 @@ export interface BookingContext {
  */
 export async function loadBookingContext(
   scope: TenantScope,
-  ids: { doctorId: string; patientId: string; visitTypeId?: string | null },
+  ids: { doctorId: string; patientId: string | null; visitTypeId?: string | null },
   window: { from: Date; to: Date },
   slot: { start: Date; durationMinutes?: number; excludeId?: string },
 ): Promise<BookingContext | null> {
@@ -186,7 +226,8 @@ export async function loadBookingContext(
     scope.tx,
     sql`select now() as tx_now, h.timezone, h.booking_horizon_days, h.minimum_notice_minutes, array_to_json(h.reminder_offsets_minutes) as reminder_offsets_minutes,
                d.id as doctor_id, d.active, d.slot_minutes, d.buffer_minutes,
-               exists (select 1 from patients p where p.hospital_id = h.id and p.id = ${ids.patientId}::uuid and p.erased_at is null) as patient_found,
+               (${ids.patientId}::uuid is null -- a hold: no patient yet
+                or exists (select 1 from patients p where p.hospital_id = h.id and p.id = ${ids.patientId}::uuid and p.erased_at is null)) as patient_found,
                s.status as subscription_status, s.current_period_end,
                ${busy(sql`a.doctor_id = d.id`)} as doctor_busy,
                ${busy(sql`a.patient_id = ${ids.patientId}::uuid`)} as patient_busy,
@@ -303,22 +344,44 @@ function planHolds(scope: TenantScope, rules: PlanRules): SQL {
 export async function insertWithinPlan(
   scope: TenantScope,
   values: Pick<
-    AppointmentRow,
+    StoredAppointment,
     'id' | 'doctorId' | 'patientId' | 'startsAt' | 'endsAt' | 'reason' | 'createdBy' | 'visitTypeId' | 'bufferBeforeMinutes' | 'bufferAfterMinutes' | 'seriesId'
-  >,
+  > & { hold?: { expiresAt: Date } },
   rules: PlanRules,
 ): Promise<boolean> {
   const rows = await rawRows<{ id: string }>(
     scope.tx,
     sql`insert into appointments (id, hospital_id, doctor_id, patient_id, starts_at, ends_at, status, reason, created_by,
-                                  visit_type_id, buffer_before_minutes, buffer_after_minutes, series_id)
+                                  visit_type_id, buffer_before_minutes, buffer_after_minutes, series_id, hold_expires_at)
         select ${values.id}::uuid, ${scope.hospitalId}::uuid, ${values.doctorId}::uuid, ${values.patientId}::uuid,
-               ${instant(values.startsAt)}, ${instant(values.endsAt)}, 'scheduled', ${values.reason}, ${values.createdBy}::uuid,
-               ${values.visitTypeId}::uuid, ${values.bufferBeforeMinutes}::int, ${values.bufferAfterMinutes}::int, ${values.seriesId}::uuid
+               ${instant(values.startsAt)}, ${instant(values.endsAt)}, ${values.hold ? 'held' : 'scheduled'}, ${values.reason}, ${values.createdBy}::uuid,
+               ${values.visitTypeId}::uuid, ${values.bufferBeforeMinutes}::int, ${values.bufferAfterMinutes}::int, ${values.seriesId}::uuid,
+               ${values.hold ? instant(values.hold.expiresAt) : null}::timestamptz
          where ${planHolds(scope, rules)}
         returning id`,
   );
   return rows.length === 1;
+}
+
+/**
+ * Turns a live hold into the patient's appointment in ONE conditional
+ * statement: only while it is held and not expired, and only if the plan's
+ * rules hold (the month's room, counted without the hold; the buffers); the
+ * patient's exclusion constraint judges the patient's other visits. Null =
+ * refused (planRefusal says whether by the plan), or no live hold any more.
+ */
+export async function convertHeldWithinPlan(scope: TenantScope, id: string, patientId: string, rules: PlanRules): Promise<AppointmentRow | null> {
+  const [row] = await scope
+    .update(
+      appointments,
+      { status: 'scheduled', patientId, holdExpiresAt: null, version: sql`${appointments.version} + 1`, updatedAt: new Date() },
+      eq(appointments.id, id),
+      eq(appointments.status, 'held'),
+      sql`${appointments.holdExpiresAt} > now()`,
+      planHolds(scope, rules),
+    )
+    .returning();
+  return row ? asAppointment(row) : null;
 }
 
 /** Moves the appointment only if the plan's rules hold (null = refused); the exclusion constraints judge the new time. */

@@ -18,6 +18,7 @@ import { appointmentView } from './appointments.views.ts';
 import { assignResources, blockedRange, bookingWrite, createBookingCore, exclusionError, type AppointmentRecord, type Scope } from './booking-core.ts';
 import { addLocalDays, localMonth, startOfLocalDate } from './booking-rules.ts';
 import { assertStarted, transition } from './lifecycle.ts';
+import { slotFreedMessage } from '../waitlist/waitlist-events.ts';
 import { dropResourceBookings, resourcesOf } from './resource-bookings.repo.ts';
 
 const MINUTE_MS = 60_000;
@@ -35,7 +36,17 @@ export interface PatientAppointmentActor extends PatientActor {
   doctorId: null;
 }
 
-export type AppointmentActor = StaffAppointmentActor | PatientAppointmentActor;
+/** A visitor on the public booking pages (placing a hold, giving a contact): nobody signed in, no patient yet. */
+export interface VisitorAppointmentActor {
+  kind?: 'user';
+  userId: null;
+  requestId: string;
+  hospitalId: string;
+  role: 'visitor';
+  doctorId: null;
+}
+
+export type AppointmentActor = StaffAppointmentActor | PatientAppointmentActor | VisitorAppointmentActor;
 
 export const patientAppointmentActor = (hospitalId: string, patientId: string, requestId: string): PatientAppointmentActor => ({
   ...patientActor(hospitalId, patientId, requestId),
@@ -57,6 +68,9 @@ export async function withResources(scope: TenantScope, rows: AppointmentRow[]):
   const held = await resourcesOf(scope, rows.filter((r) => r.visitTypeId).map((r) => r.id));
   return rows.map((row) => ({ ...row, resources: held.get(row.id) ?? [] }));
 }
+
+/** The slot an appointment frees when it is cancelled or moved away. */
+const slotOf = (row: AppointmentRow) => ({ doctorId: row.doctorId, visitTypeId: row.visitTypeId, start: row.startsAt, end: row.endsAt });
 
 const withResourcesOf = async (scope: TenantScope, row: AppointmentRow) => (await withResources(scope, [row]))[0]!;
 
@@ -96,6 +110,8 @@ export function createAppointmentService({ db, idempotencyTtlMs, now = () => new
     const status = transition(current.status, 'cancel');
     const row = (await updateAppointment(scope, current.id, { status, cancelReason: reason }))!;
     if (opts.notify !== false) await enqueue(scope.tx, cancelledMessages(row));
+    // Every freed slot goes to the waitlist, a series' occurrences too (they send one summary instead of notices).
+    await enqueue(scope.tx, slotFreedMessage(scope.hospitalId, slotOf(current)));
     await emitWebhookEvent(scope, 'appointment.cancelled', appointmentWebhookData(row));
     await recordAudit(scope, {
       action: 'appointment.cancelled',
@@ -123,6 +139,54 @@ export function createAppointmentService({ db, idempotencyTtlMs, now = () => new
         metadata: { from: current.status, to: status },
       });
       return withResourcesOf(scope, row);
+    });
+  }
+
+  /**
+   * Moves an appointment by updating its own row in the caller's transaction:
+   * the exclusion constraints judge the new time against every other live
+   * appointment, and if it is taken the statement fails, the transaction
+   * rolls back and the appointment keeps its old time (never freed first).
+   * The old time goes to the waitlist (slotFreedMessage) when the move commits.
+   */
+  async function rescheduleWithin(scope: Scope, current: AppointmentRow, start: Date, durationMinutesInput?: number): Promise<AppointmentRecord> {
+    const id = current.id;
+    const when = now();
+    transition(current.status, 'reschedule');
+    const durationMinutes = durationMinutesInput ?? Math.round((current.endsAt.getTime() - current.startsAt.getTime()) / MINUTE_MS);
+    const end = new Date(start.getTime() + durationMinutes * MINUTE_MS);
+    const ctx = await core.contextFor(scope, current, { start, durationMinutes, excludeId: id });
+    // The buffers it was booked with move with it; the resources its visit type needs are taken again for the new time.
+    const target = { startsAt: start, endsAt: end, bufferBeforeMinutes: current.bufferBeforeMinutes, bufferAfterMinutes: current.bufferAfterMinutes };
+    core.assertBookable(ctx, target, when);
+
+    const moved = { id, hospitalId: scope.hospitalId, version: current.version + 1, startsAt: start, endsAt: end };
+    await enqueue(scope.tx, [...rescheduledMessages(current, moved, ctx.hospital.reminderOffsetsMinutes, when), slotFreedMessage(scope.hospitalId, slotOf(current))]);
+    await emitWebhookEvent(scope, 'appointment.rescheduled', appointmentWebhookData({ ...current, ...moved }), when);
+    await recordAudit(scope, {
+      action: 'appointment.rescheduled',
+      entityType: 'appointment',
+      entityId: id,
+      changes: ['start', 'end'],
+      metadata: {
+        previousStart: current.startsAt.toISOString(),
+        previousEnd: current.endsAt.toISOString(),
+        start: start.toISOString(),
+        end: end.toISOString(),
+      },
+    });
+    // Moving is not a new booking (an inactive plan may still move one), but a move into another
+    // local month must fit that month's limit; the appointment itself is not counted twice.
+    // The same row changes: the exclusion constraints compare the new time with every other live appointment.
+    const otherMonth = localMonth(start, ctx.hospital.timezone).from.getTime() !== localMonth(current.startsAt, ctx.hospital.timezone).from.getTime();
+    return core.writeWithinPlan(scope, ctx, target, when, { countMonth: otherMonth, requireActive: otherMonth, excludeId: id }, async (rules) => {
+      const row = await moveWithinPlan(scope, id, { startsAt: start, endsAt: end }, rules);
+      if (!row) return null;
+      const requires = ctx.visitType?.requires ?? [];
+      // Its old resources are given back and preferred again, so a move keeps its room when the room is free.
+      const previous = requires.length ? await dropResourceBookings(scope, id) : [];
+      const resources = await assignResources(scope, { appointmentId: id, ...blockedRange(row), requires, prefer: previous });
+      return { ...row, resources };
     });
   }
 
@@ -209,48 +273,12 @@ export function createAppointmentService({ db, idempotencyTtlMs, now = () => new
     async reschedule(actor: AppointmentActor, id: string, input: RescheduleInput): Promise<AppointmentRecord> {
       const start = parseInstant(input.start, 'start');
       return bookingWrite(() =>
-        withTenant(db, actor, async (scope) => {
-          const when = now();
-          const current = visibleTo(actor, await findAppointment(scope, id, { lock: 'update' }));
-          transition(current.status, 'reschedule');
-          const durationMinutes = input.durationMinutes ?? Math.round((current.endsAt.getTime() - current.startsAt.getTime()) / MINUTE_MS);
-          const end = new Date(start.getTime() + durationMinutes * MINUTE_MS);
-          const ctx = await core.contextFor(scope, current, { start, durationMinutes, excludeId: id });
-          // The buffers it was booked with move with it; the resources its visit type needs are taken again for the new time.
-          const target = { startsAt: start, endsAt: end, bufferBeforeMinutes: current.bufferBeforeMinutes, bufferAfterMinutes: current.bufferAfterMinutes };
-          core.assertBookable(ctx, target, when);
-
-          const moved = { id, hospitalId: actor.hospitalId, version: current.version + 1, startsAt: start, endsAt: end };
-          await enqueue(scope.tx, rescheduledMessages(current, moved, ctx.hospital.reminderOffsetsMinutes, when));
-          await emitWebhookEvent(scope, 'appointment.rescheduled', appointmentWebhookData({ ...current, ...moved }), when);
-          await recordAudit(scope, {
-            action: 'appointment.rescheduled',
-            entityType: 'appointment',
-            entityId: id,
-            changes: ['start', 'end'],
-            metadata: {
-              previousStart: current.startsAt.toISOString(),
-              previousEnd: current.endsAt.toISOString(),
-              start: start.toISOString(),
-              end: end.toISOString(),
-            },
-          });
-          // Moving is not a new booking (an inactive plan may still move one), but a move into another
-          // local month must fit that month's limit; the appointment itself is not counted twice.
-          // The same row changes: the exclusion constraints compare the new time with every other live appointment.
-          const otherMonth = localMonth(start, ctx.hospital.timezone).from.getTime() !== localMonth(current.startsAt, ctx.hospital.timezone).from.getTime();
-          return core.writeWithinPlan(scope, ctx, target, when, { countMonth: otherMonth, requireActive: otherMonth, excludeId: id }, async (rules) => {
-            const row = await moveWithinPlan(scope, id, { startsAt: start, endsAt: end }, rules);
-            if (!row) return null;
-            const requires = ctx.visitType?.requires ?? [];
-            // Its old resources are given back and preferred again, so a move keeps its room when the room is free.
-            const previous = requires.length ? await dropResourceBookings(scope, id) : [];
-            const resources = await assignResources(scope, { appointmentId: id, ...blockedRange(row), requires, prefer: previous });
-            return { ...row, resources };
-          });
-        }),
+        withTenant(db, actor, async (scope) => rescheduleWithin(scope, visibleTo(actor, await findAppointment(scope, id, { lock: 'update' })), start, input.durationMinutes)),
       );
     },
+
+    /** Moves one appointment (locked by the caller) inside the caller's transaction; for a waitlist offer accepted by moving the patient's later visit. */
+    rescheduleWithin,
   };
 }
 

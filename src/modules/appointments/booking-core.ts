@@ -9,18 +9,30 @@ import { assertBelowLimit, assertSubscriptionActive } from '../subscriptions/pla
 import { lockSubscriptionLimits } from '../subscriptions/subscriptions.repo.ts';
 import { emitWebhookEvent } from '../webhooks/events.ts';
 import { appointmentWebhookData, bookedMessages, reminderMessages } from './appointment-events.ts';
-import { insertWithinPlan, loadBookingContext, planRefusal, type AppointmentRow, type BookingContext, type PlanRules } from './appointments.repo.ts';
+import {
+  convertHeldWithinPlan,
+  insertWithinPlan,
+  loadBookingContext,
+  planRefusal,
+  sweepExpiredHolds,
+  type AppointmentRow,
+  type BookingContext,
+  type PlanRules,
+} from './appointments.repo.ts';
 import { MAX_DURATION_MINUTES, type CreateAppointmentInput } from './appointments.schemas.ts';
 import type { AppointmentActor } from './appointments.service.ts';
 import { assertBookingWindow, assertNoAbsence, assertWithinSchedule, localMonth, scheduleWindow } from './booking-rules.ts';
-import { findResourcesByIds, takeFreeResources, type ResourceRef } from './resource-bookings.repo.ts';
+import { findResourcesByIds, resourcesOf, takeFreeResources, type ResourceRef } from './resource-bookings.repo.ts';
+import type { HoldKind } from '../../infra/db/schema/holds.ts';
 
 /**
  * The booking core: one appointment taken inside a tenant transaction the
  * caller owns — the context read, the checks that need no lock, the messages
  * and audit event, and the critical section that writes the appointment and
- * takes its resources. `book` and `reschedule` (appointments.service.ts) and
- * series (which books each occurrence in a savepoint) all go through here.
+ * takes its resources. `book` and `reschedule` (appointments.service.ts),
+ * series (which books each occurrence in a savepoint) and holds
+ * (src/modules/holds: a slot taken before it has a patient, then converted)
+ * all go through here.
  */
 
 const MINUTE_MS = 60_000;
@@ -34,8 +46,18 @@ export type Scope = TenantScope<AppointmentActor>;
 export type ReadyContext = BookingContext & { doctor: NonNullable<BookingContext['doctor']> };
 /** An appointment with the resources it holds (held, once cancelled). */
 export type AppointmentRecord = AppointmentRow & { resources: ResourceRef[] };
+/** A booking's input, where a hold has no patient yet. */
+export type BookingInput = Omit<CreateAppointmentInput, 'patientId'> & { patientId: string | null };
+/** A hold as written: the slot's row (status `held`, no patient) and its resources. */
+export type HeldSlot = Omit<AppointmentRecord, 'patientId' | 'status'> & { patientId: null; status: 'held'; holdExpiresAt: Date };
 
 /** How a caller booking inside its own transaction wants the booking made (a series, per occurrence). */
+/** What makes a booking a hold: until when it takes the slot, and why it exists. */
+export interface HoldOptions {
+  expiresAt: Date;
+  kind: HoldKind;
+}
+
 export interface BookingOptions {
   /** The series this booking is an occurrence of. */
   seriesId?: string;
@@ -131,7 +153,7 @@ export function createBookingCore({ now }: { now: () => Date }) {
   /** The context of a booking or a move, read in one round trip before any lock; 404 for a doctor, patient or visit type this hospital does not have. */
   async function contextFor(
     scope: Scope,
-    ids: { doctorId: string; patientId: string; visitTypeId?: string | null },
+    ids: { doctorId: string; patientId: string | null; visitTypeId?: string | null },
     slot: { start: Date; durationMinutes?: number; excludeId?: string },
   ): Promise<ReadyContext> {
     const window = scheduleWindow(slot.start, at(slot.start, MAX_DURATION_MINUTES));
@@ -169,7 +191,9 @@ export function createBookingCore({ now }: { now: () => Date }) {
    * constraints judge overlaps (of doctors, patients and resources). A
    * refused write costs one more read, to say which rule refused it. The
    * caller commits right after, releasing the lock. (A plan limit on
-   * resources would be checked here, beside the monthly count.)
+   * resources would be checked here, beside the monthly count.) First of all
+   * it deletes the expired holds in the way (of the doctor, or of a
+   * resource, over the blocked time): an expired hold never blocks a write.
    */
   async function writeWithinPlan<T>(
     scope: Scope,
@@ -181,6 +205,7 @@ export function createBookingCore({ now }: { now: () => Date }) {
   ): Promise<T> {
     const subscription = await lockSubscriptionLimits(scope);
     if (opts.requireActive) assertSubscriptionActive(subscription, when);
+    await sweepExpiredHolds(scope, ctx.doctor.id, blockedRange(slot));
     const minutes = ctx.doctor.bufferMinutes;
     const rules: PlanRules = {
       month: opts.countMonth ? { ...localMonth(slot.startsAt, ctx.hospital.timezone), limit: subscription!.plan.maxAppointmentsPerMonth } : undefined,
@@ -208,7 +233,7 @@ export function createBookingCore({ now }: { now: () => Date }) {
    * audit event (the id is ours to choose). Returns the row as it will be
    * (created_at = the transaction's now()).
    */
-  async function prepareBooking(scope: Scope, input: CreateAppointmentInput, start: Date, opts: BookingOptions) {
+  async function prepareBooking(scope: Scope, input: BookingInput, start: Date, opts: BookingOptions & { hold?: HoldOptions }) {
     const when = now();
     if (input.visitTypeId && input.durationMinutes !== undefined) {
       throw validation('Invalid body: durationMinutes comes from the visit type; leave it out', {
@@ -229,7 +254,7 @@ export function createBookingCore({ now }: { now: () => Date }) {
       throw new DomainError('VISIT_TYPE_NOT_OFFERED', 'The doctor does not offer this visit type', { visitTypeId: type.id, doctorId: input.doctorId });
     }
     const minutes = type?.durationMinutes ?? input.durationMinutes ?? ctx.doctor.slotMinutes;
-    const row: AppointmentRow = {
+    const row: Omit<AppointmentRow, 'patientId'> & { patientId: string | null } = {
       id: randomUUID(),
       hospitalId: scope.hospitalId,
       doctorId: input.doctorId,
@@ -250,6 +275,32 @@ export function createBookingCore({ now }: { now: () => Date }) {
     };
     assertBookable(ctx, row, when);
     if (input.resourceIds) await assertNamedResources(scope, input.resourceIds, type!.requires);
+    if (opts.hold) {
+      // A hold is no booking yet: no message, no webhook; the audit says a slot was held.
+      if (opts.hold.expiresAt.getTime() <= when.getTime()) throw validation('A hold must expire in the future');
+      await recordAudit(scope, {
+        action: 'appointment.held',
+        entityType: 'appointment',
+        entityId: row.id,
+        changes: ['doctorId', 'start', 'end', ...(type ? ['visitTypeId', 'resources'] : [])],
+        metadata: {
+          doctorId: input.doctorId,
+          start: row.startsAt.toISOString(),
+          end: row.endsAt.toISOString(),
+          expiresAt: opts.hold.expiresAt.toISOString(),
+          kind: opts.hold.kind,
+          ...(type ? { visitTypeId: type.id } : {}),
+        },
+      });
+      return { row, ctx, when, requires: type?.requires ?? [] };
+    }
+    await announceBooking(scope, { ...row, patientId: input.patientId! }, ctx, when, opts);
+    return { row, ctx, when, requires: type?.requires ?? [] };
+  }
+
+  /** The confirmation (or, for a series, the reminders only), the webhook and the audit event of a new booking. */
+  async function announceBooking(scope: Scope, row: AppointmentRow, ctx: ReadyContext, when: Date, opts: BookingOptions & { fromHold?: boolean }) {
+    const type = ctx.visitType;
     const offsets = ctx.hospital.reminderOffsetsMinutes;
     await enqueue(scope.tx, opts.confirmation === false ? reminderMessages(row, offsets, when) : bookedMessages(row, offsets, when));
     await emitWebhookEvent(scope, 'appointment.booked', appointmentWebhookData(row), when);
@@ -257,17 +308,26 @@ export function createBookingCore({ now }: { now: () => Date }) {
       action: 'appointment.booked',
       entityType: 'appointment',
       entityId: row.id,
-      changes: ['doctorId', 'patientId', 'start', 'end', ...(input.reason ? ['reason'] : []), ...(type ? ['visitTypeId', 'resources'] : []), ...(opts.seriesId ? ['seriesId'] : [])],
+      changes: [
+        ...(opts.fromHold ? ['status'] : []),
+        'doctorId',
+        'patientId',
+        'start',
+        'end',
+        ...(row.reason ? ['reason'] : []),
+        ...(type ? ['visitTypeId', 'resources'] : []),
+        ...(opts.seriesId ? ['seriesId'] : []),
+      ],
       metadata: {
-        doctorId: input.doctorId,
-        patientId: input.patientId,
+        doctorId: row.doctorId,
+        patientId: row.patientId,
         start: row.startsAt.toISOString(),
         end: row.endsAt.toISOString(),
         ...(type ? { visitTypeId: type.id } : {}),
         ...(opts.seriesId ? { seriesId: opts.seriesId } : {}),
+        ...(opts.fromHold ? { fromHold: true } : {}),
       },
     });
-    return { row, ctx, when, requires: type?.requires ?? [] };
   }
 
   /**
@@ -278,16 +338,59 @@ export function createBookingCore({ now }: { now: () => Date }) {
    * does it through `bookingWrite`).
    */
   async function bookWithin(scope: Scope, input: CreateAppointmentInput, opts: BookingOptions = {}): Promise<AppointmentRecord> {
+    const { row, resources } = await takeSlot(scope, input, opts);
+    return { ...row, patientId: input.patientId, resources };
+  }
+
+  /**
+   * Holds ONE slot inside the caller's transaction: the very path of a
+   * booking (context, schedule, time off, closures, horizon and notice,
+   * buffers, the plan's state and month, the exclusion constraints, resources
+   * assigned), but the row is `held`, without a patient, until `expiresAt`.
+   * Nothing is sent. The caller maps 23P01 (bookingWrite).
+   */
+  async function holdWithin(scope: Scope, input: Omit<BookingInput, 'patientId' | 'reason'>, hold: HoldOptions): Promise<HeldSlot> {
+    const { row, resources } = await takeSlot(scope, { ...input, patientId: null }, { hold });
+    return { ...row, patientId: null, status: 'held', holdExpiresAt: hold.expiresAt, resources };
+  }
+
+  async function takeSlot(scope: Scope, input: BookingInput, opts: BookingOptions & { hold?: HoldOptions }) {
     const { row, ctx, when, requires } = await prepareBooking(scope, input, parseInstant(input.start, 'start'), opts);
     const blocked = blockedRange(row);
     return writeWithinPlan(scope, ctx, row, when, { countMonth: true, requireActive: true }, async (rules) => {
-      if (!(await insertWithinPlan(scope, row, rules))) return null;
+      if (!(await insertWithinPlan(scope, { ...row, ...(opts.hold ? { hold: opts.hold } : {}) }, rules))) return null;
       const resources = await assignResources(scope, { appointmentId: row.id, ...blocked, requires, ...(input.resourceIds ? { only: input.resourceIds } : {}) });
-      return { ...row, resources };
+      return { row, resources };
     });
   }
 
-  return { contextFor, assertBookable, writeWithinPlan, bookWithin };
+  /**
+   * Makes a live hold the patient's appointment inside the caller's
+   * transaction, as a staff booking would be made: the plan's state and the
+   * month's limit under the subscription lock, the patient's overlaps (the
+   * exclusion constraint), then the confirmation, reminders, webhook and
+   * audit event of a booking. The hold's resources stay with it. `hold` is
+   * the row as read in this transaction, already known live (the caller
+   * answers 410 for an expired one). Null: the hold is gone or converted
+   * meanwhile (a concurrent confirm won).
+   */
+  async function convertWithin(scope: Scope, hold: Omit<AppointmentRow, 'patientId' | 'status'>, patientId: string): Promise<AppointmentRecord> {
+    const when = now();
+    const minutes = Math.round((hold.endsAt.getTime() - hold.startsAt.getTime()) / MINUTE_MS);
+    const ctx = await contextFor(scope, { doctorId: hold.doctorId, patientId, visitTypeId: hold.visitTypeId }, { start: hold.startsAt, durationMinutes: minutes, excludeId: hold.id });
+    assertSubscriptionActive(ctx.subscription, when);
+    if (ctx.busy === 'patient') throw overlapError('patient');
+    const row: AppointmentRow = { ...hold, patientId, status: 'scheduled', version: hold.version + 1 };
+    await announceBooking(scope, row, ctx, when, { fromHold: true });
+    return writeWithinPlan(scope, ctx, row, when, { countMonth: true, requireActive: true, excludeId: hold.id }, async (rules) => {
+      const converted = await convertHeldWithinPlan(scope, hold.id, patientId, rules);
+      if (!converted) return null;
+      const resources = (await resourcesOf(scope, [hold.id])).get(hold.id) ?? [];
+      return { ...converted, resources };
+    });
+  }
+
+  return { contextFor, assertBookable, writeWithinPlan, bookWithin, holdWithin, convertWithin };
 }
 
 export type BookingCore = ReturnType<typeof createBookingCore>;

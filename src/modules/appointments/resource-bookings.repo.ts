@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { rawRows } from '../../infra/db/client.ts';
 import { instant } from '../../infra/db/fragments.ts';
 import type { TenantScope } from '../../infra/db/tenant.ts';
@@ -9,6 +9,15 @@ export interface ResourceRef {
   kind: string;
   name: string;
 }
+
+/**
+ * `b` (a resource_bookings row) takes its resource now: live, and not the
+ * booking of an expired hold (which a writer deletes before taking the time;
+ * until then it blocks nothing for availability).
+ */
+export const takesResource = (b: SQL) =>
+  sql`${b}.live and not exists (select 1 from appointments x
+                                 where x.hospital_id = ${b}.hospital_id and x.id = ${b}.appointment_id and x.status = 'held' and x.hold_expires_at <= now())`;
 
 const uuidArray = (ids: readonly string[]) => sql`${`{${ids.join(',')}}`}::uuid[]`;
 const textArray = (values: readonly string[]) => sql`${`{${values.map((v) => `"${v}"`).join(',')}}`}::text[]`;

@@ -3,6 +3,7 @@ import { rawRows } from '../../infra/db/client.ts';
 import { instant } from '../../infra/db/fragments.ts';
 import type { TenantScope } from '../../infra/db/tenant.ts';
 import { closuresJson, liveOverlap } from '../appointments/appointments.repo.ts';
+import { takesResource } from '../appointments/resource-bookings.repo.ts';
 import type { WeeklyInterval } from '../schedules/weekly.ts';
 import type { ResourceNeed, TimeRange } from './slots.ts';
 
@@ -63,7 +64,7 @@ const resourcesOf = (h: SQL, window: Window) =>
                              where o.hospital_id = ${h} and o.resource_id = r.id and o.starts_at < ${instant(window.to)} and o.ends_at > ${instant(window.from)}
                             union all
                             select b.starts_at, b.ends_at from resource_bookings b
-                             where b.hospital_id = ${h} and b.resource_id = r.id and b.live
+                             where b.hospital_id = ${h} and b.resource_id = r.id and ${takesResource(sql`b`)}
                                and tstzrange(b.starts_at, b.ends_at) && tstzrange(${instant(window.from)}, ${instant(window.to)})) x), '[]'::json))
                     order by r.kind, r.name, r.id)
                   from resources r where r.hospital_id = ${h} and r.active and r.kind = any(vt.requires)), '[]'::json)`;

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gte, inArray, lt } from 'drizzle-orm';
+import { and, asc, count, eq, gte, inArray, lt, or, sql } from 'drizzle-orm';
 import { appointments } from '../../infra/db/schema/appointments.ts';
 import { doctors } from '../../infra/db/schema/doctors.ts';
 import { patients } from '../../infra/db/schema/patients.ts';
@@ -34,7 +34,7 @@ export interface BusyTime {
   endsAt: Date;
 }
 
-/** Live (`scheduled`) appointments of these doctors starting in [from, to): the busy Slots. */
+/** Live appointments (`scheduled`, or a hold not yet expired) of these doctors starting in [from, to): the busy Slots (a hold shows only as busy time). */
 export async function busyTimes(scope: TenantScope, doctorIds: string[], window: { from: Date; to: Date }): Promise<BusyTime[]> {
   if (doctorIds.length === 0) return [];
   return scope.tx
@@ -45,7 +45,7 @@ export async function busyTimes(scope: TenantScope, doctorIds: string[], window:
         appointments,
         and(
           inArray(appointments.doctorId, doctorIds),
-          eq(appointments.status, 'scheduled'),
+          or(eq(appointments.status, 'scheduled'), and(eq(appointments.status, 'held'), sql`${appointments.holdExpiresAt} > now()`)),
           gte(appointments.startsAt, window.from),
           lt(appointments.startsAt, window.to),
         ),

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Email, Instant, Name, Nullable, Phone, Uuid } from '../../http/schemas.ts';
+import { Email, Instant, LanguageTag, Name, Nullable, Phone, Uuid } from '../../http/schemas.ts';
 
 export const RESERVED_SUBDOMAINS = new Set([
   'www', 'api', 'admin', 'app', 'apps', 'auth', 'login', 'dashboard', 'docs', 'help', 'support', 'status',
@@ -95,11 +95,13 @@ const SettingsFields = {
   bookingHorizonDays: Type.Integer({ minimum: 1, maximum: 730, description: 'How far ahead patients may book' }),
   minimumNoticeMinutes: Type.Integer({ minimum: 0, maximum: 10080, description: 'How soon before its start a slot stops being bookable' }),
   reminderOffsetsMinutes: ReminderOffsets,
+  defaultLanguage: { ...LanguageTag, description: "Language of the emails and SMS of patients who have none of their own (BCP 47; default en)" },
   cancellationNoticeMinutes: Type.Integer({
     minimum: 0,
     maximum: 43200,
     description: 'Until how long before its start a patient may cancel or move a visit through its manage link (default 1440)',
   }),
+  waitlistOfferMinutes: Type.Integer({ minimum: 5, maximum: 1440, description: 'How long a waitlist offer holds the freed slot for its patient' }),
 };
 export const Settings = Type.Object(SettingsFields, { $id: 'HospitalSettings' });
 export type HospitalSettings = Static<typeof Settings>;
@@ -109,9 +111,11 @@ export const UpdateSettingsBody = Type.Object(
     bookingHorizonDays: Type.Optional(SettingsFields.bookingHorizonDays),
     minimumNoticeMinutes: Type.Optional(SettingsFields.minimumNoticeMinutes),
     reminderOffsetsMinutes: Type.Optional(ReminderOffsets),
+    defaultLanguage: Type.Optional(SettingsFields.defaultLanguage),
     cancellationNoticeMinutes: Type.Optional(SettingsFields.cancellationNoticeMinutes),
+    waitlistOfferMinutes: Type.Optional(SettingsFields.waitlistOfferMinutes),
   },
-  { additionalProperties: false, minProperties: 1, examples: [{ minimumNoticeMinutes: 120, reminderOffsetsMinutes: [1440, 60] }] },
+  { additionalProperties: false, minProperties: 1, examples: [{ minimumNoticeMinutes: 120, reminderOffsetsMinutes: [1440, 60], defaultLanguage: 'de' }] },
 );
 export type UpdateSettingsInput = Static<typeof UpdateSettingsBody>;
 

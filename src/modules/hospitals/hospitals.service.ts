@@ -7,6 +7,7 @@ import type { ReadRouting } from '../../infra/db/replica.ts';
 import { withTenant } from '../../infra/db/tenant.ts';
 import { DomainError, notFound, validation } from '../../shared/errors.ts';
 import { canonicalTimeZone } from '../../shared/timezone.ts';
+import { canonicalLanguageTag } from '../../shared/language.ts';
 import { recordAudit, type Actor } from '../audit/audit.repo.ts';
 import { insertMember } from '../members/members.repo.ts';
 import { enqueueJob } from '../notifications/jobs.ts';
@@ -143,7 +144,17 @@ export function createHospitalService({ db, reads, cache, otp, cacheTtlSeconds }
     },
 
     async updateSettings(actor: Actor & { hospitalId: string }, input: UpdateSettingsInput): Promise<HospitalRow> {
-      return applyUpdate(actor, input, 'hospital.settings_updated', Object.keys(input));
+      const values = { ...input };
+      if (input.defaultLanguage !== undefined) {
+        const canonical = canonicalLanguageTag(input.defaultLanguage);
+        if (!canonical) {
+          throw validation('Invalid body: defaultLanguage must be a BCP 47 language tag, e.g. es or de-AT', {
+            fields: [{ field: 'defaultLanguage', in: 'body', message: 'must be a BCP 47 language tag, e.g. es or de-AT' }],
+          });
+        }
+        values.defaultLanguage = canonical;
+      }
+      return applyUpdate(actor, values, 'hospital.settings_updated', Object.keys(input));
     },
 
     /**

@@ -179,22 +179,22 @@ describe('settings', () => {
   it('reads defaults and updates them with an audit event', async () => {
     const h = await registerHospital(t);
     const get = await t.app.inject({ method: 'GET', url: '/v1/hospitals/me/settings', headers: h.auth });
-    expect(get.json().data).toEqual({ bookingHorizonDays: 90, minimumNoticeMinutes: 0, reminderOffsetsMinutes: [1440, 60] });
+    expect(get.json().data).toEqual({ bookingHorizonDays: 90, minimumNoticeMinutes: 0, reminderOffsetsMinutes: [1440, 60], defaultLanguage: 'en', cancellationNoticeMinutes: 1440, waitlistOfferMinutes: 30 });
     const patch = await t.app.inject({
       method: 'PATCH',
       url: '/v1/hospitals/me/settings',
       headers: h.auth,
-      payload: { bookingHorizonDays: 30, reminderOffsetsMinutes: [120] },
+      payload: { bookingHorizonDays: 30, reminderOffsetsMinutes: [120], defaultLanguage: 'es-mx' },
     });
     expect(patch.statusCode).toBe(200);
-    expect(patch.json().data).toEqual({ bookingHorizonDays: 30, minimumNoticeMinutes: 0, reminderOffsetsMinutes: [120] });
+    expect(patch.json().data).toEqual({ bookingHorizonDays: 30, minimumNoticeMinutes: 0, reminderOffsetsMinutes: [120], defaultLanguage: 'es-MX', cancellationNoticeMinutes: 1440, waitlistOfferMinutes: 30 });
     const again = await t.app.inject({ method: 'GET', url: '/v1/hospitals/me/settings', headers: h.auth });
     expect(again.json().data.bookingHorizonDays).toBe(30);
     const audits = await rawRows<{ action: string; changes: string[] }>(
       t.deps.database.db,
       sql`select action, changes from audit_events where hospital_id = ${h.id} and action = 'hospital.settings_updated'`,
     );
-    expect(audits).toEqual([{ action: 'hospital.settings_updated', changes: ['bookingHorizonDays', 'reminderOffsetsMinutes'] }]);
+    expect(audits).toEqual([{ action: 'hospital.settings_updated', changes: ['bookingHorizonDays', 'reminderOffsetsMinutes', 'defaultLanguage'] }]);
   });
 
   it.each([

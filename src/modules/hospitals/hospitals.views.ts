@@ -25,6 +25,8 @@ export function settingsView(row: HospitalRow): HospitalSettings {
     bookingHorizonDays: row.bookingHorizonDays,
     minimumNoticeMinutes: row.minimumNoticeMinutes,
     reminderOffsetsMinutes: row.reminderOffsetsMinutes,
+    defaultLanguage: row.defaultLanguage,
     cancellationNoticeMinutes: row.cancellationNoticeMinutes,
+    waitlistOfferMinutes: row.waitlistOfferMinutes,
   };
 }

@@ -21,6 +21,7 @@ export const emailTemplates = [
   'webhook_disabled',
   'series_confirmation',
   'series_cancelled',
+  'waitlist_offer',
 ] as const;
 export type EmailTemplate = (typeof emailTemplates)[number];
 
@@ -28,6 +29,14 @@ export type EmailTemplate = (typeof emailTemplates)[number];
 export const TemplateName = Type.Union(emailTemplates.map((t) => Type.Literal(t)));
 
 const Instant = Type.String({ format: 'date-time' });
+
+/**
+ * The reader's language (BCP 47, e.g. `es-MX`), in any template's data. Lenient on purpose: an
+ * unknown or odd tag is written in English rather than dead-lettered (see i18n/index.ts).
+ */
+const Language = Type.Optional(Type.String({ maxLength: 64 }));
+/** A patient's signed manage link (`${PUBLIC_BASE_URL}/manage/<token>`): the email and SMS say where to change or cancel. */
+const ManageUrl = Type.Optional(Type.String({ minLength: 1, maxLength: 2048 }));
 
 const AppointmentData = Type.Object({
   hospitalName: Type.String({ minLength: 1 }),
@@ -41,33 +50,32 @@ const AppointmentData = Type.Object({
   /** The visit type booked, and the rooms and devices held (names, comma-separated). */
   visitTypeName: Type.Optional(Type.String()),
   rooms: Type.Optional(Type.String()),
-  /** The patient's manage link (see, cancel, reschedule); absent once the appointment is cancelled. */
-  manageUrl: Type.Optional(Type.String({ format: 'uri' })),
+  manageUrl: ManageUrl,
+  language: Language,
 });
 
 /** A series' email lists its dates (one email for the series, not one per occurrence). */
 const SeriesData = Type.Object({
   hospitalName: Type.String({ minLength: 1 }),
-  occurrences: Type.Array(Type.Object({ start: Instant, end: Type.Optional(Instant), manageUrl: Type.Optional(Type.String({ format: 'uri' })) }), {
-    minItems: 1,
-    maxItems: 52,
-  }),
+  occurrences: Type.Array(Type.Object({ start: Instant, end: Type.Optional(Instant), manageUrl: ManageUrl }), { minItems: 1, maxItems: 52 }),
   timezone: Type.Optional(Type.String({ minLength: 1 })),
   doctorName: Type.Optional(Type.String()),
   patientName: Type.Optional(Type.String()),
   location: Type.Optional(Type.String()),
   seriesId: Type.Optional(Type.String()),
+  language: Language,
 });
 
 /** Template data, per template. Extra fields are allowed (and ignored). */
 export const templateData = {
-  welcome: Type.Object({ hospitalName: Type.String({ minLength: 1 }), subdomain: Type.Optional(Type.String()) }),
+  welcome: Type.Object({ hospitalName: Type.String({ minLength: 1 }), subdomain: Type.Optional(Type.String()), language: Language }),
   otp: Type.Object({
     code: Type.String({ pattern: '^[0-9]{4,10}$' }),
     expiresInMinutes: Type.Optional(Type.Integer({ minimum: 1 })),
     hospitalName: Type.Optional(Type.String()),
     /** What the code authorises (an OtpPurpose such as `hospital.update`); the email says it in words. */
     purpose: Type.Optional(Type.String()),
+    language: Language,
   }),
   invitation: Type.Object({
     hospitalName: Type.String({ minLength: 1 }),
@@ -78,6 +86,7 @@ export const templateData = {
     expiresAt: Type.Optional(Instant),
     /** The hospital's zone, in which the expiry is written. */
     timezone: Type.Optional(Type.String({ minLength: 1 })),
+    language: Language,
   }),
   appointment_confirmation: AppointmentData,
   appointment_reminder: AppointmentData,
@@ -90,9 +99,24 @@ export const templateData = {
     endpointId: Type.String(),
     failingSince: Instant,
     disabledAt: Instant,
+    language: Language,
   }),
   series_confirmation: SeriesData,
   series_cancelled: Type.Intersect([SeriesData, Type.Object({ cancelReason: Type.Optional(Type.String()) })]),
+  /** A freed slot offered to a waitlisted patient: accept or decline at `offerUrl` before `expiresAt`. */
+  waitlist_offer: Type.Object({
+    hospitalName: Type.String({ minLength: 1 }),
+    start: Instant,
+    end: Type.Optional(Instant),
+    timezone: Type.Optional(Type.String({ minLength: 1 })),
+    doctorName: Type.Optional(Type.String()),
+    visitTypeName: Type.Optional(Type.String()),
+    patientName: Type.Optional(Type.String()),
+    location: Type.Optional(Type.String()),
+    offerUrl: Type.String({ minLength: 1, maxLength: 2048 }),
+    expiresAt: Instant,
+    language: Language,
+  }),
 } satisfies Record<EmailTemplate, TSchema>;
 
 export type TemplateData<T extends EmailTemplate> = Static<(typeof templateData)[T]>;

@@ -10,7 +10,7 @@ import { addDeliveryLine, claimDelivery, findDelivery, isFinished, markDead, mar
 import { JOB_QUEUES, type JobChannel } from './jobs.ts';
 
 /** Templates whose data must not outlive the send (codes, tokens): blanked in the outbox once sent. */
-const SENSITIVE = new Set(['otp', 'invitation']);
+const SENSITIVE = new Set(['otp', 'invitation', 'waitlist_offer']);
 
 /** What every channel's job carries besides its own fields. */
 interface JobBase {

@@ -7,6 +7,7 @@ import { createScheduler } from '../../infra/queue/scheduler.ts';
 import { messagingRegistry } from '../../messaging.ts';
 import { registerHospital, uniqueEmail, type RegisteredHospital } from '../../../test/helpers/factories.ts';
 import { addMember, newPlatformAdmin } from '../../../test/helpers/member-factories.ts';
+import { useSmsPlan as useSmsPlanOf } from '../../../test/helpers/plan-factories.ts';
 import { createMessagingApp, deliveriesTo, eventually, messagingTestEnv, type MessagingApp, type MessagingTestEnv } from '../../../test/helpers/messaging.ts';
 import { startSmsPeer, type SmsPeer } from '../../../test/helpers/sms-peer.ts';
 import { startSmtpPeer, type SmtpPeer } from '../../../test/helpers/smtp-peer.ts';
@@ -67,14 +68,7 @@ async function sendEmail(to: string, hospitalId: string | null = hospital.id, te
   return id!;
 }
 
-async function useSmsPlan(hospitalId: string) {
-  const code = `sms-${randomUUID().slice(0, 8)}`;
-  await db().execute(
-    sql`insert into subscription_plans (code, name, price_cents, currency, interval, max_doctors, max_appointments_per_month, sms_enabled, trial_days, is_default, active)
-        values (${code}, 'SMS plan', 0, 'USD', 'month', 10, 1000, true, 0, false, false)`,
-  );
-  await db().execute(sql`update hospital_subscriptions set plan_id = (select id from subscription_plans where code = ${code}) where hospital_id = ${hospitalId}::uuid`);
-}
+const useSmsPlan = (hospitalId: string) => useSmsPlanOf(t, hospitalId);
 
 const linesOf = (sourceMessageId: string) =>
   rawRows<{ channel: string; recipient: string | null; status: string; last_error: string | null; message_id: string }>(

@@ -13,8 +13,9 @@ import type { AtomicScript } from '../../infra/cache/store.ts';
  *   otp:{<hospitalId>:<purpose>}:cooldown  exists while a new request must wait
  *   otp:{<hospitalId>:<purpose>}:requests  sorted set of request times (sliding window)
  */
-export const otpKeys = (hospitalId: string, purpose: string) => {
-  const tag = `otp:{${hospitalId}:${purpose}}`;
+/** `subject`: what one code is for within the purpose (a hold's id: one live code per hold); none = one per hospital. */
+export const otpKeys = (hospitalId: string, purpose: string, subject?: string) => {
+  const tag = `otp:{${hospitalId}:${purpose}${subject ? `:${subject}` : ''}}`;
   return { code: `${tag}:code`, cooldown: `${tag}:cooldown`, requests: `${tag}:requests` };
 };
 

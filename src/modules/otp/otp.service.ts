@@ -6,7 +6,7 @@ import { DomainError } from '../../shared/errors.ts';
 import { issueScript, otpKeys, verifyScript } from './otp.scripts.ts';
 
 /** What a code authorises; one live code per hospital and purpose. */
-export type OtpPurpose = 'hospital.update';
+export type OtpPurpose = 'hospital.update' | 'booking.confirm';
 
 export interface OtpSettings {
   ttlSeconds: number;
@@ -47,19 +47,19 @@ const unavailable = (err: unknown): never => {
  * or an HTTP response.
  */
 export function createOtpService({ store, secret, settings }: OtpServiceDeps) {
-  const hash = (hospitalId: string, purpose: OtpPurpose, code: string) =>
-    createHmac('sha256', secret).update(`otp:v1:${hospitalId}:${purpose}:${code}`).digest('hex');
+  const hash = (hospitalId: string, purpose: OtpPurpose, code: string, subject?: string) =>
+    createHmac('sha256', secret).update(`otp:v1:${hospitalId}:${purpose}${subject ? `:${subject}` : ''}:${code}`).digest('hex');
 
   return {
     settings,
 
     /** A new code replacing any earlier one; RATE_LIMITED (with retryAfterSeconds) past the request limits. */
-    async issue(hospitalId: string, purpose: OtpPurpose): Promise<{ code: string; expiresInSeconds: number }> {
+    async issue(hospitalId: string, purpose: OtpPurpose, subject?: string): Promise<{ code: string; expiresInSeconds: number }> {
       const code = randomInt(0, 1_000_000).toString().padStart(6, '0');
-      const keys = otpKeys(hospitalId, purpose);
+      const keys = otpKeys(hospitalId, purpose, subject);
       const result = await store
         .run(issueScript, [keys.code, keys.cooldown, keys.requests], [
-          hash(hospitalId, purpose, code),
+          hash(hospitalId, purpose, code, subject),
           settings.ttlSeconds * 1000,
           settings.maxAttempts,
           settings.requestIntervalSeconds * 1000,
@@ -78,9 +78,9 @@ export function createOtpService({ store, secret, settings }: OtpServiceDeps) {
     },
 
     /** Resolves when the code is right (and consumes it); throws the matching OTP_* error otherwise. */
-    async verify(hospitalId: string, purpose: OtpPurpose, code: string): Promise<void> {
-      const keys = otpKeys(hospitalId, purpose);
-      const result = await store.run(verifyScript, [keys.code], [hash(hospitalId, purpose, code)]).catch(unavailable);
+    async verify(hospitalId: string, purpose: OtpPurpose, code: string, subject?: string): Promise<void> {
+      const keys = otpKeys(hospitalId, purpose, subject);
+      const result = await store.run(verifyScript, [keys.code], [hash(hospitalId, purpose, code, subject)]).catch(unavailable);
       switch (result.status) {
         case 'ok':
           return;
@@ -100,8 +100,8 @@ export function createOtpService({ store, secret, settings }: OtpServiceDeps) {
     },
 
     /** Withdraws the live code (e.g. its email could not be queued). Best effort. */
-    async revoke(hospitalId: string, purpose: OtpPurpose): Promise<void> {
-      await store.del([otpKeys(hospitalId, purpose).code]).catch(() => undefined);
+    async revoke(hospitalId: string, purpose: OtpPurpose, subject?: string): Promise<void> {
+      await store.del([otpKeys(hospitalId, purpose, subject).code]).catch(() => undefined);
     },
   };
 }

@@ -26,14 +26,14 @@ export interface ErasureStep {
 const count = async (scope: TenantScope, statement: ReturnType<typeof sql>) =>
   (await rawRows<{ n: number }>(scope.tx, sql`with changed as (${statement} returning 1) select count(*)::int as n from changed`))[0]?.n ?? 0;
 
-/** Name pseudonymised; email, phone and birth date cleared; no channel; the erased_at marker. */
+/** Name pseudonymised; email, phone, birth date and language cleared (a language says something of a person); no channel; the erased_at marker. */
 export const identityStep: ErasureStep = {
   name: 'identity',
   run: (scope, patient, now) =>
     count(
       scope,
       sql`update patients
-             set name = ${ERASED_NAME}, email = null, phone = null, date_of_birth = null,
+             set name = ${ERASED_NAME}, email = null, phone = null, date_of_birth = null, language = null,
                  notification_channel = 'none', erased_at = ${now.toISOString()}::timestamptz, updated_at = now()
            where hospital_id = ${scope.hospitalId}::uuid and id = ${patient.id}::uuid`,
     ),

@@ -44,7 +44,7 @@ describe('POST /v1/patients/:id/erase', () => {
 
   beforeAll(async () => {
     email = uniqueEmail('erin');
-    f = await bookingFixture(t, { patient: { name, email, phone, notificationChannel: 'email' }, settings: { reminderOffsetsMinutes: [1440] } });
+    f = await bookingFixture(t, { patient: { name, email, phone, notificationChannel: 'email', language: 'es' }, settings: { reminderOffsetsMinutes: [1440] } });
     doctor = await addMember(t, f.hospital, 'doctor', { doctorId: f.doctorId });
     // A past visit with a note: the clinical record erasure must keep.
     const start = new Date(Date.now() - 3 * 86_400_000);
@@ -66,7 +66,7 @@ describe('POST /v1/patients/:id/erase', () => {
     const res = await erase(f.auth, f.patientId);
     expect(res.statusCode).toBe(200);
     const body = res.json().data;
-    expect(body.patient).toMatchObject({ id: f.patientId, name: 'Erased patient', email: null, phone: null, dateOfBirth: null, notificationChannel: 'none' });
+    expect(body.patient).toMatchObject({ id: f.patientId, name: 'Erased patient', email: null, phone: null, dateOfBirth: null, language: null, notificationChannel: 'none' });
     expect(body.patient.erasedAt).toEqual(expect.any(String));
     expect(body.steps).toMatchObject({ identity: 1, futureAppointmentsCancelled: 1, pendingEventsDropped: 1 });
 

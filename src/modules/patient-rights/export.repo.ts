@@ -1,13 +1,21 @@
 import { asc, eq, sql } from 'drizzle-orm';
 import { rawRows } from '../../infra/db/client.ts';
 import { appointments } from '../../infra/db/schema/appointments.ts';
+import { waitlistEntries } from '../../infra/db/schema/waitlist.ts';
 import type { TenantScope } from '../../infra/db/tenant.ts';
+import { asAppointment, notHeld } from '../appointments/appointments.repo.ts';
 import type { DeliveryFacts } from '../fhir/mapping/communication.ts';
 import type { NoteVersionFacts } from '../fhir/mapping/document-reference.ts';
 
 /** Every appointment of the patient, whatever its status, oldest first. */
-export function patientAppointments(scope: TenantScope, patientId: string) {
-  return scope.select(appointments, eq(appointments.patientId, patientId)).orderBy(asc(appointments.startsAt), asc(appointments.id));
+export async function patientAppointments(scope: TenantScope, patientId: string) {
+  const rows = await scope.select(appointments, eq(appointments.patientId, patientId), notHeld()).orderBy(asc(appointments.startsAt), asc(appointments.id));
+  return rows.map(asAppointment);
+}
+
+/** Every waitlist entry of the patient, whatever its status, in order of joining. */
+export function patientWaitlistEntries(scope: TenantScope, patientId: string) {
+  return scope.select(waitlistEntries, eq(waitlistEntries.patientId, patientId)).orderBy(asc(waitlistEntries.createdAt), asc(waitlistEntries.id));
 }
 
 /** Every version of every visit note about the patient (versions are append-only, so this is the whole history). */

@@ -33,7 +33,7 @@ describe('GET /v1/patients/:id/export', () => {
 
   beforeAll(async () => {
     w = await noteWorld(t);
-    await t.app.inject({ method: 'PATCH', url: `/v1/patients/${w.patientId}`, headers: w.hospital.auth, payload: { email: 'note.patient@mail.example', dateOfBirth: '1984-07-21' } });
+    await t.app.inject({ method: 'PATCH', url: `/v1/patients/${w.patientId}`, headers: w.hospital.auth, payload: { email: 'note.patient@mail.example', dateOfBirth: '1984-07-21', language: 'es-MX' } });
     // Two visits with notes (one amended twice), one future visit, one cancelled.
     visits = [await noteAppointment(t, w), await noteAppointment(t, w), await noteAppointment(t, w, { status: 'scheduled' }), await noteAppointment(t, w, { status: 'cancelled' })];
     const first = await writeNote(t, w.doctor.auth, visits[0]!, SAMPLE_NOTE);
@@ -65,6 +65,8 @@ describe('GET /v1/patients/:id/export', () => {
     const [patient, ...morePatients] = ofType<Patient>(bundle, 'Patient');
     expect(morePatients).toEqual([]);
     expect(patient).toMatchObject({ id: w.patientId, active: true, name: [{ text: 'Note Patient' }], birthDate: '1984-07-21', telecom: [{ system: 'email', value: 'note.patient@mail.example' }] });
+    // The patient's language, as FHIR binds it (BCP 47); the Bundle passed the Medplum validator above.
+    expect(patient!.communication).toEqual([{ language: { coding: [{ system: 'urn:ietf:bcp:47', code: 'es-MX' }], text: 'es-MX' } }]);
     expect(ofType<Appointment>(bundle, 'Appointment').map((a) => a.id).sort()).toEqual([...visits].sort());
     const documents = ofType<DocumentReference>(bundle, 'DocumentReference');
     expect(documents.map((d) => [d.id, d.status])).toEqual([
@@ -103,11 +105,11 @@ describe('GET /v1/patients/:id/export', () => {
       t.deps.database.db,
       sql`select actor_user_id, metadata from audit_events where hospital_id = ${w.hospital.id} and entity_id = ${w.patientId} and action = 'patient.exported'`,
     );
-    expect(audit).toEqual({ actor_user_id: w.admin.userId, metadata: { appointments: 4, noteVersions: 4, communications: 2, erased: false } });
+    expect(audit).toEqual({ actor_user_id: w.admin.userId, metadata: { appointments: 4, noteVersions: 4, communications: 2, waitlistEntries: 0, erased: false } });
   });
 
   it("says erased for an erased patient, and still validates", async () => {
-    const doomed = (await t.app.inject({ method: 'POST', url: '/v1/patients', headers: w.hospital.auth, payload: { name: 'Gone Soon', email: 'gone@mail.example' } })).json().data.id;
+    const doomed = (await t.app.inject({ method: 'POST', url: '/v1/patients', headers: w.hospital.auth, payload: { name: 'Gone Soon', email: 'gone@mail.example', language: 'de' } })).json().data.id;
     const start = new Date(Date.UTC(2031, 0, 1, 9));
     await insertAppointment(t, w.hospital.id, { doctorId: w.doctor.doctorId, patientId: doomed, start, end: new Date(start.getTime() + 1_800_000), status: 'completed' });
     const erased = await t.app.inject({ method: 'POST', url: `/v1/patients/${doomed}/erase`, headers: w.hospital.auth, payload: { reason: 'Request by the patient' } });
@@ -120,6 +122,7 @@ describe('GET /v1/patients/:id/export', () => {
     const [patient] = ofType<Patient>(b, 'Patient');
     expect(patient).toMatchObject({ active: false, name: [{ text: 'Erased patient' }], meta: { tag: [expect.objectContaining({ code: 'erased' })] } });
     expect(patient!.telecom).toBeUndefined();
+    expect(patient!.communication).toBeUndefined();
     expect(JSON.stringify(b)).not.toContain('gone@mail.example');
     expect(ofType<Appointment>(b, 'Appointment')).toHaveLength(1);
   });

@@ -91,6 +91,25 @@ describe('retention task', () => {
     expect(await metric('delivery_bodies')).toBeGreaterThanOrEqual(2);
   });
 
+  it('deletes expired holds with their contact details, and leaves live ones', async () => {
+    const w = await noteWorld(t);
+    const hold = (id: string, expires: string, hour: number) =>
+      sql`insert into appointments (id, hospital_id, doctor_id, starts_at, ends_at, status, hold_expires_at)
+          values (${id}::uuid, ${w.hospital.id}, ${w.doctor.doctorId}, now() + make_interval(days => 3, hours => ${hour}::int),
+                  now() + make_interval(days => 3, hours => ${hour}::int, mins => 30), 'held', ${expires}::timestamptz)`;
+    const [expired, live] = [randomUUID(), randomUUID()];
+    await db().execute(hold(expired, ago(0.01), 1));
+    await db().execute(hold(live, ago(-0.01), 2));
+    await db().execute(sql`insert into appointment_holds (appointment_id, hospital_id, kind, contact_name, contact_email)
+      values (${expired}::uuid, ${w.hospital.id}, 'public', 'A Visitor', ${uniqueEmail('visitor')}), (${live}::uuid, ${w.hospital.id}, 'public', null, null)`);
+    const removed = await runRetention(db(), { ACCESS_LOG_RETENTION_DAYS: 2_190, DELIVERY_BODY_RETENTION_DAYS: 30 });
+    expect(removed.expired_holds).toBeGreaterThanOrEqual(1);
+    const left = await rawRows<{ id: string }>(db(), sql`select appointment_id as id from appointment_holds where hospital_id = ${w.hospital.id}`);
+    expect(left.map((r) => r.id)).toEqual([live]);
+    const rows = await rawRows<{ id: string }>(db(), sql`select id from appointments where hospital_id = ${w.hospital.id} and status = 'held'`);
+    expect(rows.map((r) => r.id)).toEqual([live]);
+  });
+
   it('works through a backlog in bounded batches', async () => {
     const w = await noteWorld(t);
     await db().execute(sql`insert into access_events (hospital_id, patient_id, purpose, at)

@@ -3,6 +3,7 @@ import type { Db } from '../../infra/db/client.ts';
 import { blankOldPayloads } from '../../infra/queue/dead-letters.ts';
 import type { TaskDefinition } from '../../infra/queue/tasks.ts';
 import { purgeAccessEvents } from '../access-log/access-log.repo.ts';
+import { purgeExpiredHolds } from '../holds/holds.repo.ts';
 import { deleteStaleInvitations } from '../members/invitations.repo.ts';
 import { JOB_QUEUES } from '../notifications/jobs.ts';
 
@@ -32,7 +33,7 @@ interface RetentionRule {
 /**
  * What no rule requires beyond its time (docs/privacy.md, "Retention").
  * Published outbox rows have their own task (outbox.cleanup,
- * OUTBOX_RETENTION_DAYS); expired holds join this list when they exist.
+ * OUTBOX_RETENTION_DAYS).
  */
 export const retentionRules: RetentionRule[] = [
   {
@@ -49,6 +50,12 @@ export const retentionRules: RetentionRule[] = [
     kind: 'invitations',
     before: (now) => new Date(now.getTime() - INVITATION_GRACE_DAYS * DAY_MS),
     purge: deleteStaleInvitations,
+  },
+  {
+    // Expired holds at once: they take no slot and hold a visitor's contact (the writers in their way delete them too).
+    kind: 'expired_holds',
+    before: (now) => now,
+    purge: purgeExpiredHolds,
   },
 ];
 

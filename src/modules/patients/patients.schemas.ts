@@ -1,10 +1,12 @@
 import { Type, type Static } from 'typebox';
-import { Email, IdParams, Instant, Name, Nullable, PageQuery, Phone, Uuid } from '../../http/schemas.ts';
+import { Email, IdParams, Instant, LanguageTag, Name, Nullable, PageQuery, Phone, Uuid } from '../../http/schemas.ts';
 import { notificationChannels } from '../../infra/db/schema/patients.ts';
 
 const DateOfBirth = Type.String({ format: 'date', maxLength: 10, pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description: 'YYYY-MM-DD, not in the future' });
 const CHANNEL_DOC = 'Where notices go: email (needs an email), sms (needs a phone) or none';
 const Channel = Type.Enum([...notificationChannels], { description: CHANNEL_DOC });
+const LANGUAGE_DOC = "The patient's language for emails and SMS (BCP 47, e.g. es-MX); null: the hospital's defaultLanguage";
+const Language = { ...LanguageTag, description: LANGUAGE_DOC };
 
 export const CreatePatientBody = Type.Object(
   {
@@ -13,10 +15,11 @@ export const CreatePatientBody = Type.Object(
     phone: Type.Optional(Phone),
     dateOfBirth: Type.Optional(DateOfBirth),
     notificationChannel: Type.Optional({ ...Channel, description: `${CHANNEL_DOC}; default email if an email is given, else sms if a phone is, else none` }),
+    language: Type.Optional(Nullable(Language)),
   },
   {
     additionalProperties: false,
-    examples: [{ name: 'Maria Rossi', email: 'maria.rossi@mail.example', phone: '+393471234567', dateOfBirth: '1984-07-21', notificationChannel: 'email' }],
+    examples: [{ name: 'Maria Rossi', email: 'maria.rossi@mail.example', phone: '+393471234567', dateOfBirth: '1984-07-21', notificationChannel: 'email', language: 'es' }],
   },
 );
 export type CreatePatientInput = Static<typeof CreatePatientBody>;
@@ -28,8 +31,9 @@ export const UpdatePatientBody = Type.Object(
     phone: Type.Optional(Nullable(Phone)),
     dateOfBirth: Type.Optional(Nullable(DateOfBirth)),
     notificationChannel: Type.Optional(Channel),
+    language: Type.Optional(Nullable(Language)),
   },
-  { additionalProperties: false, minProperties: 1, examples: [{ phone: '+393471234568', notificationChannel: 'sms' }] },
+  { additionalProperties: false, minProperties: 1, examples: [{ phone: '+393471234568', notificationChannel: 'sms', language: 'de-AT' }] },
 );
 export type UpdatePatientInput = Static<typeof UpdatePatientBody>;
 
@@ -48,6 +52,7 @@ export const Patient = Type.Object(
     phone: Nullable(Type.String()),
     dateOfBirth: Nullable(Type.String({ format: 'date' })),
     notificationChannel: Channel,
+    language: Nullable({ ...Type.String(), description: LANGUAGE_DOC }),
     erasedAt: Type.Union([Instant, Type.Null()], { description: 'When the patient was erased (POST /v1/patients/{id}/erase); null while they are not' }),
     createdAt: Instant,
     updatedAt: Instant,

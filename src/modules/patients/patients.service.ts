@@ -5,6 +5,7 @@ import type { NotificationChannel } from '../../infra/db/schema/patients.ts';
 import { withTenant, type TenantScope } from '../../infra/db/tenant.ts';
 import { decodeCursor, pageOf } from '../../shared/cursor.ts';
 import { DomainError, notFound, validation } from '../../shared/errors.ts';
+import { canonicalLanguageTag } from '../../shared/language.ts';
 import { recordAccess, type AccessActor } from '../access-log/access-log.repo.ts';
 import { recordAudit, type Actor } from '../audit/audit.repo.ts';
 import { emitWebhookEvent } from '../webhooks/events.ts';
@@ -18,6 +19,14 @@ const EARLIEST_BIRTH = Temporal.PlainDate.from('1880-01-01');
 
 const fieldError = (field: string, message: string) =>
   validation(`Invalid body: ${field} ${message}`, { fields: [{ field, in: 'body', message }] });
+
+/** A language as stored: canonical BCP 47 (`ES-mx` -> `es-MX`); a tag of the right shape that is still not one is a 400. */
+function storedLanguage(tag: string | null): string | null {
+  if (tag === null) return null;
+  const canonical = canonicalLanguageTag(tag);
+  if (!canonical) throw fieldError('language', 'must be a BCP 47 language tag, e.g. es or de-AT');
+  return canonical;
+}
 
 /** The channel a new patient gets when none is given: email if they have one, else SMS if they have a phone, else none. */
 export function defaultChannel(contact: { email?: string | null; phone?: string | null }): NotificationChannel {
@@ -67,6 +76,7 @@ export function createPatientService({ db }: { db: Db }) {
         phone: input.phone ?? null,
         dateOfBirth: input.dateOfBirth ?? null,
         notificationChannel: input.notificationChannel ?? defaultChannel(input),
+        language: storedLanguage(input.language ?? null),
       };
       assertChannelReachable({ email: values.email ?? null, phone: values.phone ?? null, notificationChannel: values.notificationChannel! });
       return withTenant(db, actor, async (scope) => {
@@ -111,6 +121,7 @@ export function createPatientService({ db }: { db: Db }) {
         if (input.phone !== undefined) changes.phone = input.phone;
         if (input.dateOfBirth !== undefined) changes.dateOfBirth = input.dateOfBirth;
         if (input.notificationChannel !== undefined) changes.notificationChannel = input.notificationChannel;
+        if (input.language !== undefined) changes.language = storedLanguage(input.language);
         assertChannelReachable({
           email: changes.email !== undefined ? changes.email : current.email,
           phone: changes.phone !== undefined ? changes.phone : current.phone,

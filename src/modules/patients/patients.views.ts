@@ -10,6 +10,7 @@ export function patientView(row: PatientRow): Static<typeof Patient> {
     phone: row.phone,
     dateOfBirth: row.dateOfBirth,
     notificationChannel: row.notificationChannel,
+    language: row.language,
     erasedAt: row.erasedAt?.toISOString() ?? null,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),

@@ -86,5 +86,6 @@ export async function bookedDuring(
     )
     .orderBy(asc(appointments.startsAt), asc(appointments.id))
     .limit(OVERLAP_LIST_MAX);
-  return { total: rows[0]?.total ?? 0, appointments: rows.map(({ total: _total, ...a }) => a) };
+  // `scheduled` rows only: never a hold, so always with a patient.
+  return { total: rows[0]?.total ?? 0, appointments: rows.map(({ total: _total, patientId, ...a }) => ({ ...a, patientId: patientId! })) };
 }

@@ -25,6 +25,8 @@ interface SeriesContext {
   hospitalName: string;
   hospitalAddress: string | null;
   timezone: string;
+  /** The patient's language, else the hospital's default. */
+  language: string;
   hospitalId: string;
   occurrences: { id: string; status: string; start: string; end: string; cancelReason: string | null }[];
 }
@@ -42,11 +44,13 @@ async function loadSeriesContext(scope: TenantScope, seriesId: string, appointme
     hospital_address: string | null;
     timezone: string;
     hospital_id: string;
+    language: string;
     occurrences: { id: string; status: string; start: string; end: string; cancelReason: string | null }[] | null;
   }>(
     scope.tx,
     sql`select s.patient_id, p.name as patient_name, p.email as patient_email, p.phone as patient_phone, p.notification_channel as channel,
                d.name as doctor_name, s.hospital_id, h.name as hospital_name, h.address as hospital_address, h.timezone,
+               coalesce(p.language, h.default_language) as language,
                (select json_agg(json_build_object('id', a.id, 'status', a.status, 'start', to_char(a.starts_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
                                                   'end', to_char(a.ends_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
                                                   'cancelReason', a.cancel_reason) order by a.starts_at)
@@ -69,6 +73,7 @@ async function loadSeriesContext(scope: TenantScope, seriesId: string, appointme
     hospitalName: row.hospital_name,
     hospitalAddress: row.hospital_address,
     timezone: row.timezone,
+    language: row.language,
     hospitalId: row.hospital_id,
     occurrences: row.occurrences ?? [],
   };
@@ -106,6 +111,7 @@ export const resolveSeriesEvent: EventResolver = async ({ scope, event, links })
           timezone: ctx.timezone,
           doctorName: ctx.doctorName,
           patientName: ctx.patientName,
+          language: ctx.language,
           // A confirmation gives each live occurrence its own manage link; a cancellation none (those links are dead).
           occurrences: ctx.occurrences.map(({ id, status, start, end }) =>
             event.type === SERIES_EVENTS.booked && status !== 'cancelled'

@@ -4,7 +4,7 @@ import { instant } from '../../infra/db/fragments.ts';
 import { appointmentSeries, type SkippedOccurrence } from '../../infra/db/schema/appointment-series.ts';
 import { appointments } from '../../infra/db/schema/appointments.ts';
 import type { TenantScope } from '../../infra/db/tenant.ts';
-import type { AppointmentRow } from '../appointments/appointments.repo.ts';
+import { asAppointment, notHeld, type AppointmentRow } from '../appointments/appointments.repo.ts';
 import { countedAppointments } from '../subscriptions/usage.ts';
 
 export type SeriesRow = typeof appointmentSeries.$inferSelect;
@@ -66,16 +66,18 @@ export async function findSeries(scope: TenantScope, id: string, { lock }: { loc
 }
 
 /** Every occurrence of the series by start, whatever its status. */
-export function seriesOccurrences(scope: TenantScope, seriesId: string): Promise<AppointmentRow[]> {
-  return scope.select(appointments, eq(appointments.seriesId, seriesId)).orderBy(asc(appointments.startsAt), asc(appointments.id));
+export async function seriesOccurrences(scope: TenantScope, seriesId: string): Promise<AppointmentRow[]> {
+  const rows = await scope.select(appointments, eq(appointments.seriesId, seriesId), notHeld()).orderBy(asc(appointments.startsAt), asc(appointments.id));
+  return rows.map(asAppointment);
 }
 
 /** The live occurrences starting at or after `from`, locked for the cancel. */
-export function liveOccurrencesFrom(scope: TenantScope, seriesId: string, from: Date): Promise<AppointmentRow[]> {
-  return scope
+export async function liveOccurrencesFrom(scope: TenantScope, seriesId: string, from: Date): Promise<AppointmentRow[]> {
+  const rows = await scope
     .select(appointments, and(eq(appointments.seriesId, seriesId), eq(appointments.status, 'scheduled'), gte(appointments.startsAt, from)))
     .orderBy(asc(appointments.startsAt), asc(appointments.id))
     .for('update');
+  return rows.map(asAppointment);
 }
 
 /**

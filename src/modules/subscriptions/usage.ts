@@ -26,7 +26,8 @@ export function countedDoctors(hospitalId: SQL): SQL {
 
 /**
  * Appointments counted against maxAppointmentsPerMonth: every one that is not
- * cancelled (completed and no-shows were used) starting in [month.from,
+ * cancelled (completed and no-shows were used) nor held (a hold is counted
+ * when it is confirmed) starting in [month.from,
  * month.to), the hospital-local month; `excludeId` leaves out the appointment
  * being moved.
  */
@@ -34,7 +35,7 @@ export function countedAppointments(hospitalId: SQL, month: { from: SQL; to: SQL
   return sql`(select count(*)::int from appointments a
                where a.hospital_id = ${hospitalId}
                  and a.starts_at >= ${month.from} and a.starts_at < ${month.to}
-                 and a.status <> 'cancelled'
+                 and a.status not in ('cancelled', 'held')
                  ${excludeId ? sql`and a.id <> ${excludeId}::uuid` : sql``})`;
 }
 

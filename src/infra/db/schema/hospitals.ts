@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { integer, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { check, integer, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { idColumn, timestamps } from './columns.ts';
 
 export const hospitals = pgTable(
@@ -20,7 +20,14 @@ export const hospitals = pgTable(
       .array()
       .notNull()
       .default(sql`'{1440,60}'::integer[]`),
+    /** BCP 47: the language of patients who have none of their own. */
+    defaultLanguage: text('default_language').notNull().default('en'),
+    /** How long a waitlist offer holds its slot for the patient it went to (SPEC section 15). */
+    waitlistOfferMinutes: integer('waitlist_offer_minutes').notNull().default(30),
     ...timestamps(),
   },
-  (t) => [uniqueIndex('hospitals_subdomain_key').on(t.subdomain)],
+  (t) => [
+    uniqueIndex('hospitals_subdomain_key').on(t.subdomain),
+    check('hospitals_default_language_check', sql`${t.defaultLanguage} ~ '^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$' and length(${t.defaultLanguage}) <= 35`),
+  ],
 );

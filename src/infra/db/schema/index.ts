@@ -19,3 +19,5 @@ export * from './resources.ts';
 export * from './closures.ts';
 export * from './webhooks.ts';
 export * from './access-events.ts';
+export * from './holds.ts';
+export * from './waitlist.ts';

@@ -22,6 +22,8 @@ export const patients = pgTable(
     phone: text('phone'),
     dateOfBirth: date('date_of_birth', { mode: 'string' }),
     notificationChannel: text('notification_channel', { enum: notificationChannels }).notNull().default('none'),
+    /** BCP 47; null: the hospital's default_language. Emails and SMS are written in it (docs/messaging.md#languages). */
+    language: text('language'),
     /** Bumped by every update: webhook receivers discard an event older than one they have seen. */
     version: integer('version').notNull().default(1),
     /** Set by erasure (docs/privacy.md): the identifying fields are gone and nothing is sent to them again. */
@@ -35,6 +37,7 @@ export const patients = pgTable(
     index('patients_email_trgm_idx').using('gin', t.email.op('gin_trgm_ops')),
     index('patients_phone_trgm_idx').using('gin', t.phone.op('gin_trgm_ops')),
     check('patients_notification_channel_check', sql`${t.notificationChannel} in ('email', 'sms', 'none')`),
+    check('patients_language_check', sql`${t.language} ~ '^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$' and length(${t.language}) <= 35`),
     check(
       'patients_channel_contact_check',
       sql`(${t.notificationChannel} <> 'email' or ${t.email} is not null) and (${t.notificationChannel} <> 'sms' or ${t.phone} is not null)`,

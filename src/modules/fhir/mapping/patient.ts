@@ -8,6 +8,8 @@ export interface PatientFacts {
   email: string | null;
   phone: string | null;
   dateOfBirth: string | null;
+  /** BCP 47; a patient without one has no communication (the hospital's default is not theirs). */
+  language?: string | null;
   /** Set once the patient was erased: the record is a tombstone and says so. */
   erasedAt?: Date | null;
   updatedAt: Date;
@@ -28,5 +30,7 @@ export function toPatient(patient: PatientFacts): Patient {
     name: [{ text: patient.name }],
     ...(telecom.length ? { telecom } : {}),
     ...(patient.dateOfBirth ? { birthDate: patient.dateOfBirth } : {}),
+    // FHIR's language binding is BCP 47 itself (urn:ietf:bcp:47); the text lets a reader without the value set see it.
+    ...(patient.language ? { communication: [{ language: { coding: [{ system: 'urn:ietf:bcp:47', code: patient.language }], text: patient.language } }] } : {}),
   };
 }

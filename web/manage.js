@@ -1,0 +1,169 @@
+// /manage/:token — the visit as the patient may see it; cancel (after a second yes), reschedule.
+import { api, errorText } from './api.js';
+import { h, render, stepHeading, announce, errorBox } from './dom.js';
+import { t, formatDateTime } from './i18n.js';
+import { createPicker } from './picker.js';
+
+const STATUS_KEYS = { scheduled: 'statusScheduled', cancelled: 'statusCancelled', completed: 'statusCompleted', no_show: 'statusNoShow' };
+
+export async function managePage(root, token, setRerender) {
+  const base = `/v1/public/manage/${encodeURIComponent(token)}`;
+  const state = { step: 'loading', visit: null, error: '', notice: '', picker: null, busy: false };
+  let focusNext = null;
+  const rerender = () => {
+    const hospital = state.visit?.hospital.name;
+    document.getElementById('title').textContent = hospital ?? t('manageTitle');
+    document.title = hospital ? `${t('manageTitle')} – ${hospital}` : t('manageTitle');
+    render(root, view(), focusNext);
+    focusNext = null;
+  };
+  setRerender(rerender);
+
+  const go = (step, headingId, notice = '') => {
+    state.step = step;
+    state.error = '';
+    state.notice = notice;
+    focusNext = headingId;
+    rerender();
+    if (notice) announce(notice);
+  };
+  const zone = () => state.visit.hospital.timezone;
+
+  async function load() {
+    state.visit = (await api('GET', base)).data;
+  }
+
+  async function act(work, after) {
+    if (state.busy) return;
+    state.busy = true;
+    try {
+      await work();
+      after();
+    } catch (err) {
+      if (err.status === 404) {
+        go('gone', 'step-gone');
+        return;
+      }
+      state.error = errorText(err, t, state.visit.hospital);
+      rerender();
+      announce(state.error);
+    } finally {
+      state.busy = false;
+    }
+  }
+
+  const cancel = () =>
+    act(
+      async () => {
+        state.visit = (await api('POST', `${base}/cancel`, {})).data;
+      },
+      () => go('cancelled', 'step-cancelled', t('cancelled')),
+    );
+
+  function startReschedule() {
+    state.picker = createPicker({
+      zone: zone(),
+      hospital: state.visit.hospital,
+      rerender,
+      doctorName: null,
+      load: async (from, to) => (await api('GET', `${base}/availability?from=${from}&to=${to}`)).data.slots,
+      onPick: (slot) =>
+        act(
+          async () => {
+            announce(t('moving'));
+            state.visit = (await api('POST', `${base}/reschedule`, { start: slot.start })).data;
+          },
+          () => go('view', 'step-view', t('rescheduled')),
+        ),
+    });
+    go('reschedule', 'step-reschedule');
+    state.picker.refresh();
+  }
+
+  function summary() {
+    const v = state.visit;
+    return h(
+      'dl',
+      { className: 'summary' },
+      h('dt', {}, t('when')),
+      h('dd', { id: 'visit-when' }, formatDateTime(v.start, zone())),
+      h('dt', {}, t('with')),
+      h('dd', {}, v.doctor?.name ?? ''),
+      v.visitType?.name ? [h('dt', {}, t('what')), h('dd', {}, v.visitType.name)] : null,
+      h('dt', {}, t('where')),
+      h('dd', {}, v.hospital.name),
+      h('dt', {}, t('status')),
+      h('dd', { id: 'visit-status' }, t(STATUS_KEYS[v.status] ?? 'statusScheduled')),
+      v.resources?.length ? [h('dt', {}, t('room')), h('dd', {}, v.resources.join(', '))] : null,
+    );
+  }
+
+  function view() {
+    switch (state.step) {
+      case 'loading':
+        return h('p', { className: 'loading' }, t('loading'));
+      case 'gone':
+        return h('section', { 'aria-labelledby': 'step-gone' }, stepHeading('step-gone', t('manageTitle')), h('p', { role: 'alert' }, t('manageNotFound')));
+      case 'failed':
+        return errorBox(state.error);
+      case 'view': {
+        const open = state.visit.status === 'scheduled';
+        const changeable = open && new Date(state.visit.changeableUntil) > new Date();
+        return h(
+          'section',
+          { 'aria-labelledby': 'step-view' },
+          stepHeading('step-view', t('manageTitle')),
+          state.notice ? h('p', { className: 'notice', id: 'notice' }, state.notice) : null,
+          errorBox(state.error),
+          summary(),
+          changeable ? h('p', { id: 'changeable-until' }, t('changeableUntil', { when: formatDateTime(state.visit.changeableUntil, zone()) })) : null,
+          open && !changeable ? h('p', { id: 'too-late' }, t('errTooLate', { phone: '' })) : null,
+          changeable
+            ? h(
+                'div',
+                { className: 'actions' },
+                h('button', { type: 'button', id: 'reschedule', onclick: startReschedule }, t('reschedule')),
+                h('button', { type: 'button', id: 'cancel', onclick: () => go('confirm-cancel', 'step-confirm-cancel') }, t('cancelVisit')),
+              )
+            : null,
+        );
+      }
+      case 'confirm-cancel':
+        return h(
+          'section',
+          { 'aria-labelledby': 'step-confirm-cancel' },
+          stepHeading('step-confirm-cancel', t('cancelQuestion')),
+          errorBox(state.error),
+          summary(),
+          h(
+            'div',
+            { className: 'actions' },
+            h('button', { type: 'button', id: 'cancel-yes', className: 'danger', onclick: cancel }, t('cancelYes')),
+            h('button', { type: 'button', id: 'cancel-no', onclick: () => go('view', 'step-view') }, t('cancelNo')),
+          ),
+        );
+      case 'cancelled':
+        return h('section', { 'aria-labelledby': 'step-cancelled' }, stepHeading('step-cancelled', t('cancelled')), summary());
+      case 'reschedule':
+        return h(
+          'section',
+          { 'aria-labelledby': 'step-reschedule' },
+          stepHeading('step-reschedule', t('chooseNewTime')),
+          errorBox(state.error),
+          summary(),
+          state.picker.view(),
+          h('div', { className: 'actions' }, h('button', { type: 'button', id: 'back', onclick: () => go('view', 'step-view') }, t('back'))),
+        );
+    }
+  }
+
+  rerender();
+  try {
+    await load();
+    state.step = 'view';
+  } catch (err) {
+    state.step = err.status === 404 ? 'gone' : 'failed';
+    state.error = errorText(err, t);
+  }
+  rerender();
+}
