@@ -3,6 +3,7 @@ import { h } from './dom.js';
 import { LANGUAGES, language, setLanguage, t } from './i18n.js';
 import { bookingPage } from './book.js';
 import { managePage } from './manage.js';
+import { offerPage } from './offer.js';
 
 let rerender = () => {};
 const setRerender = (fn) => {
@@ -49,3 +50,4 @@ const [, page, param = ''] = location.pathname.split('/');
 languageSwitch();
 if (page === 'book') bookingPage(root, decodeURIComponent(param), setRerender);
 else if (page === 'manage') managePage(root, decodeURIComponent(param), setRerender);
+else if (page === 'offers') offerPage(root, decodeURIComponent(param), setRerender);

@@ -7,7 +7,8 @@ import { pickLanguage } from './accept-language.ts';
 /**
  * The patients' booking page (SPEC section 15): a small web app in `web/`,
  * plain HTML, ES modules and CSS committed as they are served (no build step).
- * `/book/:subdomain` and `/manage/:token` answer the same shell, in the
+ * `/book/:subdomain`, `/manage/:token` and `/offers/:token` (a waitlist offer's
+ * emailed link) answer the same shell, in the
  * visitor's language from the first paint (`Accept-Language`, or `?lang=` from
  * the page's language switch); its files come from `/app/<file>`, a fixed list
  * read once at start, so no request can name a file outside it.
@@ -25,6 +26,7 @@ const ASSETS: Record<string, string> = {
   'picker.js': 'text/javascript; charset=utf-8',
   'book.js': 'text/javascript; charset=utf-8',
   'manage.js': 'text/javascript; charset=utf-8',
+  'offer.js': 'text/javascript; charset=utf-8',
   'style.css': 'text/css; charset=utf-8',
 };
 
@@ -41,7 +43,7 @@ export const WEB_CSP = [
 ].join('; ');
 
 /** The page's own paths (route patterns or OpenAPI paths): not API operations, so not in the OpenAPI inventory. */
-export const isWebAppRoute = (url: string) => /^\/(book|manage|app)\//.test(url);
+export const isWebAppRoute = (url: string) => /^\/(book|manage|offers|app)\//.test(url);
 
 interface Asset {
   body: Buffer;
@@ -85,6 +87,7 @@ export async function webAppRoutes(app: FastifyInstance) {
   app.get('/book/:subdomain', { config, schema }, (request, reply) => shell(request, reply, 'no-cache'));
   // The token in this URL is a credential: never stored, never sent on as a referrer.
   app.get('/manage/:token', { config, schema }, (request, reply) => shell(request, reply, 'no-store'));
+  app.get('/offers/:token', { config, schema }, (request, reply) => shell(request, reply, 'no-store'));
   app.get('/app/:file', { config, schema }, (request, reply) => {
     const asset = assets.get((request.params as { file: string }).file);
     if (!asset) throw notFound('File');

@@ -67,6 +67,20 @@ describe('booking page shell', () => {
     expect(lines.filter((l) => l.includes(token))).toEqual([]);
   });
 
+  it('never stores the offer page (its URL holds the signed offer link) and keeps the token out of the logs', async () => {
+    const token = 'oT0k3nAbcdefghijklmnopqrstuvwxyz0123456789';
+    const res = await t.app.inject({ url: `/offers/${token}`, headers: { 'accept-language': 'de' } });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-security-policy']).toBe(WEB_CSP);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers['referrer-policy']).toBe('no-referrer');
+    expect(res.body).toContain('<html lang="de">');
+    expect(res.body).not.toContain(token);
+    expect(lines.some((l) => l.includes('/offers/'))).toBe(true);
+    expect(lines.filter((l) => l.includes(token))).toEqual([]);
+    expect((await t.app.inject({ url: '/app/offer.js' })).statusCode).toBe(200);
+  });
+
   it('serves only its listed files, with an ETag to revalidate against', async () => {
     const js = await t.app.inject({ url: '/app/main.js' });
     expect(js.statusCode).toBe(200);

@@ -56,6 +56,7 @@ const PUBLIC_ROUTES = new Set([
   'GET /calendar/:file', // a doctor's calendar feed: the secret address is the credential
   'GET /book/:subdomain', // the patients' booking page (static; it calls the public routes above)
   'GET /manage/:token', // its manage page: the token in the URL is checked by the API it calls
+  'GET /offers/:token', // a waitlist offer's page: the signed link in the URL is checked by the API it calls
   'GET /app/:file', // the page's own script and style files
   'GET /v1/public/offers/:token', // a waitlist offer: the signed link is the credential
   'POST /v1/public/offers/:token/accept',

@@ -15,6 +15,7 @@ describe('redactUrl', () => {
   it('blanks signed links (manage, offers) whatever their shape, keeping the action after them', () => {
     const token = 'eyJ4IjoxNzk2MjIxNzEzLCJkIjp7fX0.q1w2e3r4t5y6u7i8o9p0aA';
     expect(redactUrl(`/manage/${token}`)).toBe('/manage/[redacted]');
+    expect(redactUrl(`/offers/${token}`)).toBe('/offers/[redacted]');
     expect(redactUrl(`/v1/public/manage/${token}/reschedule`)).toBe('/v1/public/manage/[redacted]/reschedule');
     expect(redactUrl(`/v1/public/manage/${token}/availability?from=2026-03-01&to=2026-03-07`)).toBe('/v1/public/manage/[redacted]/availability?from=2026-03-01&to=2026-03-07');
     expect(redactUrl(`/v1/public/offers/${token}/accept`)).toBe('/v1/public/offers/[redacted]/accept');

@@ -30,7 +30,7 @@ export const REDACT_PATHS = [
  * secret address, a patient's manage link, a waitlist offer link): logged as
  * `[redacted]`, so a log reader cannot subscribe or act as the patient.
  */
-const SECRET_PATHS = /^(\/calendar\/|\/manage\/|\/v1\/public\/manage\/|\/v1\/public\/offers\/)[^/?#]+/;
+const SECRET_PATHS = /^(\/calendar\/|\/manage\/|\/offers\/|\/v1\/public\/manage\/|\/v1\/public\/offers\/)[^/?#]+/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A path segment that looks like a secret: long, URL-safe, with letters and digits (a token, optionally with an extension such as .ics). */
 const TOKENISH = /^(?=[^.]*\d)(?=[^.]*[A-Za-z])[A-Za-z0-9_-]{24,}(\.[A-Za-z0-9]{1,8})?$/;
