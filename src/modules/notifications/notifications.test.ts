@@ -259,7 +259,11 @@ describe('GET /v1/notifications', () => {
     const h = await registerHospital(t);
     const first = uniqueEmail('log1');
     const second = uniqueEmail('log2');
+    // Workers deliver concurrently, so a delivery row's age follows delivery, not enqueue:
+    // let the first one land before the second is sent, or "newest first" has no single answer.
+    await eventually(() => deliveriesTo(t, h.email), (l) => l.length === 1, 'the welcome delivery logged');
     await sendEmail(first, h.id);
+    await eventually(() => deliveriesTo(t, first), (l) => l.length === 1, 'the first delivery logged');
     await sendEmail(second, h.id);
     await smtp.waitFor((p) => p.receivedBy(second).length === 1 && p.receivedBy(first).length === 1, 20_000, 'two emails');
     await eventually(() => deliveriesTo(t, second), (l) => l[0]?.status === 'sent', 'sent');
