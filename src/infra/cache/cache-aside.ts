@@ -20,6 +20,10 @@
  *       the invalidation cannot write its stale result back afterwards. When
  *       the store is unreachable the keys are remembered, bypassed by
  *       getOrLoad, and deleted as soon as the store answers again.
+ *   getOrLoad(..., { inProcess: true })
+ *     - also keeps a copy in this process (local-cache.ts), for the small
+ *       entries nearly every request reads; as exact across processes as the
+ *       shared entry (pub/sub + a fence), absent without Redis' feed.
  *   stats
  *     - in-process counters (hits, misses, errors, loads, invalidations; also
  *       per key family = the key up to its first ':'), read by /metrics.
