@@ -20,8 +20,8 @@ import type { Logger } from 'pino';
  * the full redaction.
  */
 export class AccessLog extends LogController {
-  /** Made from the app's logger (it carries Fastify's serializers) on the first line. */
-  private plain: { of: FastifyBaseLogger; log: FastifyBaseLogger } | null = null;
+  /** Made from the app's logger (it carries Fastify's serializers) on its first line; one per logger. */
+  private readonly plain = new WeakMap<FastifyBaseLogger, FastifyBaseLogger>();
 
   override incomingRequest(): void {}
 
@@ -32,7 +32,8 @@ export class AccessLog extends LogController {
     }
     if (!(reply.log as unknown as Logger).isLevelEnabled('info')) return;
     const of = request.server.log;
-    if (this.plain?.of !== of) this.plain = { of, log: of.child({}, { redact: { paths: [] } }) };
-    this.plain.log.info({ [this.requestIdLogLabel]: request.id, req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+    let plain = this.plain.get(of);
+    if (!plain) this.plain.set(of, (plain = of.child({}, { redact: { paths: [] } })));
+    plain.info({ [this.requestIdLogLabel]: request.id, req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
   }
 }
