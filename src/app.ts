@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import type { Deps } from './deps.ts';
 import { AccessLog } from './http/access-log.ts';
@@ -13,6 +12,7 @@ import { healthRoutes } from './http/health.routes.ts';
 import { webAppRoutes } from './http/web-app.routes.ts';
 import { metricsRoutes } from './http/metrics.routes.ts';
 import { registerRateLimit } from './http/rate-limit.ts';
+import { registerResponseHeaders } from './http/security-headers.ts';
 import { registerReadYourWrites } from './http/read-your-writes.ts';
 import { accessLogRoutes } from './modules/access-log/access-log.routes.ts';
 import { createAccessLogService } from './modules/access-log/access-log.service.ts';
@@ -111,17 +111,13 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   });
 
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-request-id', request.id);
-    done();
-  });
+  await registerResponseHeaders(app);
   // JSON only: other bodies are refused with 415 rather than guessed at.
   app.removeContentTypeParser('text/plain');
   registerJsonBodyParser(app);
 
   registerValidation(app);
   registerErrorHandling(app, [fhirErrorFormat]);
-  await app.register(helmet, { contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: 'same-site' } });
   const corsOrigins = new Set(config.env.CORS_ORIGINS);
   await app.register(cors, {
     // Resolved per request (not the list itself): with a list, @fastify/cors
