@@ -20,13 +20,15 @@ function sameSecret(a: string, b: string): boolean {
 export const metricsRoutes = fp(
   async (app: FastifyInstance, opts: { metrics: Metrics; token?: string }) => {
   const { metrics, token } = opts;
-  app.addHook('onResponse', async (request, reply) => {
+  // A callback hook, not an async one: it runs on every response and needs no promise. prom-client's observe with the
+  // labels object is its cheapest path (a cached labels() child validates and hashes the same per call: 0.32 vs
+  // 0.33 µs measured, docs/performance.md "hospitals/me: the hook chain").
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    if (route === '/metrics') return;
-    metrics.httpRequestDuration.observe(
-      { method: request.method, route, status: String(reply.statusCode) },
-      reply.elapsedTime / 1000,
-    );
+    if (route !== '/metrics') {
+      metrics.httpRequestDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    }
+    done();
   });
   // Its own context: this plugin is global for the hook above, its route takes the operations defaults.
   await app.register(async (scope) => {
