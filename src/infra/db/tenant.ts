@@ -1,5 +1,6 @@
-import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { and, eq, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgInsertValue, PgTable, PgUpdateSetSource } from 'drizzle-orm/pg-core';
+import { transactionWith } from './batch.ts';
 import type { Db, Tx } from './client.ts';
 
 /**
@@ -81,9 +82,19 @@ export function withTenant<T>(
 ): Promise<T> {
   const hospitalId = typeof tenant === 'string' ? tenant : tenant.hospitalId;
   const actor = typeof tenant === 'string' ? null : tenant;
-  return db.transaction(async (tx) => {
-    // One round trip: set_config('role', ..., true) is SET LOCAL ROLE.
-    await tx.execute(sql`select set_config('app.hospital_id', ${hospitalId}, true), set_config('role', 'tempus_app', true)`);
-    return fn(new TenantScope(tx, hospitalId, actor as never));
-  });
+  return transactionWith(db, tenantContext(hospitalId), (tx) => fn(new TenantScope(tx, hospitalId, actor as never)));
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The statement that binds a transaction to a hospital: the tenant id for the
+ * row-level security policies, and the role tempus_app they apply to
+ * (set_config('role', ..., true) is SET LOCAL ROLE). It travels with BEGIN in
+ * one simple-protocol message, which has no bind parameters, so the id is a
+ * literal: only a UUID is accepted, which leaves nothing to escape.
+ */
+function tenantContext(hospitalId: string): string {
+  if (!UUID.test(hospitalId)) throw new Error(`withTenant: hospital id is not a UUID: ${JSON.stringify(hospitalId).slice(0, 60)}`);
+  return `select set_config('app.hospital_id', '${hospitalId}', true), set_config('role', 'tempus_app', true)`;
 }

@@ -8,6 +8,9 @@ import type { CursorPosition } from '../../shared/cursor.ts';
 import type { TimeRange } from '../availability/slots.ts';
 import type { WeeklyInterval } from '../schedules/weekly.ts';
 import { countedAppointments } from '../subscriptions/usage.ts';
+import type { WebhookEventType } from '../webhooks/events.ts';
+import { subscribedEndpointsJson } from '../webhooks/webhooks.repo.ts';
+import { withWrites } from '../../infra/db/batch.ts';
 
 type StoredAppointment = typeof appointments.$inferSelect;
 /**
@@ -50,18 +53,19 @@ export function liveOverlap(hospitalId: SQL, who: SQL, range: SQL, excludeId?: s
  * keeps its row lock; the delete re-checks the row after it.
  */
 export async function sweepExpiredHolds(scope: TenantScope, doctorId: string, range: { from: Date; to: Date }): Promise<number> {
+  return (await rawRows<{ id: string }>(scope.tx, sweepExpiredHoldsSql(scope, doctorId, range))).length;
+}
+
+/** sweepExpiredHolds' DELETE, for a writer that sends it in one round trip with the subscription lock before it. */
+export function sweepExpiredHoldsSql(scope: TenantScope, doctorId: string, range: { from: Date; to: Date }): SQL {
   const h = sql`${scope.hospitalId}::uuid`;
   const r = sql`tstzrange(${instant(range.from)}, ${instant(range.to)})`;
-  const rows = await rawRows<{ id: string }>(
-    scope.tx,
-    sql`delete from appointments a
+  return sql`delete from appointments a
          where a.hospital_id = ${h} and a.status = 'held' and a.hold_expires_at <= now()
            and ((a.doctor_id = ${doctorId}::uuid and tstzrange(a.starts_at, a.ends_at) && ${r})
                 or exists (select 1 from resource_bookings b
                             where b.hospital_id = ${h} and b.appointment_id = a.id and b.live and tstzrange(b.starts_at, b.ends_at) && ${r}))
-        returning a.id`,
-  );
-  return rows.length;
+        returning a.id`;
 }
 
 /** The hospital's closures overlapping `window` as [[startMs, endMs], ...] (json), for one-round-trip reads. */
@@ -163,6 +167,8 @@ export interface BookingContext {
   visitType: BookingVisitType | null;
   /** The transaction's now(): what created_at/updated_at defaults will be. */
   txNow: Date;
+  /** The active webhook endpoints subscribed to the event this write will emit (read along, no round trip of its own). */
+  webhookEndpointIds: string[];
   /**
    * Whether a committed live appointment already overlaps the slot, for the
    * doctor or the patient: the fast answer for a taken slot, before any lock.
@@ -193,6 +199,7 @@ export async function loadBookingContext(
   ids: { doctorId: string; patientId: string | null; visitTypeId?: string | null },
   window: { from: Date; to: Date },
   slot: { start: Date; durationMinutes?: number; excludeId?: string },
+  event: WebhookEventType,
 ): Promise<BookingContext | null> {
   const start = instant(slot.start);
   const range = sql`tstzrange(${start}, ${start} + make_interval(mins => coalesce(${slot.durationMinutes ?? null}::int, vt.duration_minutes, d.slot_minutes)))`;
@@ -222,6 +229,7 @@ export async function loadBookingContext(
     vt_after: number | null;
     vt_requires: string[] | null;
     vt_offered: boolean | null;
+    webhook_endpoint_ids: string[];
   }>(
     scope.tx,
     sql`select now() as tx_now, h.timezone, h.booking_horizon_days, h.minimum_notice_minutes, array_to_json(h.reminder_offsets_minutes) as reminder_offsets_minutes,
@@ -241,7 +249,8 @@ export async function loadBookingContext(
                ${closuresJson(sql`h.id`, window)} as closures,
                vt.id as vt_id, vt.active as vt_active, vt.duration_minutes as vt_duration, vt.buffer_before_minutes as vt_before,
                vt.buffer_after_minutes as vt_after, array_to_json(vt.requires) as vt_requires,
-               exists (select 1 from visit_type_doctors vd where vd.hospital_id = h.id and vd.visit_type_id = vt.id and vd.doctor_id = d.id) as vt_offered
+               exists (select 1 from visit_type_doctors vd where vd.hospital_id = h.id and vd.visit_type_id = vt.id and vd.doctor_id = d.id) as vt_offered,
+               ${subscribedEndpointsJson(sql`h.id`, event)} as webhook_endpoint_ids
           from hospitals h
           left join lateral (
                 select d.id, d.active, d.slot_minutes, d.buffer_minutes from doctors d
@@ -282,6 +291,7 @@ export async function loadBookingContext(
         }
       : null,
     txNow: row.tx_now,
+    webhookEndpointIds: row.webhook_endpoint_ids,
     busy: row.doctor_busy ? 'doctor' : row.patient_busy ? 'patient' : null,
   };
 }
@@ -339,7 +349,9 @@ function planHolds(scope: TenantScope, rules: PlanRules): SQL {
 /**
  * Inserts the appointment only if the plan's rules hold; the exclusion
  * constraints judge overlaps as the row goes in (23P01). False = refused by
- * the month or the buffer (planRefusal says which).
+ * the month or the buffer (planRefusal says which). `writes` (the booking's
+ * outbox and audit rows) go in the same statement (withWrites): a refused
+ * insert is followed by a rollback, which takes them back.
  */
 export async function insertWithinPlan(
   scope: TenantScope,
@@ -348,9 +360,20 @@ export async function insertWithinPlan(
     'id' | 'doctorId' | 'patientId' | 'startsAt' | 'endsAt' | 'reason' | 'createdBy' | 'visitTypeId' | 'bufferBeforeMinutes' | 'bufferAfterMinutes' | 'seriesId'
   > & { hold?: { expiresAt: Date } },
   rules: PlanRules,
+  writes: readonly SQL[] = [],
 ): Promise<boolean> {
-  const rows = await rawRows<{ id: string }>(
-    scope.tx,
+  return (await rawRows<{ id: string }>(scope.tx, insertWithinPlanSql(scope, values, rules, writes))).length === 1;
+}
+
+/** insertWithinPlan's statement (`returning id`: one row when written), for a writer that sends it in one round trip with others. */
+export function insertWithinPlanSql(
+  scope: TenantScope,
+  values: Parameters<typeof insertWithinPlan>[1],
+  rules: PlanRules,
+  writes: readonly SQL[] = [],
+): SQL {
+  return withWrites(
+    writes,
     sql`insert into appointments (id, hospital_id, doctor_id, patient_id, starts_at, ends_at, status, reason, created_by,
                                   visit_type_id, buffer_before_minutes, buffer_after_minutes, series_id, hold_expires_at)
         select ${values.id}::uuid, ${scope.hospitalId}::uuid, ${values.doctorId}::uuid, ${values.patientId}::uuid,
@@ -360,7 +383,6 @@ export async function insertWithinPlan(
          where ${planHolds(scope, rules)}
         returning id`,
   );
-  return rows.length === 1;
 }
 
 /**

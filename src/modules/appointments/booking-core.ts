@@ -1,20 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { isConstraintViolation, PG_EXCLUSION_VIOLATION } from '../../infra/db/errors.ts';
 import { TenantScope } from '../../infra/db/tenant.ts';
-import { enqueue } from '../../infra/queue/outbox.ts';
+import type { SQL } from 'drizzle-orm';
+import { runBatch, withWrites } from '../../infra/db/batch.ts';
+import { outboxInsert } from '../../infra/queue/outbox.ts';
 import { DomainError, notFound, validation } from '../../shared/errors.ts';
 import { parseInstant } from '../../shared/instant.ts';
-import { recordAudit } from '../audit/audit.repo.ts';
+import { auditInsert, type AuditEntry } from '../audit/audit.repo.ts';
 import { assertBelowLimit, assertSubscriptionActive } from '../subscriptions/plan-policy.ts';
-import { lockSubscriptionLimits } from '../subscriptions/subscriptions.repo.ts';
-import { emitWebhookEvent } from '../webhooks/events.ts';
+import { lockSubscriptionLimitsSql, subscriptionLimitsOf } from '../subscriptions/subscriptions.repo.ts';
+import { emitWebhookEventTo, type WebhookEventType } from '../webhooks/events.ts';
 import { appointmentWebhookData, bookedMessages, reminderMessages } from './appointment-events.ts';
 import {
   convertHeldWithinPlan,
   insertWithinPlan,
   loadBookingContext,
   planRefusal,
-  sweepExpiredHolds,
+  sweepExpiredHoldsSql,
   type AppointmentRow,
   type BookingContext,
   type PlanRules,
@@ -149,15 +151,45 @@ async function assertNamedResources(scope: Scope, ids: readonly string[], requir
   }
 }
 
+/** The audit event of a new booking (names of what was set, ids and times; never clinical text). */
+function bookedAudit(row: AppointmentRow, type: ReadyContext['visitType'], opts: BookingOptions & { fromHold?: boolean }): AuditEntry {
+  return {
+    action: 'appointment.booked',
+    entityType: 'appointment',
+    entityId: row.id,
+    changes: [
+      ...(opts.fromHold ? ['status'] : []),
+      'doctorId',
+      'patientId',
+      'start',
+      'end',
+      ...(row.reason ? ['reason'] : []),
+      ...(type ? ['visitTypeId', 'resources'] : []),
+      ...(opts.seriesId ? ['seriesId'] : []),
+    ],
+    metadata: {
+      doctorId: row.doctorId,
+      patientId: row.patientId,
+      start: row.startsAt.toISOString(),
+      end: row.endsAt.toISOString(),
+      ...(type ? { visitTypeId: type.id } : {}),
+      ...(opts.seriesId ? { seriesId: opts.seriesId } : {}),
+      ...(opts.fromHold ? { fromHold: true } : {}),
+    },
+  };
+}
+
 export function createBookingCore({ now }: { now: () => Date }) {
   /** The context of a booking or a move, read in one round trip before any lock; 404 for a doctor, patient or visit type this hospital does not have. */
   async function contextFor(
     scope: Scope,
     ids: { doctorId: string; patientId: string | null; visitTypeId?: string | null },
     slot: { start: Date; durationMinutes?: number; excludeId?: string },
+    /** The webhook event the write will emit: its subscribed endpoints are read along (ctx.webhookEndpointIds). */
+    event: WebhookEventType = 'appointment.booked',
   ): Promise<ReadyContext> {
     const window = scheduleWindow(slot.start, at(slot.start, MAX_DURATION_MINUTES));
-    const ctx = await loadBookingContext(scope, ids, window, slot);
+    const ctx = await loadBookingContext(scope, ids, window, slot, event);
     if (!ctx) throw notFound('Hospital');
     if (!ctx.doctor) throw notFound('Doctor');
     if (!ctx.patientFound) throw notFound('Patient');
@@ -203,9 +235,10 @@ export function createBookingCore({ now }: { now: () => Date }) {
     opts: { countMonth: boolean; requireActive: boolean; excludeId?: string },
     write: (rules: PlanRules) => Promise<T | null>,
   ): Promise<T> {
-    const subscription = await lockSubscriptionLimits(scope);
+    // One round trip, two statements: the sweep's snapshot is taken after the lock is granted, as when sent one by one.
+    const [locked] = await runBatch(scope.tx, [lockSubscriptionLimitsSql(scope), sweepExpiredHoldsSql(scope, ctx.doctor.id, blockedRange(slot))]);
+    const subscription = subscriptionLimitsOf(locked!);
     if (opts.requireActive) assertSubscriptionActive(subscription, when);
-    await sweepExpiredHolds(scope, ctx.doctor.id, blockedRange(slot));
     const minutes = ctx.doctor.bufferMinutes;
     const rules: PlanRules = {
       month: opts.countMonth ? { ...localMonth(slot.startsAt, ctx.hospital.timezone), limit: subscription!.plan.maxAppointmentsPerMonth } : undefined,
@@ -231,7 +264,8 @@ export function createBookingCore({ now }: { now: () => Date }) {
    * Everything of a booking before the critical section: the context, the
    * checks that need no lock, the confirmation and reminder messages and the
    * audit event (the id is ours to choose). Returns the row as it will be
-   * (created_at = the transaction's now()).
+   * (created_at = the transaction's now()) and `writes`, the messages' and
+   * the audit event's statements, which the insert carries (insertWithinPlan).
    */
   async function prepareBooking(scope: Scope, input: BookingInput, start: Date, opts: BookingOptions & { hold?: HoldOptions }) {
     const when = now();
@@ -278,7 +312,7 @@ export function createBookingCore({ now }: { now: () => Date }) {
     if (opts.hold) {
       // A hold is no booking yet: no message, no webhook; the audit says a slot was held.
       if (opts.hold.expiresAt.getTime() <= when.getTime()) throw validation('A hold must expire in the future');
-      await recordAudit(scope, {
+      const audit = auditInsert(scope, {
         action: 'appointment.held',
         entityType: 'appointment',
         entityId: row.id,
@@ -292,42 +326,26 @@ export function createBookingCore({ now }: { now: () => Date }) {
           ...(type ? { visitTypeId: type.id } : {}),
         },
       });
-      return { row, ctx, when, requires: type?.requires ?? [] };
+      return { row, ctx, when, requires: type?.requires ?? [], writes: audit ? [audit] : [] };
     }
-    await announceBooking(scope, { ...row, patientId: input.patientId! }, ctx, when, opts);
-    return { row, ctx, when, requires: type?.requires ?? [] };
+    const writes = await announceBooking(scope, { ...row, patientId: input.patientId! }, ctx, when, opts);
+    return { row, ctx, when, requires: type?.requires ?? [], writes };
   }
 
-  /** The confirmation (or, for a series, the reminders only), the webhook and the audit event of a new booking. */
-  async function announceBooking(scope: Scope, row: AppointmentRow, ctx: ReadyContext, when: Date, opts: BookingOptions & { fromHold?: boolean }) {
+  /**
+   * The confirmation (or, for a series, the reminders only), the webhook and
+   * the audit event of a new booking. The messages and the audit event are
+   * returned as statements for the caller to send with its write; the
+   * webhook jobs (only when an endpoint subscribed: ctx.webhookEndpointIds)
+   * are queued here.
+   */
+  async function announceBooking(scope: Scope, row: AppointmentRow, ctx: ReadyContext, when: Date, opts: BookingOptions & { fromHold?: boolean }): Promise<SQL[]> {
     const type = ctx.visitType;
     const offsets = ctx.hospital.reminderOffsetsMinutes;
-    await enqueue(scope.tx, opts.confirmation === false ? reminderMessages(row, offsets, when) : bookedMessages(row, offsets, when));
-    await emitWebhookEvent(scope, 'appointment.booked', appointmentWebhookData(row), when);
-    await recordAudit(scope, {
-      action: 'appointment.booked',
-      entityType: 'appointment',
-      entityId: row.id,
-      changes: [
-        ...(opts.fromHold ? ['status'] : []),
-        'doctorId',
-        'patientId',
-        'start',
-        'end',
-        ...(row.reason ? ['reason'] : []),
-        ...(type ? ['visitTypeId', 'resources'] : []),
-        ...(opts.seriesId ? ['seriesId'] : []),
-      ],
-      metadata: {
-        doctorId: row.doctorId,
-        patientId: row.patientId,
-        start: row.startsAt.toISOString(),
-        end: row.endsAt.toISOString(),
-        ...(type ? { visitTypeId: type.id } : {}),
-        ...(opts.seriesId ? { seriesId: opts.seriesId } : {}),
-        ...(opts.fromHold ? { fromHold: true } : {}),
-      },
-    });
+    const messages = outboxInsert(scope.tx, opts.confirmation === false ? reminderMessages(row, offsets, when) : bookedMessages(row, offsets, when)).statement;
+    await emitWebhookEventTo(scope, ctx.webhookEndpointIds, 'appointment.booked', appointmentWebhookData(row), when);
+    const audit = auditInsert(scope, bookedAudit(row, type, opts));
+    return [messages, audit].filter((w): w is SQL => w !== null);
   }
 
   /**
@@ -355,10 +373,10 @@ export function createBookingCore({ now }: { now: () => Date }) {
   }
 
   async function takeSlot(scope: Scope, input: BookingInput, opts: BookingOptions & { hold?: HoldOptions }) {
-    const { row, ctx, when, requires } = await prepareBooking(scope, input, parseInstant(input.start, 'start'), opts);
+    const { row, ctx, when, requires, writes } = await prepareBooking(scope, input, parseInstant(input.start, 'start'), opts);
     const blocked = blockedRange(row);
     return writeWithinPlan(scope, ctx, row, when, { countMonth: true, requireActive: true }, async (rules) => {
-      if (!(await insertWithinPlan(scope, { ...row, ...(opts.hold ? { hold: opts.hold } : {}) }, rules))) return null;
+      if (!(await insertWithinPlan(scope, { ...row, ...(opts.hold ? { hold: opts.hold } : {}) }, rules, writes))) return null;
       const resources = await assignResources(scope, { appointmentId: row.id, ...blocked, requires, ...(input.resourceIds ? { only: input.resourceIds } : {}) });
       return { row, resources };
     });
@@ -381,7 +399,8 @@ export function createBookingCore({ now }: { now: () => Date }) {
     assertSubscriptionActive(ctx.subscription, when);
     if (ctx.busy === 'patient') throw overlapError('patient');
     const row: AppointmentRow = { ...hold, patientId, status: 'scheduled', version: hold.version + 1 };
-    await announceBooking(scope, row, ctx, when, { fromHold: true });
+    const writes = await announceBooking(scope, row, ctx, when, { fromHold: true });
+    if (writes.length) await scope.tx.execute(withWrites(writes.slice(0, -1), writes[writes.length - 1]!));
     return writeWithinPlan(scope, ctx, row, when, { countMonth: true, requireActive: true, excludeId: hold.id }, async (rules) => {
       const converted = await convertHeldWithinPlan(scope, hold.id, patientId, rules);
       if (!converted) return null;
