@@ -7,6 +7,7 @@ import type { TenantScope } from '../../infra/db/tenant.ts';
 import type { CursorPosition } from '../../shared/cursor.ts';
 import type { TimeRange } from '../availability/slots.ts';
 import type { WeeklyInterval } from '../schedules/weekly.ts';
+import { planLimitSql, subscriptionActiveSql } from '../subscriptions/subscriptions.repo.ts';
 import { countedAppointments } from '../subscriptions/usage.ts';
 import type { WebhookEventType } from '../webhooks/events.ts';
 import { subscribedEndpointsJson } from '../webhooks/webhooks.repo.ts';
@@ -304,6 +305,13 @@ export interface PlanRules {
   /** Room under the monthly limit in the appointment's hospital-local month (a booking; a move into another month). */
   month?: { from: Date; to: Date; limit: number };
   /**
+   * A write sent in the same round trip as the subscription lock: the monthly
+   * limit is the plan's, read by the write itself (`month.limit` is then
+   * unused), and the write happens only if the subscription allows new
+   * bookings at this instant.
+   */
+  withLock?: { activeAt: Date };
+  /**
    * The doctor's time around the visit: [start - before, end + after) (the
    * visit type's buffers) must stay `minutes` (the doctor's buffer) away from
    * every other live appointment's own [start - before, end + after). The
@@ -341,34 +349,34 @@ function bufferNeighbours(scope: TenantScope, { buffer: b, excludeId }: PlanRule
 /** The rules as one condition of the write's statement, whose snapshot is taken after the lock was granted. */
 function planHolds(scope: TenantScope, rules: PlanRules): SQL {
   const holds: SQL[] = [];
-  if (rules.month) holds.push(sql`${monthCount(scope, { ...rules, month: rules.month })} < ${rules.month.limit}`);
+  const h = sql`${scope.hospitalId}::uuid`;
+  if (rules.withLock) holds.push(subscriptionActiveSql(h, instant(rules.withLock.activeAt)));
+  if (rules.month) {
+    const limit = rules.withLock ? planLimitSql(h, 'max_appointments_per_month') : sql`${rules.month.limit}`;
+    holds.push(sql`${monthCount(scope, { ...rules, month: rules.month })} < ${limit}`);
+  }
   holds.push(sql`not exists (${bufferNeighbours(scope, rules)})`);
   return sql.join(holds, sql` and `);
 }
 
-/**
- * Inserts the appointment only if the plan's rules hold; the exclusion
- * constraints judge overlaps as the row goes in (23P01). False = refused by
- * the month or the buffer (planRefusal says which). `writes` (the booking's
- * outbox and audit rows) go in the same statement (withWrites): a refused
- * insert is followed by a rollback, which takes them back.
- */
-export async function insertWithinPlan(
-  scope: TenantScope,
-  values: Pick<
-    StoredAppointment,
-    'id' | 'doctorId' | 'patientId' | 'startsAt' | 'endsAt' | 'reason' | 'createdBy' | 'visitTypeId' | 'bufferBeforeMinutes' | 'bufferAfterMinutes' | 'seriesId'
-  > & { hold?: { expiresAt: Date } },
-  rules: PlanRules,
-  writes: readonly SQL[] = [],
-): Promise<boolean> {
-  return (await rawRows<{ id: string }>(scope.tx, insertWithinPlanSql(scope, values, rules, writes))).length === 1;
-}
+/** What a booking inserts (the rest are the table's defaults). */
+export type NewAppointment = Pick<
+  StoredAppointment,
+  'id' | 'doctorId' | 'patientId' | 'startsAt' | 'endsAt' | 'reason' | 'createdBy' | 'visitTypeId' | 'bufferBeforeMinutes' | 'bufferAfterMinutes' | 'seriesId'
+> & { hold?: { expiresAt: Date } };
 
-/** insertWithinPlan's statement (`returning id`: one row when written), for a writer that sends it in one round trip with others. */
+/**
+ * The INSERT of an appointment that happens only if the plan's rules hold;
+ * the exclusion constraints judge overlaps as the row goes in (23P01).
+ * `returning id`: no row = refused by the month, the buffer or (withLock)
+ * the subscription's state (planRefusal says which). `writes` (the booking's
+ * outbox and audit rows) go in the same statement (withWrites): a refused
+ * insert is followed by a rollback, which takes them back. Sent by the
+ * booking in one round trip with the subscription lock (writeWithinPlan).
+ */
 export function insertWithinPlanSql(
   scope: TenantScope,
-  values: Parameters<typeof insertWithinPlan>[1],
+  values: NewAppointment,
   rules: PlanRules,
   writes: readonly SQL[] = [],
 ): SQL {

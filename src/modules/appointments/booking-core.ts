@@ -8,12 +8,13 @@ import { DomainError, notFound, validation } from '../../shared/errors.ts';
 import { parseInstant } from '../../shared/instant.ts';
 import { auditInsert, type AuditEntry } from '../audit/audit.repo.ts';
 import { assertBelowLimit, assertSubscriptionActive } from '../subscriptions/plan-policy.ts';
-import { lockSubscriptionLimitsSql, subscriptionLimitsOf } from '../subscriptions/subscriptions.repo.ts';
+import { lockSubscriptionLimitsSql, subscriptionLimitsOf, type SubscriptionLimits } from '../subscriptions/subscriptions.repo.ts';
+import type { RawResult } from '../../infra/db/parsers.ts';
 import { emitWebhookEventTo, type WebhookEventType } from '../webhooks/events.ts';
 import { appointmentWebhookData, bookedMessages, reminderMessages } from './appointment-events.ts';
 import {
   convertHeldWithinPlan,
-  insertWithinPlan,
+  insertWithinPlanSql,
   loadBookingContext,
   planRefusal,
   sweepExpiredHoldsSql,
@@ -179,6 +180,15 @@ function bookedAudit(row: AppointmentRow, type: ReadyContext['visitType'], opts:
   };
 }
 
+/**
+ * The write of the critical section: a function run after the lock has been
+ * read, or (a booking's insert) a statement sent in the same round trip as
+ * the lock, and what to make of its result (null: refused by the plan's rules).
+ */
+export type PlanWrite<T> =
+  | ((rules: PlanRules) => Promise<T | null>)
+  | { statement: (rules: PlanRules) => SQL; then: (result: RawResult) => Promise<T | null> };
+
 export function createBookingCore({ now }: { now: () => Date }) {
   /** The context of a booking or a move, read in one round trip before any lock; 404 for a doctor, patient or visit type this hospital does not have. */
   async function contextFor(
@@ -233,19 +243,36 @@ export function createBookingCore({ now }: { now: () => Date }) {
     slot: Pick<AppointmentRow, 'startsAt' | 'endsAt' | 'bufferBeforeMinutes' | 'bufferAfterMinutes'>,
     when: Date,
     opts: { countMonth: boolean; requireActive: boolean; excludeId?: string },
-    write: (rules: PlanRules) => Promise<T | null>,
+    write: PlanWrite<T>,
   ): Promise<T> {
-    // One round trip, two statements: the sweep's snapshot is taken after the lock is granted, as when sent one by one.
-    const [locked] = await runBatch(scope.tx, [lockSubscriptionLimitsSql(scope), sweepExpiredHoldsSql(scope, ctx.doctor.id, blockedRange(slot))]);
-    const subscription = subscriptionLimitsOf(locked!);
-    if (opts.requireActive) assertSubscriptionActive(subscription, when);
     const minutes = ctx.doctor.bufferMinutes;
     const rules: PlanRules = {
-      month: opts.countMonth ? { ...localMonth(slot.startsAt, ctx.hospital.timezone), limit: subscription!.plan.maxAppointmentsPerMonth } : undefined,
+      // The limit is known once the lock is read (below).
+      month: opts.countMonth ? { ...localMonth(slot.startsAt, ctx.hospital.timezone), limit: 0 } : undefined,
       buffer: { doctorId: ctx.doctor.id, start: slot.startsAt, end: slot.endsAt, minutes, before: slot.bufferBeforeMinutes, after: slot.bufferAfterMinutes },
       excludeId: opts.excludeId,
     };
-    const written = await write(rules);
+    // The lock, then the sweep (and a batched write), in ONE round trip: each statement's snapshot is
+    // taken when it starts, after the lock is granted, exactly as when they are sent one by one.
+    const lockAndSweep = [lockSubscriptionLimitsSql(scope), sweepExpiredHoldsSql(scope, ctx.doctor.id, blockedRange(slot))];
+    let subscription: SubscriptionLimits | null;
+    let written: T | null;
+    if (typeof write === 'function') {
+      const [locked] = await runBatch(scope.tx, lockAndSweep);
+      subscription = subscriptionLimitsOf(locked!);
+      if (opts.requireActive) assertSubscriptionActive(subscription, when);
+      if (rules.month) rules.month.limit = subscription!.plan.maxAppointmentsPerMonth;
+      written = await write(rules);
+    } else {
+      // The write cannot wait for the locked row: it reads the plan's limit and state itself (PlanRules.withLock),
+      // and writes nothing when the subscription is inactive, which the check below then reports (402).
+      rules.withLock = { activeAt: when };
+      const [locked, , result] = await runBatch(scope.tx, [...lockAndSweep, write.statement(rules)]);
+      subscription = subscriptionLimitsOf(locked!);
+      if (opts.requireActive) assertSubscriptionActive(subscription, when);
+      if (rules.month) rules.month.limit = subscription!.plan.maxAppointmentsPerMonth;
+      written = await write.then(result!);
+    }
     if (written !== null) return written;
     const { used, nearId } = await planRefusal(scope, rules);
     if (rules.month) assertBelowLimit('maxAppointmentsPerMonth', subscription!, used ?? 0, 'appointments per month');
@@ -265,7 +292,7 @@ export function createBookingCore({ now }: { now: () => Date }) {
    * checks that need no lock, the confirmation and reminder messages and the
    * audit event (the id is ours to choose). Returns the row as it will be
    * (created_at = the transaction's now()) and `writes`, the messages' and
-   * the audit event's statements, which the insert carries (insertWithinPlan).
+   * the audit event's statements, which the insert carries (insertWithinPlanSql).
    */
   async function prepareBooking(scope: Scope, input: BookingInput, start: Date, opts: BookingOptions & { hold?: HoldOptions }) {
     const when = now();
@@ -375,10 +402,13 @@ export function createBookingCore({ now }: { now: () => Date }) {
   async function takeSlot(scope: Scope, input: BookingInput, opts: BookingOptions & { hold?: HoldOptions }) {
     const { row, ctx, when, requires, writes } = await prepareBooking(scope, input, parseInstant(input.start, 'start'), opts);
     const blocked = blockedRange(row);
-    return writeWithinPlan(scope, ctx, row, when, { countMonth: true, requireActive: true }, async (rules) => {
-      if (!(await insertWithinPlan(scope, { ...row, ...(opts.hold ? { hold: opts.hold } : {}) }, rules, writes))) return null;
-      const resources = await assignResources(scope, { appointmentId: row.id, ...blocked, requires, ...(input.resourceIds ? { only: input.resourceIds } : {}) });
-      return { row, resources };
+    return writeWithinPlan(scope, ctx, row, when, { countMonth: true, requireActive: true }, {
+      statement: (rules) => insertWithinPlanSql(scope, { ...row, ...(opts.hold ? { hold: opts.hold } : {}) }, rules, writes),
+      then: async (inserted) => {
+        if (inserted.rows.length !== 1) return null;
+        const resources = await assignResources(scope, { appointmentId: row.id, ...blocked, requires, ...(input.resourceIds ? { only: input.resourceIds } : {}) });
+        return { row, resources };
+      },
     });
   }
 

@@ -47,15 +47,15 @@ describe.runIf(onServices)('one booking, on the wire', () => {
     await t?.close();
   });
 
-  it('POST /v1/appointments is 5 round trips and 7 statements from BEGIN to COMMIT (no webhook endpoint, no resources, no Idempotency-Key)', async () => {
+  it('POST /v1/appointments is 4 round trips and 7 statements from BEGIN to COMMIT (no webhook endpoint, no resources, no Idempotency-Key)', async () => {
     recording = [];
     try {
       await bookOk(t, f.auth, { doctorId: f.doctorId, patientId: f.patientId, start: daysAheadAt(2, 10).toISOString() });
     } finally {
       const tx = transactionOf(recording);
       recording = null;
-      // begin+set_config | context (+ webhook endpoints) | lock, sweep | insert with outbox and audit | commit
-      expect({ roundTrips: tx.length, statements: tx.reduce((n, m) => n + statementsIn(m), 0) }).toEqual({ roundTrips: 5, statements: 7 });
+      // begin+set_config | context (+ webhook endpoints) | lock, sweep, insert with outbox and audit | commit
+      expect({ roundTrips: tx.length, statements: tx.reduce((n, m) => n + statementsIn(m), 0) }).toEqual({ roundTrips: 4, statements: 7 });
     }
   });
 });

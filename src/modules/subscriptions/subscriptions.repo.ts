@@ -118,6 +118,20 @@ export function lockSubscriptionLimitsSql(scope: TenantScope): SQL {
                 for update of s`;
 }
 
+/**
+ * Conditions for a write that comes in the same round trip as the lock
+ * (src/modules/appointments: the booking's insert), so it cannot wait for
+ * the locked row to be read first: the plan's limit, and whether the
+ * subscription allows new bookings at `at` (isSubscriptionActive in SQL).
+ * Statements after the lock read the row as it was when the lock was granted.
+ */
+export const planLimitSql = (hospitalId: SQL, column: 'max_appointments_per_month' | 'max_doctors') =>
+  sql`(select p.${sql.raw(column)} from hospital_subscriptions s join subscription_plans p on p.id = s.plan_id where s.hospital_id = ${hospitalId})`;
+
+export const subscriptionActiveSql = (hospitalId: SQL, at: SQL) =>
+  sql`exists (select 1 from hospital_subscriptions s
+               where s.hospital_id = ${hospitalId} and s.status in ('trialing', 'active') and s.current_period_end > ${at})`;
+
 export function subscriptionLimitsOf(result: RawResult): SubscriptionLimits | null {
   const [row] = parseRows<{ status: SubscriptionRow['status']; current_period_end: Date; code: string; max_doctors: number; max_appointments_per_month: number }>(result);
   if (!row) return null;
