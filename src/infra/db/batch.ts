@@ -28,6 +28,16 @@ const { prepareValue } = (pg as unknown as { utils: { prepareValue(value: unknow
 // A quoted string, a quoted identifier or a line comment (copied as they are), or a placeholder `$n`.
 const TOKENS = /'(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*|\$(\d+)/g;
 
+/**
+ * The type parsers drizzle gives node-postgres for its own queries (instants,
+ * dates and intervals stay text, for parseRows and drizzle's mappers), so rows
+ * read here look exactly like rows read through drizzle.
+ */
+const TEXT_TYPES = new Set([pg.types.builtins.TIMESTAMPTZ, pg.types.builtins.TIMESTAMP, pg.types.builtins.DATE, pg.types.builtins.INTERVAL, 1231, 1115, 1185, 1187, 1182]);
+const drizzleTypes = {
+  getTypeParser: (id: number, format?: string) => (TEXT_TYPES.has(id) ? (value: string) => value : pg.types.getTypeParser(id, format as 'text')),
+};
+
 /** A bind value as a SQL literal, in the text form node-postgres would have sent it in. */
 function literal(value: unknown): string {
   if (value === null || value === undefined) return 'null';
@@ -64,8 +74,32 @@ export async function runBatch(tx: Tx, statements: SQL[]): Promise<RawResult[]> 
     for (const statement of statements) results.push((await tx.execute(statement)) as unknown as RawResult);
     return results;
   }
-  const result = (await client.query(statements.map(inlineSql).join(';\n'))) as unknown as RawResult | RawResult[];
-  return Array.isArray(result) ? result : [result];
+  return resultsOf(await client.query({ text: statements.map(inlineSql).join(';\n'), types: drizzleTypes } as pg.QueryConfig));
+}
+
+const resultsOf = (result: unknown): RawResult[] => (Array.isArray(result) ? result : [result]) as RawResult[];
+
+/**
+ * A read of ONE statement with `prelude` (a statement without bind values,
+ * e.g. the tenant's set_config(..., true)) before it, in one round trip on
+ * PostgreSQL: the two form one simple-protocol message, which PostgreSQL runs
+ * as one implicit transaction — the prelude's transaction-local settings hold
+ * for the statement and end with it, as BEGIN … COMMIT around them would do,
+ * and through PgBouncer in transaction mode the message is one transaction.
+ * Null when `db` is not a node-postgres pool (PGlite): the caller runs its
+ * ordinary transaction.
+ */
+export async function readWith(db: Db, prelude: string, statement: SQL): Promise<RawResult | null> {
+  const pool = poolOf(db);
+  if (!pool) return null;
+  const results = resultsOf(await pool.query({ text: `${prelude};\n${inlineSql(statement)}`, types: drizzleTypes } as pg.QueryConfig));
+  return results[results.length - 1]!;
+}
+
+function poolOf(db: Db): pg.Pool | null {
+  const session = (db as unknown as { session?: unknown }).session;
+  const client = is(session, NodePgSession) ? (session as unknown as { client: unknown }).client : null;
+  return client instanceof pg.Pool ? client : null;
 }
 
 /**
@@ -78,15 +112,14 @@ export async function runBatch(tx: Tx, statements: SQL[]): Promise<RawResult[]> 
  * the prelude as its first statement.
  */
 export async function transactionWith<T>(db: Db, prelude: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  const session = (db as unknown as { session?: unknown }).session;
-  const pool = is(session, NodePgSession) ? (session as unknown as { client: unknown }).client : null;
-  if (!(pool instanceof pg.Pool)) {
+  const pool = poolOf(db);
+  if (!pool) {
     return db.transaction(async (tx) => {
       await tx.execute(sql.raw(prelude));
       return fn(tx);
     });
   }
-  const internals = session as unknown as { dialect: PgDialect; schema: unknown; options: unknown };
+  const internals = (db as unknown as { session: unknown }).session as { dialect: PgDialect; schema: unknown; options: unknown };
   const client = await pool.connect();
   let broken: unknown;
   try {

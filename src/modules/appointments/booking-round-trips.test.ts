@@ -35,7 +35,7 @@ function transactionOf(messages: { client: pg.Client; text: string }[]): string[
   return own.slice(0, commit + 1);
 }
 
-describe.runIf(onServices)('one booking, on the wire', () => {
+describe.runIf(onServices)('a booking and an availability read, on the wire', () => {
   let t: TestApp;
   let f: BookingFixture;
   beforeAll(async () => {
@@ -56,6 +56,21 @@ describe.runIf(onServices)('one booking, on the wire', () => {
       recording = null;
       // begin+set_config | context (+ webhook endpoints) | lock, sweep, insert with outbox and audit | commit
       expect({ roundTrips: tx.length, statements: tx.reduce((n, m) => n + statementsIn(m), 0) }).toEqual({ roundTrips: 4, statements: 7 });
+    }
+  });
+
+  it("GET a doctor's availability is ONE round trip: the tenant's set_config and the read as one implicit transaction", async () => {
+    recording = [];
+    let res;
+    try {
+      res = await t.app.inject({ method: 'GET', url: `/v1/doctors/${f.doctorId}/availability?from=${daysAheadAt(1, 0).toISOString().slice(0, 10)}&to=${daysAheadAt(7, 0).toISOString().slice(0, 10)}`, headers: f.auth });
+    } finally {
+      const reads = recording.filter((m) => /app\.hospital_id/.test(m.text)).map((m) => m.text);
+      recording = null;
+      expect(res?.statusCode).toBe(200);
+      expect(reads).toHaveLength(1);
+      expect(reads[0]).toMatch(/^select set_config\('app\.hospital_id'[^;]*;\s*select /);
+      expect(statementsIn(reads[0]!)).toBe(2);
     }
   });
 });
