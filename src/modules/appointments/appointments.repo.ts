@@ -1,4 +1,5 @@
 import { asc, eq, gte, inArray, lt, ne, sql, type SQL } from 'drizzle-orm';
+import { withWrites } from '../../infra/db/batch.ts';
 import { rawRows } from '../../infra/db/client.ts';
 import { afterCursor, eqIf, instant } from '../../infra/db/fragments.ts';
 import { appointments, type AppointmentStatus } from '../../infra/db/schema/appointments.ts';
@@ -11,7 +12,6 @@ import { planLimitSql, subscriptionActiveSql } from '../subscriptions/subscripti
 import { countedAppointments } from '../subscriptions/usage.ts';
 import type { WebhookEventType } from '../webhooks/events.ts';
 import { subscribedEndpointsJson } from '../webhooks/webhooks.repo.ts';
-import { withWrites } from '../../infra/db/batch.ts';
 
 type StoredAppointment = typeof appointments.$inferSelect;
 /**

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { isConstraintViolation, PG_EXCLUSION_VIOLATION } from '../../infra/db/errors.ts';
-import { TenantScope } from '../../infra/db/tenant.ts';
 import type { SQL } from 'drizzle-orm';
 import { runBatch, withWrites } from '../../infra/db/batch.ts';
+import { isConstraintViolation, PG_EXCLUSION_VIOLATION } from '../../infra/db/errors.ts';
+import type { RawResult } from '../../infra/db/parsers.ts';
+import { TenantScope } from '../../infra/db/tenant.ts';
 import { outboxInsert } from '../../infra/queue/outbox.ts';
 import { DomainError, notFound, validation } from '../../shared/errors.ts';
 import { parseInstant } from '../../shared/instant.ts';
 import { auditInsert, type AuditEntry } from '../audit/audit.repo.ts';
 import { assertBelowLimit, assertSubscriptionActive } from '../subscriptions/plan-policy.ts';
 import { lockSubscriptionLimitsSql, subscriptionLimitsOf, type SubscriptionLimits } from '../subscriptions/subscriptions.repo.ts';
-import type { RawResult } from '../../infra/db/parsers.ts';
 import { emitWebhookEventTo, type WebhookEventType } from '../webhooks/events.ts';
 import { appointmentWebhookData, bookedMessages, reminderMessages } from './appointment-events.ts';
 import {
