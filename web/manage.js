@@ -1,14 +1,14 @@
 // /manage/:token — the visit as the patient may see it; cancel (after a second yes), reschedule.
 import { api, errorText } from './api.js';
-import { h, render, stepHeading, announce, errorBox } from './dom.js';
-import { t, formatDateTime } from './i18n.js';
+import { h, render, stepHeading, announce, errorBox, field } from './dom.js';
+import { t, formatDateTime, addDays, localDateOf, todayIn } from './i18n.js';
 import { createPicker } from './picker.js';
 
 const STATUS_KEYS = { scheduled: 'statusScheduled', cancelled: 'statusCancelled', completed: 'statusCompleted', no_show: 'statusNoShow' };
 
 export async function managePage(root, token, setRerender) {
   const base = `/v1/public/manage/${encodeURIComponent(token)}`;
-  const state = { step: 'loading', visit: null, error: '', notice: '', picker: null, busy: false };
+  const state = { step: 'loading', visit: null, error: '', notice: '', picker: null, busy: false, waitlist: null };
   let focusNext = null;
   const rerender = () => {
     const hospital = state.visit?.hospital.name;
@@ -72,12 +72,69 @@ export async function managePage(root, token, setRerender) {
           async () => {
             announce(t('moving'));
             state.visit = (await api('POST', `${base}/reschedule`, { start: slot.start })).data;
+            // The defaults follow the new date: wait for something earlier than the visit as it is now.
+            if (!state.waitlist.joined) state.waitlist = waitlistDefaults();
           },
           () => go('view', 'step-view', t('rescheduled')),
         ),
     });
     go('reschedule', 'step-reschedule');
     state.picker.refresh();
+  }
+
+  // The waiting list: an earlier time with the same doctor and visit type, between two local dates
+  // (default today .. the day before the visit, as the API's own defaults).
+  const waitlistDefaults = () => ({ earliest: todayIn(zone()), latest: addDays(localDateOf(state.visit.start, zone()), -1), joined: false, error: '' });
+
+  async function joinWaitlist(event) {
+    event.preventDefault();
+    if (state.busy) return;
+    const wl = state.waitlist;
+    state.busy = true;
+    try {
+      await api('POST', `${base}/waitlist`, { earliest: wl.earliest, latest: wl.latest });
+      wl.joined = true;
+      wl.error = '';
+      focusNext = 'waitlist-joined';
+      rerender();
+      announce(t('waitlistJoined'));
+    } catch (err) {
+      if (err.status === 404) {
+        go('gone', 'step-gone');
+        return;
+      }
+      wl.error = `${t('waitlistFailed')} ${errorText(err, t, state.visit.hospital)}`;
+      focusNext = 'waitlist-earliest';
+      rerender();
+      announce(wl.error);
+    } finally {
+      state.busy = false;
+    }
+  }
+
+  function waitlistSection() {
+    const wl = state.waitlist;
+    const heading = h('h3', { id: 'waitlist-heading' }, t('waitlist'));
+    if (wl.joined) return h('section', { 'aria-labelledby': 'waitlist-heading', className: 'waitlist' }, heading, h('p', { className: 'notice', id: 'waitlist-joined', tabindex: '-1' }, t('waitlistJoined')));
+    const today = todayIn(zone());
+    const date = (id, key) =>
+      field(
+        id,
+        t(key),
+        h('input', { id, name: key, type: 'date', required: true, min: today, value: wl[key], 'aria-invalid': wl.error ? 'true' : undefined, oninput: (e) => (wl[key] = e.target.value) }),
+      );
+    return h(
+      'section',
+      { 'aria-labelledby': 'waitlist-heading', className: 'waitlist' },
+      heading,
+      wl.error ? h('p', { id: 'waitlist-error', className: 'error', role: 'alert' }, wl.error) : null,
+      h(
+        'form',
+        { onsubmit: joinWaitlist, novalidate: true },
+        h('div', { className: 'filters' }, date('waitlist-earliest', 'earliest'), date('waitlist-latest', 'latest')),
+        h('div', { className: 'actions' }, h('button', { type: 'submit', id: 'join-waitlist' }, t('joinWaitlist'))),
+      ),
+    );
   }
 
   function summary() {
@@ -126,6 +183,8 @@ export async function managePage(root, token, setRerender) {
                 h('button', { type: 'button', id: 'cancel', onclick: () => go('confirm-cancel', 'step-confirm-cancel') }, t('cancelVisit')),
               )
             : null,
+          // Only while the visit can still change: taking an earlier time moves it.
+          changeable && state.waitlist.latest >= todayIn(zone()) ? waitlistSection() : null,
         );
       }
       case 'confirm-cancel':
@@ -160,6 +219,7 @@ export async function managePage(root, token, setRerender) {
   rerender();
   try {
     await load();
+    state.waitlist = waitlistDefaults();
     state.step = 'view';
   } catch (err) {
     state.step = err.status === 404 ? 'gone' : 'failed';
