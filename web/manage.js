@@ -1,56 +1,25 @@
 // /manage/:token — the visit as the patient may see it; cancel (after a second yes), reschedule.
 import { api, errorText } from './api.js';
-import { h, render, stepHeading, announce, errorBox, field } from './dom.js';
+import { h, stepHeading, announce, errorBox, field } from './dom.js';
 import { t, formatDateTime, addDays, localDateOf, todayIn } from './i18n.js';
+import { createPage } from './page.js';
 import { createPicker } from './picker.js';
 
 const STATUS_KEYS = { scheduled: 'statusScheduled', cancelled: 'statusCancelled', completed: 'statusCompleted', no_show: 'statusNoShow' };
 
 export async function managePage(root, token, setRerender) {
   const base = `/v1/public/manage/${encodeURIComponent(token)}`;
-  const state = { step: 'loading', visit: null, error: '', notice: '', picker: null, busy: false, waitlist: null };
-  let focusNext = null;
-  const rerender = () => {
-    const hospital = state.visit?.hospital.name;
-    document.getElementById('title').textContent = hospital ?? t('manageTitle');
-    document.title = hospital ? `${t('manageTitle')} – ${hospital}` : t('manageTitle');
-    render(root, view(), focusNext);
-    focusNext = null;
-  };
-  setRerender(rerender);
-
-  const go = (step, headingId, notice = '') => {
-    state.step = step;
-    state.error = '';
-    state.notice = notice;
-    focusNext = headingId;
-    rerender();
-    if (notice) announce(notice);
-  };
+  const state = { visit: null, picker: null, waitlist: null };
+  const { rerender, go, act, start, focus } = createPage({
+    root,
+    setRerender,
+    state,
+    view,
+    titleKey: 'manageTitle',
+    hospital: () => state.visit?.hospital,
+    gone: { titleKey: 'manageTitle', textKey: 'manageNotFound' },
+  });
   const zone = () => state.visit.hospital.timezone;
-
-  async function load() {
-    state.visit = (await api('GET', base)).data;
-  }
-
-  async function act(work, after) {
-    if (state.busy) return;
-    state.busy = true;
-    try {
-      await work();
-      after();
-    } catch (err) {
-      if (err.status === 404) {
-        go('gone', 'step-gone');
-        return;
-      }
-      state.error = errorText(err, t, state.visit.hospital);
-      rerender();
-      announce(state.error);
-    } finally {
-      state.busy = false;
-    }
-  }
 
   const cancel = () =>
     act(
@@ -86,30 +55,26 @@ export async function managePage(root, token, setRerender) {
   // (default today .. the day before the visit, as the API's own defaults).
   const waitlistDefaults = () => ({ earliest: todayIn(zone()), latest: addDays(localDateOf(state.visit.start, zone()), -1), joined: false, error: '' });
 
-  async function joinWaitlist(event) {
+  function joinWaitlist(event) {
     event.preventDefault();
-    if (state.busy) return;
     const wl = state.waitlist;
-    state.busy = true;
-    try {
-      await api('POST', `${base}/waitlist`, { earliest: wl.earliest, latest: wl.latest });
-      wl.joined = true;
-      wl.error = '';
-      focusNext = 'waitlist-joined';
-      rerender();
-      announce(t('waitlistJoined'));
-    } catch (err) {
-      if (err.status === 404) {
-        go('gone', 'step-gone');
-        return;
-      }
-      wl.error = `${t('waitlistFailed')} ${errorText(err, t, state.visit.hospital)}`;
-      focusNext = 'waitlist-earliest';
-      rerender();
-      announce(wl.error);
-    } finally {
-      state.busy = false;
-    }
+    return act(
+      () => api('POST', `${base}/waitlist`, { earliest: wl.earliest, latest: wl.latest }),
+      () => {
+        wl.joined = true;
+        wl.error = '';
+        focus('waitlist-joined');
+        rerender();
+        announce(t('waitlistJoined'));
+      },
+      (err) => {
+        // Said next to the form, whose first date takes focus to fix it.
+        wl.error = `${t('waitlistFailed')} ${errorText(err, t, state.visit.hospital)}`;
+        focus('waitlist-earliest');
+        rerender();
+        announce(wl.error);
+      },
+    );
   }
 
   function waitlistSection() {
@@ -157,12 +122,6 @@ export async function managePage(root, token, setRerender) {
 
   function view() {
     switch (state.step) {
-      case 'loading':
-        return h('p', { className: 'loading' }, t('loading'));
-      case 'gone':
-        return h('section', { 'aria-labelledby': 'step-gone' }, stepHeading('step-gone', t('manageTitle')), h('p', { role: 'alert' }, t('manageNotFound')));
-      case 'failed':
-        return errorBox(state.error);
       case 'view': {
         const open = state.visit.status === 'scheduled';
         const changeable = open && new Date(state.visit.changeableUntil) > new Date();
@@ -216,14 +175,9 @@ export async function managePage(root, token, setRerender) {
     }
   }
 
-  rerender();
-  try {
-    await load();
+  await start(async () => {
+    state.visit = (await api('GET', base)).data;
     state.waitlist = waitlistDefaults();
-    state.step = 'view';
-  } catch (err) {
-    state.step = err.status === 404 ? 'gone' : 'failed';
-    state.error = errorText(err, t);
-  }
-  rerender();
+    return 'view';
+  });
 }
