@@ -55,6 +55,13 @@ export const patientAppointmentActor = (hospitalId: string, patientId: string, r
   doctorId: null,
 });
 
+/**
+ * A caller's own rule on the appointment as it is, judged on the row locked
+ * inside the transaction that changes it (so no concurrent move slips between
+ * the check and the change): the manage link's notice. Throws to refuse.
+ */
+export type ChangeGuard = (scope: TenantScope, current: AppointmentRow) => Promise<void> | void;
+
 export interface AppointmentServiceDeps {
   db: Db;
   /** How long an Idempotency-Key replays (IDEMPOTENCY_TTL_HOURS). */
@@ -254,10 +261,12 @@ export function createAppointmentService({ db, idempotencyTtlMs, now = () => new
     },
 
     /** Cancelling frees the resources too (trigger appointments_free_resources: their bookings stop being live). */
-    async cancel(actor: AppointmentActor, id: string, input: CancelInput): Promise<AppointmentRecord> {
-      return withTenant(db, actor, async (scope) =>
-        withResourcesOf(scope, await cancelWithin(scope, visibleTo(actor, await findAppointment(scope, id, { lock: 'update' })), input.reason ?? null)),
-      );
+    async cancel(actor: AppointmentActor, id: string, input: CancelInput, guard?: ChangeGuard): Promise<AppointmentRecord> {
+      return withTenant(db, actor, async (scope) => {
+        const current = visibleTo(actor, await findAppointment(scope, id, { lock: 'update' }));
+        await guard?.(scope, current);
+        return withResourcesOf(scope, await cancelWithin(scope, current, input.reason ?? null));
+      });
     },
 
     /** Cancels one appointment inside the caller's transaction; for series (which send one summary: `notify: false`). */
@@ -273,10 +282,14 @@ export function createAppointmentService({ db, idempotencyTtlMs, now = () => new
      * appointment, and if it is taken the statement fails, the transaction
      * rolls back and the appointment keeps its old time (never freed first).
      */
-    async reschedule(actor: AppointmentActor, id: string, input: RescheduleInput): Promise<AppointmentRecord> {
+    async reschedule(actor: AppointmentActor, id: string, input: RescheduleInput, guard?: ChangeGuard): Promise<AppointmentRecord> {
       const start = parseInstant(input.start, 'start');
       return bookingWrite(() =>
-        withTenant(db, actor, async (scope) => rescheduleWithin(scope, visibleTo(actor, await findAppointment(scope, id, { lock: 'update' })), start, input.durationMinutes)),
+        withTenant(db, actor, async (scope) => {
+          const current = visibleTo(actor, await findAppointment(scope, id, { lock: 'update' }));
+          await guard?.(scope, current);
+          return rescheduleWithin(scope, current, start, input.durationMinutes);
+        }),
       );
     },
 
