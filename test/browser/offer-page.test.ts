@@ -7,43 +7,25 @@
  * declining passes it on; and a patient joins the waiting list from the
  * manage page, then takes the earlier time their later visit moves to.
  */
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { action, addPatient, appointmentTestEnv, bookingFixture, bookOk, daysAheadAt, type BookingFixture } from '../helpers/appointment-factories.ts';
 import { hasChromium, openBrowser, scrollWidth, tabTo } from '../helpers/browser.ts';
 import { uniqueEmail } from '../helpers/factories.ts';
-import { mailCapturingApp, type Mail } from '../helpers/mailbox.ts';
-import { eventually } from '../helpers/messaging.ts';
+import { MANAGE_LINK, OFFER_LINK, servedMailApp } from '../helpers/mailbox.ts';
 
-const OFFER_LINK = /https?:\/\/[^\s"'<>]+\/offers\/[A-Za-z0-9._~-]+/;
-const MANAGE_LINK = /https?:\/\/[^\s"'<>]+\/manage\/[A-Za-z0-9._~-]+/;
 const localDate = (days: number) => daysAheadAt(days, 0).toISOString().slice(0, 10);
 
 describe.skipIf(!hasChromium)('offer page in Chromium', { timeout: 120_000 }, () => {
-  let m: Awaited<ReturnType<typeof mailCapturingApp>>;
+  let m: Awaited<ReturnType<typeof servedMailApp>>;
   let origin: string;
 
   beforeAll(async () => {
-    m = await mailCapturingApp(appointmentTestEnv);
-    await m.t.app.listen({ host: '127.0.0.1', port: 0 });
-    origin = `http://127.0.0.1:${(m.t.app.server.address() as AddressInfo).port}`;
+    m = await servedMailApp(appointmentTestEnv);
+    origin = m.origin;
   });
   afterAll(async () => {
     await m?.close();
   });
-
-  /** The page address of the link `pattern` finds in the latest mail to `email` that has one (the test server's own port). */
-  async function linkIn(email: string, pattern: RegExp, what: string): Promise<string> {
-    const mails = await eventually(
-      () => m.mailTo(email),
-      (all: Mail[]) => all.some((x) => pattern.test(x.text)),
-      `${what} for ${email}`,
-      30_000,
-    );
-    const link = pattern.exec(mails.filter((x) => pattern.test(x.text)).at(-1)!.text)![0];
-    expect(link.startsWith(`${m.t.config.env.PUBLIC_BASE_URL}/`)).toBe(true);
-    return `${origin}${new URL(link).pathname}`;
-  }
 
   /** A patient with this email on the waitlist for the fixture's doctor (staff add them). */
   async function waiting(f: BookingFixture, name: string): Promise<{ id: string; email: string }> {
@@ -71,7 +53,7 @@ describe.skipIf(!hasChromium)('offer page in Chromium', { timeout: 120_000 }, ()
     const ada = await waiting(f, 'Ada');
     const slot = daysAheadAt(4, 10);
     await freeSlot(f, slot);
-    const url = await linkIn(ada.email, OFFER_LINK, 'an offer link');
+    const url = await m.pageLink(ada.email, OFFER_LINK, 'an offer link');
 
     const b = await openBrowser(origin);
     try {
@@ -108,7 +90,7 @@ describe.skipIf(!hasChromium)('offer page in Chromium', { timeout: 120_000 }, ()
     const f = await bookingFixture(m.t, { timezone: 'Europe/Berlin' });
     const [bea, cem] = [await waiting(f, 'Bea'), await waiting(f, 'Cem')];
     await freeSlot(f, daysAheadAt(5, 9));
-    const url = await linkIn(bea.email, OFFER_LINK, 'an offer link');
+    const url = await m.pageLink(bea.email, OFFER_LINK, 'an offer link');
 
     const b = await openBrowser(origin, { locale: 'de-DE', viewport: { width: 375, height: 667 } });
     try {
@@ -126,7 +108,7 @@ describe.skipIf(!hasChromium)('offer page in Chromium', { timeout: 120_000 }, ()
       await b.close();
     }
     // Passed on: Cem gets the offer; Bea has booked nothing.
-    await linkIn(cem.email, OFFER_LINK, 'the passed-on offer link');
+    await m.pageLink(cem.email, OFFER_LINK, 'the passed-on offer link');
     expect(await appointmentsOf(f, bea.id)).toEqual([]);
   });
 
@@ -135,7 +117,7 @@ describe.skipIf(!hasChromium)('offer page in Chromium', { timeout: 120_000 }, ()
     const f = await bookingFixture(m.t, { timezone: 'Europe/Berlin', patient: { name: 'Dora Espera', email, notificationChannel: 'email' } });
     const later = daysAheadAt(12, 9);
     const visit = await bookOk(m.t, f.auth, { doctorId: f.doctorId, patientId: f.patientId, start: later.toISOString(), durationMinutes: 30 });
-    const manageUrl = await linkIn(email, MANAGE_LINK, 'a manage link');
+    const manageUrl = await m.pageLink(email, MANAGE_LINK, 'a manage link');
 
     const b = await openBrowser(origin, { locale: 'es-ES' });
     try {
@@ -171,7 +153,7 @@ describe.skipIf(!hasChromium)('offer page in Chromium', { timeout: 120_000 }, ()
     const earlier = daysAheadAt(3, 11);
     const freed = await bookOk(m.t, f.auth, { doctorId: f.doctorId, patientId: filler, start: earlier.toISOString(), durationMinutes: 30 });
     expect((await action(m.t, f.auth, freed.id, 'cancel', {})).statusCode).toBe(200);
-    const offerUrl = await linkIn(email, OFFER_LINK, 'an offer link');
+    const offerUrl = await m.pageLink(email, OFFER_LINK, 'an offer link');
     const o = await openBrowser(origin, { locale: 'es-ES' });
     try {
       await o.page.goto(offerUrl);
