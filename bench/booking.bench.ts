@@ -90,8 +90,9 @@ function bindText(v: unknown): string {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * One booking's transaction as a pgbench script: every statement from BEGIN to
- * COMMIT as node-postgres sent it, bind values inlined as literals, except the
+ * One booking's transaction as a pgbench script: every message from BEGIN to
+ * COMMIT as node-postgres sent it (several statements in one message joined by
+ * pgbench's `\;`, so they stay one round trip), bind values inlined as literals, except the
  * slot (a random 5-minute slot per transaction) and ids minted for this booking
  * (fresh per transaction), so each replay books anew.
  */
@@ -117,7 +118,18 @@ function replayScript(statements: { text: string; values: unknown[] }[], slot: {
       }
       return literal(text);
     });
-    return `${inlined.replace(/\s+/g, ' ').trim()};`;
+    // Values the app inlined itself (src/infra/db/batch.ts sends several statements in one message) get the same treatment.
+    const fromLiterals = inlined.replace(/'((?:[^']|'')*)'|;/g, (token, value: string | undefined) => {
+      if (value === undefined) return ' \\;'; // one message of several statements stays one (pgbench's \;)
+      if (value === slot.start.toISOString()) return ':slot_start';
+      if (value === slot.end.toISOString()) return ':slot_end';
+      if (UUID.test(value) && !known.has(value)) {
+        if (!fresh.has(value)) fresh.set(value, `id${fresh.size}`);
+        return `:${fresh.get(value)}`;
+      }
+      return token;
+    });
+    return `${fromLiterals.replace(/\s+/g, ' ').replace(/( \\;)+\s*$/, '').trim()};`;
   });
   // Slots far from the API's (a random one of 10^8 five-minute slots from 2100 on), ids from PostgreSQL, as quoted literals.
   lines.push('\\set n random(1, 100000000)');
@@ -126,6 +138,13 @@ function replayScript(statements: { text: string; values: unknown[] }[], slot: {
     `select quote_literal(to_char(timestamptz '2100-01-01 00:00Z' + :n * interval '5 minutes', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')) as slot_start, quote_literal(to_char(timestamptz '2100-01-01 00:05Z' + :n * interval '5 minutes', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')) as slot_end${ids.length ? `, ${ids.join(', ')}` : ''} \\gset`,
   );
   return [...lines, ...body].join('\n') + '\n';
+}
+
+/** "N round trips, M statements" of a replay script (its body: one line per message, `\\;` between statements of one). */
+function replayShape(script: string): string {
+  const messages = script.trim().split('\n').slice(2);
+  const statements = messages.reduce((n, line) => n + line.split(' \\;').length, 0);
+  return `${messages.length} round trips, ${statements} statements`;
 }
 
 export async function run(): Promise<BenchResult[]> {
@@ -213,7 +232,7 @@ values (${literal(t.hospitalId)}, ${literal(t.doctorId)}, ${literal(t.patientId)
         ...cpuPerRequest(booked),
         ...(profile ? { profile } : {}),
       }),
-      throughputResult(name, booked.rps, `pgbench: replay of the booking transaction's SQL (${replayScripts[0]!.split('\n').length - 3} statements), c=${CONCURRENCY} (p50 ${replay.p50.toFixed(2)} ms, p99 ${replay.p99.toFixed(2)} ms)`, replay.tps, {
+      throughputResult(name, booked.rps, `pgbench: replay of the booking transaction's SQL (${replayShape(replayScripts[0]!)}), c=${CONCURRENCY} (p50 ${replay.p50.toFixed(2)} ms, p99 ${replay.p99.toFixed(2)} ms)`, replay.tps, {
         p50Ms: booked.p50,
         p99Ms: booked.p99,
         note,

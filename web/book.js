@@ -1,13 +1,13 @@
 // /book/:subdomain — choose, hold, give a contact, confirm with the code, done.
 import { api, all, errorText } from './api.js';
-import { h, render, stepHeading, announce, errorBox, field } from './dom.js';
+import { h, stepHeading, announce, errorBox, field } from './dom.js';
 import { t, language, formatDateTime, formatTime } from './i18n.js';
+import { createPage } from './page.js';
 import { createPicker } from './picker.js';
 
 export async function bookingPage(root, subdomain, setRerender) {
   const base = `/v1/public/hospitals/${encodeURIComponent(subdomain)}`;
   const state = {
-    step: 'loading',
     hospital: null,
     visitTypes: [],
     doctors: [],
@@ -18,23 +18,10 @@ export async function bookingPage(root, subdomain, setRerender) {
     code: '',
     sentTo: '',
     appointment: null,
-    error: '',
-    busy: false,
   };
+  // A 404 here is an unknown hospital, said as a failure: the page has no link to go dead.
+  const { rerender, go, fail, start } = createPage({ root, setRerender, state, view, titleKey: 'title', hospital: () => state.hospital });
   let picker = null;
-  let focusNext = null;
-  const rerender = () => {
-    render(root, view(), focusNext);
-    focusNext = null;
-  };
-  setRerender(rerender);
-
-  const go = (step, headingId) => {
-    state.step = step;
-    state.error = '';
-    focusNext = headingId;
-    rerender();
-  };
 
   const doctorName = (id) => state.doctors.find((d) => d.id === id)?.name ?? '';
   const visitType = () => state.visitTypes.find((v) => v.id === state.visitTypeId) ?? null;
@@ -139,13 +126,6 @@ export async function bookingPage(root, subdomain, setRerender) {
     fail(errorText(err, t, state.hospital));
   }
 
-  function fail(text, focusId) {
-    state.error = text;
-    focusNext = focusId ?? null;
-    rerender();
-    announce(text);
-  }
-
   const bind = (key) => (event) => {
     state.contact[key] = event.target.value;
   };
@@ -153,10 +133,6 @@ export async function bookingPage(root, subdomain, setRerender) {
   function view() {
     const zone = state.hospital?.timezone;
     switch (state.step) {
-      case 'loading':
-        return h('p', { className: 'loading' }, t('loading'));
-      case 'failed':
-        return errorBox(state.error);
       case 'choose':
         return chooseView();
       case 'contact':
@@ -257,20 +233,16 @@ export async function bookingPage(root, subdomain, setRerender) {
     );
   }
 
-  rerender();
-  try {
-    const [hospital, visitTypes, doctors] = await Promise.all([api('GET', base), all(`${base}/visit-types`), all(`${base}/doctors`)]);
-    state.hospital = hospital.data;
-    state.visitTypes = visitTypes;
-    state.doctors = doctors;
-    state.visitTypeId = visitTypes[0]?.id ?? '';
-    document.getElementById('title').textContent = state.hospital.name;
-    document.title = `${t('title')} – ${state.hospital.name}`;
-    state.step = 'choose';
-    newPicker();
-  } catch (err) {
-    state.step = 'failed';
-    state.error = err.status === 404 ? t('hospitalNotFound') : errorText(err, t);
-    rerender();
-  }
+  await start(
+    async () => {
+      const [hospital, visitTypes, doctors] = await Promise.all([api('GET', base), all(`${base}/visit-types`), all(`${base}/doctors`)]);
+      state.hospital = hospital.data;
+      state.visitTypes = visitTypes;
+      state.doctors = doctors;
+      state.visitTypeId = visitTypes[0]?.id ?? '';
+      return 'choose';
+    },
+    { notFoundKey: 'hospitalNotFound' },
+  );
+  if (state.step === 'choose') newPicker();
 }

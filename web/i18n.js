@@ -40,10 +40,13 @@ function noonOf(isoDate) {
   return new Date(`${isoDate}T12:00:00Z`);
 }
 
-/** Today's local date (YYYY-MM-DD) in a zone. */
-export function todayIn(zone) {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+/** The local date (YYYY-MM-DD) of an instant in a zone. */
+export function localDateOf(instant, zone) {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(instant));
 }
+
+/** Today's local date (YYYY-MM-DD) in a zone. */
+export const todayIn = (zone) => localDateOf(Date.now(), zone);
 
 export function addDays(isoDate, days) {
   const d = new Date(`${isoDate}T00:00:00Z`);

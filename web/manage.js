@@ -1,56 +1,25 @@
 // /manage/:token — the visit as the patient may see it; cancel (after a second yes), reschedule.
 import { api, errorText } from './api.js';
-import { h, render, stepHeading, announce, errorBox } from './dom.js';
-import { t, formatDateTime } from './i18n.js';
+import { h, stepHeading, announce, errorBox, field } from './dom.js';
+import { t, formatDateTime, addDays, localDateOf, todayIn } from './i18n.js';
+import { createPage } from './page.js';
 import { createPicker } from './picker.js';
 
 const STATUS_KEYS = { scheduled: 'statusScheduled', cancelled: 'statusCancelled', completed: 'statusCompleted', no_show: 'statusNoShow' };
 
 export async function managePage(root, token, setRerender) {
   const base = `/v1/public/manage/${encodeURIComponent(token)}`;
-  const state = { step: 'loading', visit: null, error: '', notice: '', picker: null, busy: false };
-  let focusNext = null;
-  const rerender = () => {
-    const hospital = state.visit?.hospital.name;
-    document.getElementById('title').textContent = hospital ?? t('manageTitle');
-    document.title = hospital ? `${t('manageTitle')} – ${hospital}` : t('manageTitle');
-    render(root, view(), focusNext);
-    focusNext = null;
-  };
-  setRerender(rerender);
-
-  const go = (step, headingId, notice = '') => {
-    state.step = step;
-    state.error = '';
-    state.notice = notice;
-    focusNext = headingId;
-    rerender();
-    if (notice) announce(notice);
-  };
+  const state = { visit: null, picker: null, waitlist: null };
+  const { rerender, go, act, start, focus } = createPage({
+    root,
+    setRerender,
+    state,
+    view,
+    titleKey: 'manageTitle',
+    hospital: () => state.visit?.hospital,
+    gone: { titleKey: 'manageTitle', textKey: 'manageNotFound' },
+  });
   const zone = () => state.visit.hospital.timezone;
-
-  async function load() {
-    state.visit = (await api('GET', base)).data;
-  }
-
-  async function act(work, after) {
-    if (state.busy) return;
-    state.busy = true;
-    try {
-      await work();
-      after();
-    } catch (err) {
-      if (err.status === 404) {
-        go('gone', 'step-gone');
-        return;
-      }
-      state.error = errorText(err, t, state.visit.hospital);
-      rerender();
-      announce(state.error);
-    } finally {
-      state.busy = false;
-    }
-  }
 
   const cancel = () =>
     act(
@@ -72,12 +41,65 @@ export async function managePage(root, token, setRerender) {
           async () => {
             announce(t('moving'));
             state.visit = (await api('POST', `${base}/reschedule`, { start: slot.start })).data;
+            // The defaults follow the new date: wait for something earlier than the visit as it is now.
+            if (!state.waitlist.joined) state.waitlist = waitlistDefaults();
           },
           () => go('view', 'step-view', t('rescheduled')),
         ),
     });
     go('reschedule', 'step-reschedule');
     state.picker.refresh();
+  }
+
+  // The waiting list: an earlier time with the same doctor and visit type, between two local dates
+  // (default today .. the day before the visit, as the API's own defaults).
+  const waitlistDefaults = () => ({ earliest: todayIn(zone()), latest: addDays(localDateOf(state.visit.start, zone()), -1), joined: false, error: '' });
+
+  function joinWaitlist(event) {
+    event.preventDefault();
+    const wl = state.waitlist;
+    return act(
+      () => api('POST', `${base}/waitlist`, { earliest: wl.earliest, latest: wl.latest }),
+      () => {
+        wl.joined = true;
+        wl.error = '';
+        focus('waitlist-joined');
+        rerender();
+        announce(t('waitlistJoined'));
+      },
+      (err) => {
+        // Said next to the form, whose first date takes focus to fix it.
+        wl.error = `${t('waitlistFailed')} ${errorText(err, t, state.visit.hospital)}`;
+        focus('waitlist-earliest');
+        rerender();
+        announce(wl.error);
+      },
+    );
+  }
+
+  function waitlistSection() {
+    const wl = state.waitlist;
+    const heading = h('h3', { id: 'waitlist-heading' }, t('waitlist'));
+    if (wl.joined) return h('section', { 'aria-labelledby': 'waitlist-heading', className: 'waitlist' }, heading, h('p', { className: 'notice', id: 'waitlist-joined', tabindex: '-1' }, t('waitlistJoined')));
+    const today = todayIn(zone());
+    const date = (id, key) =>
+      field(
+        id,
+        t(key),
+        h('input', { id, name: key, type: 'date', required: true, min: today, value: wl[key], 'aria-invalid': wl.error ? 'true' : undefined, oninput: (e) => (wl[key] = e.target.value) }),
+      );
+    return h(
+      'section',
+      { 'aria-labelledby': 'waitlist-heading', className: 'waitlist' },
+      heading,
+      wl.error ? h('p', { id: 'waitlist-error', className: 'error', role: 'alert' }, wl.error) : null,
+      h(
+        'form',
+        { onsubmit: joinWaitlist, novalidate: true },
+        h('div', { className: 'filters' }, date('waitlist-earliest', 'earliest'), date('waitlist-latest', 'latest')),
+        h('div', { className: 'actions' }, h('button', { type: 'submit', id: 'join-waitlist' }, t('joinWaitlist'))),
+      ),
+    );
   }
 
   function summary() {
@@ -100,12 +122,6 @@ export async function managePage(root, token, setRerender) {
 
   function view() {
     switch (state.step) {
-      case 'loading':
-        return h('p', { className: 'loading' }, t('loading'));
-      case 'gone':
-        return h('section', { 'aria-labelledby': 'step-gone' }, stepHeading('step-gone', t('manageTitle')), h('p', { role: 'alert' }, t('manageNotFound')));
-      case 'failed':
-        return errorBox(state.error);
       case 'view': {
         const open = state.visit.status === 'scheduled';
         const changeable = open && new Date(state.visit.changeableUntil) > new Date();
@@ -126,6 +142,8 @@ export async function managePage(root, token, setRerender) {
                 h('button', { type: 'button', id: 'cancel', onclick: () => go('confirm-cancel', 'step-confirm-cancel') }, t('cancelVisit')),
               )
             : null,
+          // Only while the visit can still change: taking an earlier time moves it.
+          changeable && state.waitlist.latest >= todayIn(zone()) ? waitlistSection() : null,
         );
       }
       case 'confirm-cancel':
@@ -157,13 +175,9 @@ export async function managePage(root, token, setRerender) {
     }
   }
 
-  rerender();
-  try {
-    await load();
-    state.step = 'view';
-  } catch (err) {
-    state.step = err.status === 404 ? 'gone' : 'failed';
-    state.error = errorText(err, t);
-  }
-  rerender();
+  await start(async () => {
+    state.visit = (await api('GET', base)).data;
+    state.waitlist = waitlistDefaults();
+    return 'view';
+  });
 }

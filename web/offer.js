@@ -1,66 +1,35 @@
 // /offers/:token — a waitlist offer from the email: what is offered, held until when; accept or decline.
-import { api, errorText } from './api.js';
-import { h, render, stepHeading, announce, errorBox } from './dom.js';
+import { api } from './api.js';
+import { h, stepHeading, announce, errorBox } from './dom.js';
 import { t, formatDateTime } from './i18n.js';
+import { createPage } from './page.js';
 
 export async function offerPage(root, token, setRerender) {
   const base = `/v1/public/offers/${encodeURIComponent(token)}`;
-  const state = { step: 'loading', offer: null, error: '', busy: false };
-  let focusNext = null;
-  const rerender = () => {
-    const hospital = state.offer?.hospitalName;
-    document.getElementById('title').textContent = hospital ?? t('offerTitle');
-    document.title = hospital ? `${t('offerTitle')} – ${hospital}` : t('offerTitle');
-    render(root, view(), focusNext);
-    focusNext = null;
-  };
-  setRerender(rerender);
-
-  const go = (step, headingId, notice = '') => {
-    state.step = step;
-    state.error = '';
-    focusNext = headingId;
-    rerender();
-    if (notice) announce(notice);
-  };
-
-  async function act(work, step, headingId, notice) {
-    if (state.busy) return;
-    state.busy = true;
-    try {
-      await work();
-      go(step, headingId, notice());
-    } catch (err) {
-      if (err.status === 404) {
-        go('gone', 'step-gone');
-        return;
-      }
-      state.error = errorText(err, t);
-      rerender();
-      announce(state.error);
-    } finally {
-      state.busy = false;
-    }
-  }
-
+  const state = { offer: null };
+  const { go, act, start } = createPage({
+    root,
+    setRerender,
+    state,
+    view,
+    titleKey: 'offerTitle',
+    hospital: () => (state.offer ? { name: state.offer.hospitalName } : null),
+    gone: { titleKey: 'offerTitle', textKey: 'offerNotFound', id: 'offer-gone' },
+  });
   const accept = () =>
     act(
       async () => {
         announce(t('offerAccepting'));
         await api('POST', `${base}/accept`, {});
       },
-      'accepted',
-      'step-accepted',
-      () => t('offerAccepted'),
+      () => go('accepted', 'step-accepted', t('offerAccepted')),
     );
   const decline = () =>
     act(
       async () => {
         await api('POST', `${base}/decline`, {});
       },
-      'declined',
-      'step-declined',
-      () => t('offerDeclined'),
+      () => go('declined', 'step-declined', t('offerDeclined')),
     );
 
   function summary() {
@@ -80,12 +49,6 @@ export async function offerPage(root, token, setRerender) {
 
   function view() {
     switch (state.step) {
-      case 'loading':
-        return h('p', { className: 'loading' }, t('loading'));
-      case 'gone':
-        return h('section', { 'aria-labelledby': 'step-gone' }, stepHeading('step-gone', t('offerTitle')), h('p', { role: 'alert', id: 'offer-gone' }, t('offerNotFound')));
-      case 'failed':
-        return errorBox(state.error);
       case 'view':
         return h(
           'section',
@@ -117,14 +80,9 @@ export async function offerPage(root, token, setRerender) {
     }
   }
 
-  rerender();
-  try {
+  await start(async () => {
     state.offer = (await api('GET', base)).data;
     const open = state.offer.status === 'pending' && new Date(state.offer.expiresAt) > new Date();
-    state.step = open ? 'view' : 'answered';
-  } catch (err) {
-    state.step = err.status === 404 ? 'gone' : 'failed';
-    state.error = errorText(err, t);
-  }
-  rerender();
+    return open ? 'view' : 'answered';
+  });
 }

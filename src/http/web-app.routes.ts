@@ -24,6 +24,7 @@ const ASSETS: Record<string, string> = {
   'i18n.js': 'text/javascript; charset=utf-8',
   'messages.js': 'text/javascript; charset=utf-8',
   'picker.js': 'text/javascript; charset=utf-8',
+  'page.js': 'text/javascript; charset=utf-8',
   'book.js': 'text/javascript; charset=utf-8',
   'manage.js': 'text/javascript; charset=utf-8',
   'offer.js': 'text/javascript; charset=utf-8',

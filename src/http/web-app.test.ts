@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../test/helpers/app.ts';
@@ -94,6 +95,16 @@ describe('booking page shell', () => {
       expect(res.statusCode, url).toBe(404);
       expect(res.body, url).not.toContain('"dependencies"');
     }
+  });
+
+  it('serves every module the page imports (a module left off the list would break the page silently)', async () => {
+    const dir = new URL('../../web/', import.meta.url);
+    const imported = new Set<string>();
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.js'))) {
+      for (const [, name] of readFileSync(new URL(file, dir), 'utf8').matchAll(/from '\.\/([\w-]+\.js)'/g)) imported.add(name!);
+    }
+    expect(imported.has('page.js')).toBe(true);
+    for (const name of imported) expect((await t.app.inject({ url: `/app/${name}` })).statusCode, name).toBe(200);
   });
 
   it('stays out of the OpenAPI document and leaves the docs page without the strict CSP', async () => {

@@ -37,6 +37,18 @@ describe.skipIf(!hasChromium)('booking page in Chromium', { timeout: 120_000 }, 
     await t?.close();
   });
 
+  it('says so in words when the address names no hospital', async () => {
+    const b = await openBrowser(origin);
+    try {
+      await b.page.goto(`${origin}/book/no-such-hospital-here`);
+      await b.page.getByRole('alert').filter({ hasText: 'We could not find this hospital. Please check the address.' }).waitFor();
+      expect(await b.page.getByRole('heading', { level: 1 }).textContent()).toBe('Book a visit');
+      expect(b.offOrigin).toEqual([]);
+    } finally {
+      await b.close();
+    }
+  });
+
   it('serves the shell with a strict CSP, in the language the browser asks for, and nothing from another origin', async () => {
     const b = await openBrowser(origin, { locale: 'es-ES' });
     try {

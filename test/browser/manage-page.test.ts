@@ -5,24 +5,19 @@
  * target, the .eml files embedded): see the visit, move it, cancel it after a
  * second yes; too close to the start it says so; a dead link says so.
  */
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appointmentTestEnv, bookingFixture, bookOk, daysAheadAt, minutesFromNow, type BookingFixture } from '../helpers/appointment-factories.ts';
 import { hasChromium, openBrowser, scrollWidth } from '../helpers/browser.ts';
 import { uniqueEmail } from '../helpers/factories.ts';
-import { mailCapturingApp, type Mail } from '../helpers/mailbox.ts';
-import { eventually } from '../helpers/messaging.ts';
-
-const MANAGE_LINK = /https?:\/\/[^\s"'<>]+\/manage\/[A-Za-z0-9._~-]+/;
+import { MANAGE_LINK, servedMailApp } from '../helpers/mailbox.ts';
 
 describe.skipIf(!hasChromium)('manage page in Chromium', { timeout: 120_000 }, () => {
-  let m: Awaited<ReturnType<typeof mailCapturingApp>>;
+  let m: Awaited<ReturnType<typeof servedMailApp>>;
   let origin: string;
 
   beforeAll(async () => {
-    m = await mailCapturingApp(appointmentTestEnv);
-    await m.t.app.listen({ host: '127.0.0.1', port: 0 });
-    origin = `http://127.0.0.1:${(m.t.app.server.address() as AddressInfo).port}`;
+    m = await servedMailApp(appointmentTestEnv);
+    origin = m.origin;
   });
   afterAll(async () => {
     await m?.close();
@@ -33,15 +28,7 @@ describe.skipIf(!hasChromium)('manage page in Chromium', { timeout: 120_000 }, (
     const email = uniqueEmail('manage');
     const f = await bookingFixture(m.t, { timezone: 'Europe/Berlin', patient: { name: patientName, email, notificationChannel: 'email' } });
     await bookOk(m.t, f.auth, { doctorId: f.doctorId, patientId: f.patientId, start: start.toISOString() });
-    const mails = await eventually(
-      () => m.mailTo(email),
-      (all: Mail[]) => all.some((x) => MANAGE_LINK.test(x.text)),
-      `a manage link for ${email}`,
-    );
-    const link = MANAGE_LINK.exec(mails.find((x) => MANAGE_LINK.test(x.text))!.text)![0];
-    expect(link.startsWith(`${m.t.config.env.PUBLIC_BASE_URL}/manage/`)).toBe(true);
-    // The link names the configured public address; this test server listens on a port of its own.
-    return { f, email, url: `${origin}${new URL(link).pathname}` };
+    return { f, email, url: await m.pageLink(email, MANAGE_LINK, 'a manage link') };
   }
 
   it('shows the visit, moves it to a new time and cancels it after a second yes; then the link is dead', async () => {

@@ -6,28 +6,25 @@
  * as delivered (the SMTP peer on the services target, the .eml files embedded).
  * Once in English by keyboard alone, once in Spanish, once at 375 px.
  */
-import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { focusedId, focusVisible, hasChromium, openBrowser, scrollWidth, tabTo } from '../helpers/browser.ts';
 import { registerHospital, uniqueEmail, type RegisteredHospital } from '../helpers/factories.ts';
-import { mailCapturingApp, type Mail } from '../helpers/mailbox.ts';
+import { MANAGE_LINK, servedMailApp, type Mail } from '../helpers/mailbox.ts';
 import { eventually } from '../helpers/messaging.ts';
 import { createDoctor, everyDay, putSchedule } from '../helpers/scheduling-factories.ts';
 import { createVisitType } from '../helpers/visit-factories.ts';
 
 const CODE = /\b(\d{6})\b/;
-const MANAGE_LINK = /https?:\/\/[^\s"'<>]+\/manage\/[A-Za-z0-9._~-]+/;
 
 describe.skipIf(!hasChromium)('self-service in Chromium: book, confirm, manage', { timeout: 120_000 }, () => {
-  let m: Awaited<ReturnType<typeof mailCapturingApp>>;
+  let m: Awaited<ReturnType<typeof servedMailApp>>;
   let origin: string;
   let hospital: RegisteredHospital;
 
   beforeAll(async () => {
-    m = await mailCapturingApp();
-    await m.t.app.listen({ host: '127.0.0.1', port: 0 });
-    origin = `http://127.0.0.1:${(m.t.app.server.address() as AddressInfo).port}`;
+    m = await servedMailApp();
+    origin = m.origin;
     hospital = await registerHospital(m.t, { name: 'Praxis Mitte', timezone: 'Europe/Berlin', phone: '+493000000000' });
     const doctor = await createDoctor(m.t, hospital.auth, { name: 'Dr. Clara Weiss', slotMinutes: 30 });
     await putSchedule(m.t, hospital.auth, doctor.id, { weekly: everyDay('08:00', '12:00'), slotMinutes: 30 });
@@ -57,13 +54,7 @@ describe.skipIf(!hasChromium)('self-service in Chromium: book, confirm, manage',
     return CODE.exec(mails.at(-1)!.text)![1]!;
   }
 
-  async function manageLink(email: string): Promise<string> {
-    const mails = await mailWith(email, MANAGE_LINK, `a manage link for ${email}`);
-    const link = MANAGE_LINK.exec(mails.at(-1)!.text)![0];
-    expect(link.startsWith(m.t.config.env.PUBLIC_BASE_URL)).toBe(true);
-    // The link names the configured public address; the test server listens on its own port.
-    return `${origin}${new URL(link).pathname}`;
-  }
+  const manageLink = (email: string) => m.pageLink(email, MANAGE_LINK, 'a manage link');
 
   it('books with the keyboard alone, then moves and cancels from the emailed link (English)', async () => {
     const b = await openBrowser(origin);

@@ -1,8 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import type { TestAppOptions } from './app.ts';
-import { createMessagingApp, messagingTestEnv } from './messaging.ts';
+import { createMessagingApp, eventually, messagingTestEnv } from './messaging.ts';
 import { startSmtpPeer, type SmtpPeer } from './smtp-peer.ts';
 import { onServices } from './target.ts';
 
@@ -69,6 +70,33 @@ export async function mailCapturingApp(env: Record<string, string> = {}, options
       await t.close();
       await smtp?.close();
       await menv.close();
+    },
+  };
+}
+
+/** The links patients get by mail, as a reader finds them in the text. */
+export const MANAGE_LINK = /https?:\/\/[^\s"'<>]+\/manage\/[A-Za-z0-9._~-]+/;
+export const OFFER_LINK = /https?:\/\/[^\s"'<>]+\/offers\/[A-Za-z0-9._~-]+/;
+
+/**
+ * A mail-capturing app listening on a port of its own, for a browser to open:
+ * `origin` is its address, `pageLink` the page a patient's emailed link opens
+ * there (the latest mail to `address` with a link `pattern` finds; the link
+ * itself must name PUBLIC_BASE_URL, which this server does not listen on).
+ */
+export async function servedMailApp(env: Record<string, string> = {}) {
+  const m = await mailCapturingApp(env);
+  await m.t.app.listen({ host: '127.0.0.1', port: 0 });
+  const origin = `http://127.0.0.1:${(m.t.app.server.address() as AddressInfo).port}`;
+  return {
+    ...m,
+    origin,
+    async pageLink(address: string, pattern: RegExp, what: string): Promise<string> {
+      const withLink = (all: Mail[]) => all.filter((x) => pattern.test(x.text));
+      const mails = await eventually(() => m.mailTo(address), (all: Mail[]) => withLink(all).length > 0, `${what} for ${address}`, 30_000);
+      const link = pattern.exec(withLink(mails).at(-1)!.text)![0];
+      if (!link.startsWith(`${m.t.config.env.PUBLIC_BASE_URL}/`)) throw new Error(`${what} does not name PUBLIC_BASE_URL: ${link}`);
+      return `${origin}${new URL(link).pathname}`;
     },
   };
 }

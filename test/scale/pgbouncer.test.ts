@@ -127,7 +127,8 @@ describe.runIf(onServices)('behind PgBouncer in transaction mode', () => {
     expect(names.length).toBeGreaterThan(50);
     expect(names.filter((n) => n !== '')).toEqual([]);
     const queries = wire.queries();
-    expect(queries.some((q) => /set_config\('app\.hospital_id', \$1, true\)/.test(q))).toBe(true);
+    // The tenant context travels with BEGIN (or with a one-statement read) in one simple-protocol message, the id a literal (src/infra/db/batch.ts).
+    expect(queries.some((q) => /set_config\('app\.hospital_id', '[0-9a-f-]{36}', true\)/.test(q))).toBe(true);
     // Transaction-local settings only (SET LOCAL, set_config(..., true)); a plain SET would stay on a server connection that others get next.
     expect(queries.filter((q) => /^\s*(set|reset|discard)\s+(?!local\b)/i.test(q) || /set_config\([^)]*,\s*false\s*\)/i.test(q))).toEqual([]);
     // What needs a session never goes through PgBouncer: LISTEN and the migrations' lock use DATABASE_DIRECT_URL.

@@ -1,5 +1,7 @@
-import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { and, eq, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgInsertValue, PgTable, PgUpdateSetSource } from 'drizzle-orm/pg-core';
+import { readWith, transactionWith } from './batch.ts';
+import { parseRows } from './parsers.ts';
 import type { Db, Tx } from './client.ts';
 
 /**
@@ -74,16 +76,39 @@ export class TenantScope<A extends ScopeActor | null = ScopeActor | null> {
  */
 export function withTenant<T>(db: Db, hospitalId: string, fn: (scope: TenantScope<null>) => Promise<T>): Promise<T>;
 export function withTenant<A extends ScopeActor & { hospitalId: string }, T>(db: Db, actor: A, fn: (scope: TenantScope<A>) => Promise<T>): Promise<T>;
-export function withTenant<T>(
+export async function withTenant<T>(
   db: Db,
   tenant: string | (ScopeActor & { hospitalId: string }),
   fn: (scope: TenantScope<never>) => Promise<T>,
 ): Promise<T> {
   const hospitalId = typeof tenant === 'string' ? tenant : tenant.hospitalId;
   const actor = typeof tenant === 'string' ? null : tenant;
-  return db.transaction(async (tx) => {
-    // One round trip: set_config('role', ..., true) is SET LOCAL ROLE.
-    await tx.execute(sql`select set_config('app.hospital_id', ${hospitalId}, true), set_config('role', 'tempus_app', true)`);
-    return fn(new TenantScope(tx, hospitalId, actor as never));
-  });
+  return transactionWith(db, tenantContext(hospitalId), (tx) => fn(new TenantScope(tx, hospitalId, actor as never)));
+}
+
+/**
+ * A tenant read that needs ONE statement: the rows of `statement` (built for
+ * `hospitalId`), under the same row-level security context and role as
+ * withTenant, in one round trip on PostgreSQL (readWith: the set_config and
+ * the statement as one implicit transaction) instead of four (BEGIN,
+ * set_config, the statement, COMMIT). Rows parsed as rawRows parses them.
+ */
+export async function tenantRows<T>(db: Db, hospitalId: string, statement: SQL): Promise<T[]> {
+  const result = await readWith(db, tenantContext(hospitalId), statement);
+  if (result) return parseRows<T>(result);
+  return withTenant(db, hospitalId, async ({ tx }) => parseRows<T>((await tx.execute(statement)) as never));
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The statement that binds a transaction to a hospital: the tenant id for the
+ * row-level security policies, and the role tempus_app they apply to
+ * (set_config('role', ..., true) is SET LOCAL ROLE). It travels with BEGIN in
+ * one simple-protocol message, which has no bind parameters, so the id is a
+ * literal: only a UUID is accepted, which leaves nothing to escape.
+ */
+function tenantContext(hospitalId: string): string {
+  if (!UUID.test(hospitalId)) throw new Error(`withTenant: hospital id is not a UUID: ${JSON.stringify(hospitalId).slice(0, 60)}`);
+  return `select set_config('app.hospital_id', '${hospitalId}', true), set_config('role', 'tempus_app', true)`;
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { rawRows, type Executor } from '../db/client.ts';
 import { instant } from '../db/fragments.ts';
 import { outbox } from '../db/schema/outbox.ts';
@@ -32,9 +32,20 @@ export const OUTBOX_CHANNEL = 'tempus_outbox';
  * also writes their delivery line.)
  */
 export async function enqueue(tx: Executor, messages: OutboxMessage | OutboxMessage[]): Promise<string[]> {
+  const { statement, ids } = outboxInsert(tx, messages);
+  if (statement) await tx.execute(statement);
+  return ids;
+}
+
+/**
+ * The INSERT that `enqueue` runs, for a caller that sends it together with
+ * other statements (src/infra/db/batch.ts): the statement, built on `tx` but
+ * not run (null for no messages), and the message ids.
+ */
+export function outboxInsert(tx: Executor, messages: OutboxMessage | OutboxMessage[]): { statement: SQL | null; ids: string[] } {
   const list = (Array.isArray(messages) ? messages : [messages]).map((m) => ({ ...m, id: m.id ?? randomUUID() }));
-  if (list.length === 0) return [];
-  await tx
+  if (list.length === 0) return { statement: null, ids: [] };
+  const statement = tx
     .insert(outbox)
     .values(
       list.map((m) => ({
@@ -46,8 +57,9 @@ export async function enqueue(tx: Executor, messages: OutboxMessage | OutboxMess
         ...(m.availableAt ? { availableAt: m.availableAt } : {}),
       })),
     )
-    .onConflictDoNothing({ target: outbox.id });
-  return list.map((m) => m.id);
+    .onConflictDoNothing({ target: outbox.id })
+    .getSQL();
+  return { statement, ids: list.map((m) => m.id) };
 }
 
 /** An outbox row as the relay and the runtime see it. */

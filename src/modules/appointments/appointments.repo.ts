@@ -1,4 +1,5 @@
 import { asc, eq, gte, inArray, lt, ne, sql, type SQL } from 'drizzle-orm';
+import { withWrites } from '../../infra/db/batch.ts';
 import { rawRows } from '../../infra/db/client.ts';
 import { afterCursor, eqIf, instant } from '../../infra/db/fragments.ts';
 import { appointments, type AppointmentStatus } from '../../infra/db/schema/appointments.ts';
@@ -7,7 +8,10 @@ import type { TenantScope } from '../../infra/db/tenant.ts';
 import type { CursorPosition } from '../../shared/cursor.ts';
 import type { TimeRange } from '../availability/slots.ts';
 import type { WeeklyInterval } from '../schedules/weekly.ts';
+import { planLimitSql, subscriptionActiveSql } from '../subscriptions/subscriptions.repo.ts';
 import { countedAppointments } from '../subscriptions/usage.ts';
+import type { WebhookEventType } from '../webhooks/events.ts';
+import { subscribedEndpointsJson } from '../webhooks/webhooks.repo.ts';
 
 type StoredAppointment = typeof appointments.$inferSelect;
 /**
@@ -50,18 +54,19 @@ export function liveOverlap(hospitalId: SQL, who: SQL, range: SQL, excludeId?: s
  * keeps its row lock; the delete re-checks the row after it.
  */
 export async function sweepExpiredHolds(scope: TenantScope, doctorId: string, range: { from: Date; to: Date }): Promise<number> {
+  return (await rawRows<{ id: string }>(scope.tx, sweepExpiredHoldsSql(scope, doctorId, range))).length;
+}
+
+/** sweepExpiredHolds' DELETE, for a writer that sends it in one round trip with the subscription lock before it. */
+export function sweepExpiredHoldsSql(scope: TenantScope, doctorId: string, range: { from: Date; to: Date }): SQL {
   const h = sql`${scope.hospitalId}::uuid`;
   const r = sql`tstzrange(${instant(range.from)}, ${instant(range.to)})`;
-  const rows = await rawRows<{ id: string }>(
-    scope.tx,
-    sql`delete from appointments a
+  return sql`delete from appointments a
          where a.hospital_id = ${h} and a.status = 'held' and a.hold_expires_at <= now()
            and ((a.doctor_id = ${doctorId}::uuid and tstzrange(a.starts_at, a.ends_at) && ${r})
                 or exists (select 1 from resource_bookings b
                             where b.hospital_id = ${h} and b.appointment_id = a.id and b.live and tstzrange(b.starts_at, b.ends_at) && ${r}))
-        returning a.id`,
-  );
-  return rows.length;
+        returning a.id`;
 }
 
 /** The hospital's closures overlapping `window` as [[startMs, endMs], ...] (json), for one-round-trip reads. */
@@ -163,6 +168,8 @@ export interface BookingContext {
   visitType: BookingVisitType | null;
   /** The transaction's now(): what created_at/updated_at defaults will be. */
   txNow: Date;
+  /** The active webhook endpoints subscribed to the event this write will emit (read along, no round trip of its own). */
+  webhookEndpointIds: string[];
   /**
    * Whether a committed live appointment already overlaps the slot, for the
    * doctor or the patient: the fast answer for a taken slot, before any lock.
@@ -193,6 +200,7 @@ export async function loadBookingContext(
   ids: { doctorId: string; patientId: string | null; visitTypeId?: string | null },
   window: { from: Date; to: Date },
   slot: { start: Date; durationMinutes?: number; excludeId?: string },
+  event: WebhookEventType,
 ): Promise<BookingContext | null> {
   const start = instant(slot.start);
   const range = sql`tstzrange(${start}, ${start} + make_interval(mins => coalesce(${slot.durationMinutes ?? null}::int, vt.duration_minutes, d.slot_minutes)))`;
@@ -222,6 +230,7 @@ export async function loadBookingContext(
     vt_after: number | null;
     vt_requires: string[] | null;
     vt_offered: boolean | null;
+    webhook_endpoint_ids: string[];
   }>(
     scope.tx,
     sql`select now() as tx_now, h.timezone, h.booking_horizon_days, h.minimum_notice_minutes, array_to_json(h.reminder_offsets_minutes) as reminder_offsets_minutes,
@@ -241,7 +250,8 @@ export async function loadBookingContext(
                ${closuresJson(sql`h.id`, window)} as closures,
                vt.id as vt_id, vt.active as vt_active, vt.duration_minutes as vt_duration, vt.buffer_before_minutes as vt_before,
                vt.buffer_after_minutes as vt_after, array_to_json(vt.requires) as vt_requires,
-               exists (select 1 from visit_type_doctors vd where vd.hospital_id = h.id and vd.visit_type_id = vt.id and vd.doctor_id = d.id) as vt_offered
+               exists (select 1 from visit_type_doctors vd where vd.hospital_id = h.id and vd.visit_type_id = vt.id and vd.doctor_id = d.id) as vt_offered,
+               ${subscribedEndpointsJson(sql`h.id`, event)} as webhook_endpoint_ids
           from hospitals h
           left join lateral (
                 select d.id, d.active, d.slot_minutes, d.buffer_minutes from doctors d
@@ -282,6 +292,7 @@ export async function loadBookingContext(
         }
       : null,
     txNow: row.tx_now,
+    webhookEndpointIds: row.webhook_endpoint_ids,
     busy: row.doctor_busy ? 'doctor' : row.patient_busy ? 'patient' : null,
   };
 }
@@ -293,6 +304,13 @@ export async function loadBookingContext(
 export interface PlanRules {
   /** Room under the monthly limit in the appointment's hospital-local month (a booking; a move into another month). */
   month?: { from: Date; to: Date; limit: number };
+  /**
+   * A write sent in the same round trip as the subscription lock: the monthly
+   * limit is the plan's, read by the write itself (`month.limit` is then
+   * unused), and the write happens only if the subscription allows new
+   * bookings at this instant.
+   */
+  withLock?: { activeAt: Date };
   /**
    * The doctor's time around the visit: [start - before, end + after) (the
    * visit type's buffers) must stay `minutes` (the doctor's buffer) away from
@@ -331,26 +349,39 @@ function bufferNeighbours(scope: TenantScope, { buffer: b, excludeId }: PlanRule
 /** The rules as one condition of the write's statement, whose snapshot is taken after the lock was granted. */
 function planHolds(scope: TenantScope, rules: PlanRules): SQL {
   const holds: SQL[] = [];
-  if (rules.month) holds.push(sql`${monthCount(scope, { ...rules, month: rules.month })} < ${rules.month.limit}`);
+  const h = sql`${scope.hospitalId}::uuid`;
+  if (rules.withLock) holds.push(subscriptionActiveSql(h, instant(rules.withLock.activeAt)));
+  if (rules.month) {
+    const limit = rules.withLock ? planLimitSql(h, 'max_appointments_per_month') : sql`${rules.month.limit}`;
+    holds.push(sql`${monthCount(scope, { ...rules, month: rules.month })} < ${limit}`);
+  }
   holds.push(sql`not exists (${bufferNeighbours(scope, rules)})`);
   return sql.join(holds, sql` and `);
 }
 
+/** What a booking inserts (the rest are the table's defaults). */
+export type NewAppointment = Pick<
+  StoredAppointment,
+  'id' | 'doctorId' | 'patientId' | 'startsAt' | 'endsAt' | 'reason' | 'createdBy' | 'visitTypeId' | 'bufferBeforeMinutes' | 'bufferAfterMinutes' | 'seriesId'
+> & { hold?: { expiresAt: Date } };
+
 /**
- * Inserts the appointment only if the plan's rules hold; the exclusion
- * constraints judge overlaps as the row goes in (23P01). False = refused by
- * the month or the buffer (planRefusal says which).
+ * The INSERT of an appointment that happens only if the plan's rules hold;
+ * the exclusion constraints judge overlaps as the row goes in (23P01).
+ * `returning id`: no row = refused by the month, the buffer or (withLock)
+ * the subscription's state (planRefusal says which). `writes` (the booking's
+ * outbox and audit rows) go in the same statement (withWrites): a refused
+ * insert is followed by a rollback, which takes them back. Sent by the
+ * booking in one round trip with the subscription lock (writeWithinPlan).
  */
-export async function insertWithinPlan(
+export function insertWithinPlanSql(
   scope: TenantScope,
-  values: Pick<
-    StoredAppointment,
-    'id' | 'doctorId' | 'patientId' | 'startsAt' | 'endsAt' | 'reason' | 'createdBy' | 'visitTypeId' | 'bufferBeforeMinutes' | 'bufferAfterMinutes' | 'seriesId'
-  > & { hold?: { expiresAt: Date } },
+  values: NewAppointment,
   rules: PlanRules,
-): Promise<boolean> {
-  const rows = await rawRows<{ id: string }>(
-    scope.tx,
+  writes: readonly SQL[] = [],
+): SQL {
+  return withWrites(
+    writes,
     sql`insert into appointments (id, hospital_id, doctor_id, patient_id, starts_at, ends_at, status, reason, created_by,
                                   visit_type_id, buffer_before_minutes, buffer_after_minutes, series_id, hold_expires_at)
         select ${values.id}::uuid, ${scope.hospitalId}::uuid, ${values.doctorId}::uuid, ${values.patientId}::uuid,
@@ -360,7 +391,6 @@ export async function insertWithinPlan(
          where ${planHolds(scope, rules)}
         returning id`,
   );
-  return rows.length === 1;
 }
 
 /**

@@ -2,15 +2,16 @@
 import type { Db } from '../../infra/db/client.ts';
 import type { MemberRole } from '../../infra/db/schema/members.ts';
 import { withTenant, type TenantScope } from '../../infra/db/tenant.ts';
-import { enqueue } from '../../infra/queue/outbox.ts';
+import { withWrites } from '../../infra/db/batch.ts';
+import { enqueue, outboxInsert } from '../../infra/queue/outbox.ts';
 import { decodeTimeCursor, pageOf } from '../../shared/cursor.ts';
 import { forbidden, notFound, validation } from '../../shared/errors.ts';
 import { parseInstant } from '../../shared/instant.ts';
 import { recordAccess } from '../access-log/access-log.repo.ts';
-import { patientActor, recordAudit, type Actor, type PatientActor } from '../audit/audit.repo.ts';
+import { auditInsert, patientActor, recordAudit, type Actor, type PatientActor } from '../audit/audit.repo.ts';
 import { findHospital } from '../hospitals/hospitals.repo.ts';
 import { idempotent, type IdempotentRequest, type IdempotentResult } from '../idempotency/idempotency.ts';
-import { emitWebhookEvent } from '../webhooks/events.ts';
+import { emitWebhookEvent, emitWebhookEventTo } from '../webhooks/events.ts';
 import { appointmentWebhookData, cancelledMessages, rescheduledMessages } from './appointment-events.ts';
 import { findAppointment, listAppointments, moveWithinPlan, updateAppointment, type AppointmentRow } from './appointments.repo.ts';
 import type { AppointmentView, CancelInput, CreateAppointmentInput, ListAppointmentsInput, RescheduleInput } from './appointments.schemas.ts';
@@ -53,6 +54,13 @@ export const patientAppointmentActor = (hospitalId: string, patientId: string, r
   role: 'patient',
   doctorId: null,
 });
+
+/**
+ * A caller's own rule on the appointment as it is, judged on the row locked
+ * inside the transaction that changes it (so no concurrent move slips between
+ * the check and the change): the manage link's notice. Throws to refuse.
+ */
+export type ChangeGuard = (scope: TenantScope, current: AppointmentRow) => Promise<void> | void;
 
 export interface AppointmentServiceDeps {
   db: Db;
@@ -155,15 +163,16 @@ export function createAppointmentService({ db, idempotencyTtlMs, now = () => new
     transition(current.status, 'reschedule');
     const durationMinutes = durationMinutesInput ?? Math.round((current.endsAt.getTime() - current.startsAt.getTime()) / MINUTE_MS);
     const end = new Date(start.getTime() + durationMinutes * MINUTE_MS);
-    const ctx = await core.contextFor(scope, current, { start, durationMinutes, excludeId: id });
+    const ctx = await core.contextFor(scope, current, { start, durationMinutes, excludeId: id }, 'appointment.rescheduled');
     // The buffers it was booked with move with it; the resources its visit type needs are taken again for the new time.
     const target = { startsAt: start, endsAt: end, bufferBeforeMinutes: current.bufferBeforeMinutes, bufferAfterMinutes: current.bufferAfterMinutes };
     core.assertBookable(ctx, target, when);
 
     const moved = { id, hospitalId: scope.hospitalId, version: current.version + 1, startsAt: start, endsAt: end };
-    await enqueue(scope.tx, [...rescheduledMessages(current, moved, ctx.hospital.reminderOffsetsMinutes, when), slotFreedMessage(scope.hospitalId, slotOf(current))]);
-    await emitWebhookEvent(scope, 'appointment.rescheduled', appointmentWebhookData({ ...current, ...moved }), when);
-    await recordAudit(scope, {
+    // The messages and the audit event in one statement; the webhook endpoints came with the context.
+    const messages = outboxInsert(scope.tx, [...rescheduledMessages(current, moved, ctx.hospital.reminderOffsetsMinutes, when), slotFreedMessage(scope.hospitalId, slotOf(current))]);
+    await emitWebhookEventTo(scope, ctx.webhookEndpointIds, 'appointment.rescheduled', appointmentWebhookData({ ...current, ...moved }), when);
+    const audit = auditInsert(scope, {
       action: 'appointment.rescheduled',
       entityType: 'appointment',
       entityId: id,
@@ -174,7 +183,8 @@ export function createAppointmentService({ db, idempotencyTtlMs, now = () => new
         start: start.toISOString(),
         end: end.toISOString(),
       },
-    });
+    })!;
+    await scope.tx.execute(withWrites([messages.statement!], audit));
     // Moving is not a new booking (an inactive plan may still move one), but a move into another
     // local month must fit that month's limit; the appointment itself is not counted twice.
     // The same row changes: the exclusion constraints compare the new time with every other live appointment.
@@ -251,10 +261,12 @@ export function createAppointmentService({ db, idempotencyTtlMs, now = () => new
     },
 
     /** Cancelling frees the resources too (trigger appointments_free_resources: their bookings stop being live). */
-    async cancel(actor: AppointmentActor, id: string, input: CancelInput): Promise<AppointmentRecord> {
-      return withTenant(db, actor, async (scope) =>
-        withResourcesOf(scope, await cancelWithin(scope, visibleTo(actor, await findAppointment(scope, id, { lock: 'update' })), input.reason ?? null)),
-      );
+    async cancel(actor: AppointmentActor, id: string, input: CancelInput, guard?: ChangeGuard): Promise<AppointmentRecord> {
+      return withTenant(db, actor, async (scope) => {
+        const current = visibleTo(actor, await findAppointment(scope, id, { lock: 'update' }));
+        await guard?.(scope, current);
+        return withResourcesOf(scope, await cancelWithin(scope, current, input.reason ?? null));
+      });
     },
 
     /** Cancels one appointment inside the caller's transaction; for series (which send one summary: `notify: false`). */
@@ -270,10 +282,14 @@ export function createAppointmentService({ db, idempotencyTtlMs, now = () => new
      * appointment, and if it is taken the statement fails, the transaction
      * rolls back and the appointment keeps its old time (never freed first).
      */
-    async reschedule(actor: AppointmentActor, id: string, input: RescheduleInput): Promise<AppointmentRecord> {
+    async reschedule(actor: AppointmentActor, id: string, input: RescheduleInput, guard?: ChangeGuard): Promise<AppointmentRecord> {
       const start = parseInstant(input.start, 'start');
       return bookingWrite(() =>
-        withTenant(db, actor, async (scope) => rescheduleWithin(scope, visibleTo(actor, await findAppointment(scope, id, { lock: 'update' })), start, input.durationMinutes)),
+        withTenant(db, actor, async (scope) => {
+          const current = visibleTo(actor, await findAppointment(scope, id, { lock: 'update' }));
+          await guard?.(scope, current);
+          return rescheduleWithin(scope, current, start, input.durationMinutes);
+        }),
       );
     },
 

@@ -1,20 +1,23 @@
 import { randomUUID } from 'node:crypto';
+import type { SQL } from 'drizzle-orm';
+import { runBatch, withWrites } from '../../infra/db/batch.ts';
 import { isConstraintViolation, PG_EXCLUSION_VIOLATION } from '../../infra/db/errors.ts';
+import type { RawResult } from '../../infra/db/parsers.ts';
 import { TenantScope } from '../../infra/db/tenant.ts';
-import { enqueue } from '../../infra/queue/outbox.ts';
+import { outboxInsert } from '../../infra/queue/outbox.ts';
 import { DomainError, notFound, validation } from '../../shared/errors.ts';
 import { parseInstant } from '../../shared/instant.ts';
-import { recordAudit } from '../audit/audit.repo.ts';
+import { auditInsert, type AuditEntry } from '../audit/audit.repo.ts';
 import { assertBelowLimit, assertSubscriptionActive } from '../subscriptions/plan-policy.ts';
-import { lockSubscriptionLimits } from '../subscriptions/subscriptions.repo.ts';
-import { emitWebhookEvent } from '../webhooks/events.ts';
+import { lockSubscriptionLimitsSql, subscriptionLimitsOf, type SubscriptionLimits } from '../subscriptions/subscriptions.repo.ts';
+import { emitWebhookEventTo, type WebhookEventType } from '../webhooks/events.ts';
 import { appointmentWebhookData, bookedMessages, reminderMessages } from './appointment-events.ts';
 import {
   convertHeldWithinPlan,
-  insertWithinPlan,
+  insertWithinPlanSql,
   loadBookingContext,
   planRefusal,
-  sweepExpiredHolds,
+  sweepExpiredHoldsSql,
   type AppointmentRow,
   type BookingContext,
   type PlanRules,
@@ -149,15 +152,54 @@ async function assertNamedResources(scope: Scope, ids: readonly string[], requir
   }
 }
 
+/** The audit event of a new booking (names of what was set, ids and times; never clinical text). */
+function bookedAudit(row: AppointmentRow, type: ReadyContext['visitType'], opts: BookingOptions & { fromHold?: boolean }): AuditEntry {
+  return {
+    action: 'appointment.booked',
+    entityType: 'appointment',
+    entityId: row.id,
+    changes: [
+      ...(opts.fromHold ? ['status'] : []),
+      'doctorId',
+      'patientId',
+      'start',
+      'end',
+      ...(row.reason ? ['reason'] : []),
+      ...(type ? ['visitTypeId', 'resources'] : []),
+      ...(opts.seriesId ? ['seriesId'] : []),
+    ],
+    metadata: {
+      doctorId: row.doctorId,
+      patientId: row.patientId,
+      start: row.startsAt.toISOString(),
+      end: row.endsAt.toISOString(),
+      ...(type ? { visitTypeId: type.id } : {}),
+      ...(opts.seriesId ? { seriesId: opts.seriesId } : {}),
+      ...(opts.fromHold ? { fromHold: true } : {}),
+    },
+  };
+}
+
+/**
+ * The write of the critical section: a function run after the lock has been
+ * read, or (a booking's insert) a statement sent in the same round trip as
+ * the lock, and what to make of its result (null: refused by the plan's rules).
+ */
+export type PlanWrite<T> =
+  | ((rules: PlanRules) => Promise<T | null>)
+  | { statement: (rules: PlanRules) => SQL; then: (result: RawResult) => Promise<T | null> };
+
 export function createBookingCore({ now }: { now: () => Date }) {
   /** The context of a booking or a move, read in one round trip before any lock; 404 for a doctor, patient or visit type this hospital does not have. */
   async function contextFor(
     scope: Scope,
     ids: { doctorId: string; patientId: string | null; visitTypeId?: string | null },
     slot: { start: Date; durationMinutes?: number; excludeId?: string },
+    /** The webhook event the write will emit: its subscribed endpoints are read along (ctx.webhookEndpointIds). */
+    event: WebhookEventType = 'appointment.booked',
   ): Promise<ReadyContext> {
     const window = scheduleWindow(slot.start, at(slot.start, MAX_DURATION_MINUTES));
-    const ctx = await loadBookingContext(scope, ids, window, slot);
+    const ctx = await loadBookingContext(scope, ids, window, slot, event);
     if (!ctx) throw notFound('Hospital');
     if (!ctx.doctor) throw notFound('Doctor');
     if (!ctx.patientFound) throw notFound('Patient');
@@ -201,18 +243,36 @@ export function createBookingCore({ now }: { now: () => Date }) {
     slot: Pick<AppointmentRow, 'startsAt' | 'endsAt' | 'bufferBeforeMinutes' | 'bufferAfterMinutes'>,
     when: Date,
     opts: { countMonth: boolean; requireActive: boolean; excludeId?: string },
-    write: (rules: PlanRules) => Promise<T | null>,
+    write: PlanWrite<T>,
   ): Promise<T> {
-    const subscription = await lockSubscriptionLimits(scope);
-    if (opts.requireActive) assertSubscriptionActive(subscription, when);
-    await sweepExpiredHolds(scope, ctx.doctor.id, blockedRange(slot));
     const minutes = ctx.doctor.bufferMinutes;
     const rules: PlanRules = {
-      month: opts.countMonth ? { ...localMonth(slot.startsAt, ctx.hospital.timezone), limit: subscription!.plan.maxAppointmentsPerMonth } : undefined,
+      // The limit is known once the lock is read (below).
+      month: opts.countMonth ? { ...localMonth(slot.startsAt, ctx.hospital.timezone), limit: 0 } : undefined,
       buffer: { doctorId: ctx.doctor.id, start: slot.startsAt, end: slot.endsAt, minutes, before: slot.bufferBeforeMinutes, after: slot.bufferAfterMinutes },
       excludeId: opts.excludeId,
     };
-    const written = await write(rules);
+    // The lock, then the sweep (and a batched write), in ONE round trip: each statement's snapshot is
+    // taken when it starts, after the lock is granted, exactly as when they are sent one by one.
+    const lockAndSweep = [lockSubscriptionLimitsSql(scope), sweepExpiredHoldsSql(scope, ctx.doctor.id, blockedRange(slot))];
+    let subscription: SubscriptionLimits | null;
+    let written: T | null;
+    if (typeof write === 'function') {
+      const [locked] = await runBatch(scope.tx, lockAndSweep);
+      subscription = subscriptionLimitsOf(locked!);
+      if (opts.requireActive) assertSubscriptionActive(subscription, when);
+      if (rules.month) rules.month.limit = subscription!.plan.maxAppointmentsPerMonth;
+      written = await write(rules);
+    } else {
+      // The write cannot wait for the locked row: it reads the plan's limit and state itself (PlanRules.withLock),
+      // and writes nothing when the subscription is inactive, which the check below then reports (402).
+      rules.withLock = { activeAt: when };
+      const [locked, , result] = await runBatch(scope.tx, [...lockAndSweep, write.statement(rules)]);
+      subscription = subscriptionLimitsOf(locked!);
+      if (opts.requireActive) assertSubscriptionActive(subscription, when);
+      if (rules.month) rules.month.limit = subscription!.plan.maxAppointmentsPerMonth;
+      written = await write.then(result!);
+    }
     if (written !== null) return written;
     const { used, nearId } = await planRefusal(scope, rules);
     if (rules.month) assertBelowLimit('maxAppointmentsPerMonth', subscription!, used ?? 0, 'appointments per month');
@@ -231,7 +291,8 @@ export function createBookingCore({ now }: { now: () => Date }) {
    * Everything of a booking before the critical section: the context, the
    * checks that need no lock, the confirmation and reminder messages and the
    * audit event (the id is ours to choose). Returns the row as it will be
-   * (created_at = the transaction's now()).
+   * (created_at = the transaction's now()) and `writes`, the messages' and
+   * the audit event's statements, which the insert carries (insertWithinPlanSql).
    */
   async function prepareBooking(scope: Scope, input: BookingInput, start: Date, opts: BookingOptions & { hold?: HoldOptions }) {
     const when = now();
@@ -278,7 +339,7 @@ export function createBookingCore({ now }: { now: () => Date }) {
     if (opts.hold) {
       // A hold is no booking yet: no message, no webhook; the audit says a slot was held.
       if (opts.hold.expiresAt.getTime() <= when.getTime()) throw validation('A hold must expire in the future');
-      await recordAudit(scope, {
+      const audit = auditInsert(scope, {
         action: 'appointment.held',
         entityType: 'appointment',
         entityId: row.id,
@@ -292,42 +353,26 @@ export function createBookingCore({ now }: { now: () => Date }) {
           ...(type ? { visitTypeId: type.id } : {}),
         },
       });
-      return { row, ctx, when, requires: type?.requires ?? [] };
+      return { row, ctx, when, requires: type?.requires ?? [], writes: audit ? [audit] : [] };
     }
-    await announceBooking(scope, { ...row, patientId: input.patientId! }, ctx, when, opts);
-    return { row, ctx, when, requires: type?.requires ?? [] };
+    const writes = await announceBooking(scope, { ...row, patientId: input.patientId! }, ctx, when, opts);
+    return { row, ctx, when, requires: type?.requires ?? [], writes };
   }
 
-  /** The confirmation (or, for a series, the reminders only), the webhook and the audit event of a new booking. */
-  async function announceBooking(scope: Scope, row: AppointmentRow, ctx: ReadyContext, when: Date, opts: BookingOptions & { fromHold?: boolean }) {
+  /**
+   * The confirmation (or, for a series, the reminders only), the webhook and
+   * the audit event of a new booking. The messages and the audit event are
+   * returned as statements for the caller to send with its write; the
+   * webhook jobs (only when an endpoint subscribed: ctx.webhookEndpointIds)
+   * are queued here.
+   */
+  async function announceBooking(scope: Scope, row: AppointmentRow, ctx: ReadyContext, when: Date, opts: BookingOptions & { fromHold?: boolean }): Promise<SQL[]> {
     const type = ctx.visitType;
     const offsets = ctx.hospital.reminderOffsetsMinutes;
-    await enqueue(scope.tx, opts.confirmation === false ? reminderMessages(row, offsets, when) : bookedMessages(row, offsets, when));
-    await emitWebhookEvent(scope, 'appointment.booked', appointmentWebhookData(row), when);
-    await recordAudit(scope, {
-      action: 'appointment.booked',
-      entityType: 'appointment',
-      entityId: row.id,
-      changes: [
-        ...(opts.fromHold ? ['status'] : []),
-        'doctorId',
-        'patientId',
-        'start',
-        'end',
-        ...(row.reason ? ['reason'] : []),
-        ...(type ? ['visitTypeId', 'resources'] : []),
-        ...(opts.seriesId ? ['seriesId'] : []),
-      ],
-      metadata: {
-        doctorId: row.doctorId,
-        patientId: row.patientId,
-        start: row.startsAt.toISOString(),
-        end: row.endsAt.toISOString(),
-        ...(type ? { visitTypeId: type.id } : {}),
-        ...(opts.seriesId ? { seriesId: opts.seriesId } : {}),
-        ...(opts.fromHold ? { fromHold: true } : {}),
-      },
-    });
+    const messages = outboxInsert(scope.tx, opts.confirmation === false ? reminderMessages(row, offsets, when) : bookedMessages(row, offsets, when)).statement;
+    await emitWebhookEventTo(scope, ctx.webhookEndpointIds, 'appointment.booked', appointmentWebhookData(row), when);
+    const audit = auditInsert(scope, bookedAudit(row, type, opts));
+    return [messages, audit].filter((w): w is SQL => w !== null);
   }
 
   /**
@@ -355,12 +400,15 @@ export function createBookingCore({ now }: { now: () => Date }) {
   }
 
   async function takeSlot(scope: Scope, input: BookingInput, opts: BookingOptions & { hold?: HoldOptions }) {
-    const { row, ctx, when, requires } = await prepareBooking(scope, input, parseInstant(input.start, 'start'), opts);
+    const { row, ctx, when, requires, writes } = await prepareBooking(scope, input, parseInstant(input.start, 'start'), opts);
     const blocked = blockedRange(row);
-    return writeWithinPlan(scope, ctx, row, when, { countMonth: true, requireActive: true }, async (rules) => {
-      if (!(await insertWithinPlan(scope, { ...row, ...(opts.hold ? { hold: opts.hold } : {}) }, rules))) return null;
-      const resources = await assignResources(scope, { appointmentId: row.id, ...blocked, requires, ...(input.resourceIds ? { only: input.resourceIds } : {}) });
-      return { row, resources };
+    return writeWithinPlan(scope, ctx, row, when, { countMonth: true, requireActive: true }, {
+      statement: (rules) => insertWithinPlanSql(scope, { ...row, ...(opts.hold ? { hold: opts.hold } : {}) }, rules, writes),
+      then: async (inserted) => {
+        if (inserted.rows.length !== 1) return null;
+        const resources = await assignResources(scope, { appointmentId: row.id, ...blocked, requires, ...(input.resourceIds ? { only: input.resourceIds } : {}) });
+        return { row, resources };
+      },
     });
   }
 
@@ -381,7 +429,8 @@ export function createBookingCore({ now }: { now: () => Date }) {
     assertSubscriptionActive(ctx.subscription, when);
     if (ctx.busy === 'patient') throw overlapError('patient');
     const row: AppointmentRow = { ...hold, patientId, status: 'scheduled', version: hold.version + 1 };
-    await announceBooking(scope, row, ctx, when, { fromHold: true });
+    const writes = await announceBooking(scope, row, ctx, when, { fromHold: true });
+    if (writes.length) await scope.tx.execute(withWrites(writes.slice(0, -1), writes[writes.length - 1]!));
     return writeWithinPlan(scope, ctx, row, when, { countMonth: true, requireActive: true, excludeId: hold.id }, async (rules) => {
       const converted = await convertHeldWithinPlan(scope, hold.id, patientId, rules);
       if (!converted) return null;

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawRows } from '../../infra/db/client.ts';
 import type { TestApp } from '../../../test/helpers/app.ts';
-import { addDoctor, appPair, bookingFixture, daysAheadAt, insertPatients } from '../../../test/helpers/appointment-factories.ts';
+import { addDoctor, appPair, bookingFixture, daysAheadAt, insertPatients, setMonthlyLimit } from '../../../test/helpers/appointment-factories.ts';
 
 /**
  * 100 simultaneous attempts at one slot, split across two app instances with
@@ -73,5 +73,28 @@ describe('booking under contention', () => {
       else expect(['SLOT_UNAVAILABLE', 'PATIENT_BUSY']).toContain(r.json().code);
     });
     expect(await liveCount(f.hospital.id)).toBe(1);
+  });
+
+  it('the monthly limit under load: 3 places left, 30 bookings of free slots at once, exactly 3 201 and the rest PLAN_LIMIT_REACHED', async () => {
+    // The subscription lock is sent in one round trip with the count and the insert (writeWithinPlan):
+    // this is what shows each insert still counts after the lock, seeing every booking committed before it.
+    const f = await bookingFixture(pair.a);
+    await setMonthlyLimit(pair.a, f.hospital.id, 3);
+    const patients = await insertPatients(pair.a, f.hospital.id, 30);
+    // Distinct slots on one day (one month in the hospital's UTC): only the limit can refuse.
+    const responses = await Promise.all(
+      patients.map((patientId, i) =>
+        appFor(i).app.inject({
+          method: 'POST',
+          url: '/v1/appointments',
+          headers: f.auth,
+          payload: { doctorId: f.doctorId, patientId, start: daysAheadAt(2, 0, i * 30).toISOString(), durationMinutes: 30 },
+        }),
+      ),
+    );
+    const statuses = responses.map((r) => r.statusCode);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(3);
+    expect(new Set(responses.filter((r) => r.statusCode !== 201).map((r) => r.json().code))).toEqual(new Set(['PLAN_LIMIT_REACHED']));
+    expect(await liveCount(f.hospital.id)).toBe(3);
   });
 });

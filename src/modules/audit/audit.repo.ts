@@ -1,4 +1,4 @@
-import { desc, getTableColumns, gte, lt } from 'drizzle-orm';
+import { desc, getTableColumns, gte, lt, type SQL } from 'drizzle-orm';
 import { afterCursor, eqIf, microsecondKey } from '../../infra/db/fragments.ts';
 import type { Executor } from '../../infra/db/client.ts';
 import { auditEvents } from '../../infra/db/schema/audit.ts';
@@ -52,22 +52,31 @@ export interface AuditTarget {
 
 /** Written in the same transaction as the change it describes; several entries go in one statement. */
 export async function recordAudit(at: AuditTarget | TenantScope<ScopeActor>, entries: AuditEntry | AuditEntry[]): Promise<void> {
+  const statement = auditInsert(at, entries);
+  if (statement) await at.tx.execute(statement);
+}
+
+/** The INSERT recordAudit runs, built but not run, for a caller that sends it with other statements (null: no entries). */
+export function auditInsert(at: AuditTarget | TenantScope<ScopeActor>, entries: AuditEntry | AuditEntry[]): SQL | null {
   const list = Array.isArray(entries) ? entries : [entries];
-  if (list.length === 0) return;
-  await at.tx.insert(auditEvents).values(
-    list.map((entry) => ({
-      hospitalId: at.hospitalId,
-      actorType: at.actor.kind ?? 'user',
-      actorUserId: at.actor.userId,
-      actorPatientId: at.actor.patientId ?? null,
-      action: entry.action,
-      entityType: entry.entityType,
-      entityId: entry.entityId ?? null,
-      requestId: at.actor.requestId,
-      changes: entry.changes ?? null,
-      metadata: entry.metadata ?? null,
-    })),
-  );
+  if (list.length === 0) return null;
+  return at.tx
+    .insert(auditEvents)
+    .values(
+      list.map((entry) => ({
+        hospitalId: at.hospitalId,
+        actorType: at.actor.kind ?? 'user',
+        actorUserId: at.actor.userId,
+        actorPatientId: at.actor.patientId ?? null,
+        action: entry.action,
+        entityType: entry.entityType,
+        entityId: entry.entityId ?? null,
+        requestId: at.actor.requestId,
+        changes: entry.changes ?? null,
+        metadata: entry.metadata ?? null,
+      })),
+    )
+    .getSQL();
 }
 
 export interface AuditFilter {

@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
-import { rawRows } from '../../infra/db/client.ts';
+import type { Db } from '../../infra/db/client.ts';
 import { instant } from '../../infra/db/fragments.ts';
-import type { TenantScope } from '../../infra/db/tenant.ts';
+import { tenantRows } from '../../infra/db/tenant.ts';
 import { closuresJson, liveOverlap } from '../appointments/appointments.repo.ts';
 import { takesResource } from '../appointments/resource-bookings.repo.ts';
 import type { WeeklyInterval } from '../schedules/weekly.ts';
@@ -102,20 +102,22 @@ function visitTypeOf(row: VisitTypeColumns): AvailabilityVisitType | null {
 }
 
 /**
- * Everything one availability answer of a doctor needs, in ONE query (one
- * round trip): the doctor, the hospital's zone and settings, the weekly
+ * Everything one availability answer of a doctor needs, in ONE query — one
+ * round trip with its tenant context (tenantRows), on the database the
+ * caller picked (primary or replica): the doctor, the hospital's zone and settings, the weekly
  * hours, the time off, closures and live appointments overlapping [from,
  * to), and with `visitTypeId` the type, whether the doctor offers it, and
  * every active resource of the kinds it requires with its busy ranges.
  */
 export async function findAvailabilityData(
-  scope: TenantScope,
+  db: Db,
+  hospitalId: string,
   doctorId: string,
   window: Window,
   visitTypeId?: string,
 ): Promise<(AvailabilityData & { visitType: AvailabilityVisitType | null; offered: boolean }) | null> {
-  const h = sql`${scope.hospitalId}::uuid`;
-  const [row] = await rawRows<
+  const h = sql`${hospitalId}::uuid`;
+  const [row] = await tenantRows<
     {
       active: boolean;
       slot_minutes: number;
@@ -130,7 +132,8 @@ export async function findAvailabilityData(
       offered: boolean;
     } & VisitTypeColumns
   >(
-    scope.tx,
+    db,
+    hospitalId,
     sql`select d.active, d.slot_minutes, d.buffer_minutes, h.timezone, h.minimum_notice_minutes, h.booking_horizon_days,
                ${weeklyOf(h)} as weekly, ${timeOffOf(h, window)} as time_off, ${appointmentsOf(h, window)} as appointments,
                ${closuresJson(h, window)} as closures,
@@ -168,10 +171,10 @@ export interface VisitTypeAvailabilityData {
   doctors: { id: string; bufferMinutes: number; weekly: WeeklyInterval[]; timeOff: TimeRange[]; appointments: TimeRange[] }[];
 }
 
-/** Everything the availability of a visit type across its doctors needs, in ONE query (one round trip). */
-export async function findVisitTypeAvailabilityData(scope: TenantScope, visitTypeId: string, window: Window): Promise<VisitTypeAvailabilityData | null> {
-  const h = sql`${scope.hospitalId}::uuid`;
-  const [row] = await rawRows<
+/** Everything the availability of a visit type across its doctors needs, in ONE query (one round trip, tenantRows). */
+export async function findVisitTypeAvailabilityData(db: Db, hospitalId: string, visitTypeId: string, window: Window): Promise<VisitTypeAvailabilityData | null> {
+  const h = sql`${hospitalId}::uuid`;
+  const [row] = await tenantRows<
     {
       timezone: string;
       minimum_notice_minutes: number;
@@ -180,7 +183,8 @@ export async function findVisitTypeAvailabilityData(scope: TenantScope, visitTyp
       doctors: [string, number, [number, number, number][], Pairs, Pairs][];
     } & VisitTypeColumns
   >(
-    scope.tx,
+    db,
+    hospitalId,
     sql`select h.timezone, h.minimum_notice_minutes, h.booking_horizon_days, ${closuresJson(h, window)} as closures,
                ${visitTypeColumns(h, window)},
                coalesce((select json_agg(json_build_array(d.id, d.buffer_minutes, ${weeklyOf(h)}, ${timeOffOf(h, window)}, ${appointmentsOf(h, window)}) order by d.id)

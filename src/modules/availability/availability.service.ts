@@ -1,6 +1,6 @@
 // The availability module owns the bookable slots of a doctor: weekly hours minus time off, buffers and booked appointments, in the hospital's zone.
 import { Temporal } from 'temporal-polyfill';
-import { withTenantRead, type Reader, type ReadRouting } from '../../infra/db/replica.ts';
+import type { Reader, ReadRouting } from '../../infra/db/replica.ts';
 import { DomainError, notFound, validation } from '../../shared/errors.ts';
 import { findHospitalBySubdomain } from '../hospitals/hospitals.repo.ts';
 import { findAvailabilityData, findVisitTypeAvailabilityData, type AvailabilityVisitType } from './availability.repo.ts';
@@ -136,42 +136,41 @@ export function createAvailabilityService({ reads, now = () => new Date() }: Ava
     visitTypeId?: string,
   ): Promise<AvailabilityResult> {
     const nowMs = now().getTime();
-    return withTenantRead(reads, reader, hospitalId, async (scope) => {
-      const data = await findAvailabilityData(scope, doctorId, busyWindow(range, nowMs), visitTypeId);
-      if (!data || (audience === 'public' && !data.active)) throw notFound('Doctor');
-      const type = visitTypeId ? usableType(data.visitType, audience) : null;
-      if (type && !data.offered) {
-        throw new DomainError('VISIT_TYPE_NOT_OFFERED', 'The doctor does not offer this visit type', { visitTypeId: type.id, doctorId });
-      }
-      const result: AvailabilityResult = {
-        doctorId,
-        timezone: data.timezone,
-        from: range.from.toString(),
-        to: range.to.toString(),
-        slotMinutes: type?.durationMinutes ?? data.slotMinutes,
-        visitTypeId: type?.id ?? null,
-        slots: [],
-      };
-      // A deactivated doctor takes no new bookings: nothing to offer.
-      if (!data.active || data.weekly.length === 0) return result;
-      const notAfterMs = audience !== 'tenant' ? nowMs + data.bookingHorizonDays * DAY_MS : undefined;
-      const slots = computeSlots({
-        zone: data.timezone,
-        weekly: data.weekly,
-        slotMinutes: data.slotMinutes,
-        bufferMinutes: data.bufferMinutes,
-        from: result.from,
-        to: result.to,
-        timeOff: data.timeOff,
-        appointments: data.appointments,
-        closures: data.closures,
-        notBeforeMs: nowMs + data.minimumNoticeMinutes * MINUTE_MS,
-        ...(notAfterMs === undefined ? {} : { notAfterMs }),
-        ...(type ? typeQuery(type) : {}),
-      });
-      result.slots = slots.map((s) => ({ start: s.start, end: s.end }));
-      return result;
+    // One statement, one round trip with its tenant context (tenantRows); the slots are computed after the connection is back in the pool.
+    const data = await reads.read(reader, (db) => findAvailabilityData(db, hospitalId, doctorId, busyWindow(range, nowMs), visitTypeId));
+    if (!data || (audience === 'public' && !data.active)) throw notFound('Doctor');
+    const type = visitTypeId ? usableType(data.visitType, audience) : null;
+    if (type && !data.offered) {
+      throw new DomainError('VISIT_TYPE_NOT_OFFERED', 'The doctor does not offer this visit type', { visitTypeId: type.id, doctorId });
+    }
+    const result: AvailabilityResult = {
+      doctorId,
+      timezone: data.timezone,
+      from: range.from.toString(),
+      to: range.to.toString(),
+      slotMinutes: type?.durationMinutes ?? data.slotMinutes,
+      visitTypeId: type?.id ?? null,
+      slots: [],
+    };
+    // A deactivated doctor takes no new bookings: nothing to offer.
+    if (!data.active || data.weekly.length === 0) return result;
+    const notAfterMs = audience !== 'tenant' ? nowMs + data.bookingHorizonDays * DAY_MS : undefined;
+    const slots = computeSlots({
+      zone: data.timezone,
+      weekly: data.weekly,
+      slotMinutes: data.slotMinutes,
+      bufferMinutes: data.bufferMinutes,
+      from: result.from,
+      to: result.to,
+      timeOff: data.timeOff,
+      appointments: data.appointments,
+      closures: data.closures,
+      notBeforeMs: nowMs + data.minimumNoticeMinutes * MINUTE_MS,
+      ...(notAfterMs === undefined ? {} : { notAfterMs }),
+      ...(type ? typeQuery(type) : {}),
     });
+    result.slots = slots.map((s) => ({ start: s.start, end: s.end }));
+    return result;
   }
 
   /** Slots starting in [from, to): compute over the local dates covering the window in any zone (a day either side), then cut at the instants. */
@@ -187,39 +186,37 @@ export function createAvailabilityService({ reads, now = () => new Date() }: Ava
   /** Slots of a visit type across every active doctor offering it, by start then doctor. */
   async function computeForType(hospitalId: string, visitTypeId: string, range: Range, audience: 'tenant' | 'public', reader: Reader | null) {
     const nowMs = now().getTime();
-    return withTenantRead(reads, reader, hospitalId, async (scope): Promise<VisitTypeAvailabilityResult> => {
-      const data = await findVisitTypeAvailabilityData(scope, visitTypeId, busyWindow(range, nowMs));
-      const type = usableType(data?.visitType ?? null, audience);
-      const notAfterMs = audience === 'public' ? nowMs + data!.bookingHorizonDays * DAY_MS : undefined;
-      // The local days are the same for every doctor: resolved once.
-      const days = localDays(data!.timezone, range.from, range.to);
-      // By id, so equal starts come out by doctor id; each doctor's slots are already in time order.
-      const doctors = [...data!.doctors].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
-      const perDoctor = doctors.map((doctor) =>
-        computeSlots({
-          zone: data!.timezone,
-          weekly: doctor.weekly,
-          bufferMinutes: doctor.bufferMinutes,
-          from: range.from.toString(),
-          to: range.to.toString(),
-          timeOff: doctor.timeOff,
-          appointments: doctor.appointments,
-          closures: data!.closures,
-          notBeforeMs: nowMs + data!.minimumNoticeMinutes * MINUTE_MS,
-          ...(notAfterMs === undefined ? {} : { notAfterMs }),
-          ...typeQuery(type),
-          days,
-        }),
-      );
-      return {
-        visitTypeId,
-        timezone: data!.timezone,
+    const data = await reads.read(reader, (db) => findVisitTypeAvailabilityData(db, hospitalId, visitTypeId, busyWindow(range, nowMs)));
+    const type = usableType(data?.visitType ?? null, audience);
+    const notAfterMs = audience === 'public' ? nowMs + data!.bookingHorizonDays * DAY_MS : undefined;
+    // The local days are the same for every doctor: resolved once.
+    const days = localDays(data!.timezone, range.from, range.to);
+    // By id, so equal starts come out by doctor id; each doctor's slots are already in time order.
+    const doctors = [...data!.doctors].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+    const perDoctor = doctors.map((doctor) =>
+      computeSlots({
+        zone: data!.timezone,
+        weekly: doctor.weekly,
+        bufferMinutes: doctor.bufferMinutes,
         from: range.from.toString(),
         to: range.to.toString(),
-        durationMinutes: type.durationMinutes,
-        slots: mergeByStart(perDoctor, doctors.map((d) => d.id)),
-      };
-    });
+        timeOff: doctor.timeOff,
+        appointments: doctor.appointments,
+        closures: data!.closures,
+        notBeforeMs: nowMs + data!.minimumNoticeMinutes * MINUTE_MS,
+        ...(notAfterMs === undefined ? {} : { notAfterMs }),
+        ...typeQuery(type),
+        days,
+      }),
+    );
+    return {
+      visitTypeId,
+      timezone: data!.timezone,
+      from: range.from.toString(),
+      to: range.to.toString(),
+      durationMinutes: type.durationMinutes,
+      slots: mergeByStart(perDoctor, doctors.map((d) => d.id)),
+    };
   }
 
   async function hospitalOf(subdomain: string): Promise<string> {

@@ -50,6 +50,7 @@ export async function manageRoutes(fastify: FastifyInstance, { service }: { serv
       schema: {
         operationId: 'rescheduleManagedAppointment',
         summary: 'Move it as the patient to a free start of the same doctor and visit type; a notice with a new link follows',
+        description: "422 TOO_LATE_TO_CHANGE inside the hospital's cancellationNoticeMinutes before the current start, or for a new start inside it (the visit could not be changed again).",
         params: ManageParams,
         body: ManageRescheduleBody,
         response: { 200: Envelope(ManagedAppointment), ...errorResponses(404, 409, 422) },
@@ -65,6 +66,7 @@ export async function manageRoutes(fastify: FastifyInstance, { service }: { serv
       schema: {
         operationId: 'getManagedAppointmentAvailability',
         summary: 'Free slots of the same doctor and visit type over up to 31 local days (stops at the booking horizon)',
+        description: "Only slots starting more than the hospital's cancellationNoticeMinutes from now: the ones the patient may move to.",
         params: ManageParams,
         querystring: VisitTypeAvailabilityQuery,
         response: { 200: Envelope(Availability), ...errorResponses(404, 422) },

@@ -2,10 +2,12 @@
 import type { Db } from '../../infra/db/client.ts';
 import { withTenant } from '../../infra/db/tenant.ts';
 import { DomainError, notFound } from '../../shared/errors.ts';
+import { parseInstant } from '../../shared/instant.ts';
 import { loadAppointmentContext, type AppointmentContext } from '../appointments/appointment-notifications.ts';
-import { patientAppointmentActor, type AppointmentService } from '../appointments/appointments.service.ts';
+import { patientAppointmentActor, type AppointmentService, type ChangeGuard } from '../appointments/appointments.service.ts';
 import type { AvailabilityService } from '../availability/availability.service.ts';
 import type { VisitTypeAvailabilityInput } from '../availability/availability.schemas.ts';
+import { findHospital } from '../hospitals/hospitals.repo.ts';
 import type { ManageLinks } from './manage-links.ts';
 import type { ManageCancelInput, ManagedAppointmentView, ManageRescheduleInput } from './manage.schemas.ts';
 
@@ -20,6 +22,9 @@ export interface ManageServiceDeps {
   now?: () => Date;
 }
 
+/** The last moment a visit starting at `start` may be cancelled or moved through its link. */
+const changeableUntil = (start: Date, noticeMinutes: number) => new Date(start.getTime() - noticeMinutes * MINUTE_MS);
+
 function view(ctx: AppointmentContext): ManagedAppointmentView {
   return {
     id: ctx.id,
@@ -30,7 +35,7 @@ function view(ctx: AppointmentContext): ManagedAppointmentView {
     doctor: { id: ctx.doctorId, name: ctx.doctorName },
     visitType: ctx.visitTypeId && ctx.visitTypeName ? { id: ctx.visitTypeId, name: ctx.visitTypeName } : null,
     resources: ctx.resourceNames,
-    changeableUntil: new Date(ctx.startsAt.getTime() - ctx.cancellationNoticeMinutes * MINUTE_MS).toISOString(),
+    changeableUntil: changeableUntil(ctx.startsAt, ctx.cancellationNoticeMinutes).toISOString(),
   };
 }
 
@@ -48,16 +53,32 @@ export function createManageService({ db, links, appointments, availability, now
     return ctx;
   }
 
-  /** Patients change a visit only until the hospital's cancellationNoticeMinutes before it; later, they call the hospital. */
-  function assertChangeable(ctx: AppointmentContext): void {
-    const until = ctx.startsAt.getTime() - ctx.cancellationNoticeMinutes * MINUTE_MS;
-    if (now().getTime() > until) {
-      throw new DomainError('TOO_LATE_TO_CHANGE', `This appointment can no longer be changed online: changes end ${ctx.cancellationNoticeMinutes} minutes before it starts`, {
-        cancellationNoticeMinutes: ctx.cancellationNoticeMinutes,
-        changeableUntil: new Date(until).toISOString(),
-      });
-    }
-  }
+  /**
+   * Patients change a visit only until the hospital's cancellationNoticeMinutes
+   * before it; later, they call the hospital. Judged inside the transaction that
+   * changes it, on the row as locked there (a concurrent move cannot slip in
+   * between), with the setting as it is then. A move must also land outside the
+   * notice: a visit moved into it could not be changed again.
+   */
+  const noticeGuard =
+    (target?: Date): ChangeGuard =>
+    async (scope, current) => {
+      const notice = (await findHospital(scope))!.cancellationNoticeMinutes;
+      const nowMs = now().getTime();
+      const until = changeableUntil(current.startsAt, notice);
+      if (nowMs > until.getTime()) {
+        throw new DomainError('TOO_LATE_TO_CHANGE', `This appointment can no longer be changed online: changes end ${notice} minutes before it starts`, {
+          cancellationNoticeMinutes: notice,
+          changeableUntil: until.toISOString(),
+        });
+      }
+      if (target && nowMs > changeableUntil(target, notice).getTime()) {
+        throw new DomainError('TOO_LATE_TO_CHANGE', `A visit can be moved online only to a time more than ${notice} minutes ahead`, {
+          cancellationNoticeMinutes: notice,
+          earliestStart: new Date(nowMs + notice * MINUTE_MS).toISOString(),
+        });
+      }
+    };
 
   const actorFor = (ctx: AppointmentContext, requestId: string) => patientAppointmentActor(ctx.hospitalId, ctx.patientId, requestId);
 
@@ -69,27 +90,29 @@ export function createManageService({ db, links, appointments, availability, now
     /** Cancels as the patient (audit actor 'patient'); the link is dead afterwards. Answers the appointment as cancelled. */
     async cancel(token: string, input: ManageCancelInput, requestId: string): Promise<ManagedAppointmentView> {
       const ctx = await resolve(token);
-      assertChangeable(ctx);
-      const row = await appointments.cancel(actorFor(ctx, requestId), ctx.id, { reason: input.reason });
+      const row = await appointments.cancel(actorFor(ctx, requestId), ctx.id, { reason: input.reason }, noticeGuard());
       return view({ ...ctx, status: row.status });
     },
 
     /**
      * Moves it as the patient through the staff reschedule (constraints,
      * resources, plan, the notice with a fresh link). The notice is judged on
-     * the current start: a visit too close to change stays where it is.
+     * the current start (a visit too close to change stays where it is) and
+     * on the new one (never into the notice).
      */
     async reschedule(token: string, input: ManageRescheduleInput, requestId: string): Promise<ManagedAppointmentView> {
       const ctx = await resolve(token);
-      assertChangeable(ctx);
-      await appointments.reschedule(actorFor(ctx, requestId), ctx.id, { start: input.start });
+      const target = parseInstant(input.start, 'start');
+      await appointments.reschedule(actorFor(ctx, requestId), ctx.id, { start: input.start }, noticeGuard(target));
       return view(await resolve(token));
     },
 
-    /** Free slots of the same doctor and visit type, to move to. */
+    /** Free slots of the same doctor and visit type to move to: only those outside the notice, which the patient could change again. */
     async availability(token: string, input: VisitTypeAvailabilityInput) {
       const ctx = await resolve(token);
-      return availability.forPatient(ctx.hospitalId, ctx.doctorId, ctx.visitTypeId, input);
+      const result = await availability.forPatient(ctx.hospitalId, ctx.doctorId, ctx.visitTypeId, input);
+      const nowMs = now().getTime();
+      return { ...result, slots: result.slots.filter((slot) => changeableUntil(new Date(slot.start), ctx.cancellationNoticeMinutes).getTime() > nowMs) };
     },
   };
 }

@@ -12,6 +12,7 @@ import { appointmentTestEnv, bookingFixture, bookOk, daysAheadAt, minutesFromNow
 import { uniqueEmail } from '../../../test/helpers/factories.ts';
 import { mailCapturingApp, type Mail } from '../../../test/helpers/mailbox.ts';
 import { eventually, type MessagingApp } from '../../../test/helpers/messaging.ts';
+import { onServices } from '../../../test/helpers/target.ts';
 import { createResource, createVisitType } from '../../../test/helpers/visit-factories.ts';
 import { createManageLinks, MANAGE_LINK_DAYS_AFTER_VISIT } from './manage-links.ts';
 
@@ -151,6 +152,72 @@ describe('manage links', () => {
     const res = await manage(token, 'cancel', {});
     expect(res.statusCode, res.body).toBe(200);
     expect((await auditOf(f.hospital.id, booked.id)).at(-1)).toMatchObject({ action: 'appointment.cancelled', actor_type: 'patient' });
+  });
+
+  const tokenFor = (hospitalId: string, booked: { id: string; end: string }) =>
+    createManageLinks(createSignedTokens(t.deps.serverSecret), t.config.env.PUBLIC_BASE_URL)
+      .manageUrl({ hospitalId, id: booked.id, endsAt: new Date(booked.end) })
+      .split('/manage/')[1]!;
+
+  it('judges the notice inside the transaction that changes the visit: a move into the notice committed meanwhile wins', async () => {
+    const f = await bookingFixture(t);
+    for (const verb of ['cancel', 'reschedule'] as const) {
+      const soon = minutesFromNow(verb === 'cancel' ? 180 : 300, 30);
+      const booked = await bookOk(t, f.auth, { doctorId: f.doctorId, patientId: f.patientId, start: daysAheadAt(verb === 'cancel' ? 5 : 6, 9).toISOString(), durationMinutes: 30 });
+      const token = tokenFor(f.hospital.id, booked);
+      let answer!: ReturnType<typeof manage>;
+      // Staff hold the row (as a staff move does) while the patient's request arrives; they move the
+      // visit to within the notice and commit. The patient's check must see the new start, not the one
+      // read before the lock.
+      await t.deps.database.db.transaction(async (tx) => {
+        const [{ pid }] = (await rawRows<{ pid: number }>(tx, sql`select pg_backend_pid() as pid`)) as [{ pid: number }];
+        await tx.execute(sql`select id from appointments where id = ${booked.id}::uuid for update`);
+        answer = manage(token, verb, verb === 'cancel' ? {} : { start: daysAheadAt(8, 9).toISOString() });
+        // On PostgreSQL: wait until the request is blocked on our lock. PGlite runs one transaction at a time,
+        // so the request simply waits for this one.
+        if (onServices) {
+          await eventually(
+            () => rawRows<{ n: number }>(t.deps.database.db, sql`select count(*)::int as n from pg_stat_activity where ${pid}::int = any(pg_blocking_pids(pid))`),
+            ([row]) => row!.n > 0,
+            'the patient request to wait on the row lock',
+          );
+        }
+        await tx.execute(
+          sql`update appointments set starts_at = ${soon.toISOString()}::timestamptz, ends_at = ${soon.toISOString()}::timestamptz + interval '30 minutes' where id = ${booked.id}::uuid`,
+        );
+      });
+      const res = await answer;
+      expect(res.statusCode, `${verb}: ${res.body}`).toBe(422);
+      expect(res.json()).toMatchObject({ code: 'TOO_LATE_TO_CHANGE', details: { changeableUntil: new Date(soon.getTime() - 1440 * 60_000).toISOString() } });
+      const [row] = await rawRows<{ status: string; starts_at: Date }>(t.deps.database.db, sql`select status, starts_at from appointments where id = ${booked.id}::uuid`);
+      expect(row).toEqual({ status: 'scheduled', starts_at: soon });
+    }
+  });
+
+  it('offers no time inside the notice to move to, and refuses a move there: the visit could not be changed again', async () => {
+    const f = await bookingFixture(t);
+    // Two days' notice; the visit is a week away.
+    expect((await t.app.inject({ method: 'PATCH', url: '/v1/hospitals/me/settings', headers: f.auth, payload: { cancellationNoticeMinutes: 2880 } })).statusCode).toBe(200);
+    const booked = await bookOk(t, f.auth, { doctorId: f.doctorId, patientId: f.patientId, start: daysAheadAt(7, 9).toISOString(), durationMinutes: 30 });
+    const token = tokenFor(f.hospital.id, booked);
+    const from = new Date().toISOString().slice(0, 10);
+    const tomorrow = daysAheadAt(1, 0).toISOString().slice(0, 10);
+    const free = await manage(token, 'availability', undefined, `?from=${from}&to=${daysAheadAt(4, 0).toISOString().slice(0, 10)}`);
+    expect(free.statusCode, free.body).toBe(200);
+    const starts = free.json().data.slots.map((s: { start: string }) => Date.parse(s.start));
+    const edge = Date.now() + 2880 * 60_000;
+    expect(starts.length).toBeGreaterThan(0);
+    expect(starts.filter((ms: number) => ms <= edge)).toEqual([]);
+    // Staff see the times inside it: the patient's list is cut, not the doctor's day.
+    const staff = await t.app.inject({ method: 'GET', url: `/v1/doctors/${f.doctorId}/availability?from=${tomorrow}&to=${tomorrow}`, headers: f.auth });
+    expect(staff.json().data.slots.length).toBeGreaterThan(0);
+
+    const inside = await manage(token, 'reschedule', { start: daysAheadAt(1, 10).toISOString() });
+    expect(inside.statusCode, inside.body).toBe(422);
+    expect(inside.json()).toMatchObject({ code: 'TOO_LATE_TO_CHANGE', details: { cancellationNoticeMinutes: 2880, earliestStart: expect.any(String) } });
+    expect((await manage(token)).json().data.start).toBe(booked.start);
+    const outside = await manage(token, 'reschedule', { start: new Date(starts[0]).toISOString() });
+    expect(outside.statusCode, outside.body).toBe(200);
   });
 
   it('tampered, expired, foreign and other-purpose tokens all get the same 404', async () => {

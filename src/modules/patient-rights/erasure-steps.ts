@@ -1,8 +1,10 @@
 import { sql } from 'drizzle-orm';
 import { rawRows } from '../../infra/db/client.ts';
 import type { TenantScope } from '../../infra/db/tenant.ts';
+import { enqueue } from '../../infra/queue/outbox.ts';
 import { ERASED_REASON } from '../notifications/delivery.ts';
 import type { PatientRow } from '../patients/patients.repo.ts';
+import { slotFreedMessage } from '../waitlist/waitlist-events.ts';
 
 export const ERASED_NAME = 'Erased patient';
 
@@ -42,18 +44,27 @@ export const identityStep: ErasureStep = {
 /**
  * Future appointments cancelled with no notification (no event is written),
  * their free-text reason cleared. Past ones stay as they are: they are part
- * of the clinical record, with the visit notes.
+ * of the clinical record, with the visit notes. Each freed slot goes to the
+ * waitlist as any cancellation's does (the same task, in this transaction):
+ * it says nothing about the patient.
  */
 export const futureAppointmentsStep: ErasureStep = {
   name: 'futureAppointmentsCancelled',
-  run: (scope, patient, now) =>
-    count(
-      scope,
+  async run(scope, patient, now) {
+    const freed = await rawRows<{ doctor_id: string; visit_type_id: string | null; starts_at: Date; ends_at: Date }>(
+      scope.tx,
       sql`update appointments
              set status = 'cancelled', cancel_reason = ${ERASED_REASON}, reason = null, version = version + 1, updated_at = now()
            where hospital_id = ${scope.hospitalId}::uuid and patient_id = ${patient.id}::uuid
-             and status = 'scheduled' and starts_at > ${now.toISOString()}::timestamptz`,
-    ),
+             and status = 'scheduled' and starts_at > ${now.toISOString()}::timestamptz
+       returning doctor_id, visit_type_id, starts_at, ends_at`,
+    );
+    await enqueue(
+      scope.tx,
+      freed.map((row) => slotFreedMessage(scope.hospitalId, { doctorId: row.doctor_id, visitTypeId: row.visit_type_id, start: row.starts_at, end: row.ends_at })),
+    );
+    return freed.length;
+  },
 };
 
 /**

@@ -49,7 +49,7 @@ export function periodEnd(start: Date, interval: 'month' | 'year'): Date {
  * (details: `{ limit, current, plan, limitName }`). `current` must be counted
  * after lockSubscriptionLimits in the same transaction.
  */
-export function assertBelowLimit(limitName: CountedLimit, subscription: SubscriptionWithPlan, current: number, what: string): void {
+export function assertBelowLimit(limitName: CountedLimit, subscription: { plan: Pick<SubscriptionWithPlan['plan'], CountedLimit | 'code'> }, current: number, what: string): void {
   const limit = subscription.plan[limitName];
   if (current < limit) return;
   const plan = subscription.plan.code;

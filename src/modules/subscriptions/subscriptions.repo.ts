@@ -1,5 +1,6 @@
-import { and, asc, desc, eq, ne } from 'drizzle-orm';
+import { and, asc, desc, eq, ne, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../infra/db/client.ts';
+import { parseRows, type RawResult } from '../../infra/db/parsers.ts';
 import { afterCursor, microsecondKey } from '../../infra/db/fragments.ts';
 import { hospitals } from '../../infra/db/schema/hospitals.ts';
 import { hospitalSubscriptions, subscriptionPlans } from '../../infra/db/schema/subscriptions.ts';
@@ -94,6 +95,51 @@ export async function findSubscription(scope: TenantScope, { forUpdate = false }
  */
 export function lockSubscriptionLimits(scope: TenantScope): Promise<SubscriptionWithPlan | null> {
   return findSubscription(scope, { forUpdate: true });
+}
+
+/** What a booking needs of the locked subscription: its state and the plan's limits. */
+export interface SubscriptionLimits {
+  status: SubscriptionRow['status'];
+  currentPeriodEnd: Date;
+  plan: Pick<PlanRow, 'code' | 'maxDoctors' | 'maxAppointmentsPerMonth'>;
+}
+
+/**
+ * lockSubscriptionLimits as a statement of its own (the same row lock, FOR
+ * UPDATE of the subscription row only), for a caller that sends it with
+ * others in one round trip (src/infra/db/batch.ts); `subscriptionLimitsOf`
+ * reads its rows.
+ */
+export function lockSubscriptionLimitsSql(scope: TenantScope): SQL {
+  return sql`select s.status, s.current_period_end, p.code, p.max_doctors, p.max_appointments_per_month
+               from hospital_subscriptions s join subscription_plans p on p.id = s.plan_id
+              where s.hospital_id = ${scope.hospitalId}::uuid
+              limit 1
+                for update of s`;
+}
+
+/**
+ * Conditions for a write that comes in the same round trip as the lock
+ * (src/modules/appointments: the booking's insert), so it cannot wait for
+ * the locked row to be read first: the plan's limit, and whether the
+ * subscription allows new bookings at `at` (isSubscriptionActive in SQL).
+ * Statements after the lock read the row as it was when the lock was granted.
+ */
+export const planLimitSql = (hospitalId: SQL, column: 'max_appointments_per_month' | 'max_doctors') =>
+  sql`(select p.${sql.raw(column)} from hospital_subscriptions s join subscription_plans p on p.id = s.plan_id where s.hospital_id = ${hospitalId})`;
+
+export const subscriptionActiveSql = (hospitalId: SQL, at: SQL) =>
+  sql`exists (select 1 from hospital_subscriptions s
+               where s.hospital_id = ${hospitalId} and s.status in ('trialing', 'active') and s.current_period_end > ${at})`;
+
+export function subscriptionLimitsOf(result: RawResult): SubscriptionLimits | null {
+  const [row] = parseRows<{ status: SubscriptionRow['status']; current_period_end: Date; code: string; max_doctors: number; max_appointments_per_month: number }>(result);
+  if (!row) return null;
+  return {
+    status: row.status,
+    currentPeriodEnd: row.current_period_end,
+    plan: { code: row.code, maxDoctors: row.max_doctors, maxAppointmentsPerMonth: row.max_appointments_per_month },
+  };
 }
 
 export async function updateSubscription(

@@ -276,4 +276,20 @@ describe('waitlist entries', () => {
     expect(entries.json().data).toMatchObject([{ status: 'removed', note: null }]);
     await quiet(f.hospital.id);
   });
+
+  it("erasing a patient frees their future visits for the waitlist, as a cancellation does (no email to the erased patient)", async () => {
+    const f = await bookingFixture(t);
+    const leaving = await waitingPatient(f, 'Lea');
+    const cy = await waitingPatient(f, 'Cy');
+    const slot = daysAheadAt(6, 14);
+    await bookOk(t, f.auth, { doctorId: f.doctorId, patientId: leaving.id, start: slot.toISOString(), durationMinutes: 30 });
+    await join(f.auth, { patientId: cy.id, doctorId: f.doctorId, earliest: localDate(1), latest: localDate(10) });
+    const erased = await t.app.inject({ method: 'POST', url: `/v1/patients/${leaving.id}/erase`, headers: f.auth, payload: { reason: 'Patient request' } });
+    expect(erased.statusCode, erased.body).toBe(200);
+    expect(erased.json().data.steps).toMatchObject({ futureAppointmentsCancelled: 1 });
+    const offer = await publicOffer(tokenOf(await offerMailFor(cy.email)));
+    expect(offer.json().data).toMatchObject({ status: 'pending', start: slot.toISOString() });
+    await quiet(f.hospital.id);
+    expect((await suite.mailTo(leaving.email)).filter((m) => /cancel/i.test(m.subject))).toEqual([]);
+  });
 });

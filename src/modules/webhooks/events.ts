@@ -49,7 +49,11 @@ export interface WebhookEvent {
  * The price is one indexed read of the hospital's endpoints per change.
  */
 export async function emitWebhookEvent(scope: TenantScope, type: WebhookEventType, data: WebhookEventData, at: Date = new Date()): Promise<void> {
-  const endpointIds = await subscribedEndpointIds(scope, type);
+  await emitWebhookEventTo(scope, await subscribedEndpointIds(scope, type), type, data, at);
+}
+
+/** emitWebhookEvent to endpoints the caller already read (subscribedEndpointsJson in one of its own queries). */
+export async function emitWebhookEventTo(scope: TenantScope, endpointIds: readonly string[], type: WebhookEventType, data: WebhookEventData, at: Date = new Date()): Promise<void> {
   const event: WebhookEvent = { type, timestamp: at.toISOString(), data };
   for (const endpointId of endpointIds) await enqueueWebhook(scope, endpointId, event);
 }

@@ -1,4 +1,4 @@
-import { and, arrayContains, desc, eq, sql } from 'drizzle-orm';
+import { desc, eq, sql, type SQL } from 'drizzle-orm';
 import { rawRows } from '../../infra/db/client.ts';
 import { afterCursor, instant, microsecondKey } from '../../infra/db/fragments.ts';
 import { webhookAttempts, webhookEndpoints } from '../../infra/db/schema/webhooks.ts';
@@ -42,11 +42,14 @@ export async function deleteEndpoint(scope: TenantScope, id: string): Promise<bo
 
 /** Active endpoints of the hospital that subscribed to `type`. */
 export async function subscribedEndpointIds(scope: TenantScope, type: string): Promise<string[]> {
-  const rows = await scope.tx
-    .select({ id: webhookEndpoints.id })
-    .from(webhookEndpoints)
-    .where(scope.where(webhookEndpoints, and(eq(webhookEndpoints.active, true), arrayContains(webhookEndpoints.events, [type]))));
-  return rows.map((r) => r.id);
+  const [row] = await rawRows<{ ids: string[] }>(scope.tx, sql`select ${subscribedEndpointsJson(sql`${scope.hospitalId}::uuid`, type)} as ids`);
+  return row?.ids ?? [];
+}
+
+/** The same ids as a json array, for a read that takes them along in its own round trip (a booking's context). */
+export function subscribedEndpointsJson(hospitalId: SQL, type: string): SQL {
+  return sql`coalesce((select json_agg(e.id) from webhook_endpoints e
+                        where e.hospital_id = ${hospitalId} and e.active and e.events @> array[${type}::text]), '[]'::json)`;
 }
 
 export interface AttemptRecord {
