@@ -1,5 +1,6 @@
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { redactUrl, scrubContacts } from './logger.ts';
+import { createLogger, redactUrl, scrubContacts } from './logger.ts';
 
 describe('redactUrl', () => {
   it('keeps the route, ids and plain parameters; blanks other query values and token-like segments', () => {
@@ -26,5 +27,25 @@ describe('scrubContacts', () => {
   it('replaces email addresses and E.164 numbers in free text', () => {
     expect(scrubContacts('550 5.1.1 <maria.rossi@mail.example>: Recipient address rejected')).toBe('550 5.1.1 <[email]>: Recipient address rejected');
     expect(scrubContacts('The number +393471234567 is not reachable; code 21211')).toBe('The number [phone] is not reachable; code 21211');
+  });
+});
+
+describe('the request serializer', () => {
+  it('scrubs contact data out of the URL of a request that is not a plain object (as Fastify passes it)', () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const logger = createLogger({ env: { LOG_LEVEL: 'info' } } as never, 'test', sink);
+    class Request {
+      method = 'GET';
+      url = '/v1/lookup/maria.rossi@mail.example?from=+393471234567&search=x';
+    }
+    logger.info({ req: new Request() }, 'request completed');
+    const line = JSON.parse(lines[0]!) as { req: { url: string } };
+    expect(line.req.url).toBe('/v1/lookup/[email]?from=[phone]&search=[redacted]');
   });
 });

@@ -96,7 +96,10 @@ export function createLogger(config: Pick<Config, 'env'>, name = 'tempus', desti
       level: config.env.LOG_LEVEL,
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       serializers: {
-        req: (req: RequestLike) => ({ method: req.method, url: req.url === undefined ? undefined : redactUrl(req.url), host: req.host ?? req.hostname, remoteAddress: req.ip }),
+        // The URL is the one field of a request line a caller fills freely (a path segment, a plain parameter's
+        // value such as from=): contact data is scrubbed here, because formatters.log walks plain objects only
+        // and never sees inside the request.
+        req: (req: RequestLike) => ({ method: req.method, url: req.url === undefined ? undefined : scrubContacts(redactUrl(req.url)), host: req.host ?? req.hostname, remoteAddress: req.ip }),
       },
       formatters: {
         level: (label) => ({ level: label.toUpperCase() }),
