@@ -47,6 +47,8 @@ export function redactUrl(rawUrl: string): string {
   const url = rawUrl.replace(SECRET_PATHS, '$1[redacted]');
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
+  // A token-like segment has 24 characters or more: a shorter path (/v1/hospitals/me) has none to look for.
+  if (q < 0 && path.length <= 24) return url;
   const safePath = path
     .split('/')
     .map((segment) => (TOKENISH.test(segment) && !UUID.test(segment) ? '[redacted]' : segment))
@@ -68,7 +70,10 @@ const PHONE = /\+[1-9]\d{6,14}\b/g;
 
 /** Emails and E.164 numbers out of free text (a provider's error often quotes the address it refused). */
 export function scrubContacts(text: string): string {
-  return text.replace(EMAIL, '[email]').replace(PHONE, '[phone]');
+  // An email has an @ and an E.164 number a +: most text (every request id, most messages) has neither, and
+  // EMAIL's leading class backtracks over the whole string from every position (2.4% of a cached read's CPU).
+  const emails = text.includes('@') ? text.replace(EMAIL, '[email]') : text;
+  return emails.includes('+') ? emails.replace(PHONE, '[phone]') : emails;
 }
 
 /** The same through a log line's fields (plain objects and arrays, a few levels deep). */
