@@ -2,7 +2,8 @@ import { sql } from 'drizzle-orm';
 import { rawRows } from '../../src/infra/db/client.ts';
 import { withTenant } from '../../src/infra/db/tenant.ts';
 import type { AppointmentActor } from '../../src/modules/appointments/appointments.service.ts';
-import { bookingWrite, type Scope } from '../../src/modules/appointments/booking-core.ts';
+import { type Scope } from '../../src/modules/appointments/booking-core.ts';
+import { bookingWrite } from '../../src/modules/appointments/booking-conflicts.ts';
 import { createHoldCore } from '../../src/modules/holds/holds.service.ts';
 import type { TestApp } from './app.ts';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SQL } from 'drizzle-orm';
 import { runBatch, withWrites } from '../../infra/db/batch.ts';
-import { isConstraintViolation, PG_EXCLUSION_VIOLATION } from '../../infra/db/errors.ts';
+import { assertNamedResources, assignResources, bookingWrite, exclusionError, overlapError, resourceUnavailable } from './booking-conflicts.ts';
 import type { RawResult } from '../../infra/db/parsers.ts';
 import { TenantScope } from '../../infra/db/tenant.ts';
 import { outboxInsert } from '../../infra/queue/outbox.ts';
@@ -12,20 +12,12 @@ import { assertBelowLimit, assertSubscriptionActive } from '../subscriptions/pla
 import { lockSubscriptionLimitsSql, subscriptionLimitsOf, type SubscriptionLimits } from '../subscriptions/subscriptions.repo.ts';
 import { emitWebhookEventTo, type WebhookEventType } from '../webhooks/events.ts';
 import { appointmentWebhookData, bookedMessages, reminderMessages } from './appointment-events.ts';
-import {
-  convertHeldWithinPlan,
-  insertWithinPlanSql,
-  loadBookingContext,
-  planRefusal,
-  sweepExpiredHoldsSql,
-  type AppointmentRow,
-  type BookingContext,
-  type PlanRules,
-} from './appointments.repo.ts';
+import { loadBookingContext, sweepExpiredHoldsSql, type AppointmentRow, type BookingContext } from './appointments.repo.ts';
+import { convertHeldWithinPlan, insertWithinPlanSql, planRefusal, type PlanRules } from './plan-guarded-writes.repo.ts';
 import { MAX_DURATION_MINUTES, type CreateAppointmentInput } from './appointments.schemas.ts';
 import type { AppointmentActor } from './appointments.service.ts';
 import { assertBookingWindow, assertNoAbsence, assertWithinSchedule, localMonth, scheduleWindow } from './booking-rules.ts';
-import { findResourcesByIds, resourcesOf, takeFreeResources, type ResourceRef } from './resource-bookings.repo.ts';
+import { resourcesOf, type ResourceRef } from './resource-bookings.repo.ts';
 import type { HoldKind } from '../../infra/db/schema/holds.ts';
 
 /**
@@ -39,10 +31,6 @@ import type { HoldKind } from '../../infra/db/schema/holds.ts';
  */
 
 const MINUTE_MS = 60_000;
-const PG_DEADLOCK_DETECTED = '40P01';
-const DEADLOCK_RETRIES = 2;
-/** Automatic assignment re-picks after losing a resource to a concurrent booking this many times at most. */
-const ASSIGN_ATTEMPTS = 3;
 
 export type Scope = TenantScope<AppointmentActor>;
 /** A booking context whose doctor exists. */
@@ -75,82 +63,6 @@ export const blockedRange = (row: Pick<AppointmentRow, 'startsAt' | 'endsAt' | '
   from: at(row.startsAt, -row.bufferBeforeMinutes),
   to: at(row.endsAt, row.bufferAfterMinutes),
 });
-
-function overlapError(who: 'doctor' | 'patient'): DomainError {
-  return who === 'doctor'
-    ? new DomainError('SLOT_UNAVAILABLE', 'The doctor already has an appointment at that time', { reason: 'overlap' })
-    : new DomainError('PATIENT_BUSY', 'The patient already has an appointment at that time');
-}
-
-export const resourceUnavailable = (kind: string | null) =>
-  new DomainError('RESOURCE_UNAVAILABLE', kind ? `No ${kind} is free for the whole visit and its buffers` : 'A resource the visit needs is taken', { kind });
-
-/** Maps the exclusion constraints (SQLSTATE 23P01, by constraint name) to the conflict they mean. */
-export function exclusionError(err: unknown): DomainError | null {
-  if (isConstraintViolation(err, PG_EXCLUSION_VIOLATION, 'appointments_doctor_no_overlap')) return overlapError('doctor');
-  if (isConstraintViolation(err, PG_EXCLUSION_VIOLATION, 'appointments_patient_no_overlap')) return overlapError('patient');
-  if (isConstraintViolation(err, PG_EXCLUSION_VIOLATION, 'resource_bookings_no_overlap')) return resourceUnavailable(null);
-  return null;
-}
-
-/**
- * Re-runs a booking transaction PostgreSQL aborted to break a deadlock (the
- * whole transaction rolled back, Idempotency-Key claim included, so running
- * it again is safe), and maps the exclusion constraints' 23P01 to 409s.
- */
-export async function bookingWrite<T>(work: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await work();
-    } catch (err) {
-      if (attempt >= DEADLOCK_RETRIES || !isConstraintViolation(err, PG_DEADLOCK_DETECTED)) throw exclusionError(err) ?? err;
-    }
-  }
-}
-
-/** The first kind `requires` lists more often than `taken` holds, or null when every need is met. */
-function shortKind(requires: readonly string[], taken: readonly ResourceRef[]): string | null {
-  for (const kind of requires) {
-    if (requires.filter((k) => k === kind).length > taken.filter((r) => r.kind === kind).length) return kind;
-  }
-  return null;
-}
-
-/**
- * Takes the resources a visit needs (the named ones, or the first free of
- * each kind) in a savepoint: losing one to a concurrent booking (23P01 on
- * resource_bookings_no_overlap) undoes only this attempt, and the next one
- * sees that booking and picks the next free resource of the kind.
- */
-export async function assignResources(
-  scope: Scope,
-  booking: { appointmentId: string; from: Date; to: Date; requires: readonly string[]; only?: readonly string[]; prefer?: readonly string[] },
-): Promise<ResourceRef[]> {
-  if (booking.requires.length === 0) return [];
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const taken = await scope.tx.transaction((sp) => takeFreeResources(new TenantScope(sp, scope.hospitalId, scope.actor), booking));
-      const short = shortKind(booking.requires, taken);
-      if (short) throw resourceUnavailable(short);
-      return taken;
-    } catch (err) {
-      if (attempt >= ASSIGN_ATTEMPTS || !isConstraintViolation(err, PG_EXCLUSION_VIOLATION, 'resource_bookings_no_overlap')) throw err;
-    }
-  }
-}
-
-/** Named resources must be this hospital's (404), active (422) and exactly the kinds the visit type requires (422). */
-async function assertNamedResources(scope: Scope, ids: readonly string[], requires: readonly string[]): Promise<void> {
-  const found = await findResourcesByIds(scope, ids);
-  const missing = ids.filter((id) => !found.some((r) => r.id === id));
-  if (missing.length) throw new DomainError('NOT_FOUND', 'Resource not found', { resourceIds: missing });
-  const inactive = found.filter((r) => !r.active).map((r) => r.id);
-  if (inactive.length) throw new DomainError('RESOURCE_INACTIVE', 'A deactivated resource cannot be booked', { resourceIds: inactive });
-  const given = found.map((r) => r.kind).sort();
-  if (given.join(',') !== [...requires].sort().join(',')) {
-    throw new DomainError('RESOURCE_KIND_MISMATCH', 'The resources named must be exactly the kinds the visit type requires', { requires, given });
-  }
-}
 
 /** The audit event of a new booking (names of what was set, ids and times; never clinical text). */
 function bookedAudit(row: AppointmentRow, type: ReadyContext['visitType'], opts: BookingOptions & { fromHold?: boolean }): AuditEntry {

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { Temporal } from 'temporal-polyfill';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawRows } from '../../infra/db/client.ts';
-import { exclusionError } from './booking-core.ts';
+import { exclusionError } from './booking-conflicts.ts';
 import { createTestApp, type TestApp } from '../../../test/helpers/app.ts';
 import {
   addDoctor,

@@ -5,7 +5,8 @@ import type { HoldKind } from '../../infra/db/schema/holds.ts';
 import { TenantScope } from '../../infra/db/tenant.ts';
 import { DomainError, notFound, validation } from '../../shared/errors.ts';
 import { recordAudit } from '../audit/audit.repo.ts';
-import { createBookingCore, exclusionError, type AppointmentRecord, type HeldSlot, type Scope } from '../appointments/booking-core.ts';
+import { createBookingCore, type AppointmentRecord, type HeldSlot, type Scope } from '../appointments/booking-core.ts';
+import { exclusionError } from '../appointments/booking-conflicts.ts';
 import { deleteHeld, doctorsOffering, findHold, insertHoldDetails, type HoldRow } from './holds.repo.ts';
 
 export interface PlaceHoldInput {

@@ -8,7 +8,8 @@ import { DomainError, forbidden, notFound, validation, type ErrorCode } from '..
 import { parseInstant } from '../../shared/instant.ts';
 import { recordAudit } from '../audit/audit.repo.ts';
 import { withResources, type AppointmentActor, type AppointmentService } from '../appointments/appointments.service.ts';
-import { bookingWrite, exclusionError, type AppointmentRecord } from '../appointments/booking-core.ts';
+import { type AppointmentRecord } from '../appointments/booking-core.ts';
+import { bookingWrite, exclusionError } from '../appointments/booking-conflicts.ts';
 import { idempotent, type IdempotentRequest, type IdempotentResult } from '../idempotency/idempotency.ts';
 import { lockSubscriptionLimits } from '../subscriptions/subscriptions.repo.ts';
 import { expandRecurrence, localTimeOf, type Occurrence } from './recurrence.ts';

@@ -4,7 +4,7 @@ import type { SignedTokens } from '../../infra/crypto/signed-token.ts';
 import type { ScopeActor, TenantScope } from '../../infra/db/tenant.ts';
 import { enqueue } from '../../infra/queue/outbox.ts';
 import { DomainError } from '../../shared/errors.ts';
-import { exclusionError } from '../appointments/booking-core.ts';
+import { exclusionError } from '../appointments/booking-conflicts.ts';
 import { recordAudit } from '../audit/audit.repo.ts';
 import { findDoctor } from '../doctors/doctors.repo.ts';
 import { findHospital } from '../hospitals/hospitals.repo.ts';

@@ -5,7 +5,7 @@ import { TenantScope, withTenant } from '../../infra/db/tenant.ts';
 import { notFound } from '../../shared/errors.ts';
 import { patientActor, recordAudit } from '../audit/audit.repo.ts';
 import type { AppointmentService } from '../appointments/appointments.service.ts';
-import { bookingWrite } from '../appointments/booking-core.ts';
+import { bookingWrite } from '../appointments/booking-conflicts.ts';
 import { findAppointment } from '../appointments/appointments.repo.ts';
 import { findDoctor } from '../doctors/doctors.repo.ts';
 import { findHospital } from '../hospitals/hospitals.repo.ts';
