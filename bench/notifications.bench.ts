@@ -175,7 +175,7 @@ async function benchHospital(bench: BenchDeps): Promise<string> {
   return row!.id;
 }
 
-const settings = { SMTP_POOL_SIZE: String(POOL), QUEUE_CONCURRENCY: String(POOL * 2), EMAIL_PER_RECIPIENT_PER_HOUR: '1000000' };
+const settings = { SMTP_POOL_SIZE: String(POOL), QUEUE_CONCURRENCY: process.env.BENCH_QUEUE_CONCURRENCY ?? String(POOL * 2), EMAIL_PER_RECIPIENT_PER_HOUR: '1000000' };
 
 /** Production: the worker in its own process over a throwaway database and private queues. */
 async function viaWorker(peer: Peer): Promise<EndToEnd> {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +34,7 @@ export async function startWorker(env: Record<string, string>, options: { profil
   let output = '';
   const keep = (d: Buffer) => (output = (output + d.toString()).slice(-10_000));
   child.stderr!.on('data', keep);
+  if (process.env.BENCH_WORKER_STDERR) child.stderr!.pipe(process.stderr);
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the worker did not start within 60 s: ${output.slice(-2000)}`)), 60_000);
     const onExit = (code: number | null) => {
@@ -66,6 +67,8 @@ export async function startWorker(env: Record<string, string>, options: { profil
       if (!profileDir) return null;
       const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
       const top = file ? topFunctions(path.join(profileDir, file), window, 25) : null;
+      // BENCH_KEEP_PROFILE=<file>: keep the whole profile for a closer look (e.g. in Chrome's DevTools).
+      if (file && process.env.BENCH_KEEP_PROFILE) copyFileSync(path.join(profileDir, file), process.env.BENCH_KEEP_PROFILE);
       rmSync(profileDir, { recursive: true, force: true });
       return top;
     },
