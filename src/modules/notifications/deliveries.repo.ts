@@ -98,17 +98,18 @@ export async function addDeliveryLine(db: Executor, d: DeliveryLine): Promise<vo
 
 /** Several lines in one statement (a consumer's batch); each is added unless it exists. */
 export async function addDeliveryLines(db: Executor, lines: DeliveryLine[]): Promise<void> {
-  if (lines.length === 0) return;
+  if (lines.length > 0) await db.execute(insertLines(lines));
+}
+
+function insertLines(lines: DeliveryLine[]) {
   const values = lines.map(
     (d) =>
       sql`(${d.messageId}::uuid, ${d.channel}, ${d.hospitalId}::uuid, ${d.recipient}, ${d.template},
            ${d.skipped === undefined ? 'queued' : 'skipped'}, ${d.skipped ?? null}, ${d.sourceMessageId ?? null}::uuid, ${d.patientId ?? null}::uuid)`,
   );
-  await db.execute(
-    sql`insert into notification_deliveries (message_id, channel, hospital_id, recipient, template, status, last_error, source_message_id, patient_id)
-        values ${sql.join(values, sql`, `)}
-        on conflict (message_id, channel) do nothing`,
-  );
+  return sql`insert into notification_deliveries (message_id, channel, hospital_id, recipient, template, status, last_error, source_message_id, patient_id)
+             values ${sql.join(values, sql`, `)}
+             on conflict (message_id, channel) do nothing`;
 }
 
 /** sent, dead and skipped lines are final: a redelivered message finds them and does nothing. */
@@ -152,8 +153,8 @@ export async function claimDelivery(
 
 /**
  * claimDelivery for a batch (the consumers' group commit): the same rules in
- * ONE transaction of at most four statements whatever the batch size — add
- * the missing lines; take the recipients' advisory locks in a fixed order (so
+ * ONE transaction of three statements whatever the batch size — add the
+ * missing lines and take the recipients' advisory locks in a fixed order (so
  * two workers' batches cannot deadlock on them); lock the lines, in message
  * id order, with each recipient's count; lease the ones that may go. Two
  * requests of the batch to the same recipient count against each other, and
@@ -163,13 +164,17 @@ export async function claimDelivery(
 export async function claimDeliveries(db: Db, requests: ClaimRequest[], leaseMs: number): Promise<(Claim | Error)[]> {
   if (requests.length === 0) return [];
   return db.transaction(async (tx) => {
-    await addDeliveryLines(tx, requests.flatMap((r) => (r.line ? [r.line] : [])));
+    const lines = requests.flatMap((r) => (r.line ? [r.line] : []));
     const limited = [...new Set(requests.flatMap((r) => (r.hourlyLimit ? [r.hourlyLimit.recipient] : [])))];
+    // One statement for both: a queued line without a lease counts towards no limit, so adding it beside the locks changes no count.
     if (limited.length > 0) {
       await tx.execute(
-        sql`select pg_advisory_xact_lock(h)
+        sql`${lines.length > 0 ? sql`with added as (${insertLines(lines)})` : sql``}
+            select pg_advisory_xact_lock(h)
               from (select distinct hashtextextended('tempus:email-limit:' || r, 0) as h from unnest(${arrayOf(limited, 'text')}) as r order by 1) s`,
       );
+    } else if (lines.length > 0) {
+      await tx.execute(insertLines(lines));
     }
     // The lines, locked, and (for email) the recipient's sends in the window plus those in flight.
     const rows = await rawRows<{ message_id: string; channel: DeliveryChannel; status: DeliveryStatus; claimed_until: Date | null; busy: boolean; recent: number }>(
