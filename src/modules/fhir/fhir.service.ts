@@ -10,11 +10,10 @@ import type { AvailabilityService } from '../availability/availability.service.t
 import { findDoctor, listDoctors } from '../doctors/doctors.repo.ts';
 import { findHospital } from '../hospitals/hospitals.repo.ts';
 import { findPatient, listPatients } from '../patients/patients.repo.ts';
-import { resourcesOf } from '../appointments/resource-bookings.repo.ts';
 import { findVisitType, listVisitTypes } from '../visit-types/visit-types.repo.ts';
-import type { AppointmentRow } from '../appointments/appointments.repo.ts';
-import { countDoctors, countPatients, countVisitTypes, visitTypeNames, visitTypesByDoctor } from './fhir.repo.ts';
-import { TEMPUS_STATUS, toAppointment, type FhirAppointmentStatus } from './mapping/appointment.ts';
+import { toFhirAppointments } from './fhir-appointments.ts';
+import { countDoctors, countPatients, countVisitTypes, visitTypesByDoctor } from './fhir.repo.ts';
+import { TEMPUS_STATUS, type FhirAppointmentStatus } from './mapping/appointment.ts';
 import { toHealthcareService } from './mapping/healthcare-service.ts';
 import { toLocation } from './mapping/location.ts';
 import { toPatient } from './mapping/patient.ts';
@@ -49,17 +48,6 @@ export interface FhirServiceDeps {
 }
 
 const APPOINTMENT_STATUSES = Object.keys(TEMPUS_STATUS) as FhirAppointmentStatus[];
-
-/** Appointments with their visit type's name and the rooms and devices they hold: two queries for the page, none without visit types. */
-async function toAppointments(scope: TenantScope, rows: AppointmentRow[]) {
-  const typed = rows.filter((r) => r.visitTypeId);
-  const held = await resourcesOf(scope, typed.map((r) => r.id));
-  const names = await visitTypeNames(scope, typed.map((r) => r.visitTypeId!));
-  return rows.map((row) => {
-    const name = row.visitTypeId ? names.get(row.visitTypeId) : undefined;
-    return toAppointment({ ...row, visitType: name ? { id: row.visitTypeId!, name } : null, resources: held.get(row.id) ?? [] });
-  });
-}
 
 export function createFhirService({ reads, availability, paging, now = () => new Date() }: FhirServiceDeps) {
   const inTenant = <T>(reader: FhirReader, fn: (scope: TenantScope) => Promise<T>) => withTenantRead(reads, reader, reader.hospitalId, fn);
@@ -113,7 +101,7 @@ export function createFhirService({ reads, availability, paging, now = () => new
     inTenant(reader, async (scope) => {
       const row = await findAppointment(scope, known(id, 'Appointment'));
       if (!row || (reader.role === 'doctor' && row.doctorId !== reader.doctorId)) throw notFound('Appointment');
-      return (await toAppointments(scope, [row]))[0]!;
+      return (await toFhirAppointments(scope, [row]))[0]!;
     });
   const readHealthcareService = (reader: FhirReader, id: string) =>
     inTenant(reader, async (scope) => {
@@ -229,7 +217,7 @@ export function createFhirService({ reads, availability, paging, now = () => new
           limit,
         );
         const page = pageOf(rows, limit, (r) => r.startsAt.toISOString());
-        return searchset(paging, 'Appointment', query, { resources: await toAppointments(scope, page.items), nextCursor: page.nextCursor });
+        return searchset(paging, 'Appointment', query, { resources: await toFhirAppointments(scope, page.items), nextCursor: page.nextCursor });
       });
     },
   };

@@ -66,7 +66,7 @@ export async function holdRoutes(fastify: FastifyInstance, { service }: { servic
       schema: {
         operationId: 'confirmHold',
         summary: 'Confirm a hold with the code: the slot is booked for the patient with that verified email or phone (created if new)',
-        description: '410 HOLD_EXPIRED once the hold expired; 409 HOLD_CONFIRMED for a second confirm (never a second appointment); 403 PLAN_LIMIT_REACHED with the numbers.',
+        description: '410 HOLD_EXPIRED once the hold expired; 409 HOLD_CONFIRMED for a second confirm (never a second appointment); 403 PLAN_LIMIT_REACHED with the numbers. Once a code was right, the contact stays verified for this hold: a confirm refused after it (a plan limit) can be repeated without a new code.',
         params: HoldParams,
         body: HoldConfirmBody,
         response: { 201: Envelope(BookedAppointment), ...errorResponses(403, 409, 410, 422, 428) },

@@ -1,7 +1,7 @@
 // Public booking (SPEC section 15): a visitor holds a slot, proves an email address or phone number with a code, and
 // the hold becomes their appointment. The hold primitive (holds.service.ts) does the booking work.
 import { createHash } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { CacheStore } from '../../infra/cache/store.ts';
 import type { Db } from '../../infra/db/client.ts';
 import { appointmentHolds } from '../../infra/db/schema/holds.ts';
@@ -164,12 +164,29 @@ export function createPublicHoldService({ db, otp, store, holdMinutes, now = () 
       if (!first.contactEmail && !first.contactPhone) {
         throw new DomainError('OTP_REQUIRED', 'Give a contact first: POST /v1/public/holds/:id/contact sends the code');
       }
-      await otp.verify(hospitalId, PURPOSE, code, holdId);
+      if (!first.verifiedAt) {
+        await otp.verify(hospitalId, PURPOSE, code, holdId);
+        // The code is single-use, but what it proves (this visitor owns this contact) outlives a refused
+        // confirm (a plan limit, say): recorded on the hold in its own transaction, so a retry within the
+        // hold's life needs no new code. Only if the contact is still the one the code went to: giving a
+        // new contact clears verified_at and sends a new code.
+        await withTenant(db, visitor(hospitalId, requestId), (scope) =>
+          scope.update(
+            appointmentHolds,
+            { verifiedAt: now() },
+            eq(appointmentHolds.appointmentId, holdId),
+            sql`${appointmentHolds.contactEmail} is not distinct from ${first.contactEmail}`,
+            sql`${appointmentHolds.contactPhone} is not distinct from ${first.contactPhone}`,
+          ),
+        );
+      }
       return bookingWrite(() =>
         withTenant(db, visitor(hospitalId, requestId), async (scope) => {
           const hold = await findHold(scope, holdId, { lock: true });
           if (hold?.status !== 'held') throw new DomainError('HOLD_CONFIRMED', 'The hold is already a booked appointment', { appointmentId: holdId });
           if (!hold.live) throw new DomainError('HOLD_EXPIRED', 'The hold has expired; the slot is free again');
+          // The contact changed after the code was checked: the new one is not verified yet.
+          if (!hold.verifiedAt) throw new DomainError('OTP_EXPIRED', 'No valid one-time code for the contact now on the hold; request a new one');
           const known = await findPatientByContact(scope, { email: hold.contactEmail, phone: hold.contactPhone });
           const patientId = known ?? (await createPatient(scope, hold, requestId));
           // From here on the patient acts (audit: actor_type patient), as on a manage link.

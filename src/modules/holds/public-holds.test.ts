@@ -16,7 +16,8 @@ import { createResource, createVisitType } from '../../../test/helpers/visit-fac
 let suite: Awaited<ReturnType<typeof mailCapturingApp>>;
 let t: MessagingApp;
 beforeAll(async () => {
-  suite = await mailCapturingApp(appointmentTestEnv);
+  // No gap between two code requests of one hold: a test gives a second contact right after the first.
+  suite = await mailCapturingApp({ ...appointmentTestEnv, OTP_REQUEST_INTERVAL_SECONDS: '0' });
   t = suite.t;
 });
 afterAll(async () => {
@@ -162,6 +163,31 @@ describe('public holds and confirmation', () => {
     const res = await post(`/v1/public/holds/${h.id}/confirm`, { code: await codeFor(email) });
     expect(res.statusCode).toBe(403);
     expect(res.json()).toMatchObject({ code: 'PLAN_LIMIT_REACHED', details: { limit: 1, current: 1 } });
+    // The refused confirm used the code up, not the proof of the contact: once the plan allows,
+    // the same hold confirms without a new code being sent.
+    await setMonthlyLimit(t, f.hospital.id, 5);
+    const retried = await post(`/v1/public/holds/${h.id}/confirm`, { code: '000000' });
+    expect(retried.statusCode, retried.body).toBe(201);
+    expect((await suite.mailTo(email)).filter((m) => /verification code/i.test(m.subject))).toHaveLength(1);
+  });
+
+  it('a new contact after a verified one needs its own code', async () => {
+    const { f, vt, subdomain } = await clinic();
+    const h = (await hold(subdomain, { visitTypeId: vt.id, start: daysAheadAt(9, 10).toISOString() })).json().data;
+    await setMonthlyLimit(t, f.hospital.id, 1);
+    expect((await book(t, f.auth, { doctorId: f.doctorId, patientId: f.patientId, start: daysAheadAt(9, 13).toISOString() })).statusCode).toBe(201);
+    const first = uniqueEmail('first');
+    expect((await post(`/v1/public/holds/${h.id}/contact`, { name: 'First', email: first })).statusCode).toBe(202);
+    expect((await post(`/v1/public/holds/${h.id}/confirm`, { code: await codeFor(first) })).statusCode).toBe(403);
+    // The first contact is verified now; a different one replaces it and is not.
+    const second = uniqueEmail('second');
+    expect((await post(`/v1/public/holds/${h.id}/contact`, { name: 'Second', email: second })).statusCode).toBe(202);
+    await setMonthlyLimit(t, f.hospital.id, 5);
+    const unverified = await post(`/v1/public/holds/${h.id}/confirm`, { code: '000000' });
+    expect(unverified.statusCode).toBe(422);
+    expect(unverified.json().code).toBe('OTP_INVALID');
+    const res = await post(`/v1/public/holds/${h.id}/confirm`, { code: await codeFor(second) });
+    expect(res.statusCode, res.body).toBe(201);
   });
 
   it('only visit types bookable online; unknown holds and hospitals are 404; a contact needs an email or a phone', async () => {

@@ -4,7 +4,7 @@ import { withTenant } from '../../infra/db/tenant.ts';
 import { notFound } from '../../shared/errors.ts';
 import { recordAccess, type AccessActor } from '../access-log/access-log.repo.ts';
 import { recordAudit } from '../audit/audit.repo.ts';
-import { toAppointment } from '../fhir/mapping/appointment.ts';
+import { toFhirAppointments } from '../fhir/fhir-appointments.ts';
 import { waitlistEntryToAppointment } from '../fhir/mapping/waitlist-entry.ts';
 import { toCollection } from '../fhir/mapping/bundle.ts';
 import { toCommunication } from '../fhir/mapping/communication.ts';
@@ -41,8 +41,9 @@ export function createExportService({ db, now = () => new Date() }: { db: Db; no
           entityId: patientId,
           metadata: { appointments: visits.length, noteVersions: notes.length, communications: deliveries.length, waitlistEntries: waiting.length, erased: !!patient.erasedAt },
         });
+        const appointments = await toFhirAppointments(scope, visits);
         return toCollection(
-          [toPatient(patient), ...visits.map(toAppointment), ...notes.map(toDocumentReference), ...deliveries.map(toCommunication), ...waiting.map(waitlistEntryToAppointment)],
+          [toPatient(patient), ...appointments, ...notes.map(toDocumentReference), ...deliveries.map(toCommunication), ...waiting.map(waitlistEntryToAppointment)],
           { timestamp: now(), ...(patient.erasedAt ? { tag: ERASED_TAG } : {}) },
         );
       });

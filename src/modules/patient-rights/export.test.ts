@@ -9,6 +9,7 @@ import { insertAppointment } from '../../../test/helpers/scheduling-factories.ts
 import { noteAppointment, noteWorld, putNote, SAMPLE_NOTE, writeNote, type NoteWorld } from '../../../test/helpers/visit-note-factories.ts';
 import { withTenant } from '../../infra/db/tenant.ts';
 import { addDeliveryLine } from '../notifications/deliveries.repo.ts';
+import { allDayHours, createResource, createVisitType } from '../../../test/helpers/visit-factories.ts';
 
 /** The patient's export: a FHIR R4 collection Bundle with everything of theirs and nothing of anyone else's. */
 let t: TestApp;
@@ -125,6 +126,27 @@ describe('GET /v1/patients/:id/export', () => {
     expect(patient!.communication).toBeUndefined();
     expect(JSON.stringify(b)).not.toContain('gone@mail.example');
     expect(ofType<Appointment>(b, 'Appointment')).toHaveLength(1);
+  });
+
+  it('maps a visit of a type with a room exactly as the FHIR API does: serviceType, HealthcareService, the room as a Location', async () => {
+    const patientId = (await t.app.inject({ method: 'POST', url: '/v1/patients', headers: w.hospital.auth, payload: { name: 'Typed Visit' } })).json().data.id as string;
+    await allDayHours(t, w.hospital.id, [w.otherDoctor.doctorId]);
+    const room = await createResource(t, w.hospital.auth, { name: 'Scan room', kind: 'scan-room' });
+    const scan = await createVisitType(t, w.hospital.auth, { name: 'Scan', durationMinutes: 45, doctorIds: [w.otherDoctor.doctorId], requires: ['scan-room'] });
+    // Ten days ahead at 10:00 UTC: inside the booking horizon, on the doctor's all-day hours.
+    const start = new Date(Math.ceil(Date.now() / 86_400_000 + 10) * 86_400_000 + 36_000_000);
+    const booked = await t.app.inject({ method: 'POST', url: '/v1/appointments', headers: w.hospital.auth, payload: { doctorId: w.otherDoctor.doctorId, patientId, start: start.toISOString(), visitTypeId: scan.id } });
+    expect(booked.statusCode, booked.body).toBe(201);
+    const id = booked.json().data.id as string;
+    const res = await exportOf(w.admin.auth, patientId);
+    expect(res.statusCode).toBe(200);
+    const exported = ofType<Appointment>(res.json() as Bundle, 'Appointment');
+    expect(exported.map((a) => a.id)).toEqual([id]);
+    expect(exported[0]!.serviceType?.[0]?.text).toBe('Scan');
+    expect(exported[0]!.participant.map((p) => p.actor)).toContainEqual(expect.objectContaining({ type: 'Location', display: 'Scan room', identifier: expect.objectContaining({ value: room.id }) }));
+    const fhir = await t.app.inject({ method: 'GET', url: `/fhir/R4/Appointment/${id}`, headers: w.hospital.auth });
+    expect(fhir.statusCode).toBe(200);
+    expect(exported[0]).toEqual(fhir.json());
   });
 
   it('is for owners and admins only; another hospital gets 404', async () => {
