@@ -163,6 +163,7 @@ export const variables = {
   REDIS_BREAKER_HALF_OPEN_MS: { parse: int(10, 600_000), default: 5_000, doc: 'How long the breaker stays open before one trial command (half-open) may close it' },
   AUTH_TOKEN_CACHE_SECONDS: { parse: int(0, 3_600), default: 60, doc: 'Seconds a verified bearer token is remembered per process (never past its exp); 0 = verify the signature on every request' },
   IDENTITY_CACHE_TTL_SECONDS: { parse: int(0, 3_600), default: 30, doc: 'Seconds a member\'s hospital/role lookup is cached in the shared cache (removal and admin grant/revoke invalidate it at once); 0 = query PostgreSQL on every request' },
+  CACHE_LOCAL_MAX_ENTRIES: { parse: int(0, 1_000_000), default: 10_000, doc: 'Most identities and hospitals each API process also keeps in memory in front of Redis (invalidated through Redis pub/sub, exact across processes; single Redis only, not Cluster); 0 = every lookup asks Redis' },
   CACHE_HOSPITAL_TTL_SECONDS: { parse: int(1, 86_400 * 7), default: 3_600, doc: 'Time to live of a cached hospital (GET /v1/hospitals/me)' },
   OTP_TTL_SECONDS: { parse: int(1, 3_600), default: 300, doc: 'How long a one-time code stays valid' },
   OTP_MAX_ATTEMPTS: { parse: int(1, 20), default: 3, doc: 'Wrong guesses that burn a one-time code' },

@@ -110,10 +110,15 @@ export const authPlugin = fp(
     const identityOf = async (userId: string): Promise<Identity> => {
       if (!identityCache) return opts.lookupIdentity(userId);
       let found: Identity | null = null;
-      const cached = await identityCache.cache.getOrLoad(identityCacheKey(userId), identityCache.ttlSeconds, async () => {
-        found = await opts.lookupIdentity(userId);
-        return found.hospitalId ? found : null;
-      });
+      const cached = await identityCache.cache.getOrLoad(
+        identityCacheKey(userId),
+        identityCache.ttlSeconds,
+        async () => {
+          found = await opts.lookupIdentity(userId);
+          return found.hospitalId ? found : null;
+        },
+        { inProcess: true },
+      );
       return cached ?? found ?? opts.lookupIdentity(userId);
     };
     app.addHook('onRequest', async (request, reply) => {

@@ -20,6 +20,10 @@
  *       the invalidation cannot write its stale result back afterwards. When
  *       the store is unreachable the keys are remembered, bypassed by
  *       getOrLoad, and deleted as soon as the store answers again.
+ *   getOrLoad(..., { inProcess: true })
+ *     - also keeps a copy in this process (local-cache.ts), for the small
+ *       entries nearly every request reads; as exact across processes as the
+ *       shared entry (pub/sub + a fence), absent without Redis' feed.
  *   stats
  *     - in-process counters (hits, misses, errors, loads, invalidations; also
  *       per key family = the key up to its first ':'), read by /metrics.
@@ -31,10 +35,13 @@
  * Redis Cluster slot; several keys are invalidated one script call each.
  */
 import type { Logger } from 'pino';
-import { CacheUnavailableError, type AtomicScript, type CacheStore } from './store.ts';
+import { createLocalCache, type LocalCache, type ReadToken } from './local-cache.ts';
+import { CacheUnavailableError, invalidationChannel, type AtomicScript, type CacheStore } from './store.ts';
 
 export interface CacheCounters {
   hits: number;
+  /** The hits answered by this process' own copy (`inProcess`), without a Redis read. */
+  localHits: number;
   misses: number;
   /** Lookups or writes that could not reach the store (answered from the loader). */
   errors: number;
@@ -53,6 +60,13 @@ export type CacheResult = 'hit' | 'miss' | 'error';
 export interface GetOrLoadOptions<T> {
   /** Rebuilds the value from parsed JSON (Dates, class instances). Defaults to the parsed JSON. */
   revive?: (parsed: unknown) => T;
+  /**
+   * Also keep a copy in this process (src/infra/cache/local-cache.ts), for the
+   * small values nearly every request reads; exact across processes like the
+   * shared entry. Without Redis' invalidation feed (in-process store, Redis
+   * Cluster) or with CACHE_LOCAL_MAX_ENTRIES=0 the option does nothing.
+   */
+  inProcess?: boolean;
 }
 
 export interface Cache {
@@ -66,6 +80,8 @@ export interface Cache {
 
 export interface CacheOptions {
   logger: Logger;
+  /** Most copies kept in process for `inProcess` lookups (CACHE_LOCAL_MAX_ENTRIES); 0 = none. */
+  localMaxEntries?: number;
   /** Called on every lookup (metrics). */
   onLookup?: (family: string, result: CacheResult) => void;
 }
@@ -97,14 +113,19 @@ const setIfVersion: AtomicScript<boolean> = {
   decode: (raw) => Number(raw) === 1,
 };
 
-/** DEL the value and INCR its version. KEYS: value, version. ARGV: versionTtlMs. */
+/**
+ * DEL the value, INCR its version and PUBLISH the key to every process' copy
+ * (in the same step, so no reply that follows it can overtake the message).
+ * KEYS: value, version. ARGV: versionTtlMs, channel, key.
+ */
 const invalidateScript: AtomicScript<number> = {
-  name: 'tempusInvalidate',
+  name: 'tempusInvalidateAndPublish',
   idempotent: true,
   lua: `
     redis.call('DEL', KEYS[1])
     redis.call('INCR', KEYS[2])
     redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[1]))
+    redis.call('PUBLISH', ARGV[2], ARGV[3])
     return 1`,
   memory(kv, [value, version], [ttlMs]) {
     kv.del(value!);
@@ -115,13 +136,16 @@ const invalidateScript: AtomicScript<number> = {
   decode: (raw) => Number(raw),
 };
 
-const zero = (): CacheCounters => ({ hits: 0, misses: 0, errors: 0, loads: 0, invalidations: 0 });
+const zero = (): CacheCounters => ({ hits: 0, localHits: 0, misses: 0, errors: 0, loads: 0, invalidations: 0 });
 
 export function createCache(store: CacheStore, options: CacheOptions): Cache {
   const log = options.logger.child({ component: 'cache' });
   const stats: CacheStats = { ...zero(), byFamily: {} };
   const inFlight = new Map<string, Promise<unknown>>();
   const pending = new Set<string>();
+  const maxLocal = options.localMaxEntries ?? 0;
+  const local: LocalCache | null = store.invalidations && maxLocal > 0 ? createLocalCache(store.invalidations, maxLocal) : null;
+  const channel = invalidationChannel(store.prefix);
 
   const count = (key: string, field: keyof CacheCounters) => {
     const family = key.split(':', 1)[0] ?? key;
@@ -152,21 +176,34 @@ export function createCache(store: CacheStore, options: CacheOptions): Cache {
 
   /** One script per key (each key is its own slot); rejects if any of them could not be applied. */
   async function deleteWithVersions(keys: string[]): Promise<void> {
-    await Promise.all(keys.map((key) => store.run(invalidateScript, [valueKey(key), versionKey(key)], [VERSION_TTL_MS])));
+    await Promise.all(keys.map((key) => store.run(invalidateScript, [valueKey(key), versionKey(key)], [VERSION_TTL_MS, channel, key])));
   }
 
-  async function load<T>(key: string, ttlSeconds: number, loader: () => Promise<T>, version: string | null): Promise<T> {
+  async function load<T>(key: string, ttlSeconds: number, loader: () => Promise<T>, version: string | null, token: ReadToken | null): Promise<T> {
     count(key, 'loads');
-    const value = await loader();
-    if (value !== null && value !== undefined && version !== null && !pending.has(key)) {
-      try {
-        await store.run(setIfVersion, [valueKey(key), versionKey(key)], [JSON.stringify(value), ttlSeconds * 1000, version]);
-      } catch (err) {
-        warnUnavailable(err, 'write', key);
+    try {
+      const value = await loader();
+      if (value !== null && value !== undefined && version !== null && !pending.has(key)) {
+        try {
+          const json = JSON.stringify(value);
+          // Copied only when the shared entry was written: the version held, so no invalidation came in between.
+          if (await store.run(setIfVersion, [valueKey(key), versionKey(key)], [json, ttlSeconds * 1000, version])) {
+            if (token) local!.fill(token, JSON.parse(json), ttlSeconds * 1000);
+          }
+        } catch (err) {
+          warnUnavailable(err, 'write', key);
+        }
       }
+      return value;
+    } finally {
+      if (token) local!.end(token);
     }
-    return value;
   }
+
+  const hit = <T>(key: string, parsed: unknown, opts: GetOrLoadOptions<T>): T => {
+    count(key, 'hits');
+    return opts.revive ? opts.revive(parsed) : (parsed as T);
+  };
 
   return {
     store,
@@ -178,13 +215,27 @@ export function createCache(store: CacheStore, options: CacheOptions): Cache {
         void flushPending();
         return loader();
       }
+      const copying = local !== null && opts.inProcess === true;
+      if (copying) {
+        try {
+          await local.feed.fence();
+          const copy = local.get(key);
+          if (copy !== undefined && !pending.has(key)) {
+            count(key, 'localHits');
+            return hit(key, copy, opts);
+          }
+        } catch {
+          // No fence (Redis away, feed not subscribed): the shared store decides, as without a copy.
+        }
+      }
+      const token = copying ? local.begin(key) : null;
       let version: string | null = null;
       try {
         const [cached, v] = await store.mget([valueKey(key), versionKey(key)]);
         if (cached !== null && cached !== undefined) {
-          count(key, 'hits');
           const parsed: unknown = JSON.parse(cached);
-          return opts.revive ? opts.revive(parsed) : (parsed as T);
+          if (token) local!.fill(token, parsed, ttlSeconds * 1000);
+          return hit(key, parsed, opts);
         }
         version = v ?? '';
         count(key, 'misses');
@@ -194,8 +245,11 @@ export function createCache(store: CacheStore, options: CacheOptions): Cache {
         warnUnavailable(err, 'read', key);
       }
       const running = inFlight.get(key) as Promise<T> | undefined;
-      if (running) return running;
-      const promise: Promise<T> = load(key, ttlSeconds, loader, version).finally(() => {
+      if (running) {
+        if (token) local!.end(token);
+        return running;
+      }
+      const promise: Promise<T> = load(key, ttlSeconds, loader, version, token).finally(() => {
         if (inFlight.get(key) === promise) inFlight.delete(key);
       });
       inFlight.set(key, promise);
@@ -205,6 +259,7 @@ export function createCache(store: CacheStore, options: CacheOptions): Cache {
       if (keys.length === 0) return;
       for (const key of keys) {
         count(key, 'invalidations');
+        local?.evict(key);
         // A load already running may have read the old row: later callers must not join it.
         inFlight.delete(key);
       }

@@ -32,7 +32,11 @@ export async function createCacheFromConfig(
   options: Omit<CacheOptions, 'logger'> & { store?: CacheStore } = {},
 ): Promise<Cache> {
   const store = options.store ?? (await createStore(config, logger));
-  return createCache(store, { logger, ...(options.onLookup ? { onLookup: options.onLookup } : {}) });
+  return createCache(store, {
+    logger,
+    localMaxEntries: config.env.CACHE_LOCAL_MAX_ENTRIES,
+    ...(options.onLookup ? { onLookup: options.onLookup } : {}),
+  });
 }
 
 /**

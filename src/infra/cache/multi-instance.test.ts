@@ -7,7 +7,12 @@ import { registerHospital } from '../../../test/helpers/factories.ts';
 import { startSupabasePeer } from '../../../test/helpers/supabase-peer.ts';
 import { onServices } from '../../../test/helpers/target.ts';
 import { buildApp } from '../../app.ts';
+import pino from 'pino';
+import { addMember, grantPlatformAdmin } from '../../../test/helpers/member-factories.ts';
 import { rawRows } from '../db/client.ts';
+import { createCache } from './cache-aside.ts';
+import { createStore } from './index.ts';
+import { identityCacheKey } from './keys.ts';
 
 /**
  * Two API instances over one store. On `services` they are two complete apps
@@ -103,5 +108,47 @@ describe('two API instances on one store', () => {
     expect(renamed.statusCode).toBe(200);
     expect((await get(pair.a.app)).json().data.name).toBe('Shared Clinic');
     expect((await get(pair.b)).json().data.name).toBe('Shared Clinic');
+  });
+
+  // On services each instance also keeps identities and hospitals in process (CACHE_LOCAL_MAX_ENTRIES);
+  // the copies must follow every change made elsewhere on the very next request, as the shared entries do.
+  it('drop a removed member and a changed identity on the other instance at once', async () => {
+    const h = await registerHospital(pair.a);
+    const staff = await addMember(pair.a, h, 'staff');
+    const me = (app: FastifyInstance) => app.inject({ method: 'GET', url: '/v1/hospitals/me', headers: staff.auth });
+    const localHits = () => pair.a.deps.cache.stats.byFamily['identity']?.localHits ?? 0;
+    expect((await me(pair.b)).statusCode).toBe(200);
+    expect((await me(pair.b)).statusCode).toBe(200);
+    if (onServices) {
+      // Answered from b's own copy (no Redis read), which is what the removal below must reach.
+      expect((await me(pair.a.app)).statusCode).toBe(200);
+      const before = localHits();
+      expect((await me(pair.a.app)).statusCode).toBe(200);
+      expect((await me(pair.a.app)).statusCode).toBe(200);
+      expect(localHits() - before).toBe(2);
+    }
+
+    // An operator grant from another process (as `tempus admin grant` does: its own store and cache);
+    // embedded mode has no store another process could reach, so the grant is invalidated in process there.
+    const admin = (app: FastifyInstance) => app.inject({ method: 'GET', url: '/v1/admin/dead-letters', headers: staff.auth });
+    expect((await admin(pair.b)).statusCode).toBe(403);
+    await grantPlatformAdmin(pair.a, staff);
+    if (onServices) {
+      const cliStore = await createStore(pair.a.config, pino({ level: 'silent' }));
+      try {
+        await createCache(cliStore, { logger: pino({ level: 'silent' }) }).invalidate(identityCacheKey(staff.userId));
+      } finally {
+        await cliStore.close();
+      }
+    } else {
+      await pair.a.deps.cache.invalidate(identityCacheKey(staff.userId));
+    }
+    expect((await admin(pair.b)).statusCode).toBe(200);
+
+    // Removed through a: refused on b on the next request.
+    const removed = await pair.a.app.inject({ method: 'DELETE', url: `/v1/hospitals/me/members/${staff.userId}`, headers: h.auth });
+    expect(removed.statusCode).toBe(200);
+    expect((await me(pair.b)).statusCode).toBe(403);
+    expect((await me(pair.a.app)).statusCode).toBe(403);
   });
 });

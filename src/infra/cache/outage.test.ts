@@ -64,14 +64,23 @@ describe.runIf(onServices)('Redis outage', () => {
     );
     const code = row!.payload.data.code;
 
+    // The hospital and the identity are copied in process too (no Redis read of their own)...
+    expect((await get()).statusCode).toBe(200);
+    const localHits = t.deps.cache.stats.localHits;
+    expect((await get()).statusCode).toBe(200);
+    expect(t.deps.cache.stats.localHits).toBeGreaterThan(localHits);
+
     proxy.cut();
 
-    // Reads keep answering from the database while the breaker opens.
+    // Reads keep answering from the database while the breaker opens; without Redis there is no
+    // fence (nothing says whether another process invalidated meanwhile), so the copies are not used.
+    const localHitsBeforeCut = t.deps.cache.stats.localHits;
     for (let i = 0; i < 6; i++) {
       const res = await get();
       expect(res.statusCode).toBe(200);
       expect(res.json().data.id).toBe(h.id);
     }
+    expect(t.deps.cache.stats.localHits).toBe(localHitsBeforeCut);
     expect(t.deps.cache.store.circuitState()).toBe('open');
     const down = await t.app.inject({ method: 'GET', url: '/health' });
     expect(down.statusCode).toBe(200);

@@ -12,7 +12,8 @@ import {
 } from 'cockatiel';
 import { Cluster, Redis, ReplyError, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
-import { assertOneSlot, CacheUnavailableError, type AtomicScript, type CacheStore, type CircuitStateName } from './store.ts';
+import { invalidationFeed } from './invalidation-feed.ts';
+import { assertOneSlot, CacheUnavailableError, invalidationChannel, type AtomicScript, type CacheStore, type CircuitStateName } from './store.ts';
 
 export interface RedisStoreOptions {
   /** One Redis (REDIS_URL) ... */
@@ -96,6 +97,11 @@ function createClient(options: RedisStoreOptions): Redis | Cluster {
     // Commands issued in the same tick share one write (many concurrent requests, fewer syscalls).
     enableAutoPipelining: true,
     retryStrategy: backoff(options.reconnectMaxDelayMs),
+    // RESP3: the connection subscribes to the cache's invalidations and keeps
+    // running commands, so the messages arrive in order with its replies (the
+    // in-process copy's fence, invalidation-feed.ts). The feed resubscribes itself.
+    protocol: 3,
+    autoResubscribe: false,
   });
 }
 
@@ -211,9 +217,15 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Cach
     });
   });
 
+  const open = () => breaker.state === CircuitState.Closed;
+  const feed = client instanceof Redis ? invalidationFeed(client, invalidationChannel(prefix), open, log) : undefined;
+  if (feed && client.status === 'ready') await feed.subscribing;
+  const invalidations = feed ? { live: feed.live, fence: feed.fence, onInvalidated: feed.onInvalidated, onReset: feed.onReset } : undefined;
+
   return {
     kind: 'redis',
     prefix,
+    ...(invalidations ? { invalidations } : {}),
     get: (key) => exec(() => client.get(k(key)), true),
     mget: async (keys) => {
       const prefixed = ks(keys);

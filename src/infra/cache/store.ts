@@ -83,9 +83,40 @@ export interface AtomicScript<R> {
   idempotent: boolean;
 }
 
+/** The channel the cache's invalidation script publishes each invalidated key on (unprefixed key as the message). */
+export const invalidationChannel = (prefix: string) => `${prefix}cache:invalidated`;
+
+/**
+ * Invalidations as they happen anywhere in the deployment, for an in-process
+ * copy (src/infra/cache/local-cache.ts): the keys the invalidation script
+ * publishes, received on the store's own connection (RESP3 push messages), so
+ * they arrive in order with the replies of that connection.
+ */
+export interface InvalidationFeed {
+  /** Subscribed now: every invalidation from here on reaches onInvalidated. */
+  live(): boolean;
+  /**
+   * Resolves once every invalidation that completed (anywhere) before the
+   * call has reached onInvalidated: the reply to a PING sent after the call,
+   * on the connection the messages arrive on. Calls of one event-loop turn
+   * share one PING. Rejects when the feed is not live or Redis does not answer.
+   */
+  fence(): Promise<void>;
+  onInvalidated(listener: (key: string) => void): void;
+  /** The subscription was lost or (re)made: messages may have been missed, every copy is suspect. */
+  onReset(listener: () => void): void;
+}
+
 export interface CacheStore {
   readonly kind: 'redis' | 'memory';
   readonly prefix: string;
+  /**
+   * Redis (one server): the invalidation feed an in-process copy needs. Absent
+   * for the in-process store (it is the process' memory already: no second
+   * layer) and for Redis Cluster (a PUBLISH travels the cluster bus to the
+   * subscriber's node with no order against that node's replies, so no fence).
+   */
+  readonly invalidations?: InvalidationFeed;
   get(key: string): Promise<string | null>;
   mget(keys: string[]): Promise<(string | null)[]>;
   set(key: string, value: string, ttlMs: number): Promise<void>;

@@ -131,7 +131,8 @@ export function createHospitalService({ db, reads, cache, otp, cacheTtlSeconds }
         hospitalCacheKey(hospitalId),
         cacheTtlSeconds,
         () => withTenant(db, hospitalId, findHospital),
-        { revive: reviveHospital },
+        // Read by nearly every request of a hospital's staff: kept in process too, invalidated as exactly as the shared entry.
+        { revive: reviveHospital, inProcess: true },
       );
       if (!row) throw notFound('Hospital');
       return row;
