@@ -50,7 +50,7 @@ async function waitFor(url: string, child: ChildProcess, stderr: () => string, t
   throw new Error(`${url}: not up after ${timeoutMs} ms: ${stderr().slice(-2000)}`);
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
+export async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');

@@ -7,6 +7,8 @@ import { createMessaging } from '../src/messaging.ts';
 import { signatureHeader } from '../src/modules/webhooks/secrets.ts';
 import { isolatedDatabase } from '../test/helpers/isolated-database.ts';
 import { startBenchDeps, throughputResult, type BenchResult } from './lib.ts';
+import { cpuMs, profiling } from './processes.ts';
+import { startWorker, type WorkerProcess } from './worker-process.ts';
 
 /**
  * Webhook deliveries per second end to end — a change through the API
@@ -14,8 +16,11 @@ import { startBenchDeps, throughputResult, type BenchResult } from './lib.ts';
  * relay (in-process | RabbitMQ) -> webhook consumer (claim, SSRF check, sign,
  * POST, record) -> the receiver's 200 — against the floor: raw signed `fetch`
  * POSTs of the same body to the same receiver with the same concurrency, in
- * the same run. Embedded always; PostgreSQL + RabbitMQ too when DATABASE_URL
- * and RABBITMQ_URL are set (a throwaway database, private queue names).
+ * the same run. Embedded always (everything in this process); with
+ * DATABASE_URL, REDIS_URL and RABBITMQ_URL set also PostgreSQL + RabbitMQ with
+ * the worker as its own process (`npm run worker`, bench/worker-process.ts,
+ * a throwaway database, private queue names; `--profile` profiles it), the
+ * PATCHes still through the app in this process.
  */
 const EVENTS = 300;
 const WARMUP = 30;
@@ -87,7 +92,15 @@ async function rawFetch(receiver: Receiver, n: number): Promise<number> {
   return n / ((performance.now() - t0) / 1000);
 }
 
-async function endToEnd(receiver: Receiver, env: Record<string, string>): Promise<number> {
+interface EndToEnd {
+  rate: number;
+  /** The worker process's CPU per delivery (separate-worker runs only). */
+  cpuMsPerDelivery?: number;
+  profile?: BenchResult['profile'];
+}
+
+/** `workerEnv`: run the relay and consumers in a worker process with these settings instead of in this process. */
+async function endToEnd(receiver: Receiver, env: Record<string, string>, workerEnv?: Record<string, string>): Promise<EndToEnd> {
   const bench = await startBenchDeps(
     { WEBHOOK_ALLOW_PRIVATE: 'true', QUEUE_CONCURRENCY: String(CONCURRENCY), RATE_LIMIT_ENABLED: 'false', ...env },
     false,
@@ -95,8 +108,9 @@ async function endToEnd(receiver: Receiver, env: Record<string, string>): Promis
   const { deps } = bench;
   const app = await buildApp(deps);
   await app.ready();
-  const messaging = createMessaging(deps, { scheduler: false });
-  await messaging.start();
+  const messaging = workerEnv ? null : createMessaging(deps, { scheduler: false });
+  await messaging?.start();
+  let worker: WorkerProcess | null = null;
   try {
     const auth = { authorization: `Bearer ${await bench.signToken(`bench-${randomBytes(4).toString('hex')}@example.test`)}` };
     const call = async (method: 'POST' | 'PATCH', url: string, payload: Record<string, unknown>) => {
@@ -107,6 +121,7 @@ async function endToEnd(receiver: Receiver, env: Record<string, string>): Promis
     await call('POST', '/v1/hospitals', { name: 'Bench Clinic', subdomain: `bench-${randomBytes(4).toString('hex')}`, email: 'clinic@example.test', timezone: 'UTC' });
     const patient = await call('POST', '/v1/patients', { name: 'Bench Patient' });
     await call('POST', '/v1/webhooks', { url: receiver.url, events: ['patient.updated'] });
+    if (workerEnv) worker = await startWorker({ ...env, ...workerEnv, WEBHOOK_ALLOW_PRIVATE: 'true', QUEUE_CONCURRENCY: String(CONCURRENCY) }, { profile: profiling });
     const batch = async (n: number) => {
       const base = receiver.received();
       const t0 = performance.now();
@@ -116,9 +131,19 @@ async function endToEnd(receiver: Receiver, env: Record<string, string>): Promis
       return (performance.now() - t0) / 1000;
     };
     await batch(WARMUP);
-    return EVENTS / (await batch(EVENTS));
+    const before = cpuMs(worker?.pid());
+    const seconds = worker ? await worker.profiled(() => batch(EVENTS)) : await batch(EVENTS);
+    const after = cpuMs(worker?.pid());
+    const profile = worker ? await worker.stop() : null;
+    worker = null;
+    return {
+      rate: EVENTS / seconds,
+      ...(before === null || after === null ? {} : { cpuMsPerDelivery: (after - before) / EVENTS }),
+      ...(profile ? { profile } : {}),
+    };
   } finally {
-    await messaging.stop();
+    await worker?.stop();
+    await messaging?.stop();
     await app.close();
     if (deps.rabbit && env.RABBITMQ_PREFIX) await deleteTopology(deps.rabbit.connection, deps.rabbit.topology).catch(() => undefined);
     await bench.close();
@@ -130,19 +155,38 @@ export async function run(): Promise<BenchResult[]> {
   try {
     const raw = await rawFetch(receiver, EVENTS);
     const note = `${EVENTS} PATCHes, ${CONCURRENCY} at a time, commit -> receiver 200`;
-    const results = [
-      throughputResult('webhooks e2e (PGlite, in-process)', await endToEnd(receiver, {}), 'raw signed fetch', raw, { unit: 'deliveries/s', note }),
-    ];
-    if (process.env.DATABASE_URL && process.env.RABBITMQ_URL) {
+    const inline = await endToEnd(receiver, {});
+    const results = [throughputResult('webhooks e2e (PGlite, in-process)', inline.rate, 'raw signed fetch', raw, { unit: 'deliveries/s', note })];
+    if (process.env.DATABASE_URL && process.env.REDIS_URL && process.env.RABBITMQ_URL) {
       const db = await isolatedDatabase(process.env.DATABASE_URL, 'tempus_bench');
+      const run = randomBytes(3).toString('hex');
       try {
-        const viaRabbit = await endToEnd(receiver, {
-          DATABASE_URL: db.url,
-          DATABASE_DIRECT_URL: db.directUrl,
-          RABBITMQ_URL: process.env.RABBITMQ_URL,
-          RABBITMQ_PREFIX: `bench${randomBytes(3).toString('hex')}.`,
-        });
-        results.push(throughputResult('webhooks e2e (PostgreSQL + RabbitMQ)', viaRabbit, 'raw signed fetch', raw, { unit: 'deliveries/s', note }));
+        const viaWorker = await endToEnd(
+          receiver,
+          {
+            DATABASE_URL: db.url,
+            DATABASE_DIRECT_URL: db.directUrl,
+            RABBITMQ_URL: process.env.RABBITMQ_URL,
+            RABBITMQ_PREFIX: `${process.env.RABBITMQ_PREFIX ?? ''}bench${run}.`,
+            // The endpoint's signing secret is sealed with it here and opened with it in the worker.
+            SERVER_SECRET: randomBytes(32).toString('hex'),
+          },
+          {
+            REDIS_URL: process.env.REDIS_URL,
+            REDIS_KEY_PREFIX: `${process.env.REDIS_KEY_PREFIX ?? 'tempus:'}bench-${run}:`,
+            SUPABASE_JWT_SECRET: randomBytes(32).toString('hex'),
+            // Production mode wants one named; webhooks never dial it.
+            SMTP_URL: 'smtp://127.0.0.1:2525',
+          },
+        );
+        results.push(
+          throughputResult('webhooks e2e (worker process: PostgreSQL + RabbitMQ)', viaWorker.rate, 'raw signed fetch', raw, {
+            unit: 'deliveries/s',
+            note,
+            ...(viaWorker.cpuMsPerDelivery === undefined ? {} : { cpuMsPerRequest: viaWorker.cpuMsPerDelivery }),
+            ...(viaWorker.profile ? { profile: viaWorker.profile } : {}),
+          }),
+        );
       } finally {
         await db.drop();
       }

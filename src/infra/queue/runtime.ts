@@ -57,17 +57,19 @@ export function createRuntime(options: {
     async process(message) {
       const handler = handlers[message.queue];
       const policy = options.policies?.[message.queue] ?? options.policy;
-      const log = logger.child({ messageId: message.id, queue: message.queue, type: message.type, attempt: message.attempt });
+      // Made only when there is something to say: a pino child serialises its bindings at once, and most messages log nothing.
+      let child: Logger | undefined;
+      const log = () => (child ??= logger.child({ messageId: message.id, queue: message.queue, type: message.type, attempt: message.attempt }));
       try {
         if (!handler) throw new PermanentError(`no handler for queue ${message.queue}`);
         await handler.handle(message);
         metrics?.messages.inc({ queue: message.queue, event: 'consumed' });
-        log.debug('message handled');
+        if (logger.isLevelEnabled('debug')) log().debug('message handled');
         return 'done';
       } catch (err) {
         if (err instanceof DeferError) {
           await reschedule(db, message.id, { availableAt: err.until });
-          log.info({ until: err.until.toISOString(), why: err.message }, 'message deferred');
+          log().info({ until: err.until.toISOString(), why: err.message }, 'message deferred');
           return 'deferred';
         }
         const reason = errorText(err);
@@ -82,7 +84,7 @@ export function createRuntime(options: {
         }
         const delay = backoffDelay(message.attempt, policy.backoffBaseMs, policy.backoffMaxMs);
         await reschedule(db, message.id, { availableAt: new Date(Date.now() + delay), attempts: message.attempt, lastError: reason });
-        log.warn({ err: reason, retryInMs: delay }, 'message failed; retry scheduled');
+        log().warn({ err: reason, retryInMs: delay }, 'message failed; retry scheduled');
         return 'retry';
       }
     },

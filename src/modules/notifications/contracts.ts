@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from 'typebox';
+import { Compile, type Validator } from 'typebox/compile';
 import Value from 'typebox/value';
 import { PermanentError } from '../../infra/queue/errors.ts';
 
@@ -149,9 +150,17 @@ export const SmsJob = Type.Object({
 });
 export type SmsJob = Static<typeof SmsJob>;
 
+/** Contracts compiled once: every message is checked against one (twice for an email: job and template data). */
+const compiled = new WeakMap<TSchema, Validator>();
+const validatorOf = (schema: TSchema) => {
+  let validator = compiled.get(schema);
+  if (!validator) compiled.set(schema, (validator = Compile(schema) as unknown as Validator));
+  return validator;
+};
+
 /** Checks a payload against its contract; the first problem becomes the dead-letter reason. */
 export function parseContract<S extends TSchema>(schema: S, value: unknown, what: string): Static<S> {
-  if (Value.Check(schema, value)) return value as Static<S>;
+  if (validatorOf(schema).Check(value)) return value as Static<S>;
   const [first] = Value.Errors(schema, value);
   const path = first?.instancePath ? first.instancePath.replace(/^\//, '').replace(/\//g, '.') : '';
   const required = (first?.params as { requiredProperties?: string[] } | undefined)?.requiredProperties;

@@ -6,7 +6,20 @@ import type { QueueHandler, QueueMessage } from '../../infra/queue/message.ts';
 import { replacePayloadField } from '../../infra/queue/outbox.ts';
 import { parseContract } from './contracts.ts';
 import { isPatientErased } from '../patients/patients.repo.ts';
-import { addDeliveryLine, claimDelivery, findDelivery, isFinished, markDead, markFailed, markSent, markSkipped, recipientOf } from './deliveries.repo.ts';
+import { groupCommit } from '../../infra/queue/group-commit.ts';
+import {
+  addDeliveryLine,
+  claimDeliveries,
+  findDelivery,
+  isFinished,
+  markDead,
+  markFailed,
+  markSentMany,
+  markSkipped,
+  recipientOf,
+  type ClaimRequest,
+  type DeliveryKey,
+} from './deliveries.repo.ts';
 import { JOB_QUEUES, type JobChannel } from './jobs.ts';
 
 /** Templates whose data must not outlive the send (codes, tokens): blanked in the outbox once sent. */
@@ -51,10 +64,22 @@ export interface DeliveryChannel<S extends TSchema, R> {
  * (the runtime retries) — and dead when the runtime gives up. A crash
  * between the provider's acceptance and the record is the one window in which
  * a resend can happen; the resend carries the same message id.
+ *
+ * The claim (with the line it makes sure of) and the `sent` record are group
+ * commits: the messages in flight in this process share one transaction for
+ * their claims and one statement for their records, instead of a handful of
+ * round trips each (docs/performance.md, "notifications end to end"). Each
+ * message still waits for its own claim and its own record before it goes on
+ * or is acknowledged.
  */
 export function createDeliveryHandler<S extends TSchema, R>(spec: DeliveryChannel<S, R>): QueueHandler {
   const { db, channel, limit } = spec;
   const what = channel === 'sms' ? 'SMS' : channel;
+  const claim = groupCommit((requests: ClaimRequest[]) => claimDeliveries(db, requests, spec.leaseMs));
+  const recordSent = groupCommit(async (sends: { key: DeliveryKey; providerMessageId: string }[]) => {
+    await markSentMany(db, sends);
+    return sends.map(() => undefined);
+  });
   return {
     queue: JOB_QUEUES[channel],
     async handle(message: QueueMessage) {
@@ -72,21 +97,19 @@ export function createDeliveryHandler<S extends TSchema, R>(spec: DeliveryChanne
       }
       const recipient = recipientOf(channel, job.to);
       const patientId = job.patientId ?? null;
-      await addDeliveryLine(db, { ...key, hospitalId: message.hospitalId, recipient, template: job.template, sourceMessageId: job.sourceMessageId, patientId });
+      const line = { ...key, hospitalId: message.hospitalId, recipient, template: job.template, sourceMessageId: job.sourceMessageId, patientId };
       // Erasure drops queued messages in its transaction; this catches any copy already on its way (docs/privacy.md).
       if (patientId && (await isPatientErased(db, patientId))) {
+        await addDeliveryLine(db, line);
         await markSkipped(db, key, ERASED_REASON);
         return;
       }
-      const claim = await claimDelivery(db, key, {
-        leaseMs: spec.leaseMs,
-        ...(limit ? { hourlyLimit: { recipient, max: limit.perHour } } : {}),
-      });
-      if (claim.kind === 'done') return;
-      if (claim.kind === 'busy') throw new DeferError(claim.until, `another worker is sending this ${what}`);
-      if (claim.kind === 'limited') {
+      const claimed = await claim({ key, line, ...(limit ? { hourlyLimit: { recipient, max: limit.perHour } } : {}) });
+      if (claimed.kind === 'done') return;
+      if (claimed.kind === 'busy') throw new DeferError(claimed.until, `another worker is sending this ${what}`);
+      if (claimed.kind === 'limited') {
         // No address in the reason: it is logged and stored as the line's last error.
-        throw new DeferError(claim.until, `the recipient received ${claim.recentCount} ${what}s in the last hour (limit ${limit?.perHour})`);
+        throw new DeferError(claimed.until, `the recipient received ${claimed.recentCount} ${what}s in the last hour (limit ${limit?.perHour})`);
       }
       let providerMessageId: string;
       try {
@@ -95,7 +118,7 @@ export function createDeliveryHandler<S extends TSchema, R>(spec: DeliveryChanne
         await markFailed(db, key, errorText(err));
         throw err;
       }
-      await markSent(db, key, providerMessageId);
+      await recordSent({ key, providerMessageId });
       spec.metrics?.notificationsSent.inc({ channel });
       if (SENSITIVE.has(job.template)) await replacePayloadField(db, message.id, 'data', { redacted: true });
     },
