@@ -147,6 +147,8 @@ export async function startRedisCluster(root: TopologyRoot, options: RedisCluste
     },
     cli,
   };
-  await cluster.waitHealthy();
+  // A first full sync of every replica; right after the fault suite has restarted RabbitMQ and PostgreSQL on the
+  // same two cores it once took longer than the 60 s a failover gets (a CI run), so the start gets twice that.
+  await cluster.waitHealthy({ timeoutMs: 120_000 });
   return cluster;
 }
