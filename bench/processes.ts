@@ -11,7 +11,7 @@ import { buildApp } from '../src/app.ts';
 import { loadLocalIssuer } from '../src/infra/auth/local-issuer.ts';
 import { userIdForEmail } from '../src/infra/auth/user-id.ts';
 import { startBenchDeps, type BenchDeps } from './lib.ts';
-import { monotonicUs, topFunctions, type ProfileLine, type ProfileWindow } from './profile.ts';
+import { inWindow, topFunctions, type ProfileLine, type ProfileWindow } from './profile.ts';
 
 /**
  * The processes an honest HTTP benchmark needs: the API started as its own
@@ -187,14 +187,7 @@ export async function startApi<S = undefined>(
     },
     stop,
     pid: () => child?.pid,
-    async profiled(fn) {
-      const fromUs = monotonicUs();
-      try {
-        return await fn();
-      } finally {
-        window = { fromUs, toUs: monotonicUs() };
-      }
-    },
+    profiled: (fn) => inWindow(fn, (w) => (window = w)),
     async close() {
       await stop();
       rmSync(dataDir, { recursive: true, force: true });

@@ -71,3 +71,13 @@ export function printProfile(title: string, lines: ProfileLine[]): void {
 if (process.argv[1] && import.meta.url.endsWith(path.basename(process.argv[1]))) {
   printProfile(process.argv[2]!, topFunctions(process.argv[2]!, undefined, Number(process.argv[3] ?? 25)));
 }
+
+/** Runs `fn` and hands `record` the window it ran in, which topFunctions then keeps the samples of. */
+export async function inWindow<T>(fn: () => Promise<T>, record: (window: ProfileWindow) => void): Promise<T> {
+  const fromUs = monotonicUs();
+  try {
+    return await fn();
+  } finally {
+    record({ fromUs, toUs: monotonicUs() });
+  }
+}

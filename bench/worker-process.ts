@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stopChild } from './processes.ts';
-import { monotonicUs, topFunctions, type ProfileLine, type ProfileWindow } from './profile.ts';
+import { inWindow, topFunctions, type ProfileLine, type ProfileWindow } from './profile.ts';
 
 /**
  * The worker as `npm run worker` runs it (`node --import tsx src/worker.ts`),
@@ -54,14 +54,7 @@ export async function startWorker(env: Record<string, string>, options: { profil
   let window: ProfileWindow | undefined;
   return {
     pid: () => child.pid,
-    async profiled(fn) {
-      const fromUs = monotonicUs();
-      try {
-        return await fn();
-      } finally {
-        window = { fromUs, toUs: monotonicUs() };
-      }
-    },
+    profiled: (fn) => inWindow(fn, (w) => (window = w)),
     async stop() {
       await stopChild(child);
       if (!profileDir) return null;
