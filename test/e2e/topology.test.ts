@@ -47,8 +47,13 @@ e2eScenarios({
       const metrics = String((await call(api, 'GET', '/metrics')).body);
       expect(Number(/^tempus_db_routed_reads_total\{target="replica"\} (\d+)/m.exec(metrics)?.[1] ?? 0), api).toBeGreaterThan(0);
     }
-    // The keys spread over the three masters (hash tags per hospital / user, not one tag for everything).
-    const sizes = await Promise.all((await topology.redis!.masters()).map(async (port) => Number((await topology.redis!.cli(port, 'dbsize')).trim())));
-    expect(sizes.filter((n) => n > 0).length).toBe(3);
+    // The keys carry a hash tag per hospital / user, not one tag for everything, so the cluster can spread
+    // them over its masters. (Which masters a handful of tags land on is chance: requiring keys on all three
+    // failed a CI run with 2 of 3, so the test counts the distinct tags instead.)
+    const masters = await topology.redis!.masters();
+    const keysOn = await Promise.all(masters.map(async (port) => (await topology.redis!.cli(port, '--scan')).split('\n').filter(Boolean)));
+    const tags = new Set(keysOn.flat().map((key) => /\{([^}]+)\}/.exec(key)?.[1] ?? key));
+    expect(tags.size).toBeGreaterThanOrEqual(3);
+    expect(keysOn.filter((keys) => keys.length > 0).length).toBeGreaterThanOrEqual(1);
   },
 });
