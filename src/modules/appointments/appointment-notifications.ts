@@ -1,11 +1,11 @@
 import { sql } from 'drizzle-orm';
 import { rawRows } from '../../infra/db/client.ts';
 import type { AppointmentStatus } from '../../infra/db/schema/appointments.ts';
-import type { NotificationChannel } from '../../infra/db/schema/patients.ts';
 import type { TenantScope } from '../../infra/db/tenant.ts';
 import { PermanentError } from '../../infra/queue/errors.ts';
 import type { EmailTemplate } from '../notifications/contracts.ts';
 import { calendarText } from '../notifications/i18n/index.ts';
+import { patientRecipientColumns, patientRecipientJoins, patientRecipientOf, type PatientRecipient, type PatientRecipientRow } from '../notifications/patient-recipient.ts';
 import type { EventResolver, MessagingRegistry, NotificationRecipient, PatientLinks, ResolveResult } from '../notifications/registry.ts';
 import { APPOINTMENT_EVENTS, reminderIsCurrent, type ReminderPayload } from './appointment-events.ts';
 import { icsAttachment, type IcsMethod } from '../../shared/ics.ts';
@@ -27,9 +27,8 @@ import { icsAttachment, type IcsMethod } from '../../shared/ics.ts';
  * id and the recipient, and deliveries are keyed by message id.
  */
 
-export interface AppointmentContext {
+export interface AppointmentContext extends PatientRecipient {
   id: string;
-  hospitalId: string;
   hospitalSubdomain: string;
   /** Until how long before its start the patient may change it through the manage link. */
   cancellationNoticeMinutes: number;
@@ -39,72 +38,48 @@ export interface AppointmentContext {
   version: number;
   startsAt: Date;
   endsAt: Date;
-  patientId: string;
-  patientName: string;
-  patientEmail: string | null;
-  patientPhone: string | null;
   /** An erased patient's appointments have no manage link left that works. */
   patientErased: boolean;
-  channel: NotificationChannel;
-  doctorName: string;
-  hospitalName: string;
   hospitalEmail: string;
-  hospitalAddress: string | null;
-  timezone: string;
   /** The visit type booked, and the rooms and devices the appointment holds (by kind, then name). */
   visitTypeName: string | null;
   resourceNames: string[];
-  /** The patient's language, else the hospital's default: every message is written in it. */
-  language: string;
 }
 
 /** The appointment with what its messages need, in one query (tenant-scoped). */
 export async function loadAppointmentContext(scope: TenantScope, appointmentId: string): Promise<AppointmentContext | null> {
-  const [row] = await rawRows<{
-    id: string;
-    hospital_id: string;
-    subdomain: string;
-    cancellation_notice_minutes: number;
-    doctor_id: string;
-    visit_type_id: string | null;
-    status: AppointmentStatus;
-    version: number;
-    starts_at: Date;
-    ends_at: Date;
-    patient_id: string;
-    patient_name: string;
-    patient_email: string | null;
-    patient_phone: string | null;
-    patient_erased: boolean;
-    channel: NotificationChannel;
-    doctor_name: string;
-    hospital_name: string;
-    hospital_email: string;
-    hospital_address: string | null;
-    timezone: string;
-    visit_type_name: string | null;
-    resource_names: string[];
-    language: string;
-  }>(
+  const [row] = await rawRows<
+    PatientRecipientRow & {
+      id: string;
+      subdomain: string;
+      cancellation_notice_minutes: number;
+      doctor_id: string;
+      visit_type_id: string | null;
+      status: AppointmentStatus;
+      version: number;
+      starts_at: Date;
+      ends_at: Date;
+      patient_erased: boolean;
+      hospital_email: string;
+      visit_type_name: string | null;
+      resource_names: string[];
+    }
+  >(
     scope.tx,
-    sql`select a.id, a.hospital_id, h.subdomain, h.cancellation_notice_minutes, a.doctor_id, a.visit_type_id, a.status, a.version, a.starts_at, a.ends_at, a.patient_id,
-               p.name as patient_name, p.email as patient_email, p.phone as patient_phone, p.erased_at is not null as patient_erased, p.notification_channel as channel,
-               d.name as doctor_name, h.name as hospital_name, h.email as hospital_email, h.address as hospital_address, h.timezone,
-               vt.name as visit_type_name, coalesce(p.language, h.default_language) as language,
+    sql`select a.id, h.subdomain, h.cancellation_notice_minutes, a.doctor_id, a.visit_type_id, a.status, a.version, a.starts_at, a.ends_at,
+               ${patientRecipientColumns('a')}, p.erased_at is not null as patient_erased, h.email as hospital_email, vt.name as visit_type_name,
                coalesce((select json_agg(r.name order by r.kind, r.name, r.id)
                            from resource_bookings b join resources r on r.hospital_id = b.hospital_id and r.id = b.resource_id
                           where b.hospital_id = a.hospital_id and b.appointment_id = a.id), '[]'::json) as resource_names
           from appointments a
-          join patients p on p.hospital_id = a.hospital_id and p.id = a.patient_id
-          join doctors d on d.hospital_id = a.hospital_id and d.id = a.doctor_id
-          join hospitals h on h.id = a.hospital_id
+          ${patientRecipientJoins('a')}
           left join visit_types vt on vt.hospital_id = a.hospital_id and vt.id = a.visit_type_id
          where a.hospital_id = ${scope.hospitalId}::uuid and a.id = ${appointmentId}::uuid`,
   );
   if (!row) return null;
   return {
+    ...patientRecipientOf(row),
     id: row.id,
-    hospitalId: row.hospital_id,
     hospitalSubdomain: row.subdomain,
     cancellationNoticeMinutes: row.cancellation_notice_minutes,
     doctorId: row.doctor_id,
@@ -113,20 +88,10 @@ export async function loadAppointmentContext(scope: TenantScope, appointmentId: 
     version: row.version,
     startsAt: row.starts_at,
     endsAt: row.ends_at,
-    patientId: row.patient_id,
-    patientName: row.patient_name,
-    patientEmail: row.patient_email,
-    patientPhone: row.patient_phone,
     patientErased: row.patient_erased,
-    channel: row.channel,
-    doctorName: row.doctor_name,
-    hospitalName: row.hospital_name,
     hospitalEmail: row.hospital_email,
-    hospitalAddress: row.hospital_address,
-    timezone: row.timezone,
     visitTypeName: row.visit_type_name,
     resourceNames: row.resource_names,
-    language: row.language,
   };
 }
 

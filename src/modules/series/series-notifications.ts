@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { rawRows } from '../../infra/db/client.ts';
-import type { NotificationChannel } from '../../infra/db/schema/patients.ts';
 import type { TenantScope } from '../../infra/db/tenant.ts';
 import { PermanentError } from '../../infra/queue/errors.ts';
+import { patientRecipientColumns, patientRecipientJoins, patientRecipientOf, type PatientRecipient, type PatientRecipientRow } from '../notifications/patient-recipient.ts';
 import type { EventResolver, MessagingRegistry, ResolveResult } from '../notifications/registry.ts';
 import { SERIES_EVENTS } from './series-events.ts';
 
@@ -15,68 +15,26 @@ import { SERIES_EVENTS } from './series-events.ts';
  * keys the job by the event id and the recipient.
  */
 
-interface SeriesContext {
-  patientId: string;
-  patientName: string;
-  patientEmail: string | null;
-  patientPhone: string | null;
-  channel: NotificationChannel;
-  doctorName: string;
-  hospitalName: string;
-  hospitalAddress: string | null;
-  timezone: string;
-  /** The patient's language, else the hospital's default. */
-  language: string;
-  hospitalId: string;
+interface SeriesContext extends PatientRecipient {
   occurrences: { id: string; status: string; start: string; end: string; cancelReason: string | null }[];
 }
 
 async function loadSeriesContext(scope: TenantScope, seriesId: string, appointmentIds: string[]): Promise<SeriesContext | null> {
   const ids = sql`array[${sql.join(appointmentIds.map((id) => sql`${id}::uuid`), sql`, `)}]::uuid[]`;
-  const [row] = await rawRows<{
-    patient_id: string;
-    patient_name: string;
-    patient_email: string | null;
-    patient_phone: string | null;
-    channel: NotificationChannel;
-    doctor_name: string;
-    hospital_name: string;
-    hospital_address: string | null;
-    timezone: string;
-    hospital_id: string;
-    language: string;
-    occurrences: { id: string; status: string; start: string; end: string; cancelReason: string | null }[] | null;
-  }>(
+  const [row] = await rawRows<PatientRecipientRow & { occurrences: SeriesContext['occurrences'] | null }>(
     scope.tx,
-    sql`select s.patient_id, p.name as patient_name, p.email as patient_email, p.phone as patient_phone, p.notification_channel as channel,
-               d.name as doctor_name, s.hospital_id, h.name as hospital_name, h.address as hospital_address, h.timezone,
-               coalesce(p.language, h.default_language) as language,
+    sql`select ${patientRecipientColumns('s')},
                (select json_agg(json_build_object('id', a.id, 'status', a.status, 'start', to_char(a.starts_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
                                                   'end', to_char(a.ends_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
                                                   'cancelReason', a.cancel_reason) order by a.starts_at)
                   from appointments a
                  where a.hospital_id = s.hospital_id and a.series_id = s.id and a.id = any(${ids})) as occurrences
           from appointment_series s
-          join patients p on p.hospital_id = s.hospital_id and p.id = s.patient_id
-          join doctors d on d.hospital_id = s.hospital_id and d.id = s.doctor_id
-          join hospitals h on h.id = s.hospital_id
+          ${patientRecipientJoins('s')}
          where s.hospital_id = ${scope.hospitalId}::uuid and s.id = ${seriesId}::uuid`,
   );
   if (!row) return null;
-  return {
-    patientId: row.patient_id,
-    patientName: row.patient_name,
-    patientEmail: row.patient_email,
-    patientPhone: row.patient_phone,
-    channel: row.channel,
-    doctorName: row.doctor_name,
-    hospitalName: row.hospital_name,
-    hospitalAddress: row.hospital_address,
-    timezone: row.timezone,
-    language: row.language,
-    hospitalId: row.hospital_id,
-    occurrences: row.occurrences ?? [],
-  };
+  return { ...patientRecipientOf(row), occurrences: row.occurrences ?? [] };
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
