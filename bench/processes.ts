@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -170,6 +170,8 @@ export async function startApi<S = undefined>(
     if (!profileDir) return null;
     const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
     const top = file ? topFunctions(path.join(profileDir, file), window) : null;
+    // BENCH_KEEP_PROFILE=dir keeps the raw profile (open it in Chrome's DevTools, or `tsx bench/profile.ts file`).
+    if (file && process.env.BENCH_KEEP_PROFILE) copyFileSync(path.join(profileDir, file), path.join(process.env.BENCH_KEEP_PROFILE, `api-${Date.now()}.cpuprofile`));
     window = undefined;
     rmSync(profileDir, { recursive: true, force: true });
     profileDir = null;

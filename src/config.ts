@@ -199,7 +199,7 @@ export const variables = {
   DELIVERY_MAX_ATTEMPTS: { parse: int(1, 100), default: 8, doc: 'Attempts of a message (email, SMS, task) before it is dead-lettered; permanent failures are dead at once' },
   DELIVERY_BACKOFF_BASE_MS: { parse: int(1, 3_600_000), default: 30_000, doc: 'Retry n waits a random time in [0, min(max, base * 2^(n-1))] (exponential backoff, full jitter)' },
   DELIVERY_BACKOFF_MAX_MS: { parse: int(1, 86_400_000), default: 3_600_000, doc: 'Cap of the retry backoff' },
-  DELIVERY_LEASE_MS: { parse: int(100, 3_600_000), default: 120_000, doc: 'How long a worker owns a message it is handling; after a crash another worker takes it over then. Keep above SMTP_TIMEOUT_MS' },
+  DELIVERY_LEASE_MS: { parse: int(100, 3_600_000), default: 120_000, doc: 'How long a claim on a message lasts without renewal: a live worker renews it every third of this while it sends, so this bounds how long a crashed worker\'s messages wait before another worker takes them over' },
   RELAY_POLL_INTERVAL_MS: { parse: int(10, 600_000), default: 1_000, doc: 'The outbox relay polls at least this often (LISTEN/NOTIFY wakes it at once for new messages)' },
   RELAY_BATCH_SIZE: { parse: int(1, 1_000), default: 100, doc: 'Outbox rows the relay publishes per transaction' },
   EMAIL_PER_RECIPIENT_PER_HOUR: { parse: int(1, 1_000_000), default: 20, doc: 'Emails one address receives per sliding hour; the excess waits for the window, it is never dropped' },

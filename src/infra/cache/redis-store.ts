@@ -190,6 +190,15 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Cach
   const defined = new Set<string>();
   const command = (script: AtomicScript<unknown>): ScriptCommand => {
     if (!defined.has(script.name)) {
+      // Scripts bypass auto-pipelining. ioredis copies the scripts defined so
+      // far into each pipeline it creates; a command defined while an
+      // auto-pipeline is pending (the first script call of a process, in the
+      // same tick as a GET: a cold API under concurrent load) lands on a
+      // pipeline without it, whose exec callback then throws outside any
+      // promise ("results[i] is not iterable") and the uncaught error stopped
+      // the process. Sent on their own, scripts use the client's evalsha path.
+      const ignored = (client.options.autoPipeliningIgnoredCommands ??= []);
+      ignored.push(script.name, `${script.name}Buffer`);
       client.defineCommand(script.name, { numberOfKeys: undefined, lua: script.lua });
       defined.add(script.name);
     }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { Static, TObject, TSchema } from 'typebox';
 import { tenantActorOf } from '../../http/actor.ts';
 import { Envelope, errorResponses, ok } from '../../http/envelope.ts';
 import { typedRoutes } from '../../http/route-defaults.ts';
@@ -7,66 +8,90 @@ import { Availability, AvailabilityQuery, PublicAvailabilityParams, VisitTypeAva
 import { VisitTypeParams } from '../visit-types/visit-types.schemas.ts';
 import type { AvailabilityService } from './availability.service.ts';
 
+/**
+ * One availability answer served twice: to staff under `/v1<path>` (the
+ * permission, the actor's hospital) and on the public pages under
+ * `/v1/public/hospitals/:subdomain<path>`. The twins share the query, the
+ * answer's schema and the handler's shape; they differ in who asks.
+ */
+interface Twins<Q extends TObject> {
+  path: string;
+  /** `getX` for staff, `getPublicX` for the public pages. */
+  operation: string;
+  summary: string;
+  publicSummary: string;
+  params: TObject;
+  querystring: Q;
+  answer: TSchema;
+  errors: number[];
+  publicErrors: number[];
+  staff(actor: ReturnType<typeof tenantActorOf>, id: string, query: Static<Q>): Promise<unknown>;
+  public(subdomain: string, id: string, query: Static<Q>): Promise<unknown>;
+}
+
+type TwinRequest<Q extends TObject> = { params: { id: string; subdomain: string }; query: Static<Q> };
+
+function twinRoutes<Q extends TObject>(app: ReturnType<typeof typedRoutes>, t: Twins<Q>) {
+  const response = (errors: number[]) => ({ 200: Envelope(t.answer), ...errorResponses(...errors) });
+  app.get(
+    `/v1${t.path}`,
+    {
+      config: { permission: 'schedules.read' },
+      schema: { operationId: `get${t.operation}`, summary: t.summary, params: t.params, querystring: t.querystring, response: response(t.errors) },
+    },
+    async (request) => {
+      const { params, query } = request as unknown as TwinRequest<Q>;
+      return ok(await t.staff(tenantActorOf(request), params.id, query));
+    },
+  );
+  app.get(
+    `/v1/public/hospitals/:subdomain${t.path}`,
+    {
+      config: { auth: 'public' },
+      schema: {
+        operationId: `getPublic${t.operation}`,
+        summary: t.publicSummary,
+        params: PublicAvailabilityParams,
+        querystring: t.querystring,
+        response: response(t.publicErrors),
+      },
+    },
+    async (request) => {
+      const { params, query } = request as unknown as TwinRequest<Q>;
+      return ok(await t.public(params.subdomain, params.id, query));
+    },
+  );
+}
+
 export async function availabilityRoutes(fastify: FastifyInstance, { service }: { service: AvailabilityService }) {
   const app = typedRoutes(fastify, 'schedules');
 
-  app.get(
-    '/v1/doctors/:id/availability',
-    {
-      config: { permission: 'schedules.read' },
-      schema: {
-        operationId: 'getDoctorAvailability',
-        summary: 'Bookable slots over up to 31 local days: weekly hours minus time off, appointments (with buffer), the past and the minimum notice',
-        params: DoctorParams,
-        querystring: AvailabilityQuery,
-        response: { 200: Envelope(Availability), ...errorResponses(422) },
-      },
-    },
-    async (request) => ok(await service.forDoctor(tenantActorOf(request), request.params.id, request.query)),
-  );
+  twinRoutes(app, {
+    path: '/doctors/:id/availability',
+    operation: 'DoctorAvailability',
+    summary: 'Bookable slots over up to 31 local days: weekly hours minus time off, appointments (with buffer), the past and the minimum notice',
+    publicSummary: "A doctor's bookable slots on the hospital's public pages (stops at the booking horizon)",
+    params: DoctorParams,
+    querystring: AvailabilityQuery,
+    answer: Availability,
+    errors: [422],
+    publicErrors: [422],
+    staff: service.forDoctor,
+    public: service.forPublic,
+  });
 
-  app.get(
-    '/v1/public/hospitals/:subdomain/doctors/:id/availability',
-    {
-      config: { auth: 'public' },
-      schema: {
-        operationId: 'getPublicDoctorAvailability',
-        summary: "A doctor's bookable slots on the hospital's public pages (stops at the booking horizon)",
-        params: PublicAvailabilityParams,
-        querystring: AvailabilityQuery,
-        response: { 200: Envelope(Availability), ...errorResponses(422) },
-      },
-    },
-    async (request) => ok(await service.forPublic(request.params.subdomain, request.params.id, request.query)),
-  );
-
-  app.get(
-    '/v1/visit-types/:id/availability',
-    {
-      config: { permission: 'schedules.read' },
-      schema: {
-        operationId: 'getVisitTypeAvailability',
-        summary: 'Slots of a visit type over up to 31 local days, across every active doctor offering it, where its required resources are free',
-        params: VisitTypeParams,
-        querystring: VisitTypeAvailabilityQuery,
-        response: { 200: Envelope(VisitTypeAvailability), ...errorResponses(422) },
-      },
-    },
-    async (request) => ok(await service.forVisitType(tenantActorOf(request), request.params.id, request.query)),
-  );
-
-  app.get(
-    '/v1/public/hospitals/:subdomain/visit-types/:id/availability',
-    {
-      config: { auth: 'public' },
-      schema: {
-        operationId: 'getPublicVisitTypeAvailability',
-        summary: "Slots of a bookable-online visit type on the hospital's public pages (stops at the booking horizon)",
-        params: PublicAvailabilityParams,
-        querystring: VisitTypeAvailabilityQuery,
-        response: { 200: Envelope(VisitTypeAvailability) },
-      },
-    },
-    async (request) => ok(await service.forPublicVisitType(request.params.subdomain, request.params.id, request.query)),
-  );
+  twinRoutes(app, {
+    path: '/visit-types/:id/availability',
+    operation: 'VisitTypeAvailability',
+    summary: 'Slots of a visit type over up to 31 local days, across every active doctor offering it, where its required resources are free',
+    publicSummary: "Slots of a bookable-online visit type on the hospital's public pages (stops at the booking horizon)",
+    params: VisitTypeParams,
+    querystring: VisitTypeAvailabilityQuery,
+    answer: VisitTypeAvailability,
+    errors: [422],
+    // The public pages see an inactive type as absent (404), so no 422 of its own.
+    publicErrors: [],
+    staff: service.forVisitType,
+    public: service.forPublicVisitType,
+  });
 }

@@ -168,6 +168,8 @@ export function createAvailabilityService({ reads, now = () => new Date() }: Ava
       notBeforeMs: nowMs + data.minimumNoticeMinutes * MINUTE_MS,
       ...(notAfterMs === undefined ? {} : { notAfterMs }),
       ...(type ? typeQuery(type) : {}),
+      // From the range's own dates: no parsing them again from text.
+      days: localDays(data.timezone, range.from, range.to),
     });
     result.slots = slots.map((s) => ({ start: s.start, end: s.end }));
     return result;

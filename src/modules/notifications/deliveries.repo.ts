@@ -254,6 +254,24 @@ async function limitFreesAt(tx: Executor, limit: { recipient: string; max: numbe
   return free!.at;
 }
 
+/**
+ * Extends the leases of sends still in flight in this process (one statement
+ * for all of them). A live worker keeps its line however slow the provider or
+ * the database is; only a dead worker's lease runs out, and only then may
+ * another worker take the line over. Finished lines and lines without a lease
+ * are left alone.
+ */
+export async function renewLeases(db: Executor, keys: DeliveryKey[], leaseMs: number): Promise<void> {
+  if (keys.length === 0) return;
+  await db.execute(
+    sql`update notification_deliveries d
+           set claimed_until = greatest(d.claimed_until, now() + make_interval(secs => ${leaseMs / 1000}::double precision))
+          from unnest(${arrayOf(keys.map((k) => k.messageId), 'uuid')}, ${arrayOf(keys.map((k) => k.channel), 'text')}) as k(message_id, channel)
+         where d.message_id = k.message_id and d.channel = k.channel
+           and d.status in ('queued', 'failed') and d.claimed_until is not null`,
+  );
+}
+
 export async function markSent(db: Executor, key: DeliveryKey, providerMessageId: string): Promise<void> {
   await markSentMany(db, [{ key, providerMessageId }]);
 }

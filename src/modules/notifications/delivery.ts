@@ -17,6 +17,7 @@ import {
   markSentMany,
   markSkipped,
   recipientOf,
+  renewLeases,
   type ClaimRequest,
   type DeliveryKey,
 } from './deliveries.repo.ts';
@@ -80,6 +81,16 @@ export function createDeliveryHandler<S extends TSchema, R>(spec: DeliveryChanne
     await markSentMany(db, sends);
     return sends.map(() => undefined);
   });
+  const renew = groupCommit(async (keys: DeliveryKey[]) => {
+    await renewLeases(db, keys, spec.leaseMs);
+    return keys.map(() => undefined);
+  });
+  /** Renews the claim's lease every third of it until `stop` (see renewLeases); a failed renewal is retried at the next tick. */
+  const holdLease = (key: DeliveryKey) => {
+    const timer = setInterval(() => void renew(key).catch(() => undefined), Math.max(50, spec.leaseMs / 3));
+    timer.unref();
+    return { stop: () => clearInterval(timer) };
+  };
   return {
     queue: JOB_QUEUES[channel],
     async handle(message: QueueMessage) {
@@ -111,14 +122,19 @@ export function createDeliveryHandler<S extends TSchema, R>(spec: DeliveryChanne
         // No address in the reason: it is logged and stored as the line's last error.
         throw new DeferError(claimed.until, `the recipient received ${claimed.recentCount} ${what}s in the last hour (limit ${limit?.perHour})`);
       }
-      let providerMessageId: string;
+      const lease = holdLease(key);
       try {
-        ({ providerMessageId } = await spec.send(job, rendered, message.id, message));
-      } catch (err) {
-        await markFailed(db, key, errorText(err));
-        throw err;
+        let providerMessageId: string;
+        try {
+          ({ providerMessageId } = await spec.send(job, rendered, message.id, message));
+        } catch (err) {
+          await markFailed(db, key, errorText(err));
+          throw err;
+        }
+        await recordSent({ key, providerMessageId });
+      } finally {
+        lease.stop();
       }
-      await recordSent({ key, providerMessageId });
       spec.metrics?.notificationsSent.inc({ channel });
       if (SENSITIVE.has(job.template)) await replacePayloadField(db, message.id, 'data', { redacted: true });
     },
