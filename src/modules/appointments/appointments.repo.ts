@@ -1,7 +1,7 @@
 import { asc, eq, gte, inArray, lt, ne, sql, type SQL } from 'drizzle-orm';
 import { rawRows } from '../../infra/db/client.ts';
 import { afterCursor, eqIf, instant } from '../../infra/db/fragments.ts';
-import { appointments, type AppointmentStatus } from '../../infra/db/schema/appointments.ts';
+import { appointments, MAX_APPOINTMENT_MINUTES, type AppointmentStatus } from '../../infra/db/schema/appointments.ts';
 import type { SubscriptionStatus } from '../../infra/db/schema/subscriptions.ts';
 import type { TenantScope } from '../../infra/db/tenant.ts';
 import type { CursorPosition } from '../../shared/cursor.ts';
@@ -32,11 +32,17 @@ const MINUTE_MS = 60_000;
  * columns, same predicate), so PostgreSQL answers it from their GiST
  * indexes. Used for the visibly-taken check, the doctor's buffer and the
  * availability query. An expired hold is free time here, before any writer
- * has deleted it. (A patient's rows are never held: a hold has no patient.)
+ * has deleted it. Under row-level security PostgreSQL uses only leakproof
+ * operators as index conditions, and `&&` on ranges is not one: alone it
+ * would filter every appointment the doctor ever had. The start's bounds
+ * (btree comparisons, leakproof; exact because no row lasts longer than
+ * MAX_APPOINTMENT_MINUTES, a check constraint) keep the scan to the slot's
+ * neighbourhood. (A patient's rows are never held: a hold has no patient.)
  */
 export function liveOverlap(hospitalId: SQL, who: SQL, range: SQL, excludeId?: string): SQL {
   return sql`a.hospital_id = ${hospitalId} and ${who} and a.status in ('scheduled', 'held')
              and (a.status = 'scheduled' or a.hold_expires_at > now())
+             and a.starts_at < upper(${range}) and a.starts_at > lower(${range}) - interval '${sql.raw(String(MAX_APPOINTMENT_MINUTES))} minutes'
              and tstzrange(a.starts_at, a.ends_at) && ${range}
              ${excludeId ? sql`and a.id <> ${excludeId}::uuid` : sql``}`;
 }

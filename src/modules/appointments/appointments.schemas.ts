@@ -1,10 +1,10 @@
 import { Type, type Static } from 'typebox';
 import { IdParams, Instant as InstantOut, Nullable, PageQuery, Uuid } from '../../http/schemas.ts';
-import { appointmentStatuses } from '../../infra/db/schema/appointments.ts';
+import { appointmentStatuses, MAX_APPOINTMENT_MINUTES } from '../../infra/db/schema/appointments.ts';
 import { IdempotencyKeyHeader } from '../idempotency/idempotency.ts';
 
 export const MIN_DURATION_MINUTES = 5;
-export const MAX_DURATION_MINUTES = 480;
+export const MAX_DURATION_MINUTES = MAX_APPOINTMENT_MINUTES;
 
 /** An instant in a request body (the same rule as every other instant field). */
 export const InstantInput = Type.String({

@@ -204,6 +204,24 @@ describe('POST /v1/appointments', () => {
     expect(count!.n).toBe(2);
   });
 
+  it('sees an overlap by the longest appointment allowed (the start bound of liveOverlap), and stores none longer', async () => {
+    const f = await bookingFixture(t);
+    const start = daysAheadAt(2, 10);
+    const otherPatient = await addPatient(t, f.auth);
+    const long = (minutes: number, from: Date) =>
+      t.deps.database.db.execute(
+        sql`insert into appointments (hospital_id, doctor_id, patient_id, starts_at, ends_at)
+            values (${f.hospital.id}, ${f.doctorId}, ${otherPatient}, ${from.toISOString()}::timestamptz,
+                    ${from.toISOString()}::timestamptz + make_interval(mins => ${minutes}::int))`,
+      );
+    // 480 minutes ending 10 minutes into the slot: it starts 7 h 50 min before it, inside the bound.
+    await long(480, new Date(start.getTime() - 470 * 60_000));
+    const taken = await book(t, f.auth, { doctorId: f.doctorId, patientId: f.patientId, start: start.toISOString() });
+    expect(taken.statusCode).toBe(409);
+    expect(taken.json().code).toBe('SLOT_UNAVAILABLE');
+    await expect(long(481, daysAheadAt(5, 2))).rejects.toMatchObject({ cause: { code: '23514' } });
+  });
+
   it('maps the exclusion constraints (23P01) by name, whatever path reaches them', async () => {
     const f = await bookingFixture(t);
     const appt = await bookOk(t, f.auth, { doctorId: f.doctorId, patientId: f.patientId, start: daysAheadAt(2, 10).toISOString() });

@@ -50,7 +50,7 @@ const timeOffOf = (h: SQL, window: Window) =>
   sql`coalesce((select json_agg(json_build_array(${epochMs(sql`t.starts_at`)}, ${epochMs(sql`t.ends_at`)}))
                   from doctor_time_off t
                  where t.hospital_id = ${h} and t.doctor_id = d.id and t.starts_at < ${instant(window.to)} and t.ends_at > ${instant(window.from)}), '[]'::json)`;
-/** The doctor's live appointments (liveOverlap: served by the GiST index of appointments_doctor_no_overlap), as blocked time. */
+/** The doctor's live appointments (liveOverlap, whose start bound gives the index a leakproof condition under RLS), as blocked time. */
 const appointmentsOf = (h: SQL, window: Window) =>
   sql`coalesce((select json_agg(json_build_array(${epochMs(sql`a.starts_at - make_interval(mins => a.buffer_before_minutes)`)},
                                                  ${epochMs(sql`a.ends_at + make_interval(mins => a.buffer_after_minutes)`)}))

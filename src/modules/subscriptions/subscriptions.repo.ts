@@ -70,15 +70,21 @@ export async function insertSubscription(
   return row!;
 }
 
-/** The hospital's subscription and its plan; `forUpdate` locks the subscription row (never the shared plan row) for the rest of the transaction. */
-export async function findSubscription(scope: TenantScope, { forUpdate = false }: { forUpdate?: boolean } = {}): Promise<SubscriptionWithPlan | null> {
+/** The hospital's subscription joined to its plan: the one query behind findSubscription, lockSubscriptionLimits and lockSubscriptionLimitsSql. */
+function subscriptionQuery(scope: TenantScope, { forUpdate }: { forUpdate: boolean }) {
   const query = scope.tx
     .select({ subscription: hospitalSubscriptions, plan: subscriptionPlans })
     .from(hospitalSubscriptions)
     .innerJoin(subscriptionPlans, eq(subscriptionPlans.id, hospitalSubscriptions.planId))
     .where(scope.where(hospitalSubscriptions))
     .limit(1);
-  const [row] = forUpdate ? await query.for('update', { of: hospitalSubscriptions }) : await query;
+  // FOR UPDATE of the subscription row only, never of the plan row that all hospitals on that plan share.
+  return forUpdate ? query.for('update', { of: hospitalSubscriptions }) : query;
+}
+
+/** The hospital's subscription and its plan; `forUpdate` locks the subscription row (never the shared plan row) for the rest of the transaction. */
+export async function findSubscription(scope: TenantScope, { forUpdate = false }: { forUpdate?: boolean } = {}): Promise<SubscriptionWithPlan | null> {
+  const [row] = await subscriptionQuery(scope, { forUpdate });
   return row ? { ...row.subscription, plan: row.plan } : null;
 }
 
@@ -105,17 +111,12 @@ export interface SubscriptionLimits {
 }
 
 /**
- * lockSubscriptionLimits as a statement of its own (the same row lock, FOR
- * UPDATE of the subscription row only), for a caller that sends it with
- * others in one round trip (src/infra/db/batch.ts); `subscriptionLimitsOf`
- * reads its rows.
+ * lockSubscriptionLimits as a statement of its own — the same query, so the
+ * same row lock — for a caller that sends it with others in one round trip
+ * (src/infra/db/batch.ts); `subscriptionLimitsOf` reads its rows.
  */
 export function lockSubscriptionLimitsSql(scope: TenantScope): SQL {
-  return sql`select s.status, s.current_period_end, p.code, p.max_doctors, p.max_appointments_per_month
-               from hospital_subscriptions s join subscription_plans p on p.id = s.plan_id
-              where s.hospital_id = ${scope.hospitalId}::uuid
-              limit 1
-                for update of s`;
+  return subscriptionQuery(scope, { forUpdate: true }).getSQL();
 }
 
 /**

@@ -17,6 +17,9 @@ export type AppointmentStatus = (typeof appointmentStatuses)[number];
  */
 export const storedAppointmentStatuses = [...appointmentStatuses, 'held'] as const;
 
+/** The longest an appointment (or hold) may last: the API's bound on durations, enforced by a check constraint too. */
+export const MAX_APPOINTMENT_MINUTES = 480;
+
 /**
  * Appointments. No two `scheduled` appointments of one doctor (or of one
  * patient) overlap: exclusion constraints over tstzrange(starts_at, ends_at)
@@ -83,6 +86,8 @@ export const appointments = pgTable(
     // Expired holds, for the sweep of retention (the writers' sweep goes by doctor and time).
     index('appointments_hospital_hold_expiry_idx').on(t.hospitalId, t.holdExpiresAt).where(sql`${t.status} = 'held'`),
     check('appointments_ends_after_starts', sql`${t.endsAt} > ${t.startsAt}`),
+    // A bound on the length lets overlap reads under row-level security use the btree on starts_at (liveOverlap).
+    check('appointments_duration_bound', sql`${t.endsAt} - ${t.startsAt} <= interval '${sql.raw(String(MAX_APPOINTMENT_MINUTES))} minutes'`),
     check('appointments_status_check', sql`${t.status} in ('scheduled', 'completed', 'cancelled', 'no_show', 'held')`),
     check('appointments_patient_check', sql`${t.status} = 'held' or ${t.patientId} is not null`),
     check('appointments_hold_expiry_check', sql`(${t.status} = 'held') = (${t.holdExpiresAt} is not null)`),
