@@ -5,7 +5,7 @@ import { DomainError, notFound, validation } from '../../shared/errors.ts';
 import { findHospitalBySubdomain } from '../hospitals/hospitals.repo.ts';
 import { findAvailabilityData, findVisitTypeAvailabilityData, type AvailabilityVisitType } from './availability.repo.ts';
 import type { AvailabilityInput, VisitTypeAvailabilityInput } from './availability.schemas.ts';
-import { localDays } from './local-time.ts';
+import { localDays, utcMidnight } from './local-time.ts';
 import { computeSlots, type Slot, type SlotQuery } from './slots.ts';
 
 export const MAX_AVAILABILITY_DAYS = 31;
@@ -81,8 +81,9 @@ const typeQuery = (type: AvailabilityVisitType): Pick<SlotQuery, 'slotMinutes' |
  */
 function busyWindow(range: Range, nowMs: number): { from: Date; to: Date } {
   const margin = DAY_MS + 3 * MAX_BUFFER_MINUTES * MINUTE_MS;
-  const from = Math.max(range.from.toZonedDateTime({ timeZone: 'UTC' }).epochMilliseconds, nowMs) - margin;
-  const to = Math.max(from, range.to.add({ days: 1 }).toZonedDateTime({ timeZone: 'UTC' }).epochMilliseconds + margin);
+  // Plain UTC arithmetic: a Temporal zone conversion costs more here than the slots of a day.
+  const from = Math.max(utcMidnight(range.from), nowMs) - margin;
+  const to = Math.max(from, utcMidnight(range.to) + DAY_MS + margin);
   return { from: new Date(from), to: new Date(to) };
 }
 
@@ -98,7 +99,7 @@ function parseRange(input: VisitTypeAvailabilityInput): Range {
   };
   const from = parse(input.from, 'from');
   const to = parse(input.to, 'to');
-  const days = from.until(to, { largestUnit: 'days' }).days + 1;
+  const days = (utcMidnight(to) - utcMidnight(from)) / DAY_MS + 1;
   if (days < 1) {
     throw validation('Invalid querystring: to must not be before from', {
       fields: [{ field: 'to', in: 'querystring', message: 'must not be before from' }],

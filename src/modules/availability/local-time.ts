@@ -58,14 +58,32 @@ interface OffsetPiece {
  * again only for a day next to a change. Per-day Temporal calls would cost
  * more than the database query behind a 31-day availability request.
  */
-export function localDays(zone: string, from: Temporal.PlainDate, to: Temporal.PlainDate): LocalDay[] {
+export function localDays(zone: string, from: Temporal.PlainDate, to: Temporal.PlainDate): readonly LocalDay[] {
+  const fromUtcMs = utcMidnight(from);
+  const count = (utcMidnight(to) - fromUtcMs) / DAY_MS + 1;
+  if (count > MAX_CACHED_DAYS) return resolveDays(zone, from, fromUtcMs, count);
+  // The days depend on the zone's rules and the dates alone: the same range asked again (every request for this week) is a lookup.
+  const key = `${zone} ${fromUtcMs} ${count}`;
+  let days = cachedDays.get(key);
+  if (!days) {
+    days = Object.freeze(resolveDays(zone, from, fromUtcMs, count));
+    if (cachedDays.size >= MAX_CACHED_RANGES) cachedDays.delete(cachedDays.keys().next().value!);
+    cachedDays.set(key, days);
+  }
+  return days;
+}
+
+/** Ranges up to two months are kept (availability asks for at most 31 days, a booking check for 2–3): ~64 KB at most. */
+const MAX_CACHED_DAYS = 62;
+const MAX_CACHED_RANGES = 512;
+const cachedDays = new Map<string, readonly LocalDay[]>();
+
+function resolveDays(zone: string, from: Temporal.PlainDate, fromUtcMs: number, count: number): LocalDay[] {
   const days: LocalDay[] = [];
-  const count = from.until(to, { largestUnit: 'days' }).days + 1;
   const first = from.toZonedDateTime({ timeZone: zone });
-  const rangeEnd = to.add({ days: 1 }).toZonedDateTime({ timeZone: zone }).epochMilliseconds;
+  const rangeEnd = from.add({ days: count }).toZonedDateTime({ timeZone: zone }).epochMilliseconds;
   const transitions = transitionsBetween(first, rangeEnd + DAY_MS);
   // The calendar itself is plain arithmetic: the n-th day's ISO date is n UTC days after `from`, its weekday n after `from`'s.
-  const fromUtcMs = utcMidnight(from);
   const firstWeekday = from.dayOfWeek;
   let startMs = first.epochMilliseconds;
   let start = describeStart(first, from);
@@ -117,7 +135,7 @@ class Day implements LocalDay {
 }
 
 /** The instant of `date`'s midnight in UTC (any year 0–9999: setUTCFullYear, as Date.UTC reads 0–99 as 19xx). */
-function utcMidnight(date: Temporal.PlainDate): number {
+export function utcMidnight(date: Temporal.PlainDate): number {
   const d = new Date(0);
   d.setUTCFullYear(date.year, date.month - 1, date.day);
   return d.getTime();
