@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { Static, TObject, TSchema } from 'typebox';
 import { tenantActorOf } from '../../http/actor.ts';
-import { Envelope, errorResponses, ok } from '../../http/envelope.ts';
+import { Envelope, errorResponses } from '../../http/envelope.ts';
 import { typedRoutes } from '../../http/route-defaults.ts';
 import { DoctorParams } from '../doctors/doctors.schemas.ts';
 import { Availability, AvailabilityQuery, PublicAvailabilityParams, VisitTypeAvailability, VisitTypeAvailabilityQuery } from './availability.schemas.ts';
 import { VisitTypeParams } from '../visit-types/visit-types.schemas.ts';
+import { availabilityJson, JSON_CONTENT_TYPE, visitTypeAvailabilityJson } from './availability.json.ts';
 import type { AvailabilityService } from './availability.service.ts';
 
 /**
@@ -14,7 +15,7 @@ import type { AvailabilityService } from './availability.service.ts';
  * `/v1/public/hospitals/:subdomain<path>`. The twins share the query, the
  * answer's schema and the handler's shape; they differ in who asks.
  */
-interface Twins<Q extends TObject> {
+interface Twins<Q extends TObject, R> {
   path: string;
   /** `getX` for staff, `getPublicX` for the public pages. */
   operation: string;
@@ -25,13 +26,15 @@ interface Twins<Q extends TObject> {
   answer: TSchema;
   errors: number[];
   publicErrors: number[];
-  staff(actor: ReturnType<typeof tenantActorOf>, id: string, query: Static<Q>): Promise<unknown>;
-  public(subdomain: string, id: string, query: Static<Q>): Promise<unknown>;
+  staff(actor: ReturnType<typeof tenantActorOf>, id: string, query: Static<Q>): Promise<R>;
+  public(subdomain: string, id: string, query: Static<Q>): Promise<R>;
+  /** The answer's text, exactly as the schema's serializer would write `ok(result)` (availability.json.ts: the slot lists are most of the work). */
+  json(result: R): string;
 }
 
 type TwinRequest<Q extends TObject> = { params: { id: string; subdomain: string }; query: Static<Q> };
 
-function twinRoutes<Q extends TObject>(app: ReturnType<typeof typedRoutes>, t: Twins<Q>) {
+function twinRoutes<Q extends TObject, R>(app: ReturnType<typeof typedRoutes>, t: Twins<Q, R>) {
   const response = (errors: number[]) => ({ 200: Envelope(t.answer), ...errorResponses(...errors) });
   app.get(
     `/v1${t.path}`,
@@ -39,9 +42,11 @@ function twinRoutes<Q extends TObject>(app: ReturnType<typeof typedRoutes>, t: T
       config: { permission: 'schedules.read' },
       schema: { operationId: `get${t.operation}`, summary: t.summary, params: t.params, querystring: t.querystring, response: response(t.errors) },
     },
-    async (request) => {
+    async (request, reply) => {
       const { params, query } = request as unknown as TwinRequest<Q>;
-      return ok(await t.staff(tenantActorOf(request), params.id, query));
+      const text = t.json(await t.staff(tenantActorOf(request), params.id, query));
+      // The typed answer's text (`as never`: the typed reply expects the object); a JSON string is sent as it is.
+      return reply.type(JSON_CONTENT_TYPE).send(text as never);
     },
   );
   app.get(
@@ -56,9 +61,10 @@ function twinRoutes<Q extends TObject>(app: ReturnType<typeof typedRoutes>, t: T
         response: response(t.publicErrors),
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { params, query } = request as unknown as TwinRequest<Q>;
-      return ok(await t.public(params.subdomain, params.id, query));
+      const text = t.json(await t.public(params.subdomain, params.id, query));
+      return reply.type(JSON_CONTENT_TYPE).send(text as never);
     },
   );
 }
@@ -78,6 +84,7 @@ export async function availabilityRoutes(fastify: FastifyInstance, { service }: 
     publicErrors: [422],
     staff: service.forDoctor,
     public: service.forPublic,
+    json: availabilityJson,
   });
 
   twinRoutes(app, {
@@ -93,5 +100,6 @@ export async function availabilityRoutes(fastify: FastifyInstance, { service }: 
     publicErrors: [],
     staff: service.forVisitType,
     public: service.forPublicVisitType,
+    json: visitTypeAvailabilityJson,
   });
 }
