@@ -36,6 +36,8 @@ type TwinRequest<Q extends TObject> = { params: { id: string; subdomain: string 
 
 function twinRoutes<Q extends TObject, R>(app: ReturnType<typeof typedRoutes>, t: Twins<Q, R>) {
   const response = (errors: number[]) => ({ 200: Envelope(t.answer), ...errorResponses(...errors) });
+  // The typed answer's text (`as never`: the typed reply expects the object); a JSON string is sent as it is.
+  const answer = (reply: { type(t: string): { send(body: never): void } }, result: R): void => reply.type(JSON_CONTENT_TYPE).send(t.json(result) as never);
   app.get(
     `/v1${t.path}`,
     {
@@ -44,9 +46,7 @@ function twinRoutes<Q extends TObject, R>(app: ReturnType<typeof typedRoutes>, t
     },
     async (request, reply) => {
       const { params, query } = request as unknown as TwinRequest<Q>;
-      const text = t.json(await t.staff(tenantActorOf(request), params.id, query));
-      // The typed answer's text (`as never`: the typed reply expects the object); a JSON string is sent as it is.
-      return reply.type(JSON_CONTENT_TYPE).send(text as never);
+      answer(reply, await t.staff(tenantActorOf(request), params.id, query));
     },
   );
   app.get(
@@ -63,8 +63,7 @@ function twinRoutes<Q extends TObject, R>(app: ReturnType<typeof typedRoutes>, t
     },
     async (request, reply) => {
       const { params, query } = request as unknown as TwinRequest<Q>;
-      const text = t.json(await t.public(params.subdomain, params.id, query));
-      return reply.type(JSON_CONTENT_TYPE).send(text as never);
+      answer(reply, await t.public(params.subdomain, params.id, query));
     },
   );
 }
