@@ -2,7 +2,7 @@ import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.ts';
 import { startupConfig } from './startup-config.ts';
 import { createDeps } from './deps.ts';
-import { createLogger } from './infra/observability/logger.ts';
+import { createLogger, exitAfterLogs, flushLogs } from './infra/observability/logger.ts';
 import { createMessaging, type Messaging } from './messaging.ts';
 
 const config = startupConfig();
@@ -27,13 +27,17 @@ try {
     await app.close();
     await messaging?.stop();
     await deps.close();
+    // close-with-grace exits next: the buffered lines (every access line of the drained requests) go out first.
+    await flushLogs(logger);
   });
   const address = await app.listen({ port: config.env.PORT, host: config.env.HOST });
   logger.info(
     { address, database: config.adapters.database, auth: config.adapters.auth, queue: config.adapters.queue, mail: config.adapters.mail, dataDir: config.adapters.database === 'pglite' ? config.env.DATA_DIR : undefined },
     config.adapters.database === 'pglite' ? 'Tempus API listening (embedded mode)' : 'Tempus API listening',
   );
+  // Out now rather than with the next batch: whoever started the process waits for this line.
+  logger.flush();
 } catch (err) {
   logger.fatal({ err: (err as Error).message }, 'start-up failed');
-  process.exit(1);
+  await exitAfterLogs(logger, 1);
 }

@@ -1,7 +1,7 @@
 import closeWithGrace from 'close-with-grace';
 import path from 'node:path';
 import { createDeps } from './deps.ts';
-import { createLogger } from './infra/observability/logger.ts';
+import { createLogger, exitAfterLogs, flushLogs } from './infra/observability/logger.ts';
 import { createMessaging } from './messaging.ts';
 import { startupConfig } from './startup-config.ts';
 
@@ -22,7 +22,7 @@ if (config.adapters.database === 'pglite') {
     { dataDir: path.resolve(config.env.DATA_DIR) },
     'the worker needs DATABASE_URL: embedded PGlite belongs to one process, and in embedded mode the API (npm start) already runs the worker loops',
   );
-  process.exit(1);
+  await exitAfterLogs(logger, 1);
 }
 
 try {
@@ -33,13 +33,17 @@ try {
     else logger.info({ signal }, 'worker shutting down: draining in-flight messages');
     await messaging.stop();
     await deps.close();
+    // close-with-grace exits next: the buffered log lines go out first.
+    await flushLogs(logger);
   });
   await messaging.start();
   logger.info(
     { database: config.adapters.database, queue: config.adapters.queue, mail: config.adapters.mail, sms: config.adapters.sms },
     'Tempus worker started',
   );
+  // Out now rather than with the next batch: whoever started the process waits for this line.
+  logger.flush();
 } catch (err) {
   logger.fatal({ err: (err as Error).message }, 'worker start-up failed');
-  process.exit(1);
+  await exitAfterLogs(logger, 1);
 }

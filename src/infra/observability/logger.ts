@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+type SonicBoom = ReturnType<typeof pino.destination>;
 import type { Config } from '../../config.ts';
 
 /**
@@ -93,6 +94,10 @@ type RequestLike = { method?: string; url?: string; hostname?: string; host?: st
  * guards for personal data (docs/privacy.md): the request's URL is logged
  * through redactUrl, and emails and phone numbers anywhere in a line's text
  * become [email] / [phone].
+ *
+ * Stdout is written asynchronously by default (stdoutDestination): one
+ * write per batch of lines instead of one per line. `flushLogs` before an
+ * intended exit; `process.exit` flushes what is left too.
  */
 export function createLogger(config: Pick<Config, 'env'>, name = 'tempus', destination?: DestinationStream): Logger {
   return pino(
@@ -120,6 +125,66 @@ export function createLogger(config: Pick<Config, 'env'>, name = 'tempus', desti
       },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    destination,
+    destination ?? stdoutDestination(config.env),
   );
+}
+
+type LogWriteSettings = Partial<Pick<Config['env'], 'LOG_SYNC' | 'LOG_BUFFER_BYTES' | 'LOG_FLUSH_INTERVAL_MS'>>;
+
+/** One stdout stream per process and mode: every logger of the process writes through it, so lines keep their order. */
+const stdoutStreams = new Map<string, SonicBoom>();
+
+/**
+ * Stdout through sonic-boom (pino.destination). Synchronous (LOG_SYNC), it
+ * is one write(2) per line: under load the access line's write was the
+ * largest single cost of a cached read (docs/performance.md, "the write
+ * path"). Asynchronous (the default), lines wait in memory until
+ * LOG_BUFFER_BYTES are there or LOG_FLUSH_INTERVAL_MS has passed and go out
+ * in one write. None is lost on an ordinary exit: pino registers the stream
+ * to be flushed synchronously on process exit (every path of close-with-grace,
+ * an uncaught exception, process.exit after a failed start-up ends there), and
+ * the shutdown paths await flushLogs first. A SIGKILL loses what was waiting.
+ */
+export function stdoutDestination(env: LogWriteSettings = {}): SonicBoom {
+  const sync = env.LOG_SYNC ?? false;
+  // At least 1 when asynchronous: sonic-boom's flush waits for the writes in flight only when minLength > 0.
+  const minLength = sync ? 0 : Math.max(1, env.LOG_BUFFER_BYTES ?? 4_096);
+  const periodicFlush = sync ? 0 : (env.LOG_FLUSH_INTERVAL_MS ?? 100);
+  const id = `${sync}:${minLength}:${periodicFlush}`;
+  let stream = stdoutStreams.get(id);
+  if (!stream) stdoutStreams.set(id, (stream = pino.destination({ dest: 1, sync, minLength, periodicFlush }) as SonicBoom));
+  return stream;
+}
+
+/**
+ * Writes what the logger's destination still holds, and resolves once it is
+ * out (or at once for a destination with nothing to flush, such as a test's
+ * stream). Never rejects: a shutdown must not fail on its last log line.
+ */
+export function flushLogs(logger: Logger): Promise<void> {
+  return new Promise<void>((resolve) => {
+    try {
+      logger.flush((err) => {
+        if (err) flushSyncQuietly(logger);
+        resolve();
+      });
+    } catch {
+      flushSyncQuietly(logger);
+      resolve();
+    }
+  });
+}
+
+function flushSyncQuietly(logger: Logger): void {
+  try {
+    ((logger as unknown as Record<symbol, { flushSync?: () => void }>)[pino.symbols.streamSym])?.flushSync?.();
+  } catch {
+    // Nothing more can be done for a line that stdout refuses.
+  }
+}
+
+/** The end of a process that cannot go on (failed start-up): its last lines written, then exit. */
+export async function exitAfterLogs(logger: Logger, code: number): Promise<never> {
+  await flushLogs(logger);
+  process.exit(code);
 }
