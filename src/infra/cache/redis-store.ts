@@ -12,7 +12,7 @@ import {
 } from 'cockatiel';
 import { Cluster, Redis, ReplyError, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
-import { invalidationFeed } from './invalidation-feed.ts';
+import { invalidationFeed, type CommandTrack } from './invalidation-feed.ts';
 import { assertOneSlot, CacheUnavailableError, invalidationChannel, type AtomicScript, type CacheStore, type CircuitStateName } from './store.ts';
 
 export interface RedisStoreOptions {
@@ -175,11 +175,20 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Cach
         )
       : breaker;
 
+  // Every command is numbered for the invalidation feed: its answer is also the fence of the lookups that began before it.
+  let track: CommandTrack | undefined;
   async function exec<T>(fn: () => Promise<T>, idempotent: boolean): Promise<T> {
+    const n = track?.sending() ?? 0;
     try {
-      return await (idempotent ? retrying : breaker).execute(fn);
+      const result = await (idempotent ? retrying : breaker).execute(fn);
+      track?.answered(n);
+      return result;
     } catch (err) {
-      if (err instanceof ReplyError) throw err;
+      if (err instanceof ReplyError) {
+        track?.answered(n);
+        throw err;
+      }
+      track?.failed(n, err as Error);
       if (err instanceof BrokenCircuitError || err instanceof IsolatedCircuitError) {
         throw new CacheUnavailableError('Redis circuit breaker is open', { cause: err });
       }
@@ -228,6 +237,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Cach
 
   const open = () => breaker.state === CircuitState.Closed;
   const feed = client instanceof Redis ? invalidationFeed(client, invalidationChannel(prefix), open, log) : undefined;
+  track = feed;
   if (feed && client.status === 'ready') await feed.subscribing;
   const invalidations = feed ? { live: feed.live, fence: feed.fence, onInvalidated: feed.onInvalidated, onReset: feed.onReset } : undefined;
 
