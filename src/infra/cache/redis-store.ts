@@ -10,6 +10,7 @@ import {
   wrap,
   type IPolicy,
 } from 'cockatiel';
+import { createHash } from 'node:crypto';
 import { Cluster, Redis, ReplyError, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { invalidationFeed, type CommandTrack } from './invalidation-feed.ts';
@@ -43,8 +44,6 @@ const stateNames: Record<CircuitState, CircuitStateName> = {
  * refused or reset, command timeout, offline) is.
  */
 const isOutage = (err: Error) => !(err instanceof ReplyError);
-
-type ScriptCommand = (...args: (string | number)[]) => Promise<unknown>;
 
 /** Exponential, jittered reconnection delays (single node), or slot-refresh retries (cluster). */
 const backoff = (maxDelayMs: number) => (times: number) => Math.min(maxDelayMs, 25 * 2 ** Math.min(times, 16)) * (0.5 + Math.random() / 2);
@@ -196,22 +195,25 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Cach
     }
   }
 
-  const defined = new Set<string>();
-  const command = (script: AtomicScript<unknown>): ScriptCommand => {
-    if (!defined.has(script.name)) {
-      // Scripts bypass auto-pipelining. ioredis copies the scripts defined so
-      // far into each pipeline it creates; a command defined while an
-      // auto-pipeline is pending (the first script call of a process, in the
-      // same tick as a GET: a cold API under concurrent load) lands on a
-      // pipeline without it, whose exec callback then throws outside any
-      // promise ("results[i] is not iterable") and the uncaught error stopped
-      // the process. Sent on their own, scripts use the client's evalsha path.
-      const ignored = (client.options.autoPipeliningIgnoredCommands ??= []);
-      ignored.push(script.name, `${script.name}Buffer`);
-      client.defineCommand(script.name, { numberOfKeys: undefined, lua: script.lua });
-      defined.add(script.name);
-    }
-    return (client as unknown as Record<string, ScriptCommand>)[script.name]!.bind(client);
+  // Scripts are sent as plain EVALSHA (EVAL when the server does not know the
+  // script yet), not through ioredis' defineCommand: those two are ordinary
+  // commands, so auto-pipelining writes a turn's scripts in the same write as
+  // its other commands (one syscall for many requests' rate-limit hits). A
+  // defined command could not be pipelined safely: ioredis copies the scripts
+  // defined so far into each pipeline it creates, and one defined while an
+  // auto-pipeline was pending (the first script call of a process, in the
+  // same tick as a GET: a cold API under concurrent load) landed on a pipeline
+  // without it, whose exec callback threw outside any promise ("results[i] is
+  // not iterable") and stopped the process.
+  const shas = new Map<string, string>();
+  const evalScript = (script: AtomicScript<unknown>, keys: string[], args: (string | number)[]): Promise<unknown> => {
+    let sha = shas.get(script.lua);
+    if (!sha) shas.set(script.lua, (sha = createHash('sha1').update(script.lua).digest('hex')));
+    return client.evalsha(sha, keys.length, ...keys, ...args).catch((err: unknown) => {
+      // NOSCRIPT: not run, so sending the source is safe even for a script that must count once.
+      if (err instanceof ReplyError && (err as Error).message.startsWith('NOSCRIPT')) return client.eval(script.lua, keys.length, ...keys, ...args);
+      throw err;
+    });
   };
 
   const k = (key: string) => prefix + key;
@@ -258,8 +260,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Cach
     },
     async run<R>(script: AtomicScript<R>, keys: string[], args: (string | number)[]): Promise<R> {
       const prefixed = ks(keys);
-      const call = command(script as AtomicScript<unknown>);
-      const raw = await exec(() => call(keys.length, ...prefixed, ...args), script.idempotent);
+      const raw = await exec(() => evalScript(script as AtomicScript<unknown>, prefixed, args), script.idempotent);
       return script.decode(raw);
     },
     ping: () => exec(async () => void (await client.ping()), false),

@@ -69,7 +69,7 @@ export interface MemoryKv {
 }
 
 export interface AtomicScript<R> {
-  /** Command name for Redis' defineCommand (letters only). */
+  /** The script's name (letters only): logs and tests name it; Redis knows it by its SHA-1. */
   name: string;
   lua: string;
   memory(kv: MemoryKv, keys: string[], args: string[]): unknown;
