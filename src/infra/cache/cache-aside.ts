@@ -179,7 +179,7 @@ export function createCache(store: CacheStore, options: CacheOptions): Cache {
     await Promise.all(keys.map((key) => store.run(invalidateScript, [valueKey(key), versionKey(key)], [VERSION_TTL_MS, channel, key])));
   }
 
-  async function load<T>(key: string, ttlSeconds: number, loader: () => Promise<T>, version: string | null, token: ReadToken | null): Promise<T> {
+  async function load<T>(key: string, ttlSeconds: number, loader: () => Promise<T>, version: string | null, token: ReadToken | null, opts: GetOrLoadOptions<T>): Promise<T> {
     count(key, 'loads');
     try {
       const value = await loader();
@@ -188,7 +188,8 @@ export function createCache(store: CacheStore, options: CacheOptions): Cache {
           const json = JSON.stringify(value);
           // Copied only when the shared entry was written: the version held, so no invalidation came in between.
           if (await store.run(setIfVersion, [valueKey(key), versionKey(key)], [json, ttlSeconds * 1000, version])) {
-            if (token) local!.fill(token, JSON.parse(json), ttlSeconds * 1000);
+            // A copy of its own (the caller keeps the loader's value, unfrozen), in the shape a hit returns.
+            if (token) local!.fill(token, opts.revive ? opts.revive(JSON.parse(json)) : JSON.parse(json), ttlSeconds * 1000);
           }
         } catch (err) {
           warnUnavailable(err, 'write', key);
@@ -222,7 +223,9 @@ export function createCache(store: CacheStore, options: CacheOptions): Cache {
           const copy = local.get(key);
           if (copy !== undefined && !pending.has(key)) {
             count(key, 'localHits');
-            return hit(key, copy, opts);
+            count(key, 'hits');
+            // Kept revived (and frozen): a hit costs no parse and no revive.
+            return copy as T;
           }
         } catch {
           // No fence (Redis away, feed not subscribed): the shared store decides, as without a copy.
@@ -233,9 +236,9 @@ export function createCache(store: CacheStore, options: CacheOptions): Cache {
       try {
         const [cached, v] = await store.mget([valueKey(key), versionKey(key)]);
         if (cached !== null && cached !== undefined) {
-          const parsed: unknown = JSON.parse(cached);
-          if (token) local!.fill(token, parsed, ttlSeconds * 1000);
-          return hit(key, parsed, opts);
+          const value = hit(key, JSON.parse(cached), opts);
+          if (token) local!.fill(token, value, ttlSeconds * 1000);
+          return value;
         }
         version = v ?? '';
         count(key, 'misses');
@@ -249,7 +252,7 @@ export function createCache(store: CacheStore, options: CacheOptions): Cache {
         if (token) local!.end(token);
         return running;
       }
-      const promise: Promise<T> = load(key, ttlSeconds, loader, version, token).finally(() => {
+      const promise: Promise<T> = load(key, ttlSeconds, loader, version, token, opts).finally(() => {
         if (inFlight.get(key) === promise) inFlight.delete(key);
       });
       inFlight.set(key, promise);

@@ -3,8 +3,10 @@ import type { InvalidationFeed } from './store.ts';
 /**
  * The in-process copy (L1) in front of Redis for the lookups every request
  * makes (the caller's identity, the hospital): a hit costs no Redis command
- * of its own, only a share of the fence (one PING per event-loop turn for
- * every lookup of that turn).
+ * of its own, only the fence: the answer to the next command sent on the
+ * store's connection (under load another request's; a PING shared by every
+ * lookup of an event-loop turn when nothing else was sent). Copies are kept
+ * as the lookup returns them (revived, frozen), so a hit parses nothing.
  *
  * Exactness is the shared cache's, not a TTL's: a copy is served only after
  * the fence (InvalidationFeed.fence) has confirmed that every invalidation

@@ -97,9 +97,11 @@ export interface InvalidationFeed {
   live(): boolean;
   /**
    * Resolves once every invalidation that completed (anywhere) before the
-   * call has reached onInvalidated: the reply to a PING sent after the call,
-   * on the connection the messages arrive on. Calls of one event-loop turn
-   * share one PING. Rejects when the feed is not live or Redis does not answer.
+   * call has reached onInvalidated: the reply to any command sent after the
+   * call on the connection the messages arrive on (another lookup's, a rate
+   * limit's), or to a PING that the calls of one event-loop turn share when
+   * none was sent by its end. Rejects when the feed is not live or Redis does
+   * not answer.
    */
   fence(): Promise<void>;
   onInvalidated(listener: (key: string) => void): void;
