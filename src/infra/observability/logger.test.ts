@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger, redactUrl, scrubContacts } from './logger.ts';
@@ -47,5 +48,23 @@ describe('the request serializer', () => {
     logger.info({ req: new Request() }, 'request completed');
     const line = JSON.parse(lines[0]!) as { req: { url: string } };
     expect(line.req.url).toBe('/v1/lookup/[email]?from=[phone]&search=[redacted]');
+  });
+});
+
+describe('the stdout destination', () => {
+  // Lines wait in memory (LOG_SYNC=false): a process that dies of an uncaught
+  // exception, with no graceful path, must still write every one of them.
+  it('writes every waiting line when the process dies of an uncaught exception', () => {
+    const script = `
+      import { createLogger } from './src/infra/observability/logger.ts';
+      const logger = createLogger({ env: { LOG_LEVEL: 'info', LOG_SYNC: false, LOG_BUFFER_BYTES: 16000, LOG_FLUSH_INTERVAL_MS: 10000 } });
+      for (let i = 0; i < 500; i++) logger.info({ i }, 'line');
+      setImmediate(() => { throw new Error('boom'); });
+    `;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(child.status).not.toBe(0);
+    expect(child.stderr).toContain('boom');
+    const lines = child.stdout.trim().split('\n').map((l) => JSON.parse(l) as { i: number });
+    expect(lines.map((l) => l.i)).toEqual(Array.from({ length: 500 }, (_, i) => i));
   });
 });
