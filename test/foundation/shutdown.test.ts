@@ -50,7 +50,7 @@ describe('graceful shutdown', () => {
     // Closed for good: nothing listens on the address any more.
     await expect(fetch(`${address}/health/live`)).rejects.toThrow();
     expect(logs.some((l) => /shutting down/.test(String(l.msg)))).toBe(true);
-  }, 60_000);
+  }, 120_000);
 
   // Log lines are written in batches (LOG_SYNC=false, the default): the ones
   // still waiting when SIGTERM arrives must reach stdout before the exit.
@@ -66,5 +66,5 @@ describe('graceful shutdown', () => {
     await closed;
     const logged = new Set(logs.filter((l) => l.msg === 'request completed').map((l) => l.reqId));
     expect(ids.filter((id) => !logged.has(id))).toEqual([]);
-  }, 60_000);
+  }, 120_000);
 });
