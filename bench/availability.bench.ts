@@ -144,6 +144,11 @@ export async function run(): Promise<BenchResult[]> {
     const floorName = floor
       ? `pgbench: the SELECT of the same ${APPOINTMENTS} rows, c=${CONNECTIONS} (p50 ${floor.p50.toFixed(2)} ms)`
       : `the SELECT of the same ${APPOINTMENTS} rows in PGlite, one connection (p50 ${embeddedFloor!.p50.toFixed(2)} ms)`;
+    // What one process could serve with a whole core to itself at this CPU per request, over the floor: an upper bound a busy machine cannot move.
+    const ceiling = (m: { cpuMs: number | null; count: number }) => {
+      const cpu = cpuPerRequest(m).cpuMsPerRequest;
+      return cpu ? `one core's ceiling ${(1000 / cpu).toFixed(0)} req/s = ${(1000 / cpu / floorRps).toFixed(3)} of the floor; ` : '';
+    };
     const rungs: BenchResult[] = [];
     for (const rung of pgbenchAvailable() ? LADDER : []) {
       const server = await startBare('/floor/availability', '', {
@@ -157,7 +162,7 @@ export async function run(): Promise<BenchResult[]> {
         const answer = (await (await fetch(server.url)).json()) as unknown[] | { data: { slots: unknown[] } };
         const size = Array.isArray(answer) ? `${answer.length} rows` : `${answer.data.slots.length} slots`;
         const m = await load({ url: server.url, pid: () => server.pid, connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS });
-        rungs.push(throughputResult(`floor: ${rung.label}, c=${CONNECTIONS}`, m.rps, floorName, floorRps, { p50Ms: m.p50, p99Ms: m.p99, note: `minimal server, own process; ${size}; ${m.generator}`, ...cpuPerRequest(m) }));
+        rungs.push(throughputResult(`floor: ${rung.label}, c=${CONNECTIONS}`, m.rps, floorName, floorRps, { p50Ms: m.p50, p99Ms: m.p99, note: `minimal server, own process; ${size}; ${ceiling(m)}${m.generator}`, ...cpuPerRequest(m) }));
       } finally {
         await server.close();
       }
@@ -167,12 +172,13 @@ export async function run(): Promise<BenchResult[]> {
     const one = await load({ url, headers, pid: api.pid, connections: 1, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS });
     const profile = profiling ? await api.stop() : null;
     const note = `API ${api.mode}, own process; ${slotCount} slots; ${many.generator}`;
+    const manyNote = `API ${api.mode}, own process; ${slotCount} slots; ${ceiling(many)}${many.generator}`;
     return [
       ...rungs,
       throughputResult(`GET availability, 31 days, ${APPOINTMENTS} appointments, c=${CONNECTIONS}`, many.rps, floorName, floorRps, {
         p50Ms: many.p50,
         p99Ms: many.p99,
-        note,
+        note: manyNote,
         ...cpuPerRequest(many),
         ...(profile ? { profile } : {}),
       }),

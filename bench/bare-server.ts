@@ -22,7 +22,8 @@ import type { FloorSpec } from './processes.ts';
  * - `pg`: the availability floor's SELECT over node-postgres, in the simple
  *   protocol as pgbench sends it (row by row, or as one json_agg value); `tenant`: behind the API's row-level
  *   security context (set_config prelude in the same message, as tenantRows
- *   sends it); `slots`: the slot computation and the API's answer writer.
+ *   sends it); `slots`: the slot computation and the API's answer writer;
+ * - `replay`: the booking transaction's recorded SQL, per request.
  *
  * Without layers it answers a fixed body (bare Fastify, logging off).
  * Args: port, spec file (JSON: FloorSpec of bench/processes.ts, url, body).
@@ -107,6 +108,37 @@ if (has('pg')) {
       return availabilityJson({ doctorId: s.doctorId, timezone: s.zone, from: s.from, to: s.to, slotMinutes: s.slotMinutes, visitTypeId: null, slots: slots.map((x) => ({ start: x.start, end: x.end })) });
     };
   }
+}
+
+if (has('replay')) {
+  // The booking transaction's recorded SQL (bench/booking.bench.ts's pgbench scripts), one script per request in
+  // turn, on one pooled connection: each message as recorded, with a fresh random slot and fresh ids, as pgbench does.
+  const pg = (await import('pg')).default;
+  const p = new pg.Pool({ connectionString: spec.env.DATABASE_URL, max: 16 });
+  pool = p;
+  const scripts = spec.replay!.map((script) => script.trim().split('\n').slice(2).map((line) => line.replace(/ \\;/g, ';')));
+  const slotLiteral = (ms: number) => `'${new Date(ms).toISOString().replace('.000Z', 'Z')}'`;
+  let turn = 0;
+  answer = async () => {
+    const messages = scripts[turn++ % scripts.length]!;
+    const startMs = Date.UTC(2100, 0, 1) + Math.floor(Math.random() * 100_000_000) * 5 * 60_000;
+    const values = new Map<string, string>([
+      ['slot_start', slotLiteral(startMs)],
+      ['slot_end', slotLiteral(startMs + 5 * 60_000)],
+    ]);
+    const client = await p.connect();
+    try {
+      for (const message of messages) {
+        await client.query(message.replace(/(?<!:):(slot_start|slot_end|id\d+)\b/g, (_m, name: string) => values.get(name) ?? values.set(name, `'${randomUUID()}'`).get(name)!));
+      }
+    } catch (err) {
+      await client.query('rollback').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+    return JSON.stringify({ data: { messages: messages.length }, message: 'OK' });
+  };
 }
 
 const app = has('log')

@@ -202,14 +202,16 @@ export async function startApi<S = undefined>(
 
 /**
  * What bench/bare-server.ts adds to bare Fastify: the floor ladder's layers
- * (`redis`, `jwt`, `auth`, `log`; `pg`, `tenant`, `slots`), each read from the API
+ * (`redis`, `jwt`, `auth`, `log`; `pg`, `tenant`, `slots`; `replay`), each read from the API
  * process's environment `env` (ApiProcess.env), and their inputs.
  */
 export interface FloorSpec {
-  layers: ('redis' | 'jwt' | 'auth' | 'log' | 'pg' | 'tenant' | 'slots')[];
+  layers: ('redis' | 'jwt' | 'auth' | 'log' | 'pg' | 'tenant' | 'slots' | 'replay')[];
   env: Record<string, string>;
   rateKey?: string;
   select?: { text: string; hospitalId: string };
+  /** bench/booking.bench.ts's pgbench replay scripts. */
+  replay?: string[];
   slots?: { zone: string; weekly: { day: string; start: string; end: string }[]; slotMinutes: number; bufferMinutes: number; from: string; to: string; timeOff: { startMs: number; endMs: number }[]; doctorId: string };
 }
 
