@@ -20,9 +20,10 @@ import type { FloorSpec } from './processes.ts';
  * - `log`: the API's logger and its one access line per request (AccessLog),
  *   written to this process's stdout as the API's is;
  * - `pg`: the availability floor's SELECT over node-postgres, in the simple
- *   protocol as pgbench sends it (row by row, or as one json_agg value); `tenant`: behind the API's row-level
- *   security context (set_config prelude in the same message, as tenantRows
- *   sends it); `slots`: the slot computation and the API's answer writer;
+ *   protocol as pgbench sends it (row by row, or as one json_agg value);
+ *   `tenant`: behind the API's row-level security context (set_config
+ *   prelude in the same message, as tenantRows sends it); `slots`: the slot
+ *   computation and the API's answer writer;
  * - `replay`: the booking transaction's recorded SQL, per request.
  *
  * Without layers it answers a fixed body (bare Fastify, logging off).
