@@ -186,7 +186,7 @@ export const variables = {
   RABBITMQ_URL: { parse: amqpNodes, example: 'amqp://guest:guest@127.0.0.1:5672', doc: 'RabbitMQ URL, or the nodes of a cluster as a comma-separated list (credentials and vhost of the first; reconnects go to the next node); the worker relays the outbox to it and consumes the queues. Unset = in-process delivery from the outbox (embedded mode)' },
   RABBITMQ_PREFIX: { parse: identifier, default: '', doc: 'Prefix of every exchange and queue name (several deployments or test runs on one broker)' },
   RABBITMQ_RECONNECT_MAX_DELAY_MS: { parse: int(100, 300_000), default: 10_000, doc: 'Upper bound of the exponential delay between RabbitMQ reconnection attempts' },
-  QUEUE_CONCURRENCY: { parse: int(1, 100), default: 5, doc: 'Messages one worker handles at once per queue (RabbitMQ prefetch is twice this)' },
+  QUEUE_CONCURRENCY: { parse: int(1, 100), default: 5, doc: 'Messages one worker handles at once per queue (RabbitMQ prefetch is twice this); the email queue has EMAIL_QUEUE_CONCURRENCY' },
   SMTP_URL: { parse: url('smtp', 'smtps'), example: 'smtp://user:password@smtp.example.com:587', doc: 'SMTP server for outgoing email; unset = each email is written as an .eml file under DATA_DIR/mail' },
   SMTP_TIMEOUT_MS: { parse: int(100, 600_000), default: 30_000, doc: 'Connect, greeting and socket timeout of an SMTP session (a timeout is a transient failure, retried)' },
   SMTP_POOL_SIZE: { parse: int(1, 50), default: 5, doc: 'Pooled SMTP connections per process' },
