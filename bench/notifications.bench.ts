@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { SMTPServer } from 'smtp-server';
+import { emailQueueConcurrency, loadConfig } from '../src/config.ts';
 import { rawRows } from '../src/infra/db/client.ts';
 import { deleteTopology } from '../src/infra/queue/topology.ts';
 import { createMessaging } from '../src/messaging.ts';
@@ -176,12 +177,12 @@ async function benchHospital(bench: BenchDeps): Promise<string> {
 }
 
 /**
- * Four messages in flight per SMTP connection (BENCH_QUEUE_CONCURRENCY to try others): while some wait on
- * PostgreSQL for their claim or record (group-committed, so a few more in flight cost no more round trips),
- * the pool always has the next one ready, as the raw baseline's queue of pending sendMail calls does.
+ * The worker's own default: EMAIL_QUEUE_CONCURRENCY unset is four emails in flight per SMTP connection
+ * (emailQueueConcurrency). BENCH_QUEUE_CONCURRENCY=<n> tries another figure.
  */
-const CONCURRENCY = Number(process.env.BENCH_QUEUE_CONCURRENCY ?? POOL * 4);
-const settings = { SMTP_POOL_SIZE: String(POOL), QUEUE_CONCURRENCY: String(CONCURRENCY), EMAIL_PER_RECIPIENT_PER_HOUR: '1000000' };
+const tried = process.env.BENCH_QUEUE_CONCURRENCY;
+const settings = { SMTP_POOL_SIZE: String(POOL), EMAIL_PER_RECIPIENT_PER_HOUR: '1000000', ...(tried ? { EMAIL_QUEUE_CONCURRENCY: tried } : {}) };
+const CONCURRENCY = emailQueueConcurrency(loadConfig(settings).env);
 
 /** Production: the worker in its own process over a throwaway database and private queues. */
 async function viaWorker(peer: Peer): Promise<EndToEnd> {

@@ -189,10 +189,11 @@ export const variables = {
   RABBITMQ_URL: { parse: amqpNodes, example: 'amqp://guest:guest@127.0.0.1:5672', doc: 'RabbitMQ URL, or the nodes of a cluster as a comma-separated list (credentials and vhost of the first; reconnects go to the next node); the worker relays the outbox to it and consumes the queues. Unset = in-process delivery from the outbox (embedded mode)' },
   RABBITMQ_PREFIX: { parse: identifier, default: '', doc: 'Prefix of every exchange and queue name (several deployments or test runs on one broker)' },
   RABBITMQ_RECONNECT_MAX_DELAY_MS: { parse: int(100, 300_000), default: 10_000, doc: 'Upper bound of the exponential delay between RabbitMQ reconnection attempts' },
-  QUEUE_CONCURRENCY: { parse: int(1, 100), default: 5, doc: 'Messages one worker handles at once per queue (RabbitMQ prefetch is twice this)' },
+  QUEUE_CONCURRENCY: { parse: int(1, 100), default: 5, doc: 'Messages one worker handles at once per queue (RabbitMQ prefetch is twice this); the email queue has EMAIL_QUEUE_CONCURRENCY' },
   SMTP_URL: { parse: url('smtp', 'smtps'), example: 'smtp://user:password@smtp.example.com:587', doc: 'SMTP server for outgoing email; unset = each email is written as an .eml file under DATA_DIR/mail' },
   SMTP_TIMEOUT_MS: { parse: int(100, 600_000), default: 30_000, doc: 'Connect, greeting and socket timeout of an SMTP session (a timeout is a transient failure, retried)' },
   SMTP_POOL_SIZE: { parse: int(1, 50), default: 5, doc: 'Pooled SMTP connections per process' },
+  EMAIL_QUEUE_CONCURRENCY: { parse: int(1, 200), example: '20', doc: 'Messages one worker handles at once on the email queue (prefetch twice this); unset = 4 × SMTP_POOL_SIZE, so each SMTP connection has its next email ready while others wait on their claim or record' },
   MAIL_FROM: { parse: str, default: 'Tempus <no-reply@tempus.local>', doc: 'From address of every email' },
   SMS_PROVIDER_URL: { parse: url('http', 'https'), default: 'https://api.twilio.com', doc: 'Base URL of the SMS provider (Twilio Messages API shape: POST {base}/2010-04-01/Accounts/{sid}/Messages.json)' },
   SMS_ACCOUNT_SID: { parse: str, doc: 'SMS provider account sid; unset = SMS are written to the log instead of sent' },
@@ -240,6 +241,14 @@ export interface Config {
     readonly sms: 'http' | 'log';
   };
 }
+
+/**
+ * Emails one worker handles at once: EMAIL_QUEUE_CONCURRENCY, or four per SMTP
+ * connection. With only as many in flight as connections, a connection idles
+ * whenever its next email still waits on PostgreSQL for its claim or record
+ * (docs/performance.md, "Notifications and webhooks: the send path").
+ */
+export const emailQueueConcurrency = (env: Env): number => env.EMAIL_QUEUE_CONCURRENCY ?? Math.min(200, 4 * env.SMTP_POOL_SIZE);
 
 /** Parses an environment (process.env by default). Throws ConfigError listing every bad variable. */
 export function loadConfig(source: Record<string, string | undefined> = process.env): Config {

@@ -1,4 +1,6 @@
+import { emailQueueConcurrency } from './config.ts';
 import type { Deps } from './deps.ts';
+import { JOB_QUEUES } from './modules/notifications/jobs.ts';
 import { createEmailHandler } from './modules/notifications/email.consumer.ts';
 import { registerBuiltinMessaging } from './modules/notifications/builtin.ts';
 import { registerAppointmentNotifications } from './modules/appointments/appointment-notifications.ts';
@@ -125,7 +127,15 @@ export function createMessaging(deps: Deps, options: MessagingOptions = {}): Mes
           relay = createOutboxRelay({ db, rabbit, logger: log, metrics, batchSize: env.RELAY_BATCH_SIZE, pollIntervalMs: env.RELAY_POLL_INTERVAL_MS });
           relay.pump.start();
         }
-        if (options.consumers !== false) consumers = startConsumers({ rabbit, runtime, logger: log, concurrency: env.QUEUE_CONCURRENCY });
+        if (options.consumers !== false) {
+          consumers = startConsumers({
+            rabbit,
+            runtime,
+            logger: log,
+            concurrency: env.QUEUE_CONCURRENCY,
+            concurrencyOf: { [JOB_QUEUES.email]: emailQueueConcurrency(env) },
+          });
+        }
       } else {
         inline = createInlineTransport({
           db,

@@ -38,6 +38,9 @@ export async function all(path) {
   return items;
 }
 
+/** "Too late to change online, please call the hospital at <its phone>" (without the number when the hospital has none). */
+export const tooLateText = (t, hospital) => t('errTooLate', { phone: hospital?.phone ? t('callPhone', { phone: hospital.phone }) : '' });
+
 /** An API error in the visitor's words: the known codes explained, any other with the envelope's own sentence. */
 export function errorText(err, t, hospital) {
   if (!(err instanceof ApiError)) return t('errGeneric', { message: String(err?.message ?? err) });
@@ -58,7 +61,7 @@ export function errorText(err, t, hospital) {
     case 'HOLD_EXPIRED':
       return t('errHoldExpired');
     case 'TOO_LATE_TO_CHANGE':
-      return t('errTooLate', { phone: hospital?.phone ? t('callPhone', { phone: hospital.phone }) : '' });
+      return tooLateText(t, hospital);
     case 'RATE_LIMITED':
       return t('errRateLimited', { seconds: err.details.retryAfterSeconds ?? 60 });
     default:

@@ -1,7 +1,7 @@
 // /manage/:token — the visit as the patient may see it; cancel (after a second yes), reschedule.
-import { api, errorText } from './api.js';
+import { api, errorText, tooLateText } from './api.js';
 import { h, stepHeading, announce, errorBox, field } from './dom.js';
-import { t, formatDateTime, addDays, localDateOf, todayIn } from './i18n.js';
+import { t, formatDateTime, formatDay, addDays, localDateOf, todayIn } from './i18n.js';
 import { createPage } from './page.js';
 import { createPicker } from './picker.js';
 
@@ -42,7 +42,7 @@ export async function managePage(root, token, setRerender) {
             announce(t('moving'));
             state.visit = (await api('POST', `${base}/reschedule`, { start: slot.start })).data;
             // The defaults follow the new date: wait for something earlier than the visit as it is now.
-            if (!state.waitlist.joined) state.waitlist = waitlistDefaults();
+            state.waitlist = waitlistOf(state.visit);
           },
           () => go('view', 'step-view', t('rescheduled')),
         ),
@@ -52,20 +52,29 @@ export async function managePage(root, token, setRerender) {
   }
 
   // The waiting list: an earlier time with the same doctor and visit type, between two local dates
-  // (default today .. the day before the visit, as the API's own defaults).
-  const waitlistDefaults = () => ({ earliest: todayIn(zone()), latest: addDays(localDateOf(state.visit.start, zone()), -1), joined: false, error: '' });
+  // (default today .. the day before the visit, as the API's own defaults). A patient already waiting
+  // (the API names the entry) is told so, with its dates, and offered no second join.
+  const waitlistOf = (visit) =>
+    visit.waitlist
+      ? { earliest: visit.waitlist.earliest, latest: visit.waitlist.latest, joined: true, error: '' }
+      : { earliest: todayIn(zone()), latest: addDays(localDateOf(visit.start, zone()), -1), joined: false, error: '' };
+  const joinedText = (wl) => t('waitlistJoined', { from: formatDay(wl.earliest), to: formatDay(wl.latest) });
 
   function joinWaitlist(event) {
     event.preventDefault();
     const wl = state.waitlist;
     return act(
-      () => api('POST', `${base}/waitlist`, { earliest: wl.earliest, latest: wl.latest }),
+      async () => {
+        // 201 a new entry, 200 the one the patient already had: either way the dates said are the entry's.
+        const entry = (await api('POST', `${base}/waitlist`, { earliest: wl.earliest, latest: wl.latest })).data;
+        Object.assign(wl, { earliest: entry.earliest, latest: entry.latest });
+      },
       () => {
         wl.joined = true;
         wl.error = '';
         focus('waitlist-joined');
         rerender();
-        announce(t('waitlistJoined'));
+        announce(joinedText(wl));
       },
       (err) => {
         // Said next to the form, whose first date takes focus to fix it.
@@ -80,7 +89,7 @@ export async function managePage(root, token, setRerender) {
   function waitlistSection() {
     const wl = state.waitlist;
     const heading = h('h3', { id: 'waitlist-heading' }, t('waitlist'));
-    if (wl.joined) return h('section', { 'aria-labelledby': 'waitlist-heading', className: 'waitlist' }, heading, h('p', { className: 'notice', id: 'waitlist-joined', tabindex: '-1' }, t('waitlistJoined')));
+    if (wl.joined) return h('section', { 'aria-labelledby': 'waitlist-heading', className: 'waitlist' }, heading, h('p', { className: 'notice', id: 'waitlist-joined', tabindex: '-1' }, joinedText(wl)));
     const today = todayIn(zone());
     const date = (id, key) =>
       field(
@@ -133,7 +142,7 @@ export async function managePage(root, token, setRerender) {
           errorBox(state.error),
           summary(),
           changeable ? h('p', { id: 'changeable-until' }, t('changeableUntil', { when: formatDateTime(state.visit.changeableUntil, zone()) })) : null,
-          open && !changeable ? h('p', { id: 'too-late' }, t('errTooLate', { phone: '' })) : null,
+          open && !changeable ? h('p', { id: 'too-late' }, tooLateText(t, state.visit.hospital)) : null,
           changeable
             ? h(
                 'div',
@@ -142,8 +151,8 @@ export async function managePage(root, token, setRerender) {
                 h('button', { type: 'button', id: 'cancel', onclick: () => go('confirm-cancel', 'step-confirm-cancel') }, t('cancelVisit')),
               )
             : null,
-          // Only while the visit can still change: taking an earlier time moves it.
-          changeable && state.waitlist.latest >= todayIn(zone()) ? waitlistSection() : null,
+          // Only while the visit can still change: taking an earlier time moves it. Already waiting: said with the dates.
+          changeable && (state.waitlist.joined || state.waitlist.latest >= todayIn(zone())) ? waitlistSection() : null,
         );
       }
       case 'confirm-cancel':
@@ -177,7 +186,7 @@ export async function managePage(root, token, setRerender) {
 
   await start(async () => {
     state.visit = (await api('GET', base)).data;
-    state.waitlist = waitlistDefaults();
+    state.waitlist = waitlistOf(state.visit);
     return 'view';
   });
 }

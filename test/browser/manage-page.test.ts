@@ -5,6 +5,7 @@
  * target, the .eml files embedded): see the visit, move it, cancel it after a
  * second yes; too close to the start it says so; a dead link says so.
  */
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appointmentTestEnv, bookingFixture, bookOk, daysAheadAt, minutesFromNow, type BookingFixture } from '../helpers/appointment-factories.ts';
 import { hasChromium, openBrowser, scrollWidth } from '../helpers/browser.ts';
@@ -76,14 +77,16 @@ describe.skipIf(!hasChromium)('manage page in Chromium', { timeout: 120_000 }, (
 
   it('explains, in Spanish and at 375 px, that a visit too close to its start cannot be changed online', async () => {
     // Inside the default notice (cancellationNoticeMinutes 1440): no cancel, no move.
-    const { url } = await bookedWithLink(minutesFromNow(180, 30), 'Lola Tarde');
+    const { url, f } = await bookedWithLink(minutesFromNow(180, 30), 'Lola Tarde');
+    await m.t.deps.database.db.execute(sql`update hospitals set phone = '+4930123456' where id = ${f.hospital.id}::uuid`);
     const b = await openBrowser(origin, { locale: 'es-ES', viewport: { width: 375, height: 667 } });
     try {
       const page = b.page;
       await page.goto(url);
       await page.getByRole('heading', { level: 2, name: 'Su cita' }).waitFor();
       expect(await page.getAttribute('html', 'lang')).toBe('es');
-      expect(await page.locator('#too-late').textContent()).toContain('Ya es tarde para cambiar esta cita en línea');
+      // With the number to call, from the manage view's hospital.
+      expect(await page.locator('#too-late').textContent()).toBe('Ya es tarde para cambiar esta cita en línea. Llame al hospital al +4930123456.');
       expect(await page.getByRole('button', { name: 'Cancelar la cita' }).count()).toBe(0);
       // The API agrees, in its own words: 422 TOO_LATE_TO_CHANGE.
       const token = new URL(url).pathname.split('/manage/')[1]!;

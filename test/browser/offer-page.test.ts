@@ -15,6 +15,9 @@ import { MANAGE_LINK, OFFER_LINK, servedMailApp } from '../helpers/mailbox.ts';
 
 const localDate = (days: number) => daysAheadAt(days, 0).toISOString().slice(0, 10);
 
+/** A local date as the Spanish page writes it ("jueves, 3 de diciembre"). */
+const spanishDay = (isoDate: string) => new Intl.DateTimeFormat('es', { timeZone: 'UTC', weekday: 'long', day: 'numeric', month: 'long' }).format(new Date(`${isoDate}T12:00:00Z`));
+
 describe.skipIf(!hasChromium)('offer page in Chromium', { timeout: 120_000 }, () => {
   let m: Awaited<ReturnType<typeof servedMailApp>>;
   let origin: string;
@@ -139,8 +142,13 @@ describe.skipIf(!hasChromium)('offer page in Chromium', { timeout: 120_000 }, ()
       await page.getByLabel('Último día').fill(localDate(11));
       await tabTo(page, '#join-waitlist');
       await page.keyboard.press('Enter');
-      await page.locator('#waitlist-joined').filter({ hasText: 'Está en la lista de espera.' }).waitFor();
+      const joinedText = `Está en la lista de espera para una hora antes, del ${spanishDay(localDate(1))} al ${spanishDay(localDate(11))}.`;
+      await page.locator('#waitlist-joined').filter({ hasText: joinedText }).waitFor();
       await b.screenshot('manage-es-waitlist-joined');
+      // Back later, the page knows: the entry's dates, and no second join offered.
+      await page.reload();
+      await page.locator('#waitlist-joined').filter({ hasText: joinedText }).waitFor();
+      expect(await page.locator('#join-waitlist').count()).toBe(0);
       expect(b.offOrigin).toEqual([]);
     } finally {
       await b.close();

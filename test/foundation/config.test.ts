@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, variables } from '../../src/config.ts';
+import { ConfigError, emailQueueConcurrency, loadConfig, variables } from '../../src/config.ts';
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -31,6 +31,14 @@ describe('configuration', () => {
     const problems = problemsOf({ NODE_ENV: 'production' });
     expect(problems.join('\n')).toMatch(/DATABASE_URL is required when NODE_ENV=production/);
     expect(problems.join('\n')).toMatch(/SUPABASE_URL or SUPABASE_JWT_SECRET is required/);
+  });
+
+  it('keeps four emails in flight per SMTP connection unless told otherwise', () => {
+    expect(emailQueueConcurrency(loadConfig({}).env)).toBe(20);
+    expect(emailQueueConcurrency(loadConfig({ SMTP_POOL_SIZE: '2' }).env)).toBe(8);
+    expect(emailQueueConcurrency(loadConfig({ SMTP_POOL_SIZE: '50' }).env)).toBe(200);
+    expect(emailQueueConcurrency(loadConfig({ SMTP_POOL_SIZE: '2', EMAIL_QUEUE_CONCURRENCY: '3' }).env)).toBe(3);
+    expect(problemsOf({ EMAIL_QUEUE_CONCURRENCY: '0' })).toEqual(['EMAIL_QUEUE_CONCURRENCY must be between 1 and 200, got 0']);
   });
 
   it('lists every variable in .env.example', () => {

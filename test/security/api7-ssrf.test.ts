@@ -16,7 +16,7 @@ import path from 'node:path';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OutboundNetworkError, OutboundRefused, postTo, resolveTarget } from '../../src/infra/http/outbound.ts';
+import { createOutboundAgents, OutboundNetworkError, OutboundRefused, postTo, resolveTarget } from '../../src/infra/http/outbound.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { registerHospital, type RegisteredHospital } from '../helpers/factories.ts';
 
@@ -37,8 +37,13 @@ const OUTGOING = /\bfetch\s*\(|createRemoteJWKSet\s*\(|\bhttps?\.(request|get)\s
 const ALLOWED: Record<string, { calls: number; target: RegExp }> = {
   'infra/sms/sms.ts': { calls: 1, target: /const endpoint = `\$\{env\.SMS_PROVIDER_URL\}\/2010-04-01\/Accounts\/\$\{encodeURIComponent\(sid\)\}\/Messages\.json`;[\s\S]*fetch\(endpoint,/ },
   'infra/auth/verifier.ts': { calls: 1, target: /createRemoteJWKSet\(new URL\(`\$\{env\.SUPABASE_URL\}\/auth\/v1\/\.well-known\/jwks\.json`\)/ },
-  // User-supplied URLs: only to a target resolveTarget() checked, connected through the pinned lookup.
-  'infra/http/outbound.ts': { calls: 2, target: /export function postTo\(target: ResolvedTarget[\s\S]*lookup: pinned,[\s\S]*https\.request\(target\.url, requestOptions[\s\S]*http\.request\(target\.url, requestOptions/ },
+  // User-supplied URLs: only to a target resolveTarget() checked, connected through the pinned lookup,
+  // kept connections only in an agent keyed by the origin and that checked address.
+  'infra/http/outbound.ts': {
+    calls: 2,
+    target:
+      /const key = `\$\{target\.url\.protocol\}\/\/\$\{target\.url\.host\} \$\{target\.address\}`;[\s\S]*function postOnce\(target: ResolvedTarget[\s\S]*lookup: pinned,\s*agent: options\.agents \? options\.agents\.agentFor\(target\) : false,[\s\S]*https\.request\(target\.url, requestOptions[\s\S]*http\.request\(target\.url, requestOptions/,
+  },
 };
 
 describe('API7 server-side request forgery', () => {
@@ -148,5 +153,66 @@ describe('API7: webhook URLs', () => {
     const big = await postTo(await local('/big'), { headers: {}, body: '{}', timeoutMs: 2_000, maxResponseBytes: 4096 });
     expect(big.body.length).toBe(4096);
     await expect(postTo(await local('/slow'), { headers: {}, body: '{}', timeoutMs: 200, maxResponseBytes: 4096 })).rejects.toThrow(OutboundNetworkError);
+  });
+
+  it('keeps a connection only for the same origin and the same checked address', async () => {
+    // Two receivers on one port, one per loopback address: the same URL, two DNS answers.
+    const connections: string[] = [];
+    const receivers = ['127.0.0.1', '127.0.0.2'].map((address) =>
+      http
+        .createServer((req, res) => {
+          req.resume();
+          req.on('end', () => res.writeHead(200).end(address));
+        })
+        .on('connection', () => connections.push(address)),
+    );
+    await new Promise<void>((resolve) => receivers[0]!.listen(0, '127.0.0.1', resolve));
+    const shared = (receivers[0]!.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => receivers[1]!.listen(shared, '127.0.0.2', resolve));
+    const agents = createOutboundAgents();
+    try {
+      const to = (address: string) =>
+        resolveTarget(`http://hooks.example:${shared}/h`, { allowPrivate: true, resolve: async () => [{ address, family: 4 }] });
+      const post = async (address: string) =>
+        (await postTo(await to(address), { headers: {}, body: '{}', timeoutMs: 2_000, maxResponseBytes: 4096, agents })).body;
+      expect(await post('127.0.0.1')).toBe('127.0.0.1');
+      expect(await post('127.0.0.1')).toBe('127.0.0.1');
+      expect(connections).toEqual(['127.0.0.1']);
+      // DNS now says .2: a new connection there, not the kept one to .1.
+      expect(await post('127.0.0.2')).toBe('127.0.0.2');
+      expect(await post('127.0.0.1')).toBe('127.0.0.1');
+      expect(connections).toEqual(['127.0.0.1', '127.0.0.2']);
+    } finally {
+      agents.destroy();
+      for (const r of receivers) {
+        r.closeAllConnections();
+        await new Promise((resolve) => r.close(resolve));
+      }
+    }
+  });
+
+  it('sends again on a new connection when a kept one turns out closed under the request', async () => {
+    let requests = 0;
+    const receiver = http.createServer((req, res) => {
+      requests++;
+      // The second request on a connection: the receiver drops the connection instead of answering.
+      if ((req.socket as { served?: boolean }).served) return void req.socket.destroy();
+      (req.socket as { served?: boolean }).served = true;
+      req.resume();
+      req.on('end', () => res.writeHead(200).end('ok'));
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const agents = createOutboundAgents();
+    try {
+      const target = await resolveTarget(`http://127.0.0.1:${(receiver.address() as AddressInfo).port}/h`, { allowPrivate: true });
+      const post = () => postTo(target, { headers: {}, body: '{}', timeoutMs: 2_000, maxResponseBytes: 4096, agents });
+      expect((await post()).status).toBe(200);
+      expect((await post()).status).toBe(200);
+      expect(requests).toBe(3);
+    } finally {
+      agents.destroy();
+      receiver.closeAllConnections();
+      await new Promise((resolve) => receiver.close(resolve));
+    }
   });
 });

@@ -17,7 +17,11 @@ import ipaddr from 'ipaddr.js';
  *   returns it), so a second DNS answer cannot swap in another one (rebinding);
  *   TLS still verifies the certificate against the host name;
  * - redirects are never followed, the whole exchange has a deadline, and at
- *   most `maxResponseBytes` of the answer are read.
+ *   most `maxResponseBytes` of the answer are read;
+ * - a connection is kept alive for the next request only inside an agent of
+ *   one origin AND one checked address (createOutboundAgents), so it is
+ *   reused only for a request whose URL was checked again and resolved to
+ *   that same allowed address.
  */
 
 export class OutboundRefused extends Error {
@@ -95,7 +99,59 @@ export interface PostOptions {
   body: string;
   timeoutMs: number;
   maxResponseBytes: number;
+  /** Keep-alive connections (createOutboundAgents); without, every request opens and closes its own. */
+  agents?: OutboundAgents;
 }
+
+export interface OutboundAgents {
+  /** The keep-alive agent of `target`'s origin and checked address. */
+  agentFor(target: ResolvedTarget): http.Agent;
+  /** Closes every kept connection (shutdown). */
+  destroy(): void;
+}
+
+/**
+ * Keep-alive agents for the webhook sender, one per origin (scheme, host,
+ * port) and checked address: a TCP (and TLS) connection per POST was most of
+ * a delivery's cost (docs/performance.md, "Notifications and webhooks: the
+ * send path"). Node's own agent names its pools by host and port only, so one
+ * agent for all would hand a connection made to an address DNS no longer
+ * gives (or the guard no longer allows) to the next request for that host;
+ * here the address is part of the key, and every socket of an agent was
+ * opened through the pinned lookup to that one address.
+ *
+ * Idle connections close after `idleMs` (below the 5 s keep-alive most
+ * servers keep, so the receiver rarely closes one under a request) and do not
+ * hold the process open. At most `maxAgents` agents are remembered, least
+ * recently used forgotten first; a forgotten agent's idle connections still
+ * close after `idleMs`, its busy ones finish their request.
+ */
+export function createOutboundAgents(options: { idleMs?: number; maxAgents?: number; maxFreeSockets?: number } = {}): OutboundAgents {
+  const { idleMs = 4_000, maxAgents = 256, maxFreeSockets = 16 } = options;
+  const agents = new Map<string, http.Agent>();
+  return {
+    agentFor(target) {
+      const key = `${target.url.protocol}//${target.url.host} ${target.address}`;
+      let agent = agents.get(key);
+      if (agent) agents.delete(key);
+      else {
+        const settings = { keepAlive: true, timeout: idleMs, maxFreeSockets, scheduling: 'lifo' as const };
+        agent = target.url.protocol === 'https:' ? new https.Agent(settings) : new http.Agent(settings);
+      }
+      // Map order is use order: the first key is the least recently used.
+      agents.set(key, agent);
+      if (agents.size > maxAgents) agents.delete(agents.keys().next().value!);
+      return agent;
+    },
+    destroy() {
+      for (const agent of agents.values()) agent.destroy();
+      agents.clear();
+    },
+  };
+}
+
+/** A kept connection the receiver closed just as it was reused: the request never reached it, so it is sent once more on a fresh one. */
+const isStaleConnection = (err: NodeJS.ErrnoException) => err.code === 'ECONNRESET' || err.code === 'EPIPE' || err.code === 'ECONNABORTED';
 
 export interface PostResult {
   status: number;
@@ -112,7 +168,21 @@ export class OutboundNetworkError extends Error {
 }
 
 /** POSTs to a target resolved by resolveTarget, connecting to its checked address. */
-export function postTo(target: ResolvedTarget, options: PostOptions): Promise<PostResult> {
+export async function postTo(target: ResolvedTarget, options: PostOptions): Promise<PostResult> {
+  const deadline = Date.now() + options.timeoutMs;
+  try {
+    return await postOnce(target, options, options.timeoutMs);
+  } catch (err) {
+    if (!(err instanceof StaleConnection)) throw err;
+    // One retry, on a new connection (the stale one is gone), within what is left of the deadline.
+    return postOnce(target, options, Math.max(1, deadline - Date.now()));
+  }
+}
+
+/** The error a reused keep-alive connection fails with before any answer came back on it. */
+class StaleConnection extends OutboundNetworkError {}
+
+function postOnce(target: ResolvedTarget, options: PostOptions, timeoutMs: number): Promise<PostResult> {
   const pinned: LookupFunction = (_host, opts, callback) => {
     // Node asks for every address when autoSelectFamily is on: answer with the one that was checked.
     if ((opts as { all?: boolean }).all) (callback as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: target.address, family: target.family }]);
@@ -128,9 +198,9 @@ export function postTo(target: ResolvedTarget, options: PostOptions): Promise<Po
     };
     const requestOptions: http.RequestOptions = {
       method: 'POST',
-      // The checked address, not a fresh DNS answer; no agent, so no pooled socket to another address is reused.
+      // The checked address, not a fresh DNS answer; pooled sockets only from this origin's agent for this address.
       lookup: pinned,
-      agent: false,
+      agent: options.agents ? options.agents.agentFor(target) : false,
       headers: { ...options.headers, 'content-length': String(Buffer.byteLength(options.body)) },
     };
     const onResponse = (res: http.IncomingMessage) => {
@@ -152,11 +222,16 @@ export function postTo(target: ResolvedTarget, options: PostOptions): Promise<Po
     };
     const req =
       target.url.protocol === 'https:' ? https.request(target.url, requestOptions, onResponse) : http.request(target.url, requestOptions, onResponse);
+    let answered = false;
+    req.once('response', () => (answered = true));
     const timer = setTimeout(() => {
       done(() => reject(new OutboundNetworkError(`no complete answer within ${options.timeoutMs} ms`)));
       req.destroy();
-    }, options.timeoutMs);
-    req.on('error', (err) => done(() => reject(new OutboundNetworkError(err.message, { cause: err }))));
+    }, timeoutMs);
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      const stale = req.reusedSocket && !answered && isStaleConnection(err);
+      done(() => reject(new (stale ? StaleConnection : OutboundNetworkError)(err.message, { cause: err })));
+    });
     req.end(options.body);
   });
 }

@@ -61,13 +61,21 @@ const requeueLater = async (msg: AsyncMessage) => {
  * Prefetch is twice the concurrency: each worker keeps one message ready per
  * busy slot and no more, so with several workers no one hoards the queue.
  */
-export function startConsumers(options: { rabbit: Rabbit; runtime: Runtime; logger: Logger; concurrency: number }): Consumers {
-  const { rabbit, runtime, logger, concurrency } = options;
+export function startConsumers(options: {
+  rabbit: Rabbit;
+  runtime: Runtime;
+  logger: Logger;
+  concurrency: number;
+  /** Queues that want another concurrency than `concurrency` (the email queue feeds an SMTP pool). */
+  concurrencyOf?: Partial<Record<QueueName, number>>;
+}): Consumers {
+  const { rabbit, runtime, logger } = options;
   const t = rabbit.topology;
   const consumers: Consumer[] = [];
 
   for (const queue of queueNames) {
     if (!runtime.handlers[queue]) continue;
+    const concurrency = options.concurrencyOf?.[queue] ?? options.concurrency;
     const consumer = rabbit.connection.createConsumer(
       {
         queue: t.queue[queue],

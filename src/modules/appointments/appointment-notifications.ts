@@ -41,6 +41,8 @@ export interface AppointmentContext extends PatientRecipient {
   /** An erased patient's appointments have no manage link left that works. */
   patientErased: boolean;
   hospitalEmail: string;
+  /** What the manage page gives a patient to call when it is too late to change online. */
+  hospitalPhone: string | null;
   /** The visit type booked, and the rooms and devices the appointment holds (by kind, then name). */
   visitTypeName: string | null;
   resourceNames: string[];
@@ -61,13 +63,14 @@ export async function loadAppointmentContext(scope: TenantScope, appointmentId: 
       ends_at: Date;
       patient_erased: boolean;
       hospital_email: string;
+      hospital_phone: string | null;
       visit_type_name: string | null;
       resource_names: string[];
     }
   >(
     scope.tx,
     sql`select a.id, h.subdomain, h.cancellation_notice_minutes, a.doctor_id, a.visit_type_id, a.status, a.version, a.starts_at, a.ends_at,
-               ${patientRecipientColumns('a')}, p.erased_at is not null as patient_erased, h.email as hospital_email, vt.name as visit_type_name,
+               ${patientRecipientColumns('a')}, p.erased_at is not null as patient_erased, h.email as hospital_email, h.phone as hospital_phone, vt.name as visit_type_name,
                coalesce((select json_agg(r.name order by r.kind, r.name, r.id)
                            from resource_bookings b join resources r on r.hospital_id = b.hospital_id and r.id = b.resource_id
                           where b.hospital_id = a.hospital_id and b.appointment_id = a.id), '[]'::json) as resource_names
@@ -90,6 +93,7 @@ export async function loadAppointmentContext(scope: TenantScope, appointmentId: 
     endsAt: row.ends_at,
     patientErased: row.patient_erased,
     hospitalEmail: row.hospital_email,
+    hospitalPhone: row.hospital_phone,
     visitTypeName: row.visit_type_name,
     resourceNames: row.resource_names,
   };

@@ -1,6 +1,6 @@
 // The manage module owns patients' self-service on one appointment through its signed link (SPEC section 15): see it, cancel it, move it.
 import type { Db } from '../../infra/db/client.ts';
-import { withTenant } from '../../infra/db/tenant.ts';
+import { withTenant, type TenantScope } from '../../infra/db/tenant.ts';
 import { DomainError, notFound } from '../../shared/errors.ts';
 import { parseInstant } from '../../shared/instant.ts';
 import { loadAppointmentContext, type AppointmentContext } from '../appointments/appointment-notifications.ts';
@@ -8,6 +8,8 @@ import { patientAppointmentActor, type AppointmentService, type ChangeGuard } fr
 import type { AvailabilityService } from '../availability/availability.service.ts';
 import type { VisitTypeAvailabilityInput } from '../availability/availability.schemas.ts';
 import { findHospital } from '../hospitals/hospitals.repo.ts';
+import type { WaitlistEntryRow } from '../waitlist/waitlist.repo.ts';
+import { earlierTimeEntryOf } from '../waitlist/waitlist.service.ts';
 import type { ManageLinks } from './manage-links.ts';
 import type { ManageCancelInput, ManagedAppointmentView, ManageRescheduleInput } from './manage.schemas.ts';
 
@@ -25,17 +27,18 @@ export interface ManageServiceDeps {
 /** The last moment a visit starting at `start` may be cancelled or moved through its link. */
 const changeableUntil = (start: Date, noticeMinutes: number) => new Date(start.getTime() - noticeMinutes * MINUTE_MS);
 
-function view(ctx: AppointmentContext): ManagedAppointmentView {
+function view(ctx: AppointmentContext, waiting: WaitlistEntryRow | null = null): ManagedAppointmentView {
   return {
     id: ctx.id,
     status: ctx.status,
     start: ctx.startsAt.toISOString(),
     end: ctx.endsAt.toISOString(),
-    hospital: { name: ctx.hospitalName, subdomain: ctx.hospitalSubdomain, timezone: ctx.timezone },
+    hospital: { name: ctx.hospitalName, subdomain: ctx.hospitalSubdomain, timezone: ctx.timezone, phone: ctx.hospitalPhone },
     doctor: { id: ctx.doctorId, name: ctx.doctorName },
     visitType: ctx.visitTypeId && ctx.visitTypeName ? { id: ctx.visitTypeId, name: ctx.visitTypeName } : null,
     resources: ctx.resourceNames,
     changeableUntil: changeableUntil(ctx.startsAt, ctx.cancellationNoticeMinutes).toISOString(),
+    waitlist: waiting && { id: waiting.id, earliest: waiting.earliest, latest: waiting.latest, createdAt: waiting.createdAt.toISOString() },
   };
 }
 
@@ -46,12 +49,23 @@ export function createManageService({ db, links, appointments, availability, now
    * all answer the same 404: the link tells nothing about why it does not work.
    */
   async function resolve(token: string): Promise<AppointmentContext> {
+    return within(token, (_scope, ctx) => Promise.resolve(ctx));
+  }
+
+  /** resolve's check, then `fn` in the same tenant transaction. */
+  async function within<T>(token: string, fn: (scope: TenantScope<null>, ctx: AppointmentContext) => Promise<T>): Promise<T> {
     const ref = links.read(token);
     if (!ref) throw notFound('Appointment');
-    const ctx = await withTenant(db, ref.hospitalId, (scope) => loadAppointmentContext(scope, ref.appointmentId));
-    if (!ctx || ctx.status === 'cancelled' || ctx.patientErased) throw notFound('Appointment');
-    return ctx;
+    return withTenant(db, ref.hospitalId, async (scope) => {
+      const ctx = await loadAppointmentContext(scope, ref.appointmentId);
+      if (!ctx || ctx.status === 'cancelled' || ctx.patientErased) throw notFound('Appointment');
+      return fn(scope, ctx);
+    });
   }
+
+  /** The visit, and the waitlist entry by which its patient already waits for an earlier time (the page then offers no second join). */
+  const current = (token: string): Promise<ManagedAppointmentView> =>
+    within(token, async (scope, ctx) => view(ctx, ctx.status === 'scheduled' ? await earlierTimeEntryOf(scope, ctx, ctx.timezone, now()) : null));
 
   /**
    * Patients change a visit only until the hospital's cancellationNoticeMinutes
@@ -83,9 +97,8 @@ export function createManageService({ db, links, appointments, availability, now
   const actorFor = (ctx: AppointmentContext, requestId: string) => patientAppointmentActor(ctx.hospitalId, ctx.patientId, requestId);
 
   return {
-    async get(token: string): Promise<ManagedAppointmentView> {
-      return view(await resolve(token));
-    },
+    /** The visit, and the waitlist entry by which its patient already waits for an earlier time (the page then offers no second join). */
+    get: current,
 
     /** Cancels as the patient (audit actor 'patient'); the link is dead afterwards. Answers the appointment as cancelled. */
     async cancel(token: string, input: ManageCancelInput, requestId: string): Promise<ManagedAppointmentView> {
@@ -104,7 +117,7 @@ export function createManageService({ db, links, appointments, availability, now
       const ctx = await resolve(token);
       const target = parseInstant(input.start, 'start');
       await appointments.reschedule(actorFor(ctx, requestId), ctx.id, { start: input.start }, noticeGuard(target));
-      return view(await resolve(token));
+      return current(token);
     },
 
     /** Free slots of the same doctor and visit type to move to: only those outside the notice, which the patient could change again. */

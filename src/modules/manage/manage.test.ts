@@ -73,11 +73,12 @@ describe('manage links', () => {
       status: 'scheduled',
       start: start.toISOString(),
       end: new Date(start.getTime() + 30 * 60_000).toISOString(),
-      hospital: { name: 'Test Clinic', subdomain: f.hospital.subdomain, timezone: 'UTC' },
+      hospital: { name: 'Test Clinic', subdomain: f.hospital.subdomain, timezone: 'UTC', phone: null },
       doctor: { id: f.doctorId, name: expect.any(String) },
       visitType: { id: type.id, name: 'Check-up' },
       resources: ['Room 7'],
       changeableUntil: new Date(start.getTime() - 1440 * 60_000).toISOString(),
+      waitlist: null,
     });
     // Nothing about the patient.
     expect(seen.body).not.toContain('Grace');

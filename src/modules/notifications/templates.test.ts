@@ -228,7 +228,7 @@ describe('languages', () => {
     expect(email.text).toContain('Cambie o cancele la visita 2: https://book.example.test/manage/two');
     expect(email.text).toContain('Visita 1: domingo, 24 de marzo de 2030, 9:00 (Europe/Berlin)');
     const sms = renderSms('series_confirmation', { ...appointment, occurrences, language: 'en' });
-    expect(sms).toContain('Change or cancel your appointment: https://book.example.test/manage/one');
+    expect(sms).toContain('Change or cancel visit 1: https://book.example.test/manage/one');
     expect(sms).not.toContain('manage/two');
   });
 

@@ -11,7 +11,8 @@ import { formatInstant } from '../notifications/templates.ts';
 /**
  * A series' messages end to end (services target: outbox -> relay -> RabbitMQ
  * -> consumers -> SMTP peer; embedded: inline transport and .eml files): one
- * confirmation listing every date, each occurrence's own reminder when due,
+ * confirmation listing every date with that visit's own manage link, each
+ * occurrence's own reminder when due (with its own link),
  * one summary when the series is cancelled, and no per-occurrence
  * confirmation or notice.
  */
@@ -26,6 +27,16 @@ beforeAll(async () => {
 afterAll(async () => {
   await suite?.close();
 });
+
+/** The manage-link tokens in a message, in order. */
+const manageTokensIn = (text: string) => [...text.matchAll(/\/manage\/([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)/g)].map((m) => m[1]!);
+
+/** The appointment a manage token opens (GET /v1/public/manage/:token). */
+async function viewed(token: string): Promise<string> {
+  const res = await t.app.inject({ method: 'GET', url: `/v1/public/manage/${token}` });
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json().data.id;
+}
 
 describe('series notifications end to end', () => {
   it(
@@ -51,9 +62,16 @@ describe('series notifications end to end', () => {
       const confirmation = (await mails()).find((x) => /confirmed/i.test(x.subject))!;
       expect(confirmation.subject).toBe(`3 appointments confirmed from ${formatInstant(series.occurrences[0]!.start, 'Europe/Berlin')}`);
       for (const o of series.occurrences) expect(confirmation.text).toContain(formatInstant(o.start, 'Europe/Berlin'));
+      // Each visit is listed with its own manage link, which opens that visit (and only it).
+      const linked = await Promise.all(manageTokensIn(confirmation.text).map(viewed));
+      expect(linked).toEqual(series.occurrences.map((o) => o.id));
+      expect(confirmation.text).toContain('Change or cancel visit 3: ');
 
       // The first occurrence's reminder (due a minute before it) arrives like any appointment's.
       await eventually(mails, (m) => m.some((x) => /reminder/i.test(x.subject)), "the first occurrence's reminder", 60_000);
+      // It carries the link of its own visit.
+      const reminderMail = (await mails()).find((x) => /reminder/i.test(x.subject))!;
+      expect(await Promise.all(manageTokensIn(reminderMail.text).map(viewed))).toEqual([series.occurrences[0]!.id]);
       const reminder = (await outboxFor(t, series.occurrences[0]!.id)).find((m) => m.type === 'appointment.reminder')!;
       const [sent] = await rawRows<{ status: string }>(
         t.deps.database.db,

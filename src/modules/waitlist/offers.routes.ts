@@ -6,7 +6,7 @@ import { Uuid } from '../../http/schemas.ts';
 import { ManageParams } from '../manage/manage.schemas.ts';
 import { EmptyBody, JoinWaitlistBody, OfferTokenParams, PublicOffer, WaitlistEntry } from './waitlist.schemas.ts';
 import type { WaitlistService } from './waitlist.service.ts';
-import { waitlistEntryView } from './waitlist.views.ts';
+import { sendAdded } from './waitlist.views.ts';
 import type { OfferService } from './offers.service.ts';
 
 const AcceptedOffer = Type.Object(
@@ -29,14 +29,16 @@ export async function offerRoutes(fastify: FastifyInstance, { service, waitlist 
       schema: {
         operationId: 'joinWaitlistFromManageLink',
         summary: "Join the waitlist from a manage link: wait for an earlier time with the appointment's doctor and visit type",
-        description: 'earliest defaults to today, latest to the day before the appointment (local dates in the hospital zone). A dead link is 404.',
+        description:
+          'earliest defaults to today, latest to the day before the appointment (local dates in the hospital zone). A dead link is 404. ' +
+          'Idempotent: while the patient already waits for that doctor and visit type over any of those dates, that entry is answered with 200 ' +
+          '(GET /v1/public/manage/:token shows it as waitlist); a new entry is 201.',
         params: ManageParams,
         body: JoinWaitlistBody,
-        response: { 201: Envelope(WaitlistEntry), ...errorResponses(404) },
+        response: { 200: Envelope(WaitlistEntry), 201: Envelope(WaitlistEntry), ...errorResponses(404) },
       },
     },
-    async (request, reply) =>
-      reply.status(201).send(ok(waitlistEntryView(await waitlist.joinFromManageLink(request.params.token, request.body, request.id)), 'Added to the waitlist')),
+    async (request, reply) => sendAdded(reply, await waitlist.joinFromManageLink(request.params.token, request.body, request.id)),
   );
 
   app.get(

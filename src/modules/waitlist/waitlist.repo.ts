@@ -4,25 +4,57 @@ import { afterCursor, eqIf, microsecondKey } from '../../infra/db/fragments.ts';
 import { waitlistEntries, waitlistOffers, type WaitlistOfferStatus, type WaitlistSource } from '../../infra/db/schema/waitlist.ts';
 import type { TenantScope } from '../../infra/db/tenant.ts';
 import type { CursorPosition } from '../../shared/cursor.ts';
+import { DomainError } from '../../shared/errors.ts';
 
 export type WaitlistEntryRow = typeof waitlistEntries.$inferSelect;
 export type WaitlistOfferRow = typeof waitlistOffers.$inferSelect;
 
-export async function insertEntry(
+/** Who waits for what: a missing doctor or visit type means "any" (and is compared as such). */
+export interface EntryTarget {
+  patientId: string;
+  doctorId: string | null;
+  visitTypeId: string | null;
+  earliest: string;
+  latest: string;
+}
+
+/**
+ * The patient's active entry for the same doctor and visit type whose dates
+ * overlap [earliest, latest]: at most one, by the exclusion constraint
+ * waitlist_entries_one_active_per_scope (drizzle/0027).
+ */
+export async function activeEntryOverlapping(scope: TenantScope, target: EntryTarget): Promise<WaitlistEntryRow | null> {
+  const [row] = await scope.select(
+    waitlistEntries,
+    eq(waitlistEntries.patientId, target.patientId),
+    eq(waitlistEntries.status, 'active'),
+    target.doctorId ? eq(waitlistEntries.doctorId, target.doctorId) : sql`${waitlistEntries.doctorId} is null`,
+    target.visitTypeId ? eq(waitlistEntries.visitTypeId, target.visitTypeId) : sql`${waitlistEntries.visitTypeId} is null`,
+    sql`daterange(${waitlistEntries.earliest}, ${waitlistEntries.latest}, '[]') && daterange(${target.earliest}::date, ${target.latest}::date, '[]')`,
+  );
+  return row ?? null;
+}
+
+/**
+ * Adds the entry unless the patient already waits for the same doctor and
+ * visit type over any of those days; then answers that entry, `created`
+ * false. The exclusion constraint serialises concurrent joins: a second
+ * insert waits for the first transaction and, once it commits, does
+ * nothing (ON CONFLICT DO NOTHING takes exclusion constraints as arbiters);
+ * the next statement (READ COMMITTED) sees the first one's row. Should that
+ * entry be removed in between, the insert is simply tried again.
+ */
+export async function insertEntryOnce(
   scope: TenantScope,
-  values: {
-    patientId: string;
-    doctorId: string | null;
-    visitTypeId: string | null;
-    earliest: string;
-    latest: string;
-    note: string | null;
-    source: WaitlistSource;
-    createdBy: string | null;
-  },
-): Promise<WaitlistEntryRow> {
-  const [row] = await scope.insert(waitlistEntries, values).returning();
-  return row!;
+  values: EntryTarget & { note: string | null; source: WaitlistSource; createdBy: string | null },
+): Promise<{ row: WaitlistEntryRow; created: boolean }> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const [row] = await scope.insert(waitlistEntries, values).onConflictDoNothing().returning();
+    if (row) return { row, created: true };
+    const existing = await activeEntryOverlapping(scope, values);
+    if (existing) return { row: existing, created: false };
+  }
+  throw new DomainError('CONFLICT', 'The waitlist entry changed while joining; please try again');
 }
 
 export interface EntryFilter {

@@ -4,7 +4,7 @@ import { Envelope, errorResponses, ListEnvelope, ok, page } from '../../http/env
 import { typedRoutes } from '../../http/route-defaults.ts';
 import { CreateWaitlistEntryBody, ListWaitlistQuery, WaitlistEntry, WaitlistEntryParams } from './waitlist.schemas.ts';
 import type { WaitlistService } from './waitlist.service.ts';
-import { waitlistEntryView } from './waitlist.views.ts';
+import { sendAdded, waitlistEntryView } from './waitlist.views.ts';
 
 export async function waitlistRoutes(fastify: FastifyInstance, { service }: { service: WaitlistService }) {
   const app = typedRoutes(fastify, 'waitlist');
@@ -18,12 +18,14 @@ export async function waitlistRoutes(fastify: FastifyInstance, { service }: { se
         summary: 'Put a patient on the waitlist for a doctor, a visit type or both, between two local dates',
         description:
           'When a matching slot frees (a cancellation, a reschedule away, an expired hold), the first active entry in order of joining ' +
-          'gets an offer by email or SMS and the slot is held for it for the hospital setting waitlistOfferMinutes.',
+          'gets an offer by email or SMS and the slot is held for it for the hospital setting waitlistOfferMinutes. ' +
+          'Idempotent: while the patient already waits for the same doctor and visit type over any of those dates, that entry is answered ' +
+          'with 200 (and nothing is added); a new entry is 201.',
         body: CreateWaitlistEntryBody,
-        response: { 201: Envelope(WaitlistEntry), ...errorResponses(404) },
+        response: { 200: Envelope(WaitlistEntry), 201: Envelope(WaitlistEntry), ...errorResponses(404) },
       },
     },
-    async (request, reply) => reply.status(201).send(ok(waitlistEntryView(await service.add(tenantActorOf(request), request.body)), 'Added to the waitlist')),
+    async (request, reply) => sendAdded(reply, await service.add(tenantActorOf(request), request.body)),
   );
 
   app.get(

@@ -3,7 +3,7 @@ import { Temporal } from 'temporal-polyfill';
 import type { Db } from '../../infra/db/client.ts';
 import type { MemberRole } from '../../infra/db/schema/members.ts';
 import type { WaitlistSource } from '../../infra/db/schema/waitlist.ts';
-import { TenantScope, withTenant } from '../../infra/db/tenant.ts';
+import { TenantScope, withTenant, type ScopeActor } from '../../infra/db/tenant.ts';
 import { decodeTimeCursor, pageOf } from '../../shared/cursor.ts';
 import { forbidden, notFound, validation } from '../../shared/errors.ts';
 import { patientActor, recordAudit, type Actor } from '../audit/audit.repo.ts';
@@ -15,7 +15,7 @@ import { findDoctor } from '../doctors/doctors.repo.ts';
 import { findPatient } from '../patients/patients.repo.ts';
 import type { ManageLinks } from '../manage/manage-links.ts';
 import { findVisitType } from '../visit-types/visit-types.repo.ts';
-import { findEntry, insertEntry, listEntries, pendingOfferOf, setEntryStatus, type WaitlistEntryRow } from './waitlist.repo.ts';
+import { activeEntryOverlapping, findEntry, insertEntryOnce, listEntries, pendingOfferOf, setEntryStatus, type WaitlistEntryRow } from './waitlist.repo.ts';
 import type { CreateWaitlistEntryInput, JoinWaitlistInput, ListWaitlistInput } from './waitlist.schemas.ts';
 import { withdrawOffer } from './offer-engine.ts';
 
@@ -35,8 +35,20 @@ export interface NewEntry {
   note?: string | null;
 }
 
-/** Checks and writes one entry inside the caller's transaction (staff route and manage link alike); 404 for ids this hospital does not have. */
-export async function addEntryWithin(scope: TenantScope, entry: NewEntry, source: WaitlistSource, createdBy: string | null): Promise<WaitlistEntryRow> {
+/** An entry added, or the active one of the same patient and target over those dates that was there already (joining is idempotent). */
+export interface AddedEntry {
+  row: WaitlistEntryRow;
+  created: boolean;
+}
+
+/**
+ * Checks and writes one entry inside the caller's transaction (staff route
+ * and manage link alike); 404 for ids this hospital does not have. A patient
+ * already waiting for the same doctor and visit type over any of those days
+ * gets that entry back instead of a second one (and no audit line: nothing
+ * changed).
+ */
+export async function addEntryWithin(scope: TenantScope<ScopeActor>, entry: NewEntry, source: WaitlistSource, createdBy: string | null): Promise<AddedEntry> {
   if (!entry.doctorId && !entry.visitTypeId) {
     throw validation('Invalid body: name a doctorId, a visitTypeId or both', { fields: [{ field: 'doctorId', in: 'body', message: 'or visitTypeId is required' }] });
   }
@@ -54,7 +66,7 @@ export async function addEntryWithin(scope: TenantScope, entry: NewEntry, source
   if (!(await findPatient(scope, entry.patientId))) throw notFound('Patient');
   if (entry.doctorId && !(await findDoctor(scope, entry.doctorId))) throw notFound('Doctor');
   if (entry.visitTypeId && !(await findVisitType(scope, entry.visitTypeId))) throw notFound('Visit type');
-  const row = await insertEntry(scope, {
+  const added = await insertEntryOnce(scope, {
     patientId: entry.patientId,
     doctorId: entry.doctorId ?? null,
     visitTypeId: entry.visitTypeId ?? null,
@@ -64,10 +76,38 @@ export async function addEntryWithin(scope: TenantScope, entry: NewEntry, source
     source,
     createdBy,
   });
-  return row;
+  if (added.created) await recordAudit(scope, auditAdded(added.row));
+  return added;
 }
 
-export const auditAdded = (row: WaitlistEntryRow) => ({
+/** What a manage link's appointment waits for: an earlier time with its doctor and visit type, from today to the day before it (local dates). */
+function earlierTimeOf(appointment: { patientId: string; doctorId: string; visitTypeId: string | null; startsAt: Date }, timezone: string, now: Date, dates: JoinWaitlistInput = {}) {
+  return {
+    patientId: appointment.patientId,
+    doctorId: appointment.doctorId,
+    visitTypeId: appointment.visitTypeId,
+    earliest: dates.earliest ?? localDateOf(now.getTime(), timezone).toString(),
+    latest: dates.latest ?? addLocalDays(localDateOf(appointment.startsAt.getTime(), timezone).toString(), -1),
+  };
+}
+
+/**
+ * The active entry by which the patient of a manage link already waits for
+ * an earlier time: the one a join with the defaults would answer (same
+ * doctor and visit type, dates overlapping today .. the day before the
+ * visit); null when there is none, or no day is left before the visit.
+ */
+export async function earlierTimeEntryOf(
+  scope: TenantScope,
+  appointment: { patientId: string; doctorId: string; visitTypeId: string | null; startsAt: Date },
+  timezone: string,
+  now: Date,
+): Promise<WaitlistEntryRow | null> {
+  const target = earlierTimeOf(appointment, timezone, now);
+  return target.latest < target.earliest ? null : activeEntryOverlapping(scope, target);
+}
+
+const auditAdded = (row: WaitlistEntryRow) => ({
   action: 'waitlist.entry_added',
   entityType: 'waitlist_entry',
   entityId: row.id,
@@ -91,13 +131,10 @@ export function createWaitlistService({ db, links, now = () => new Date() }: Wai
   }
 
   return {
-    async add(actor: WaitlistActor, input: CreateWaitlistEntryInput): Promise<WaitlistEntryRow> {
+    /** A second add of the same patient and target over overlapping dates answers the first entry (`created` false). */
+    async add(actor: WaitlistActor, input: CreateWaitlistEntryInput): Promise<AddedEntry> {
       if (actor.role === 'doctor' && input.doctorId !== actor.doctorId) throw forbidden('A doctor can only add waitlist entries for themselves');
-      return withTenant(db, actor, async (scope) => {
-        const row = await addEntryWithin(scope, input, 'staff', actor.userId);
-        await recordAudit(scope, auditAdded(row));
-        return row;
-      });
+      return withTenant(db, actor, (scope) => addEntryWithin(scope, input, 'staff', actor.userId));
     },
 
     async list(actor: WaitlistActor, query: ListWaitlistInput) {
@@ -115,9 +152,10 @@ export function createWaitlistService({ db, links, now = () => new Date() }: Wai
      * A patient joins from the manage link of their appointment (the route
      * checked the token): waiting for the same doctor and visit type, from
      * today (default) to the day before that appointment (default), in the
-     * hospital's zone. The audit log names the patient as the actor.
+     * hospital's zone. The audit log names the patient as the actor. Joining
+     * again while waiting over any of those days answers the entry there is.
      */
-    async joinFromManageLink(token: string, input: JoinWaitlistInput, requestId: string): Promise<WaitlistEntryRow> {
+    async joinFromManageLink(token: string, input: JoinWaitlistInput, requestId: string): Promise<AddedEntry> {
       // Tampered, expired, foreign, cancelled: the same 404 as every manage-link route.
       const ref = links.read(token);
       if (!ref) throw notFound('Appointment');
@@ -128,17 +166,9 @@ export function createWaitlistService({ db, links, now = () => new Date() }: Wai
         const patient = await findPatient(base, appointment.patientId);
         if (!patient || patient.erasedAt) throw notFound('Appointment');
         const hospital = (await findHospital(base))!;
-        const earliest = input.earliest ?? localDateOf(now().getTime(), hospital.timezone).toString();
-        const latest = input.latest ?? addLocalDays(localDateOf(appointment.startsAt.getTime(), hospital.timezone).toString(), -1);
         const scope = new TenantScope(base.tx, hospitalId, patientActor(hospitalId, appointment.patientId, requestId));
-        const row = await addEntryWithin(
-          scope,
-          { patientId: appointment.patientId, doctorId: appointment.doctorId, visitTypeId: appointment.visitTypeId, earliest, latest },
-          'patient',
-          null,
-        );
-        await recordAudit(scope, auditAdded(row));
-        return row;
+        const target = earlierTimeOf({ ...appointment, patientId: appointment.patientId }, hospital.timezone, now(), input);
+        return addEntryWithin(scope, target, 'patient', null);
       });
     },
 

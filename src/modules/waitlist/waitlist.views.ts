@@ -1,4 +1,7 @@
+import type { FastifyReply } from 'fastify';
+import { ok } from '../../http/envelope.ts';
 import type { WaitlistEntryRow } from './waitlist.repo.ts';
+import type { AddedEntry } from './waitlist.service.ts';
 import type { WaitlistEntryView } from './waitlist.schemas.ts';
 
 export function waitlistEntryView(row: WaitlistEntryRow): WaitlistEntryView {
@@ -15,4 +18,9 @@ export function waitlistEntryView(row: WaitlistEntryRow): WaitlistEntryView {
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
+}
+
+/** A join's answer, staff and patient alike: 201 for a new entry, 200 with the entry the patient already had (nothing added). */
+export function sendAdded(reply: FastifyReply, { row, created }: AddedEntry) {
+  return reply.status(created ? 201 : 200).send(ok(waitlistEntryView(row), created ? 'Added to the waitlist' : 'Already on the waitlist'));
 }

@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import type { Config } from '../../config.ts';
 import type { Db } from '../../infra/db/client.ts';
 import { withTenant, type TenantScope } from '../../infra/db/tenant.ts';
-import { OutboundNetworkError, OutboundRefused, postTo, resolveTarget, type PostResult } from '../../infra/http/outbound.ts';
+import { createOutboundAgents, OutboundNetworkError, OutboundRefused, postTo, resolveTarget, type PostResult } from '../../infra/http/outbound.ts';
 import type { Metrics } from '../../infra/observability/metrics.ts';
 import { PermanentError, TransientError, errorText } from '../../infra/queue/errors.ts';
 import type { QueueHandler } from '../../infra/queue/message.ts';
@@ -59,6 +59,8 @@ export function createWebhookHandler(deps: WebhookHandlerDeps): QueueHandler {
   const clock = deps.clock ?? (() => new Date());
   const box = createSecretBox(deps.serverSecret);
   const disableAfterMs = env.WEBHOOK_DISABLE_AFTER_HOURS * 3_600_000;
+  // Kept connections per endpoint address; idle ones close by themselves and do not hold the process open.
+  const agents = createOutboundAgents();
 
   function secretsOf(endpoint: EndpointRow, at: Date): string[] {
     const secrets = [box.open(endpoint.secretSealed)];
@@ -119,6 +121,7 @@ export function createWebhookHandler(deps: WebhookHandlerDeps): QueueHandler {
           body,
           timeoutMs: env.WEBHOOK_TIMEOUT_MS,
           maxResponseBytes: MAX_RESPONSE_BYTES,
+          agents,
         });
       } catch (err) {
         failure = err as Error;

@@ -15,6 +15,9 @@ export type WaitlistSource = (typeof waitlistSources)[number];
  * A patient waiting for an earlier time (SPEC section 15): a doctor, a visit
  * type or both, and a range of local dates in the hospital's zone. Entries are
  * served in order of joining (created_at, then id), first match first.
+ * At most one active entry per patient and target over any day: the exclusion
+ * constraint waitlist_entries_one_active_per_scope (drizzle/0027, hand-written:
+ * drizzle has no EXCLUDE), which makes joining idempotent.
  */
 export const waitlistEntries = pgTable(
   'waitlist_entries',

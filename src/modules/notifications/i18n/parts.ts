@@ -43,8 +43,16 @@ export const seriesManageLinks = (d: TemplateData<'series_confirmation'>, { w }:
 /** The same sentence at the end of an SMS (a space first), or nothing. */
 export const smsManage = (url: string | undefined, { w }: Ctx): string => (url ? ` ${w.manage}${url}` : '');
 
-/** A series SMS carries the first visit's link: one link keeps it short; the email has all of them. */
-export const smsSeriesManage = (d: TemplateData<'series_confirmation'>, x: Ctx): string => smsManage(d.occurrences[0]!.manageUrl, x);
+/**
+ * A series SMS carries the first visit's link, named as such: a link is about
+ * 200 characters (more than one SMS segment by itself), so up to 52 of them
+ * would make one message of dozens of segments. The email has every visit's
+ * link, and each visit's reminder (SMS too) carries its own.
+ */
+export const smsSeriesManage = (d: TemplateData<'series_confirmation'>, { w }: Ctx): string => {
+  const url = d.occurrences[0]!.manageUrl;
+  return url ? ` ${w.manageVisit(1)}${url}` : '';
+};
 
 export const calendarNote = (x: Ctx, note: string): Paragraph[] => (x.calendar ? [[note]] : []);
 
