@@ -123,7 +123,7 @@ export function resourceRefusals(need: ResourceNeed | undefined, spanMs: number)
 function refusedByKind(resources: readonly (readonly TimeRange[])[], n: number, spanMs: number): OpenRange[] {
   const need = resources.length - n + 1;
   // Each resource's refused starts are disjoint (merged, then widened and joined where they overlap), so the count at t is how many resources refuse t.
-  const own = resources.map((busy) => unionOpen(mergeRanges(busy).map((b) => ({ afterMs: b.startMs - spanMs, beforeMs: b.endMs }))));
+  const own = resources.map((busy) => widened(mergeRanges(busy), spanMs));
   let size = 0;
   for (const list of own) size += list.length;
   // Where ranges open and where they close, each sorted (numeric sort of a typed array): the sweep walks both.
@@ -156,6 +156,17 @@ function refusedByKind(resources: readonly (readonly TimeRange[])[], n: number, 
     count = after;
   }
   return refused;
+}
+
+/** A resource's refused starts: its merged busy ranges widened by the span to the left, joined where they now overlap (they stay in order). */
+function widened(busy: readonly TimeRange[], spanMs: number): OpenRange[] {
+  const out: OpenRange[] = [];
+  for (const b of busy) {
+    const last = out[out.length - 1];
+    if (last && b.startMs - spanMs < last.beforeMs) last.beforeMs = b.endMs;
+    else out.push({ afterMs: b.startMs - spanMs, beforeMs: b.endMs });
+  }
+  return out;
 }
 
 /** The union of open ranges, sorted; ranges that only touch stay apart (their shared point is in neither). */
