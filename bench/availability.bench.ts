@@ -9,7 +9,7 @@ import { parseWeekly } from '../src/modules/schedules/weekly.ts';
 import { cpuPerRequest, measureLoop, throughputResult, type BenchResult } from './lib.ts';
 import { load } from './loadgen.ts';
 import { literal, pgbench, pgbenchAvailable } from './pgbench.ts';
-import { profiling, startApi } from './processes.ts';
+import { profiling, startApi, startBare, type FloorSpec } from './processes.ts';
 
 /**
  * Availability over 31 days for a doctor with 500 booked appointments, through
@@ -29,6 +29,20 @@ const WARMUP_SECONDS = 1;
 const SECONDS = 4;
 const APPOINTMENTS = 500;
 const ZONE = 'Europe/Berlin';
+const WEEKLY = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map((day) => ({ day, start: '08:00', end: '20:00' }));
+
+/**
+ * The floor ladder (docs/performance.md "Where the floor is"): minimal Fastify
+ * servers, each its own process driven like the API, doing the same SELECT of
+ * the same rows over node-postgres, then behind the tenant's RLS context, then
+ * with the slots computed and written as the API does (bench/bare-server.ts).
+ */
+const LADDER: { label: string; layers: FloorSpec['layers']; agg?: boolean }[] = [
+  { label: 'Fastify + pg, the SELECT (500 rows) as JSON', layers: ['pg'] },
+  { label: 'Fastify + pg, same rows as one json_agg value', layers: ['pg'], agg: true },
+  { label: 'same, behind the RLS tenant context', layers: ['pg', 'tenant'], agg: true },
+  { label: 'same + computeSlots and the JSON answer', layers: ['pg', 'tenant', 'slots'], agg: true },
+];
 
 /** A hospital, a doctor working 08:00–20:00 every day in 30-minute slots, 500 appointments and some time off in the window. */
 async function seed(deps: Deps, app: FastifyInstance, headers: Record<string, string>) {
@@ -44,8 +58,7 @@ async function seed(deps: Deps, app: FastifyInstance, headers: Record<string, st
     timezone: ZONE,
   });
   const doctor = await inject('POST', '/v1/doctors', { name: 'Dr. Bench', email: 'dr.bench@example.test', slotMinutes: 30 });
-  const weekly = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map((day) => ({ day, start: '08:00', end: '20:00' }));
-  await inject('PUT', `/v1/doctors/${doctor.id}/schedule`, { weekly, slotMinutes: 30, bufferMinutes: 5 });
+  await inject('PUT', `/v1/doctors/${doctor.id}/schedule`, { weekly: WEEKLY, slotMinutes: 30, bufferMinutes: 5 });
 
   const from = Temporal.Now.plainDateISO(ZONE).add({ days: 2 });
   const to = from.add({ days: 30 });
@@ -70,7 +83,9 @@ async function seed(deps: Deps, app: FastifyInstance, headers: Record<string, st
       values (${hospital.id}, ${doctor.id}, ${starts[100]}::timestamptz, ${starts[100]}::timestamptz + interval '2 days', 'conference')`);
     await tx.execute(sql`analyze appointments`);
   });
-  return { hospitalId: hospital.id, doctorId: doctor.id, from: from.toString(), to: to.toString() };
+  const timeOffStartMs = Date.parse(starts[100]!);
+  const timeOff = [{ startMs: timeOffStartMs, endMs: timeOffStartMs + 2 * 24 * 3_600_000 }];
+  return { hospitalId: hospital.id, doctorId: doctor.id, from: from.toString(), to: to.toString(), timeOff };
 }
 
 export async function run(): Promise<BenchResult[]> {
@@ -82,9 +97,10 @@ export async function run(): Promise<BenchResult[]> {
     const rangeStart = Temporal.PlainDate.from(from).toZonedDateTime({ timeZone: ZONE }).toInstant().toString();
     const rangeEnd = Temporal.PlainDate.from(to).add({ days: 1 }).toZonedDateTime({ timeZone: ZONE }).toInstant().toString();
     // The floor: the live appointment rows for the window, with the where clause of the availability query (liveOverlap).
-    const text = `select starts_at, ends_at from appointments
+    const where = `from appointments
                    where hospital_id = $1 and doctor_id = $2 and status = 'scheduled'
                      and tstzrange(starts_at, ends_at) && tstzrange($3::timestamptz, $4::timestamptz)`;
+    const text = `select starts_at, ends_at ${where}`;
     const params = [hospitalId, doctorId, rangeStart, rangeEnd];
     let embeddedFloor: Awaited<ReturnType<typeof measureLoop>> | null = null;
     if (deps.database.pglite) {
@@ -102,16 +118,21 @@ export async function run(): Promise<BenchResult[]> {
               from appointments where hospital_id = ${hospitalId} and doctor_id = ${doctorId}`,
       ),
     );
-    const weekly = parseWeekly(['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map((day) => ({ day: day as 'monday', start: '08:00', end: '20:00' })), 30);
+    const weekly = parseWeekly(WEEKLY as { day: 'monday'; start: string; end: string }[], 30);
     const appointments = busy.map((b) => ({ startMs: Number(b.s), endMs: Number(b.e) }));
     const compute = () => Promise.resolve(computeSlots({ zone: ZONE, weekly, slotMinutes: 30, bufferMinutes: 5, from, to, timeOff: [], appointments, notBeforeMs: Date.now() }));
     await measureLoop(compute, 1, WARMUP_SECONDS);
     const pure = await measureLoop(compute, 1, 2);
-    const script = text.replace('$1', literal(hospitalId)).replace('$2', literal(doctorId)).replace('$3', literal(rangeStart)).replace('$4', literal(rangeEnd)) + ';\n';
-    return { ...seeded, embeddedFloor, pure, script };
+    const inline = (q: string) => q.replace('$1', literal(hospitalId)).replace('$2', literal(doctorId)).replace('$3', literal(rangeStart)).replace('$4', literal(rangeEnd));
+    const script = inline(text) + ';\n';
+    // The ladder's SELECT: the same rows and where clause, the instants as epoch ms as the API reads them (no Date parsing).
+    const ladderSelect = inline(`select (extract(epoch from starts_at) * 1000)::float8 as s, (extract(epoch from ends_at) * 1000)::float8 as e ${where}`);
+    // The same rows as one json_agg value, the form the API's one statement reads them in (availability.repo.ts).
+    const aggSelect = `select coalesce(json_agg(json_build_array(x.s, x.e)), '[]'::json) as pairs from (${ladderSelect}) x`;
+    return { ...seeded, embeddedFloor, pure, script, ladderSelect, aggSelect };
   });
   try {
-    const { doctorId, from, to, embeddedFloor, pure, script } = api.seeded;
+    const { hospitalId, doctorId, from, to, timeOff, embeddedFloor, pure, script, ladderSelect, aggSelect } = api.seeded;
     const headers = { authorization: `Bearer ${await api.signToken(email)}` };
     const url = `${api.base}/v1/doctors/${doctorId}/availability?from=${from}&to=${to}`;
     const sample = await fetch(url, { headers });
@@ -123,16 +144,41 @@ export async function run(): Promise<BenchResult[]> {
     const floorName = floor
       ? `pgbench: the SELECT of the same ${APPOINTMENTS} rows, c=${CONNECTIONS} (p50 ${floor.p50.toFixed(2)} ms)`
       : `the SELECT of the same ${APPOINTMENTS} rows in PGlite, one connection (p50 ${embeddedFloor!.p50.toFixed(2)} ms)`;
+    // What one process could serve with a whole core to itself at this CPU per request, over the floor: an upper bound a busy machine cannot move.
+    const ceiling = (m: { cpuMs: number | null; count: number }) => {
+      const cpu = cpuPerRequest(m).cpuMsPerRequest;
+      return cpu ? `one core's ceiling ${(1000 / cpu).toFixed(0)} req/s = ${(1000 / cpu / floorRps).toFixed(3)} of the floor; ` : '';
+    };
+    const rungs: BenchResult[] = [];
+    for (const rung of pgbenchAvailable() ? LADDER : []) {
+      const server = await startBare('/floor/availability', '', {
+        layers: rung.layers,
+        env: { ...api.env },
+        select: { text: rung.agg ? aggSelect : ladderSelect, hospitalId },
+        slots: { zone: ZONE, weekly: WEEKLY, slotMinutes: 30, bufferMinutes: 5, from, to, timeOff, doctorId },
+      });
+      try {
+        // The answer's size says the rung did the work: 500 rows, or as many slots as the API's answer.
+        const answer = (await (await fetch(server.url)).json()) as unknown[] | { data: { slots: unknown[] } };
+        const size = Array.isArray(answer) ? `${answer.length} rows` : `${answer.data.slots.length} slots`;
+        const m = await load({ url: server.url, pid: () => server.pid, connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS });
+        rungs.push(throughputResult(`floor: ${rung.label}, c=${CONNECTIONS}`, m.rps, floorName, floorRps, { p50Ms: m.p50, p99Ms: m.p99, note: `minimal server, own process; ${size}; ${ceiling(m)}${m.generator}`, ...cpuPerRequest(m) }));
+      } finally {
+        await server.close();
+      }
+    }
     if (profiling) await api.restart({ profile: true });
     const many = await api.profiled(() => load({ url, headers, pid: api.pid, connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS }));
     const one = await load({ url, headers, pid: api.pid, connections: 1, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS });
     const profile = profiling ? await api.stop() : null;
     const note = `API ${api.mode}, own process; ${slotCount} slots; ${many.generator}`;
+    const manyNote = `API ${api.mode}, own process; ${slotCount} slots; ${ceiling(many)}${many.generator}`;
     return [
+      ...rungs,
       throughputResult(`GET availability, 31 days, ${APPOINTMENTS} appointments, c=${CONNECTIONS}`, many.rps, floorName, floorRps, {
         p50Ms: many.p50,
         p99Ms: many.p99,
-        note,
+        note: manyNote,
         ...cpuPerRequest(many),
         ...(profile ? { profile } : {}),
       }),

@@ -7,7 +7,7 @@ import { userIdForEmail } from '../src/infra/auth/user-id.ts';
 import { cpuPerRequest, measureLoop, throughputResult, type BenchResult } from './lib.ts';
 import { load } from './loadgen.ts';
 import { literal, pgbench, pgbenchAvailable } from './pgbench.ts';
-import { profiling, startApi } from './processes.ts';
+import { profiling, startApi, startBare } from './processes.ts';
 
 /**
  * Booking throughput: `POST /v1/appointments` across 16 hospitals (one doctor
@@ -19,7 +19,10 @@ import { profiling, startApi } from './processes.ts';
  * 1. an INSERT of one appointment row (exclusion constraints and all);
  * 2. a replay of the booking transaction's own SQL, recorded from one booking
  *    per hospital through node-postgres: the same statements, with fresh
- *    slots and fresh ids per transaction.
+ *    slots and fresh ids per transaction;
+ * 3. (the floor ladder, docs/performance.md "Where the floor is") a minimal
+ *    Fastify + node-postgres server in its own process running that replay
+ *    per request, driven like the API.
  */
 const HOSPITALS = 16;
 const CONCURRENCY = 16;
@@ -198,6 +201,21 @@ values (${literal(t.hospitalId)}, ${literal(t.doctorId)}, ${literal(t.patientId)
     const { targets, embedded, insertScripts, replayScripts } = api.seeded;
     const insert = insertScripts.length ? await pgbench(insertScripts, { clients: CONCURRENCY, seconds: SECONDS }) : null;
     const replay = replayScripts.length ? await pgbench(replayScripts, { clients: CONCURRENCY, seconds: SECONDS }) : null;
+    let floor: BenchResult | null = null;
+    if (replay) {
+      const server = await startBare('/floor/booking', '', { layers: ['replay'], env: { ...api.env }, replay: replayScripts });
+      try {
+        const m = await load({ url: server.url, pid: () => server.pid, connections: CONCURRENCY, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS });
+        floor = throughputResult(`floor: Fastify + pg running the replay per request, c=${CONCURRENCY}`, m.rps, `pgbench: the same replay, c=${CONCURRENCY}`, replay.tps, {
+          p50Ms: m.p50,
+          p99Ms: m.p99,
+          note: `minimal server, own process; ${m.generator}`,
+          ...cpuPerRequest(m),
+        });
+      } finally {
+        await server.close();
+      }
+    }
     if (profiling) await api.restart({ profile: true });
     const booked = await api.profiled(() =>
       load({
@@ -238,6 +256,7 @@ values (${literal(t.hospitalId)}, ${literal(t.doctorId)}, ${literal(t.patientId)
         note,
         ...cpuPerRequest(booked),
       }),
+      ...(floor ? [floor] : []),
     ];
   } finally {
     await api.close();

@@ -1,6 +1,6 @@
 import { load, type Load } from './loadgen.ts';
 import { cpuPerRequest, type BenchResult, throughputResult } from './lib.ts';
-import { profiling, startApi, startBare, type ApiProcess } from './processes.ts';
+import { profiling, startApi, startBare, type ApiProcess, type FloorSpec } from './processes.ts';
 
 /**
  * Cached `GET /v1/hospitals/me` (JWT check, identity, rate limit, cache hit,
@@ -21,6 +21,18 @@ interface Variant {
   label: string;
   env: Record<string, string>;
 }
+/**
+ * Each rung adds one layer (bench/bare-server.ts); the second shows the
+ * signature check alone (AUTH_TOKEN_CACHE_SECONDS=0), the third the API's
+ * auth hook, which remembers a verified token (the API's default).
+ */
+const LADDER: { label: string; layers: FloorSpec['layers'] }[] = [
+  { label: 'bare + Redis rate-limit script', layers: ['redis'] },
+  { label: 'bare + Redis + JWT verified every request', layers: ['redis', 'jwt'] },
+  { label: "bare + Redis + the API's auth hook (token cache)", layers: ['redis', 'auth'] },
+  { label: 'bare + Redis + auth hook + access line', layers: ['redis', 'auth', 'log'] },
+];
+
 const VARIANTS: Variant[] = [
   { label: 'cached', env: {} },
   { label: 'cached, no in-process copy', env: { CACHE_LOCAL_MAX_ENTRIES: '0' } },
@@ -42,6 +54,31 @@ async function seedHospital(api: ApiProcess) {
   return { headers, body };
 }
 
+/** The floor ladder's rungs against the same run's bare baseline (Redis only with REDIS_URL: embedded mode counts in process). */
+async function ladder(api: ApiProcess, body: string, headers: Record<string, string>, baseline: Load): Promise<BenchResult[]> {
+  const results: BenchResult[] = [];
+  const baselineCpu = cpuPerRequest(baseline).cpuMsPerRequest;
+  for (const rung of LADDER) {
+    if (!api.env.REDIS_URL && rung.layers.includes('redis')) continue;
+    const server = await startBare('/v1/hospitals/me', body, { layers: rung.layers, env: { ...api.env }, rateKey: `user:${process.pid}` });
+    try {
+      const m = await load({ url: server.url, headers, pid: () => server.pid, connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS });
+      results.push(
+        throughputResult(`floor: ${rung.label} (c=${CONNECTIONS})`, m.rps, `bare Fastify, same bytes (p50 ${baseline.p50.toFixed(2)} ms)`, baseline.rps, {
+          p50Ms: m.p50,
+          p99Ms: m.p99,
+          note: `minimal server, own process; ${m.generator}`,
+          ...cpuPerRequest(m),
+          ...(baselineCpu === undefined ? {} : { baselineCpuMsPerRequest: baselineCpu }),
+        }),
+      );
+    } finally {
+      await server.close();
+    }
+  }
+  return results;
+}
+
 export async function run(): Promise<BenchResult[]> {
   let baseline: Load | null = null;
   let bytes = 0;
@@ -59,6 +96,7 @@ export async function run(): Promise<BenchResult[]> {
         } finally {
           await bare.close();
         }
+        results.push(...(await ladder(api, body, headers, baseline)));
       }
       if (profiling) await api.restart({ profile: true });
       const url = `${api.base}/v1/hospitals/me`;

@@ -69,6 +69,8 @@ export interface SeedContext {
 
 export interface ApiProcess {
   base: string;
+  /** The API process's environment (the floor ladder's servers take their keys and URLs from it). */
+  env: Readonly<Record<string, string>>;
   /** `production` (PostgreSQL, Redis, RabbitMQ) or `embedded` (PGlite, in-process cache and delivery). */
   mode: 'production' | 'embedded';
   signToken(email: string): Promise<string>;
@@ -180,6 +182,7 @@ export async function startApi<S = undefined>(
   await start(false);
   return {
     base: `http://127.0.0.1:${port}`,
+    env: childEnv,
     mode: production ? 'production' : 'embedded',
     seeded,
     signToken,
@@ -197,19 +200,37 @@ export async function startApi<S = undefined>(
   };
 }
 
-/** Bare Fastify in its own process answering `url` with exactly `body` (the same bytes the API sends). */
-export async function startBare(url: string, body: string): Promise<{ url: string; pid: number | undefined; close(): Promise<void> }> {
+/**
+ * What bench/bare-server.ts adds to bare Fastify: the floor ladder's layers
+ * (`redis`, `jwt`, `auth`, `log`; `pg`, `tenant`, `slots`; `replay`), each read from the API
+ * process's environment `env` (ApiProcess.env), and their inputs.
+ */
+export interface FloorSpec {
+  layers: ('redis' | 'jwt' | 'auth' | 'log' | 'pg' | 'tenant' | 'slots' | 'replay')[];
+  env: Record<string, string>;
+  rateKey?: string;
+  select?: { text: string; hospitalId: string };
+  /** bench/booking.bench.ts's pgbench replay scripts. */
+  replay?: string[];
+  slots?: { zone: string; weekly: { day: string; start: string; end: string }[]; slotMinutes: number; bufferMinutes: number; from: string; to: string; timeOff: { startMs: number; endMs: number }[]; doctorId: string };
+}
+
+/**
+ * Bare Fastify in its own process answering `url` with exactly `body` (the
+ * same bytes the API sends), or, given `floor`, doing the work of its layers
+ * per request (docs/performance.md "Where the floor is").
+ */
+export async function startBare(url: string, body: string, floor: FloorSpec = { layers: [], env: {} }): Promise<{ url: string; pid: number | undefined; close(): Promise<void> }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'tempus-bench-bare-'));
-  const file = path.join(dir, 'body.json');
-  writeFileSync(file, body);
+  const file = path.join(dir, 'spec.json');
+  writeFileSync(file, JSON.stringify({ url, body, ...floor }));
   const port = await freePort();
   let stderr = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/bare-server.ts', String(port), url, file], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/bare-server.ts', String(port), file], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const full = `http://127.0.0.1:${port}${url}`;
-  await waitFor(full, child, () => stderr);
+  await waitFor(`http://127.0.0.1:${port}/floor/up`, child, () => stderr);
   return {
-    url: full,
+    url: `http://127.0.0.1:${port}${url}`,
     pid: child.pid,
     async close() {
       await stopChild(child);
