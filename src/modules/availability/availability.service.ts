@@ -6,7 +6,7 @@ import { findHospitalBySubdomain } from '../hospitals/hospitals.repo.ts';
 import { findAvailabilityData, findVisitTypeAvailabilityData, type AvailabilityVisitType } from './availability.repo.ts';
 import type { AvailabilityInput, VisitTypeAvailabilityInput } from './availability.schemas.ts';
 import { localDays, utcMidnight } from './local-time.ts';
-import { computeSlots, type Slot, type SlotQuery } from './slots.ts';
+import { computeSlots, computeSlotTimes, mergeSlotTimes, resourceRefusals, type DoctorSlotTimes, type SlotQuery } from './slots.ts';
 
 export const MAX_AVAILABILITY_DAYS = 31;
 const MINUTE_MS = 60_000;
@@ -37,32 +37,11 @@ export interface VisitTypeAvailabilityResult {
   from: string;
   to: string;
   durationMinutes: number;
-  slots: { start: string; end: string; doctorId: string }[];
+  /** By start, then doctor id; kept as numbers until the answer is written (availability.json.ts), as 2266 slots' objects and texts were most of its cost. */
+  slots: DoctorSlotTimes;
 }
 
 type Range = { from: Temporal.PlainDate; to: Temporal.PlainDate };
-
-/**
- * The doctors' slot lists (each in time order, the lists in doctor-id order)
- * as one list by start, then doctor: a merge of the few sorted lists, which
- * builds each answer object once instead of copying, sorting and mapping
- * thousands of them.
- */
-function mergeByStart(lists: readonly Slot[][], ids: readonly string[]): VisitTypeAvailabilityResult['slots'] {
-  const at = lists.map(() => 0);
-  const merged: VisitTypeAvailabilityResult['slots'] = [];
-  for (;;) {
-    let pick = -1;
-    for (let i = 0; i < lists.length; i++) {
-      const head = lists[i]![at[i]!];
-      // Strictly earlier wins: on a tie the earlier list (the lower doctor id) keeps it.
-      if (head && (pick < 0 || head.startMs < lists[pick]![at[pick]!]!.startMs)) pick = i;
-    }
-    if (pick < 0) return merged;
-    const slot = lists[pick]![at[pick]!++]!;
-    merged.push({ start: slot.start, end: slot.end, doctorId: ids[pick]! });
-  }
-}
 
 /** The slot query's visit-type part: its length, buffers and resource needs. */
 const typeQuery = (type: AvailabilityVisitType): Pick<SlotQuery, 'slotMinutes' | 'bufferBeforeMinutes' | 'bufferAfterMinutes' | 'resources'> => ({
@@ -196,8 +175,11 @@ export function createAvailabilityService({ reads, now = () => new Date() }: Ava
     const days = localDays(data!.timezone, range.from, range.to);
     // By id, so equal starts come out by doctor id; each doctor's slots are already in time order.
     const doctors = [...data!.doctors].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+    const typed = typeQuery(type);
+    // Where the type's resources are short depends on the type alone: one sweep for every doctor.
+    const refusals = resourceRefusals(type.resources, (type.bufferBeforeMinutes + type.durationMinutes + type.bufferAfterMinutes) * MINUTE_MS);
     const perDoctor = doctors.map((doctor) =>
-      computeSlots({
+      computeSlotTimes({
         zone: data!.timezone,
         weekly: doctor.weekly,
         bufferMinutes: doctor.bufferMinutes,
@@ -208,8 +190,9 @@ export function createAvailabilityService({ reads, now = () => new Date() }: Ava
         closures: data!.closures,
         notBeforeMs: nowMs + data!.minimumNoticeMinutes * MINUTE_MS,
         ...(notAfterMs === undefined ? {} : { notAfterMs }),
-        ...typeQuery(type),
+        ...typed,
         days,
+        refusals,
       }),
     );
     return {
@@ -218,7 +201,11 @@ export function createAvailabilityService({ reads, now = () => new Date() }: Ava
       from: range.from.toString(),
       to: range.to.toString(),
       durationMinutes: type.durationMinutes,
-      slots: mergeByStart(perDoctor, doctors.map((d) => d.id)),
+      slots: mergeSlotTimes(
+        perDoctor,
+        doctors.map((d) => d.id),
+        { zone: data!.timezone, days, slotMinutes: type.durationMinutes },
+      ),
     };
   }
 

@@ -3,7 +3,7 @@ import { Temporal } from 'temporal-polyfill';
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
 /** "HH:MM" of every minute of a day: built once, not padded again for each slot. */
-const CLOCK = Array.from({ length: 1440 }, (_, m) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`);
+export const CLOCK = Array.from({ length: 1440 }, (_, m) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`);
 
 /**
  * One local calendar day of a zone, resolved with the Temporal API.

@@ -4,7 +4,7 @@ import { describe as describeAll, expect, it } from 'vitest';
 import { onServices } from '../../../test/helpers/target.ts';
 import type { WeeklyInterval } from '../schedules/weekly.ts';
 import { formatLocal, localDays, wallTimeToInstant } from './local-time.ts';
-import { computeSlots, isWithinWorkingHours, workingRanges, type TimeRange } from './slots.ts';
+import { computeSlots, isWithinWorkingHours, resourceRefusals, workingRanges, type TimeRange } from './slots.ts';
 
 // Pure functions: no adapter is involved, so the services project would only repeat this file.
 const describe = describeAll.skipIf(onServices);
@@ -213,6 +213,34 @@ describe('computeSlots with a visit type (buffers, closures, resources)', () => 
         }
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('resourceRefusals (one sweep per kind)', () => {
+  // A small grid, so busy ranges touch, nest and leave gaps of exactly the span often; every start on it is checked.
+  const busyArb = fc.array(fc.record({ at: fc.integer({ min: 0, max: 40 }), len: fc.integer({ min: 1, max: 8 }) }), { maxLength: 6 });
+  it('refuses exactly the starts where fewer than the needed resources of a kind are free for the whole span', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom('room', 'mri'), { minLength: 1, maxLength: 4 }),
+        fc.record({ room: fc.array(busyArb, { maxLength: 4 }), mri: fc.array(busyArb, { maxLength: 3 }) }),
+        fc.integer({ min: 1, max: 10 }),
+        (requires, raw, span) => {
+          const pools = { room: raw.room.map((busy) => busy.map((b) => ({ startMs: b.at, endMs: b.at + b.len }))), mri: raw.mri.map((busy) => busy.map((b) => ({ startMs: b.at, endMs: b.at + b.len }))) };
+          const refused = resourceRefusals({ requires, pools }, span)!;
+          for (let i = 1; i < refused.length; i++) expect(refused[i]!.afterMs).toBeGreaterThanOrEqual(refused[i - 1]!.beforeMs);
+          for (let s = -15; s <= 55; s++) {
+            const range = { startMs: s, endMs: s + span };
+            const enough = (['room', 'mri'] as const).every((kind) => {
+              const need = requires.filter((k) => k === kind).length;
+              return pools[kind].filter((busy) => !busy.some((b) => overlaps(b, range))).length >= need;
+            });
+            expect(refused.some((r) => r.afterMs < s && s < r.beforeMs)).toBe(!enough);
+          }
+        },
+      ),
+      { numRuns: 1000 },
     );
   });
 });
