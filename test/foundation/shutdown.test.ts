@@ -52,10 +52,10 @@ describe('graceful shutdown', () => {
     expect(logs.some((l) => /shutting down/.test(String(l.msg)))).toBe(true);
   }, 120_000);
 
-  // Log lines are written in batches (LOG_SYNC=false, the default): the ones
+  // Log lines written in batches (LOG_SYNC=false): the ones
   // still waiting when SIGTERM arrives must reach stdout before the exit.
   it('writes the access line of every request it answered before exiting on SIGTERM', async () => {
-    const { child, logs, address, exited, closed } = await startServer({ LOG_BUFFER_BYTES: '16000', LOG_FLUSH_INTERVAL_MS: '10000' });
+    const { child, logs, address, exited, closed } = await startServer({ LOG_SYNC: 'false', LOG_BUFFER_BYTES: '16000', LOG_FLUSH_INTERVAL_MS: '10000' });
     const ids = Array.from({ length: 200 }, (_, i) => `flush-test-${i}`);
     for (let i = 0; i < ids.length; i += 20) {
       const answers = await Promise.all(ids.slice(i, i + 20).map((id) => fetch(`${address}/health/live`, { headers: { 'x-request-id': id } })));

@@ -137,8 +137,10 @@ const stdoutStreams = new Map<string, SonicBoom>();
 /**
  * Stdout through sonic-boom (pino.destination). Synchronous (LOG_SYNC), it
  * is one write(2) per line: under load the access line's write was the
- * largest single cost of a cached read (docs/performance.md, "the write
- * path"). Asynchronous (the default), lines wait in memory until
+ * largest single cost of a cached read in one profile (docs/performance.md,
+ * "the write path"), yet batching them measured no cheaper per request in
+ * three quiet runs, so synchronous is the default: a SIGKILL loses nothing.
+ * Asynchronous (LOG_SYNC=false), lines wait in memory until
  * LOG_BUFFER_BYTES are there or LOG_FLUSH_INTERVAL_MS has passed and go out
  * in one write. None is lost on an ordinary exit: pino registers the stream
  * to be flushed synchronously on process exit (every path of close-with-grace,
@@ -146,7 +148,7 @@ const stdoutStreams = new Map<string, SonicBoom>();
  * the shutdown paths await flushLogs first. A SIGKILL loses what was waiting.
  */
 export function stdoutDestination(env: LogWriteSettings = {}): SonicBoom {
-  const sync = env.LOG_SYNC ?? false;
+  const sync = env.LOG_SYNC ?? true;
   // At least 1 when asynchronous: sonic-boom's flush waits for the writes in flight only when minLength > 0.
   const minLength = sync ? 0 : Math.max(1, env.LOG_BUFFER_BYTES ?? 4_096);
   const periodicFlush = sync ? 0 : (env.LOG_FLUSH_INTERVAL_MS ?? 100);
