@@ -10,6 +10,7 @@ import { cpuPerRequest, measureLoop, throughputResult, type BenchResult } from '
 import { load } from './loadgen.ts';
 import { literal, pgbench, pgbenchAvailable } from './pgbench.ts';
 import { profiling, startApi, startBare, type FloorSpec } from './processes.ts';
+import { injector } from './seed.ts';
 
 /**
  * Availability over 31 days for a doctor with 500 booked appointments, through
@@ -46,11 +47,7 @@ const LADDER: { label: string; layers: FloorSpec['layers']; agg?: boolean }[] = 
 
 /** A hospital, a doctor working 08:00–20:00 every day in 30-minute slots, 500 appointments and some time off in the window. */
 async function seed(deps: Deps, app: FastifyInstance, headers: Record<string, string>) {
-  const inject = async (method: 'POST' | 'PUT', url: string, payload: object) => {
-    const res = await app.inject({ method, url, headers, payload });
-    if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
-    return res.json().data as { id: string };
-  };
+  const inject = injector(app, headers);
   const hospital = await inject('POST', '/v1/hospitals', {
     name: 'Bench Clinic',
     subdomain: `bench-av-${process.pid}-${Date.now().toString(36)}`,

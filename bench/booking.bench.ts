@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import type { Deps } from '../src/deps.ts';
@@ -8,6 +7,7 @@ import { cpuPerRequest, measureLoop, throughputResult, type BenchResult } from '
 import { load } from './loadgen.ts';
 import { literal, pgbench, pgbenchAvailable } from './pgbench.ts';
 import { profiling, startApi, startBare } from './processes.ts';
+import { injector, unlimitedPlan } from './seed.ts';
 
 /**
  * Booking throughput: `POST /v1/appointments` across 16 hospitals (one doctor
@@ -61,19 +61,9 @@ const allDay = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturda
 
 async function seedHospital(deps: Deps, app: FastifyInstance, token: string, i: number): Promise<Omit<Target, 'email' | 'userId'>> {
   const headers = { authorization: `Bearer ${token}` };
-  const inject = async (method: 'POST' | 'PUT' | 'PATCH', url: string, payload: object) => {
-    const res = await app.inject({ method, url, headers, payload });
-    if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
-    return res.json().data as { id: string };
-  };
+  const inject = injector(app, headers);
   const hospital = await inject('POST', '/v1/hospitals', { name: `Bench Clinic ${i}`, subdomain: `bench-bk-${randomUUID().slice(0, 12)}`, email: 'clinic@example.test', timezone: 'UTC' });
-  // A plan without a practical monthly limit, so the limit check runs but never refuses.
-  const plan = `bench-${randomUUID().slice(0, 8)}`;
-  await deps.database.db.execute(
-    sql`insert into subscription_plans (code, name, price_cents, currency, interval, max_doctors, max_appointments_per_month, sms_enabled, trial_days, is_default, active)
-        values (${plan}, 'Bench', 0, 'USD', 'month', 100, 100000000, false, 0, false, false)`,
-  );
-  await deps.database.db.execute(sql`update hospital_subscriptions set plan_id = (select id from subscription_plans where code = ${plan}) where hospital_id = ${hospital.id}::uuid`);
+  await unlimitedPlan(deps, hospital.id);
   await inject('PATCH', '/v1/hospitals/me/settings', { bookingHorizonDays: 730, minimumNoticeMinutes: 0 });
   const doctor = await inject('POST', '/v1/doctors', { name: `Dr. Bench ${i}`, email: `doc${i}-${randomUUID().slice(0, 8)}@example.test`, slotMinutes: SLOT_MINUTES });
   await inject('PUT', `/v1/doctors/${doctor.id}/schedule`, { weekly: allDay, slotMinutes: SLOT_MINUTES });

@@ -8,6 +8,7 @@ import { withTenant } from '../src/infra/db/tenant.ts';
 import { cpuPerRequest, measureLoop, throughputResult, type BenchResult, type BenchDeps } from './lib.ts';
 import { load } from './loadgen.ts';
 import { profiling, startApi, type ApiProcess } from './processes.ts';
+import { injector, unlimitedPlan } from './seed.ts';
 
 /**
  * Visit types (SPEC section 14), in one run on one machine:
@@ -41,18 +42,9 @@ const ZONE = 'Europe/Berlin';
 /** The hospital, 5 doctors working 08:00–20:00 every day, 3 rooms, two visit types needing a room, 500 bookings each holding a doctor and a room. */
 async function seed(bench: BenchDeps, app: FastifyInstance, headers: Record<string, string>) {
   const { deps } = bench;
-  const setup = async (method: 'POST' | 'PUT' | 'PATCH', url: string, payload: object) => {
-    const res = await app.inject({ method, url, headers, payload });
-    if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
-    return res.json().data as { id: string };
-  };
+  const setup = injector(app, headers);
   const hospital = await setup('POST', '/v1/hospitals', { name: 'Bench Clinic', subdomain: `bench-vt-${randomUUID().slice(0, 12)}`, email: 'clinic@example.test', timezone: ZONE });
-  const plan = `bench-${randomUUID().slice(0, 8)}`;
-  await deps.database.db.execute(
-    sql`insert into subscription_plans (code, name, price_cents, currency, interval, max_doctors, max_appointments_per_month, sms_enabled, trial_days, is_default, active)
-        values (${plan}, 'Bench', 0, 'USD', 'month', 100, 100000000, false, 0, false, false)`,
-  );
-  await deps.database.db.execute(sql`update hospital_subscriptions set plan_id = (select id from subscription_plans where code = ${plan}) where hospital_id = ${hospital.id}::uuid`);
+  await unlimitedPlan(deps, hospital.id);
   await setup('PATCH', '/v1/hospitals/me/settings', { bookingHorizonDays: 730, minimumNoticeMinutes: 0 });
   const weekly = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map((day) => ({ day, start: '08:00', end: '20:00' }));
   const doctors: string[] = [];

@@ -8,6 +8,7 @@ import { signatureHeader } from '../src/modules/webhooks/secrets.ts';
 import { isolatedDatabase } from '../test/helpers/isolated-database.ts';
 import { startBenchDeps, throughputResult, type BenchResult } from './lib.ts';
 import { cpuMs, profiling } from './processes.ts';
+import { injector } from './seed.ts';
 import { startWorker, type WorkerProcess } from './worker-process.ts';
 
 /**
@@ -113,11 +114,7 @@ async function endToEnd(receiver: Receiver, env: Record<string, string>, workerE
   let worker: WorkerProcess | null = null;
   try {
     const auth = { authorization: `Bearer ${await bench.signToken(`bench-${randomBytes(4).toString('hex')}@example.test`)}` };
-    const call = async (method: 'POST' | 'PATCH', url: string, payload: Record<string, unknown>) => {
-      const res = await app.inject({ method, url, headers: auth, payload });
-      if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
-      return res.json().data as { id: string };
-    };
+    const call = injector(app, auth);
     await call('POST', '/v1/hospitals', { name: 'Bench Clinic', subdomain: `bench-${randomBytes(4).toString('hex')}`, email: 'clinic@example.test', timezone: 'UTC' });
     const patient = await call('POST', '/v1/patients', { name: 'Bench Patient' });
     await call('POST', '/v1/webhooks', { url: receiver.url, events: ['patient.updated'] });
