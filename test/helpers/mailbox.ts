@@ -2,8 +2,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
+import { afterAll, beforeAll } from 'vitest';
 import type { TestAppOptions } from './app.ts';
-import { createMessagingApp, eventually, messagingTestEnv } from './messaging.ts';
+import { createMessagingApp, eventually, messagingTestEnv, type MessagingApp } from './messaging.ts';
 import { startSmtpPeer, type SmtpPeer } from './smtp-peer.ts';
 import { onServices } from './target.ts';
 
@@ -99,4 +100,67 @@ export async function servedMailApp(env: Record<string, string> = {}) {
       return `${origin}${new URL(link).pathname}`;
     },
   };
+}
+
+/** The app's environment, or a function giving it in beforeAll (when it names a peer an earlier beforeAll started). */
+type MailEnv = Record<string, string> | (() => Record<string, string>);
+type MailApp = Awaited<ReturnType<typeof mailCapturingApp>>;
+type ServedMailApp = Awaited<ReturnType<typeof servedMailApp>>;
+
+/**
+ * A mail-capturing app for the whole suite (or describe block): registers the
+ * beforeAll that builds it and the afterAll that closes it, so a suite states
+ * only its environment. `serve: true` also listens on a port (servedMailApp:
+ * `origin`, `pageLink`) for a browser. Call at the top of the suite, before
+ * the suite's own beforeAll, which then finds the app built (hooks run in
+ * order). `t` may be destructured at once: it stands for the app until
+ * beforeAll has built it (see lateBound); read the other fields inside tests.
+ */
+export function useMailApp(env?: MailEnv, options?: Pick<TestAppOptions, 'logDestination'> & { serve?: false }): MailApp;
+export function useMailApp(env: MailEnv | undefined, options: { serve: true }): ServedMailApp;
+export function useMailApp(env: MailEnv = {}, options: Pick<TestAppOptions, 'logDestination'> & { serve?: boolean } = {}): MailApp | ServedMailApp {
+  const { serve, ...appOptions } = options;
+  let built: MailApp | ServedMailApp | undefined;
+  const ready = () => {
+    if (!built) throw new Error('the mail app is used before its beforeAll built it');
+    return built;
+  };
+  const t = lateBound<MessagingApp>(() => ready().t);
+  beforeAll(async () => {
+    const e = typeof env === 'function' ? env() : env;
+    built = serve ? await servedMailApp(e) : await mailCapturingApp(e, appOptions);
+  });
+  afterAll(async () => {
+    await built?.close();
+  });
+  return {
+    t,
+    get smtp() {
+      return ready().smtp;
+    },
+    get origin() {
+      return (ready() as ServedMailApp).origin;
+    },
+    mailTo: (address: string) => ready().mailTo(address),
+    pageLink: (address: string, pattern: RegExp, what: string) => (ready() as ServedMailApp).pageLink(address, pattern, what),
+    close: () => ready().close(),
+  };
+}
+
+/**
+ * An object standing for one that does not exist yet: every property read
+ * goes to `current()`. Suites pass `t` to factories and read `t.app` in tests;
+ * this lets them name it once at the top instead of a `let t` each assigns
+ * in a beforeAll of its own.
+ */
+function lateBound<T extends object>(current: () => T): T {
+  return new Proxy({} as T, {
+    get: (_, key) => Reflect.get(current(), key),
+    has: (_, key) => Reflect.has(current(), key),
+    ownKeys: () => Reflect.ownKeys(current()),
+    getOwnPropertyDescriptor: (_, key) => {
+      const d = Reflect.getOwnPropertyDescriptor(current(), key);
+      return d && { ...d, configurable: true };
+    },
+  });
 }
