@@ -57,12 +57,18 @@ export async function mailTo(source: { smtp: SmtpPeer | null; dataDir: string },
  * A messaging app whose emails are captured where the recipient would find
  * them (an SMTP peer on the services target, .eml files in embedded mode),
  * with its own outbox and queue names (messagingTestEnv). Call in beforeAll,
- * close in afterAll.
+ * close in afterAll. `smtp: 'always'` delivers to an SMTP peer on the embedded
+ * target too (suites that program the peer's answers).
  */
-export async function mailCapturingApp(env: Record<string, string> = {}, options: Pick<TestAppOptions, 'logDestination'> = {}) {
+export interface MailAppOptions extends Pick<TestAppOptions, 'logDestination'> {
+  smtp?: 'always';
+}
+
+export async function mailCapturingApp(env: Record<string, string> = {}, options: MailAppOptions = {}) {
+  const { smtp: peerOn, ...appOptions } = options;
   const menv = await messagingTestEnv();
-  const smtp = onServices ? await startSmtpPeer() : null;
-  const t = await createMessagingApp({ ...options, env: { ...env, ...menv.env, ...(smtp ? { SMTP_URL: smtp.url } : {}) } });
+  const smtp = onServices || peerOn === 'always' ? await startSmtpPeer() : null;
+  const t = await createMessagingApp({ ...appOptions, env: { ...env, ...menv.env, ...(smtp ? { SMTP_URL: smtp.url } : {}) } });
   return {
     t,
     smtp,
@@ -104,6 +110,8 @@ export async function servedMailApp(env: Record<string, string> = {}) {
 
 /** The app's environment, or a function giving it in beforeAll (when it names a peer an earlier beforeAll started). */
 type MailEnv = Record<string, string> | (() => Record<string, string>);
+/** The SMTP peer, standing for it from the start like `t` (see lateBound). */
+type Peer = { peer: SmtpPeer };
 type MailApp = Awaited<ReturnType<typeof mailCapturingApp>>;
 type ServedMailApp = Awaited<ReturnType<typeof servedMailApp>>;
 
@@ -114,11 +122,12 @@ type ServedMailApp = Awaited<ReturnType<typeof servedMailApp>>;
  * `origin`, `pageLink`) for a browser. Call at the top of the suite, before
  * the suite's own beforeAll, which then finds the app built (hooks run in
  * order). `t` may be destructured at once: it stands for the app until
- * beforeAll has built it (see lateBound); read the other fields inside tests.
+ * beforeAll has built it (see lateBound), and so may `peer` (the SMTP peer);
+ * read the other fields inside tests.
  */
-export function useMailApp(env?: MailEnv, options?: Pick<TestAppOptions, 'logDestination'> & { serve?: false }): MailApp;
-export function useMailApp(env: MailEnv | undefined, options: { serve: true }): ServedMailApp;
-export function useMailApp(env: MailEnv = {}, options: Pick<TestAppOptions, 'logDestination'> & { serve?: boolean } = {}): MailApp | ServedMailApp {
+export function useMailApp(env?: MailEnv, options?: MailAppOptions & { serve?: false }): MailApp & Peer;
+export function useMailApp(env: MailEnv | undefined, options: { serve: true }): ServedMailApp & Peer;
+export function useMailApp(env: MailEnv = {}, options: MailAppOptions & { serve?: boolean } = {}): (MailApp | ServedMailApp) & Peer {
   const { serve, ...appOptions } = options;
   let built: MailApp | ServedMailApp | undefined;
   const ready = () => {
@@ -126,6 +135,7 @@ export function useMailApp(env: MailEnv = {}, options: Pick<TestAppOptions, 'log
     return built;
   };
   const t = lateBound<MessagingApp>(() => ready().t);
+  const peer = lateBound<SmtpPeer>(() => ready().smtp ?? fail('no SMTP peer on this target: pass smtp: \'always\''));
   beforeAll(async () => {
     const e = typeof env === 'function' ? env() : env;
     built = serve ? await servedMailApp(e) : await mailCapturingApp(e, appOptions);
@@ -135,6 +145,7 @@ export function useMailApp(env: MailEnv = {}, options: Pick<TestAppOptions, 'log
   });
   return {
     t,
+    peer,
     get smtp() {
       return ready().smtp;
     },
@@ -153,6 +164,10 @@ export function useMailApp(env: MailEnv = {}, options: Pick<TestAppOptions, 'log
  * this lets them name it once at the top instead of a `let t` each assigns
  * in a beforeAll of its own.
  */
+function fail(message: string): never {
+  throw new Error(message);
+}
+
 function lateBound<T extends object>(current: () => T): T {
   return new Proxy({} as T, {
     get: (_, key) => Reflect.get(current(), key),
