@@ -64,7 +64,7 @@ export interface MailAppOptions extends Pick<TestAppOptions, 'logDestination'> {
   smtp?: 'always';
 }
 
-export async function mailCapturingApp(env: Record<string, string> = {}, options: MailAppOptions = {}) {
+async function mailCapturingApp(env: Record<string, string> = {}, options: MailAppOptions = {}) {
   const { smtp: peerOn, ...appOptions } = options;
   const menv = await messagingTestEnv();
   const smtp = onServices || peerOn === 'always' ? await startSmtpPeer() : null;
@@ -91,7 +91,7 @@ export const OFFER_LINK = /https?:\/\/[^\s"'<>]+\/offers\/[A-Za-z0-9._~-]+/;
  * there (the latest mail to `address` with a link `pattern` finds; the link
  * itself must name PUBLIC_BASE_URL, which this server does not listen on).
  */
-export async function servedMailApp(env: Record<string, string> = {}) {
+async function servedMailApp(env: Record<string, string> = {}) {
   const m = await mailCapturingApp(env);
   await m.t.app.listen({ host: '127.0.0.1', port: 0 });
   const origin = `http://127.0.0.1:${(m.t.app.server.address() as AddressInfo).port}`;
