@@ -105,8 +105,7 @@ export async function readWith(db: Db, prelude: string, statement: SQL): Promise
   const client = await pool.connect();
   let failed: Error | undefined;
   try {
-    const { text, args } = textAndLiterals(statement);
-    return await executePrepared(client, prelude, text, args, async (message) => last(await client.query({ text: message, types: drizzleTypes } as pg.QueryConfig)));
+    return await executePrepared(client, prelude, { ...textAndLiterals(statement), inlined: () => inlineSql(statement) }, async (message) => last(await client.query({ text: message, types: drizzleTypes } as pg.QueryConfig)));
   } catch (err) {
     failed = err instanceof Error ? err : new Error(String(err));
     throw err;

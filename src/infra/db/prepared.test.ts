@@ -7,7 +7,7 @@ import { createTestApp, type TestApp } from '../../../test/helpers/app.ts';
 import { appointmentTestEnv, bookingFixture, type BookingFixture } from '../../../test/helpers/appointment-factories.ts';
 import { onServices } from '../../../test/helpers/target.ts';
 import type { Db } from './client.ts';
-import { enablePreparedReads, heldBy, MAX_PREPARED_PER_CONNECTION, statementName } from './prepared.ts';
+import { enablePreparedReads, executePrepared, heldBy, MAX_PREPARED_PER_CONNECTION, statementName } from './prepared.ts';
 import { tenantRows } from './tenant.ts';
 
 /**
@@ -110,6 +110,56 @@ describe('prepared tenant reads', () => {
     expect(names.length).toBe(MAX_PREPARED_PER_CONNECTION);
     const [client] = [...clients].slice(-1);
     expect(new Set(heldBy(client!))).toEqual(new Set(names));
+  });
+});
+
+describeAll('the belief about a connection, corrected by its answers', () => {
+  const stale = (code: string) => Object.assign(new Error(code), { code });
+  const statement = { text: 'select $1::int as i', args: ["'1'"], inlined: () => "select '1'::int as i" };
+
+  it('prepares, then executes only; forgets on 26000 and prepares again; remembers on 42P05', async () => {
+    const client = {} as pg.PoolClient;
+    const sent: string[] = [];
+    const answers: (Error | 'ok')[] = ['ok', 'ok', stale('26000'), 'ok', stale('42P05'), 'ok'];
+    const send = async (message: string) => {
+      sent.push(message);
+      const answer = answers.shift();
+      if (answer instanceof Error) throw answer;
+      return answer;
+    };
+    const name = statementName(statement.text);
+    await executePrepared(client, 'select 0', statement, send);
+    await executePrepared(client, 'select 0', statement, send);
+    await executePrepared(client, 'select 0', statement, send);
+    expect(heldBy(client)).toEqual([name]);
+    expect(sent.map((m) => (m.includes('PREPARE') ? 'prepare' : 'execute'))).toEqual(['prepare', 'execute', 'execute', 'prepare']);
+    expect(sent[1]).toBe(`select 0;\nEXECUTE ${name}('1')`);
+    // Believed absent but there (42P05): executed, and believed from then on.
+    const other = {} as pg.PoolClient;
+    await executePrepared(other, 'select 0', statement, send);
+    expect(sent.slice(4).map((m) => (m.includes('PREPARE') ? 'prepare' : 'execute'))).toEqual(['prepare', 'execute']);
+    expect(heldBy(other)).toEqual([name]);
+  });
+
+  it('wrong twice (each message on another server connection, as through a transaction-mode pooler): the inlined statement answers', async () => {
+    const client = {} as pg.PoolClient;
+    const sent: string[] = [];
+    const answers = [stale('42P05'), stale('26000')];
+    const send = async (message: string) => {
+      sent.push(message);
+      const answer = answers.shift();
+      if (answer) throw answer;
+      return 'ok';
+    };
+    expect(await executePrepared(client, 'select 0', statement, send)).toBe('ok');
+    expect(sent.at(-1)).toBe("select 0;\nselect '1'::int as i");
+    expect(heldBy(client)).toEqual([]);
+  });
+
+  it('any other failure is the caller’s, with nothing believed', async () => {
+    const client = {} as pg.PoolClient;
+    await expect(executePrepared(client, 'select 0', statement, async () => Promise.reject(stale('22012')))).rejects.toThrow('22012');
+    expect(heldBy(client)).toEqual([]);
   });
 });
 

@@ -24,8 +24,10 @@ import type pg from 'pg';
  * corrected by PostgreSQL's own answers: 26000 (does not exist — DISCARD ALL,
  * a pooler that switched the server connection) forgets everything believed
  * of the connection and prepares again; 42P05 (already exists) remembers it
- * and executes. A message failing otherwise forgets the statement (it may or
- * may not have been prepared; 42P05 settles it next time).
+ * and executes; wrong again (a transaction-mode pooler hands each message
+ * another server connection), the inlined statement answers. A message
+ * failing otherwise forgets the statement (it may or may not have been
+ * prepared; 42P05 settles it next time).
  */
 
 /** Statements kept per connection; the least recently used is deallocated (in the same message) past this. */
@@ -54,10 +56,17 @@ const codeOf = (err: unknown): unknown => (err as { code?: unknown } | null)?.co
 /**
  * Runs `prelude` then the statement `text` (with `$n` placeholders) with
  * `args` (SQL literals, one per placeholder) on `client`, in one message;
- * at most one more on a stale belief about the connection. `send` runs a
- * simple-protocol message and returns its last result.
+ * one more on a stale belief about the connection, and if that is stale
+ * too, `inlined` (the statement with its values in it) as readWith sent it
+ * before. `send` runs a simple-protocol message and returns its last result.
  */
-export async function executePrepared<R>(client: pg.ClientBase, prelude: string, text: string, args: string[], send: (message: string) => Promise<R>): Promise<R> {
+export async function executePrepared<R>(
+  client: pg.ClientBase,
+  prelude: string,
+  statement: { text: string; args: string[]; inlined: () => string },
+  send: (message: string) => Promise<R>,
+): Promise<R> {
+  const { text, args } = statement;
   const name = statementName(text);
   let names = held.get(client);
   if (!names) held.set(client, (names = new Map()));
@@ -78,8 +87,11 @@ export async function executePrepared<R>(client: pg.ClientBase, prelude: string,
       return result;
     } catch (err) {
       names.delete(name);
-      if (attempt > 0) throw err;
       const code = codeOf(err);
+      const stale = code === '26000' || code === '42P05';
+      // Wrong twice: the server connection changes under us (a transaction-mode pooler); the inlined statement always answers.
+      if (stale && attempt > 0) return send(`${prelude};\n${statement.inlined()}`);
+      if (attempt > 0) throw err;
       if (code === '26000') {
         names.clear();
         prepare = true;
