@@ -94,6 +94,20 @@ describe('prepared tenant reads', () => {
     expect(await tenantRows(oneDb, a.hospital.id, fresh)).toEqual([{ v: 'already', marker_42p05: 1 }]);
   });
 
+  it('prepares again when a migration changed what a kept statement returns (0A000)', async () => {
+    await one.query('create table if not exists prepared_reshape (id int)');
+    await one.query('grant select on prepared_reshape to tempus_app');
+    try {
+      const statement = sql`select * from prepared_reshape where id > ${0}::int`;
+      await one.query('insert into prepared_reshape values (1)');
+      expect(await tenantRows(oneDb, a.hospital.id, statement)).toEqual([{ id: 1 }]);
+      await one.query('alter table prepared_reshape add column label text');
+      expect(await tenantRows(oneDb, a.hospital.id, statement)).toEqual([{ id: 1, label: null }]);
+    } finally {
+      await one.query('drop table prepared_reshape');
+    }
+  });
+
   it('a failed read leaves no belief behind, and the next read works', async () => {
     const failing = sql`select 1 / ${0}::int as boom`;
     await expect(tenantRows(oneDb, a.hospital.id, failing)).rejects.toThrow(/division by zero/);

@@ -27,7 +27,10 @@ import type pg from 'pg';
  * and executes; wrong again (a transaction-mode pooler hands each message
  * another server connection), the inlined statement answers. A message
  * failing otherwise forgets the statement (it may or may not have been
- * prepared; 42P05 settles it next time).
+ * prepared; 42P05 settles it next time). 0A000 ("cached plan must not
+ * change result type": a migration changed a table a kept `select *`
+ * reads, under a process that outlives it in a rolling deploy) deallocates
+ * the statement and prepares it again.
  */
 
 /** Statements kept per connection; the least recently used is deallocated (in the same message) past this. */
@@ -72,13 +75,15 @@ export async function executePrepared<R>(
   if (!names) held.set(client, (names = new Map()));
   const execute = `EXECUTE ${name}${args.length ? `(${args.join(', ')})` : ''}`;
   let prepare = !names.has(name);
+  let replace = false;
   for (let attempt = 0; ; attempt++) {
     let message = `${prelude};\n${execute}`;
     if (prepare) {
       const evict = names.size >= MAX_PREPARED_PER_CONNECTION ? names.keys().next().value : undefined;
       // Forgotten before sending: DEALLOCATE is done even if a later statement of the message fails.
       if (evict !== undefined) names.delete(evict);
-      message = `${evict === undefined ? '' : `DEALLOCATE ${evict};\n`}${prelude};\nPREPARE ${name} AS ${text};\n${execute}`;
+      const drop = [evict, replace ? name : undefined].filter((n) => n !== undefined).map((n) => `DEALLOCATE ${n};\n`).join('');
+      message = `${drop}${prelude};\nPREPARE ${name} AS ${text};\n${execute}`;
     }
     try {
       const result = await send(message);
@@ -97,6 +102,9 @@ export async function executePrepared<R>(
         prepare = true;
       } else if (code === '42P05') {
         prepare = false;
+      } else if (code === '0A000' && !prepare) {
+        prepare = true;
+        replace = true;
       } else {
         throw err;
       }
