@@ -168,6 +168,8 @@ export async function run(): Promise<BenchResult[]> {
     const many = await api.profiled(() => load({ url, headers, pid: api.pid, connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS }));
     const one = await load({ url, headers, pid: api.pid, connections: 1, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS });
     const profile = profiling ? await api.stop() : null;
+    // The same with the statement inlined and planned on every request (DB_PREPARED_READS=false), in the same run: the kept plan's worth as a ratio.
+    const inlined = api.mode === 'production' ? (await api.restart({ env: { DB_PREPARED_READS: 'false' } }), await load({ url, headers, pid: api.pid, connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS })) : null;
     const note = `API ${api.mode}, own process; ${slotCount} slots; ${many.generator}`;
     const manyNote = `API ${api.mode}, own process; ${slotCount} slots; ${ceiling(many)}${many.generator}`;
     return [
@@ -179,6 +181,16 @@ export async function run(): Promise<BenchResult[]> {
         ...cpuPerRequest(many),
         ...(profile ? { profile } : {}),
       }),
+      ...(inlined
+        ? [
+            throughputResult(`GET availability, same, statement inlined (DB_PREPARED_READS=false), c=${CONNECTIONS}`, inlined.rps, floorName, floorRps, {
+              p50Ms: inlined.p50,
+              p99Ms: inlined.p99,
+              note: `${ceiling(inlined)}prepared/inlined req/s ${(many.rps / inlined.rps).toFixed(3)}; ${inlined.generator}`,
+              ...cpuPerRequest(inlined),
+            }),
+          ]
+        : []),
       throughputResult(`GET availability, same, c=1 (single request latency)`, one.rps, floorName, floorRps, { p50Ms: one.p50, p99Ms: one.p99, note, ...cpuPerRequest(one) }),
       throughputResult('computeSlots alone (same inputs, bench process)', pure.rps, floorName, floorRps, {
         p50Ms: pure.p50,

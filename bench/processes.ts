@@ -75,7 +75,8 @@ export interface ApiProcess {
   mode: 'production' | 'embedded';
   signToken(email: string): Promise<string>;
   /** Starts a fresh process over the same data, under `node --cpu-prof` when profiling. */
-  restart(options?: { profile?: boolean }): Promise<void>;
+  /** Stops and starts the API; `env` changes its environment from then on (e.g. one switch, compared in the same run). */
+  restart(options?: { profile?: boolean; env?: Record<string, string> }): Promise<void>;
   /** Stops the process; when it ran profiled, returns its top functions by self time inside the windows `profiled` marked. */
   stop(): Promise<ProfileLine[] | null>;
   /** Runs `fn` (a load) and marks its time as the part of the profile that counts. */
@@ -188,6 +189,7 @@ export async function startApi<S = undefined>(
     signToken,
     async restart(options = {}) {
       await stop();
+      Object.assign(childEnv, options.env);
       await start(options.profile ?? false);
     },
     stop,

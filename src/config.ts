@@ -142,6 +142,7 @@ export const variables = {
   DATABASE_READ_URL: { parse: url('postgres', 'postgresql'), example: 'postgres://tempus@db-replica:5432/tempus', doc: 'A streaming replica (hot standby) for availability, doctor lists and public pages; unset = every read on DATABASE_URL. Reads a write depends on, reads that name a patient (they record access events) and a user\'s reads right after their own writes stay on the primary' },
   DATABASE_READ_MAX_LAG_SECONDS: { parse: int(1, 3_600), default: 5, doc: 'A replica further behind than this is not read from (reads fall back to the primary until it catches up)' },
   DATABASE_READ_CHECK_INTERVAL_MS: { parse: int(100, 60_000), default: 1_000, doc: 'How often each process measures the replica\'s lag (pg_last_wal_replay_lsn against the primary\'s pg_current_wal_lsn)' },
+  DB_PREPARED_READS: { parse: bool, example: 'true', doc: 'Keep one-statement tenant reads (availability) as prepared statements on each connection: planned once per connection instead of on every request, still one round trip. Unset = on, unless DATABASE_DIRECT_URL is set and differs from DATABASE_URL: that is the sign of PgBouncer in transaction mode, where a statement prepared on one server connection is missing on the next (the reads still answer, but pay two or three round trips). Set true when the pooler keeps prepared statements (session mode, or one that tracks SQL-level PREPARE)' },
   DB_POOL_MAX: { parse: int(1, 200), default: 10, doc: 'Connections in this process\'s pool, and in its replica pool (keep N processes x this under max_connections, or under PgBouncer\'s max_client_conn)' },
   DB_STATEMENT_TIMEOUT_MS: { parse: int(100, 600_000), default: 10_000, doc: 'statement_timeout for every pooled connection (a startup parameter; behind PgBouncer set it on the role, see docs/operations.md)' },
   DB_CONNECT_TIMEOUT_SECONDS: { parse: int(1, 3600), default: 60, doc: 'How long start-up keeps retrying an unreachable database' },
@@ -287,6 +288,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     if (typed.WEBHOOK_BACKOFF_MAX_MS < typed.DELIVERY_BACKOFF_BASE_MS) problems.push('WEBHOOK_BACKOFF_MAX_MS must not be below DELIVERY_BACKOFF_BASE_MS');
   }
   if (problems.length) throw new ConfigError(problems);
+  // A direct URL that differs is how a deployment behind a transaction-mode pooler is configured (see DB_PREPARED_READS).
+  if (typed.DB_PREPARED_READS === undefined) env.DB_PREPARED_READS = !(typed.DATABASE_DIRECT_URL && typed.DATABASE_DIRECT_URL !== typed.DATABASE_URL);
   // What needs a session goes to DATABASE_URL itself unless a direct URL is given.
   if (typed.DATABASE_URL && !typed.DATABASE_DIRECT_URL) env.DATABASE_DIRECT_URL = typed.DATABASE_URL;
   return Object.freeze({

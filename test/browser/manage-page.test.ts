@@ -6,23 +6,14 @@
  * second yes; too close to the start it says so; a dead link says so.
  */
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { appointmentTestEnv, bookingFixture, bookOk, daysAheadAt, minutesFromNow, type BookingFixture } from '../helpers/appointment-factories.ts';
 import { hasChromium, openBrowser, scrollWidth } from '../helpers/browser.ts';
 import { uniqueEmail } from '../helpers/factories.ts';
-import { MANAGE_LINK, servedMailApp } from '../helpers/mailbox.ts';
+import { MANAGE_LINK, useMailApp } from '../helpers/mailbox.ts';
 
 describe.skipIf(!hasChromium)('manage page in Chromium', { timeout: 120_000 }, () => {
-  let m: Awaited<ReturnType<typeof servedMailApp>>;
-  let origin: string;
-
-  beforeAll(async () => {
-    m = await servedMailApp(appointmentTestEnv);
-    origin = m.origin;
-  });
-  afterAll(async () => {
-    await m?.close();
-  });
+  const m = useMailApp(appointmentTestEnv, { serve: true });
 
   /** A visit booked by staff for a patient with this email, and the page address of its emailed manage link. */
   async function bookedWithLink(start: Date, patientName: string): Promise<{ f: BookingFixture; email: string; url: string }> {
@@ -34,7 +25,7 @@ describe.skipIf(!hasChromium)('manage page in Chromium', { timeout: 120_000 }, (
 
   it('shows the visit, moves it to a new time and cancels it after a second yes; then the link is dead', async () => {
     const { url } = await bookedWithLink(daysAheadAt(6, 9), 'Mia Manage');
-    const b = await openBrowser(origin);
+    const b = await openBrowser(m.origin);
     try {
       const page = b.page;
       const res = await page.goto(url);
@@ -79,7 +70,7 @@ describe.skipIf(!hasChromium)('manage page in Chromium', { timeout: 120_000 }, (
     // Inside the default notice (cancellationNoticeMinutes 1440): no cancel, no move.
     const { url, f } = await bookedWithLink(minutesFromNow(180, 30), 'Lola Tarde');
     await m.t.deps.database.db.execute(sql`update hospitals set phone = '+4930123456' where id = ${f.hospital.id}::uuid`);
-    const b = await openBrowser(origin, { locale: 'es-ES', viewport: { width: 375, height: 667 } });
+    const b = await openBrowser(m.origin, { locale: 'es-ES', viewport: { width: 375, height: 667 } });
     try {
       const page = b.page;
       await page.goto(url);

@@ -7,11 +7,11 @@
  * declining passes it on; and a patient joins the waiting list from the
  * manage page, then takes the earlier time their later visit moves to.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { action, addPatient, appointmentTestEnv, bookingFixture, bookOk, daysAheadAt, type BookingFixture } from '../helpers/appointment-factories.ts';
 import { hasChromium, openBrowser, scrollWidth, tabTo } from '../helpers/browser.ts';
 import { uniqueEmail } from '../helpers/factories.ts';
-import { MANAGE_LINK, OFFER_LINK, servedMailApp } from '../helpers/mailbox.ts';
+import { MANAGE_LINK, OFFER_LINK, useMailApp } from '../helpers/mailbox.ts';
 
 const localDate = (days: number) => daysAheadAt(days, 0).toISOString().slice(0, 10);
 
@@ -19,16 +19,7 @@ const localDate = (days: number) => daysAheadAt(days, 0).toISOString().slice(0, 
 const spanishDay = (isoDate: string) => new Intl.DateTimeFormat('es', { timeZone: 'UTC', weekday: 'long', day: 'numeric', month: 'long' }).format(new Date(`${isoDate}T12:00:00Z`));
 
 describe.skipIf(!hasChromium)('offer page in Chromium', { timeout: 120_000 }, () => {
-  let m: Awaited<ReturnType<typeof servedMailApp>>;
-  let origin: string;
-
-  beforeAll(async () => {
-    m = await servedMailApp(appointmentTestEnv);
-    origin = m.origin;
-  });
-  afterAll(async () => {
-    await m?.close();
-  });
+  const m = useMailApp(appointmentTestEnv, { serve: true });
 
   /** A patient with this email on the waitlist for the fixture's doctor (staff add them). */
   async function waiting(f: BookingFixture, name: string): Promise<{ id: string; email: string }> {
@@ -58,7 +49,7 @@ describe.skipIf(!hasChromium)('offer page in Chromium', { timeout: 120_000 }, ()
     await freeSlot(f, slot);
     const url = await m.pageLink(ada.email, OFFER_LINK, 'an offer link');
 
-    const b = await openBrowser(origin);
+    const b = await openBrowser(m.origin);
     try {
       const page = b.page;
       const res = await page.goto(url);
@@ -95,7 +86,7 @@ describe.skipIf(!hasChromium)('offer page in Chromium', { timeout: 120_000 }, ()
     await freeSlot(f, daysAheadAt(5, 9));
     const url = await m.pageLink(bea.email, OFFER_LINK, 'an offer link');
 
-    const b = await openBrowser(origin, { locale: 'de-DE', viewport: { width: 375, height: 667 } });
+    const b = await openBrowser(m.origin, { locale: 'de-DE', viewport: { width: 375, height: 667 } });
     try {
       const page = b.page;
       await page.goto(url);
@@ -122,7 +113,7 @@ describe.skipIf(!hasChromium)('offer page in Chromium', { timeout: 120_000 }, ()
     const visit = await bookOk(m.t, f.auth, { doctorId: f.doctorId, patientId: f.patientId, start: later.toISOString(), durationMinutes: 30 });
     const manageUrl = await m.pageLink(email, MANAGE_LINK, 'a manage link');
 
-    const b = await openBrowser(origin, { locale: 'es-ES' });
+    const b = await openBrowser(m.origin, { locale: 'es-ES' });
     try {
       const page = b.page;
       await page.goto(manageUrl);
@@ -162,7 +153,7 @@ describe.skipIf(!hasChromium)('offer page in Chromium', { timeout: 120_000 }, ()
     const freed = await bookOk(m.t, f.auth, { doctorId: f.doctorId, patientId: filler, start: earlier.toISOString(), durationMinutes: 30 });
     expect((await action(m.t, f.auth, freed.id, 'cancel', {})).statusCode).toBe(200);
     const offerUrl = await m.pageLink(email, OFFER_LINK, 'an offer link');
-    const o = await openBrowser(origin, { locale: 'es-ES' });
+    const o = await openBrowser(m.origin, { locale: 'es-ES' });
     try {
       await o.page.goto(offerUrl);
       await o.page.getByRole('button', { name: 'Reservar esta hora' }).click();

@@ -7,10 +7,10 @@
  * Once in English by keyboard alone, once in Spanish, once at 375 px.
  */
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { focusedId, focusVisible, hasChromium, openBrowser, scrollWidth, tabTo } from '../helpers/browser.ts';
 import { registerHospital, uniqueEmail, type RegisteredHospital } from '../helpers/factories.ts';
-import { MANAGE_LINK, servedMailApp, type Mail } from '../helpers/mailbox.ts';
+import { MANAGE_LINK, useMailApp, type Mail } from '../helpers/mailbox.ts';
 import { eventually } from '../helpers/messaging.ts';
 import { createDoctor, everyDay, putSchedule } from '../helpers/scheduling-factories.ts';
 import { createVisitType } from '../helpers/visit-factories.ts';
@@ -18,20 +18,14 @@ import { createVisitType } from '../helpers/visit-factories.ts';
 const CODE = /\b(\d{6})\b/;
 
 describe.skipIf(!hasChromium)('self-service in Chromium: book, confirm, manage', { timeout: 120_000 }, () => {
-  let m: Awaited<ReturnType<typeof servedMailApp>>;
-  let origin: string;
+  const m = useMailApp({}, { serve: true });
   let hospital: RegisteredHospital;
 
   beforeAll(async () => {
-    m = await servedMailApp();
-    origin = m.origin;
     hospital = await registerHospital(m.t, { name: 'Praxis Mitte', timezone: 'Europe/Berlin', phone: '+493000000000' });
     const doctor = await createDoctor(m.t, hospital.auth, { name: 'Dr. Clara Weiss', slotMinutes: 30 });
     await putSchedule(m.t, hospital.auth, doctor.id, { weekly: everyDay('08:00', '12:00'), slotMinutes: 30 });
     await createVisitType(m.t, hospital.auth, { name: 'Check-up', durationMinutes: 30, doctorIds: [doctor.id] });
-  });
-  afterAll(async () => {
-    await m?.close();
   });
 
   const mailWith = (address: string, pattern: RegExp, what: string) =>
@@ -57,11 +51,11 @@ describe.skipIf(!hasChromium)('self-service in Chromium: book, confirm, manage',
   const manageLink = (email: string) => m.pageLink(email, MANAGE_LINK, 'a manage link');
 
   it('books with the keyboard alone, then moves and cancels from the emailed link (English)', async () => {
-    const b = await openBrowser(origin);
+    const b = await openBrowser(m.origin);
     const email = uniqueEmail('kb');
     try {
       const page = b.page;
-      await page.goto(`${origin}/book/${hospital.subdomain}`);
+      await page.goto(`${m.origin}/book/${hospital.subdomain}`);
       await page.locator('.slot').first().waitFor();
       await tabTo(page, '#later-days');
       await page.keyboard.press('Enter');
@@ -112,11 +106,11 @@ describe.skipIf(!hasChromium)('self-service in Chromium: book, confirm, manage',
   });
 
   it('speaks Spanish to a Spanish browser from booking to cancelling', async () => {
-    const b = await openBrowser(origin, { locale: 'es-ES' });
+    const b = await openBrowser(m.origin, { locale: 'es-ES' });
     const email = uniqueEmail('es');
     try {
       const page = b.page;
-      await page.goto(`${origin}/book/${hospital.subdomain}`);
+      await page.goto(`${m.origin}/book/${hospital.subdomain}`);
       await page.getByRole('heading', { level: 2, name: 'Reservar una cita' }).waitFor();
       await pickLaterSlot(page, 'Días siguientes');
       await page.getByRole('heading', { name: 'Sus datos' }).waitFor();
@@ -145,12 +139,12 @@ describe.skipIf(!hasChromium)('self-service in Chromium: book, confirm, manage',
   });
 
   it('works on a 375 px phone screen without horizontal scrolling', async () => {
-    const b = await openBrowser(origin, { viewport: { width: 375, height: 667 } });
+    const b = await openBrowser(m.origin, { viewport: { width: 375, height: 667 } });
     const email = uniqueEmail('phone');
     const noOverflow = () => scrollWidth(b.page);
     try {
       const page = b.page;
-      await page.goto(`${origin}/book/${hospital.subdomain}`);
+      await page.goto(`${m.origin}/book/${hospital.subdomain}`);
       await pickLaterSlot(page, 'Later days');
       await page.getByLabel('Full name').fill('Pat Phone');
       await page.getByLabel('Email').fill(email);

@@ -41,6 +41,16 @@ describe('configuration', () => {
     expect(problemsOf({ EMAIL_QUEUE_CONCURRENCY: '0' })).toEqual(['EMAIL_QUEUE_CONCURRENCY must be between 1 and 200, got 0']);
   });
 
+  it('keeps tenant reads prepared unless a differing DATABASE_DIRECT_URL says a transaction-mode pooler is in front', () => {
+    const db = 'postgres://tempus@db:5432/tempus';
+    const bouncer = 'postgres://tempus@pgbouncer:6432/tempus';
+    expect(loadConfig({ DATABASE_URL: db }).env.DB_PREPARED_READS).toBe(true);
+    expect(loadConfig({ DATABASE_URL: db, DATABASE_DIRECT_URL: db }).env.DB_PREPARED_READS).toBe(true);
+    expect(loadConfig({ DATABASE_URL: bouncer, DATABASE_DIRECT_URL: db }).env.DB_PREPARED_READS).toBe(false);
+    expect(loadConfig({ DATABASE_URL: bouncer, DATABASE_DIRECT_URL: db, DB_PREPARED_READS: 'true' }).env.DB_PREPARED_READS).toBe(true);
+    expect(loadConfig({ DATABASE_URL: db, DB_PREPARED_READS: 'false' }).env.DB_PREPARED_READS).toBe(false);
+  });
+
   it('lists every variable in .env.example', () => {
     const example = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
     for (const name of Object.keys(variables)) expect(example, name).toMatch(new RegExp(`^#? ?${name}=`, 'm'));

@@ -2,8 +2,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
+import { afterAll, beforeAll } from 'vitest';
 import type { TestAppOptions } from './app.ts';
-import { createMessagingApp, eventually, messagingTestEnv } from './messaging.ts';
+import { createMessagingApp, eventually, messagingTestEnv, type MessagingApp } from './messaging.ts';
 import { startSmtpPeer, type SmtpPeer } from './smtp-peer.ts';
 import { onServices } from './target.ts';
 
@@ -56,12 +57,18 @@ export async function mailTo(source: { smtp: SmtpPeer | null; dataDir: string },
  * A messaging app whose emails are captured where the recipient would find
  * them (an SMTP peer on the services target, .eml files in embedded mode),
  * with its own outbox and queue names (messagingTestEnv). Call in beforeAll,
- * close in afterAll.
+ * close in afterAll. `smtp: 'always'` delivers to an SMTP peer on the embedded
+ * target too (suites that program the peer's answers).
  */
-export async function mailCapturingApp(env: Record<string, string> = {}, options: Pick<TestAppOptions, 'logDestination'> = {}) {
+export interface MailAppOptions extends Pick<TestAppOptions, 'logDestination'> {
+  smtp?: 'always';
+}
+
+async function mailCapturingApp(env: Record<string, string> = {}, options: MailAppOptions = {}) {
+  const { smtp: peerOn, ...appOptions } = options;
   const menv = await messagingTestEnv();
-  const smtp = onServices ? await startSmtpPeer() : null;
-  const t = await createMessagingApp({ ...options, env: { ...env, ...menv.env, ...(smtp ? { SMTP_URL: smtp.url } : {}) } });
+  const smtp = onServices || peerOn === 'always' ? await startSmtpPeer() : null;
+  const t = await createMessagingApp({ ...appOptions, env: { ...env, ...menv.env, ...(smtp ? { SMTP_URL: smtp.url } : {}) } });
   return {
     t,
     smtp,
@@ -84,7 +91,7 @@ export const OFFER_LINK = /https?:\/\/[^\s"'<>]+\/offers\/[A-Za-z0-9._~-]+/;
  * there (the latest mail to `address` with a link `pattern` finds; the link
  * itself must name PUBLIC_BASE_URL, which this server does not listen on).
  */
-export async function servedMailApp(env: Record<string, string> = {}) {
+async function servedMailApp(env: Record<string, string> = {}) {
   const m = await mailCapturingApp(env);
   await m.t.app.listen({ host: '127.0.0.1', port: 0 });
   const origin = `http://127.0.0.1:${(m.t.app.server.address() as AddressInfo).port}`;
@@ -99,4 +106,76 @@ export async function servedMailApp(env: Record<string, string> = {}) {
       return `${origin}${new URL(link).pathname}`;
     },
   };
+}
+
+/** The app's environment, or a function giving it in beforeAll (when it names a peer an earlier beforeAll started). */
+type MailEnv = Record<string, string> | (() => Record<string, string>);
+/** The SMTP peer, standing for it from the start like `t` (see lateBound). */
+type Peer = { peer: SmtpPeer };
+type MailApp = Awaited<ReturnType<typeof mailCapturingApp>>;
+type ServedMailApp = Awaited<ReturnType<typeof servedMailApp>>;
+
+/**
+ * A mail-capturing app for the whole suite (or describe block): registers the
+ * beforeAll that builds it and the afterAll that closes it, so a suite states
+ * only its environment. `serve: true` also listens on a port (servedMailApp:
+ * `origin`, `pageLink`) for a browser. Call at the top of the suite, before
+ * the suite's own beforeAll, which then finds the app built (hooks run in
+ * order). `t` may be destructured at once: it stands for the app until
+ * beforeAll has built it (see lateBound), and so may `peer` (the SMTP peer);
+ * read the other fields inside tests.
+ */
+export function useMailApp(env?: MailEnv, options?: MailAppOptions & { serve?: false }): MailApp & Peer;
+export function useMailApp(env: MailEnv | undefined, options: { serve: true }): ServedMailApp & Peer;
+export function useMailApp(env: MailEnv = {}, options: MailAppOptions & { serve?: boolean } = {}): (MailApp | ServedMailApp) & Peer {
+  const { serve, ...appOptions } = options;
+  let built: MailApp | ServedMailApp | undefined;
+  const ready = () => {
+    if (!built) throw new Error('the mail app is used before its beforeAll built it');
+    return built;
+  };
+  const t = lateBound<MessagingApp>(() => ready().t);
+  const peer = lateBound<SmtpPeer>(() => ready().smtp ?? fail('no SMTP peer on this target: pass smtp: \'always\''));
+  beforeAll(async () => {
+    const e = typeof env === 'function' ? env() : env;
+    built = serve ? await servedMailApp(e) : await mailCapturingApp(e, appOptions);
+  });
+  afterAll(async () => {
+    await built?.close();
+  });
+  return {
+    t,
+    peer,
+    get smtp() {
+      return ready().smtp;
+    },
+    get origin() {
+      return (ready() as ServedMailApp).origin;
+    },
+    mailTo: (address: string) => ready().mailTo(address),
+    pageLink: (address: string, pattern: RegExp, what: string) => (ready() as ServedMailApp).pageLink(address, pattern, what),
+    close: () => ready().close(),
+  };
+}
+
+/**
+ * An object standing for one that does not exist yet: every property read
+ * goes to `current()`. Suites pass `t` to factories and read `t.app` in tests;
+ * this lets them name it once at the top instead of a `let t` each assigns
+ * in a beforeAll of its own.
+ */
+function fail(message: string): never {
+  throw new Error(message);
+}
+
+function lateBound<T extends object>(current: () => T): T {
+  return new Proxy({} as T, {
+    get: (_, key) => Reflect.get(current(), key),
+    has: (_, key) => Reflect.has(current(), key),
+    ownKeys: () => Reflect.ownKeys(current()),
+    getOwnPropertyDescriptor: (_, key) => {
+      const d = Reflect.getOwnPropertyDescriptor(current(), key);
+      return d && { ...d, configurable: true };
+    },
+  });
 }

@@ -1,10 +1,10 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { rawRows } from '../../src/infra/db/client.ts';
 import { enqueue } from '../../src/infra/queue/outbox.ts';
 import { registerHospital, uniqueEmail } from '../helpers/factories.ts';
-import { createMessagingApp, deliveriesTo, eventually, messagingTestEnv, type MessagingApp, type MessagingTestEnv } from '../helpers/messaging.ts';
-import { startSmtpPeer, type SmtpPeer } from '../helpers/smtp-peer.ts';
+import { useMailApp } from '../helpers/mailbox.ts';
+import { deliveriesTo, eventually } from '../helpers/messaging.ts';
 import { onServices } from '../helpers/target.ts';
 
 /**
@@ -12,20 +12,7 @@ import { onServices } from '../helpers/target.ts';
  * transport) -> Nodemailer -> a real SMTP server. The same assertions hold on
  * both targets.
  */
-let suite: MessagingTestEnv;
-let smtp: SmtpPeer;
-let t: MessagingApp;
-
-beforeAll(async () => {
-  suite = await messagingTestEnv();
-  smtp = await startSmtpPeer();
-  t = await createMessagingApp({ env: { ...suite.env, SMTP_URL: smtp.url } });
-});
-afterAll(async () => {
-  await t?.close();
-  await smtp?.close();
-  await suite?.close();
-});
+const { t, peer: smtp } = useMailApp({}, { smtp: 'always' });
 
 describe(`email delivery (${onServices ? 'RabbitMQ' : 'in-process'} transport)`, () => {
   it('delivers the welcome email of a registration to the hospital address, with subject, text and HTML', async () => {

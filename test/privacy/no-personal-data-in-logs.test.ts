@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { action, addPatient, appointmentTestEnv, bookingFixture, bookOk, daysAheadAt, type BookingFixture } from '../helpers/appointment-factories.ts';
 import { uniqueEmail } from '../helpers/factories.ts';
-import { mailCapturingApp } from '../helpers/mailbox.ts';
+import { useMailApp } from '../helpers/mailbox.ts';
 import { memoryLog } from '../helpers/log-sink.ts';
-import { eventually, type MessagingApp } from '../helpers/messaging.ts';
+import { eventually } from '../helpers/messaging.ts';
 
 /**
  * No personal data in the logs: a realistic day through the API — patients
@@ -15,16 +15,8 @@ import { eventually, type MessagingApp } from '../helpers/messaging.ts';
  * name, email or phone number, nor a token from a URL.
  */
 const { lines, sink } = memoryLog();
-let suite: Awaited<ReturnType<typeof mailCapturingApp>>;
-let t: MessagingApp;
-
-beforeAll(async () => {
-  suite = await mailCapturingApp({ ...appointmentTestEnv, LOG_LEVEL: 'info' }, { logDestination: sink });
-  t = suite.t;
-});
-afterAll(async () => {
-  await suite?.close();
-});
+const suite = useMailApp({ ...appointmentTestEnv, LOG_LEVEL: 'info' }, { logDestination: sink });
+const { t } = suite;
 
 type Auth = { authorization: string };
 const get = (auth: Auth, url: string) => t.app.inject({ method: 'GET', url, headers: auth });

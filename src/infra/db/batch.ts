@@ -4,6 +4,7 @@ import { PgDialect } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import type { Db, Executor, Tx } from './client.ts';
 import type { RawResult } from './parsers.ts';
+import { executePrepared, preparedReadsOn } from './prepared.ts';
 
 /**
  * Fewer round trips to PostgreSQL. Every statement drizzle runs on
@@ -51,6 +52,12 @@ export function inlineSql(query: SQL): string {
   return text.replace(TOKENS, (token, n: string | undefined) => (n === undefined ? token : literal(params[Number(n) - 1])));
 }
 
+/** The statement's parametrised text and its bind values as the literals inlineSql would write. */
+function textAndLiterals(query: SQL): { text: string; args: string[] } {
+  const { sql: text, params } = dialect.sqlToQuery(query);
+  return { text, args: params.map(literal) };
+}
+
 /** The pooled node-postgres connection a transaction runs on; null on PGlite (or anything else). */
 function pgClientOf(tx: Executor): pg.ClientBase | null {
   if (!is(tx, NodePgTransaction)) return null;
@@ -92,8 +99,20 @@ const resultsOf = (result: unknown): RawResult[] => (Array.isArray(result) ? res
 export async function readWith(db: Db, prelude: string, statement: SQL): Promise<RawResult | null> {
   const pool = poolOf(db);
   if (!pool) return null;
-  const results = resultsOf(await pool.query({ text: `${prelude};\n${inlineSql(statement)}`, types: drizzleTypes } as pg.QueryConfig));
-  return results[results.length - 1]!;
+  const last = (result: unknown) => resultsOf(result).at(-1)!;
+  if (!preparedReadsOn(pool)) return last(await pool.query({ text: `${prelude};\n${inlineSql(statement)}`, types: drizzleTypes } as pg.QueryConfig));
+  // A connection of its own (pool.query would pick any): the statements it holds are per connection (prepared.ts).
+  const client = await pool.connect();
+  let failed: Error | undefined;
+  try {
+    return await executePrepared(client, prelude, { ...textAndLiterals(statement), inlined: () => inlineSql(statement) }, async (message) => last(await client.query({ text: message, types: drizzleTypes } as pg.QueryConfig)));
+  } catch (err) {
+    failed = err instanceof Error ? err : new Error(String(err));
+    throw err;
+  } finally {
+    // As pool.query does: a connection whose query failed is discarded (with what it held).
+    client.release(failed);
+  }
 }
 
 function poolOf(db: Db): pg.Pool | null {

@@ -13,6 +13,7 @@ import type { Config } from '../../config.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { parseRows, type RawResult } from './parsers.ts';
 import { lockDataDir } from './pglite-lock.ts';
+import { enablePreparedReads } from './prepared.ts';
 import * as schema from './schema/index.ts';
 
 export type Schema = typeof schema;
@@ -89,6 +90,7 @@ export function createDatabase(config: Config, logger: Logger, metrics?: Pick<Me
         ),
       );
     }
+    if (env.DB_PREPARED_READS) enablePreparedReads(pool);
     const db = drizzlePg(pool, { schema }) as unknown as Db;
     return {
       kind: 'postgres',

@@ -10,25 +10,17 @@
  * the same UID, a higher SEQUENCE and the new times; the cancellation is
  * METHOD:CANCEL, STATUS:CANCELLED, same UID, higher SEQUENCE still.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { action, appointmentTestEnv, book, bookingFixture, bookOk, daysAheadAt } from '../../../test/helpers/appointment-factories.ts';
 import { createResource, createVisitType } from '../../../test/helpers/visit-factories.ts';
 import { visibleLines } from '../../../test/helpers/email-layout.ts';
 import { registerHospital, uniqueEmail } from '../../../test/helpers/factories.ts';
 import { parseInvite } from '../../../test/helpers/ical.ts';
-import { mailCapturingApp, type Mail } from '../../../test/helpers/mailbox.ts';
-import { eventually, type MessagingApp } from '../../../test/helpers/messaging.ts';
+import { useMailApp, type Mail } from '../../../test/helpers/mailbox.ts';
+import { eventually } from '../../../test/helpers/messaging.ts';
 
-let suite: Awaited<ReturnType<typeof mailCapturingApp>>;
-let t: MessagingApp;
-
-beforeAll(async () => {
-  suite = await mailCapturingApp(appointmentTestEnv);
-  t = suite.t;
-});
-afterAll(async () => {
-  await suite?.close();
-});
+const suite = useMailApp(appointmentTestEnv);
+const { t } = suite;
 
 const mailTo = (address: string) => suite.mailTo(address);
 

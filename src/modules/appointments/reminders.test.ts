@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { rawRows } from '../../infra/db/client.ts';
 import {
   action,
@@ -12,8 +12,8 @@ import {
   type BookingFixture,
 } from '../../../test/helpers/appointment-factories.ts';
 import { uniqueEmail } from '../../../test/helpers/factories.ts';
-import { mailCapturingApp } from '../../../test/helpers/mailbox.ts';
-import { eventually, type MessagingApp } from '../../../test/helpers/messaging.ts';
+import { useMailApp } from '../../../test/helpers/mailbox.ts';
+import { eventually } from '../../../test/helpers/messaging.ts';
 
 /**
  * Reminders end to end, with real time and short offsets from configuration
@@ -23,16 +23,8 @@ import { eventually, type MessagingApp } from '../../../test/helpers/messaging.t
  * DATA_DIR/mail.
  */
 
-let suite: Awaited<ReturnType<typeof mailCapturingApp>>;
-let t: MessagingApp;
-
-beforeAll(async () => {
-  suite = await mailCapturingApp(appointmentTestEnv);
-  t = suite.t;
-});
-afterAll(async () => {
-  await suite?.close();
-});
+const suite = useMailApp(appointmentTestEnv);
+const { t } = suite;
 
 const mailTo = (address: string) => suite.mailTo(address);
 

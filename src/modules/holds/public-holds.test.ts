@@ -5,24 +5,17 @@
  * confirm. Time is never waited for: a hold's expiry is moved into the past
  * in the database, which is what the passing of HOLD_MINUTES does.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { addDoctor, appointmentTestEnv, bookingFixture, book, daysAheadAt, setMonthlyLimit } from '../../../test/helpers/appointment-factories.ts';
 import { uniqueEmail } from '../../../test/helpers/factories.ts';
 import { expireHold } from '../../../test/helpers/hold-factories.ts';
-import { mailCapturingApp } from '../../../test/helpers/mailbox.ts';
-import { eventually, type MessagingApp } from '../../../test/helpers/messaging.ts';
+import { useMailApp } from '../../../test/helpers/mailbox.ts';
+import { eventually } from '../../../test/helpers/messaging.ts';
 import { createResource, createVisitType } from '../../../test/helpers/visit-factories.ts';
 
-let suite: Awaited<ReturnType<typeof mailCapturingApp>>;
-let t: MessagingApp;
-beforeAll(async () => {
-  // No gap between two code requests of one hold: a test gives a second contact right after the first.
-  suite = await mailCapturingApp({ ...appointmentTestEnv, OTP_REQUEST_INTERVAL_SECONDS: '0' });
-  t = suite.t;
-});
-afterAll(async () => {
-  await suite?.close();
-});
+// No gap between two code requests of one hold: a test gives a second contact right after the first.
+const suite = useMailApp({ ...appointmentTestEnv, OTP_REQUEST_INTERVAL_SECONDS: '0' });
+const { t } = suite;
 
 const post = (url: string, payload: Record<string, unknown>) => t.app.inject({ method: 'POST', url, payload });
 const hold = (subdomain: string, body: Record<string, unknown>) => post(`/v1/public/hospitals/${subdomain}/holds`, body);

@@ -5,27 +5,19 @@
  * tells their actions from staff ones.
  */
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { rawRows } from '../../infra/db/client.ts';
 import { createSignedTokens } from '../../infra/crypto/signed-token.ts';
 import { appointmentTestEnv, bookingFixture, bookOk, daysAheadAt, minutesFromNow } from '../../../test/helpers/appointment-factories.ts';
 import { uniqueEmail } from '../../../test/helpers/factories.ts';
-import { mailCapturingApp, type Mail } from '../../../test/helpers/mailbox.ts';
-import { eventually, type MessagingApp } from '../../../test/helpers/messaging.ts';
+import { useMailApp, type Mail } from '../../../test/helpers/mailbox.ts';
+import { eventually } from '../../../test/helpers/messaging.ts';
 import { onServices } from '../../../test/helpers/target.ts';
 import { createResource, createVisitType } from '../../../test/helpers/visit-factories.ts';
 import { createManageLinks, MANAGE_LINK_DAYS_AFTER_VISIT } from './manage-links.ts';
 
-let suite: Awaited<ReturnType<typeof mailCapturingApp>>;
-let t: MessagingApp;
-
-beforeAll(async () => {
-  suite = await mailCapturingApp(appointmentTestEnv);
-  t = suite.t;
-});
-afterAll(async () => {
-  await suite?.close();
-});
+const suite = useMailApp(appointmentTestEnv);
+const { t } = suite;
 
 const LINK = /(https?:\/\/[^\s"<>]+\/manage\/([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+))/;
 

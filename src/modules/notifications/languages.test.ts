@@ -8,32 +8,29 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appointmentTestEnv, bookingFixture, bookOk, daysAheadAt, updateSettings } from '../../../test/helpers/appointment-factories.ts';
 import { uniqueEmail } from '../../../test/helpers/factories.ts';
-import { mailCapturingApp, type Mail } from '../../../test/helpers/mailbox.ts';
-import { eventually, type MessagingApp } from '../../../test/helpers/messaging.ts';
+import { useMailApp, type Mail } from '../../../test/helpers/mailbox.ts';
+import { eventually } from '../../../test/helpers/messaging.ts';
 import { parseInvite } from '../../../test/helpers/ical.ts';
 import { useSmsPlan } from '../../../test/helpers/plan-factories.ts';
 import { startSmsPeer, type SmsPeer } from '../../../test/helpers/sms-peer.ts';
 import { createPatient } from '../../../test/helpers/scheduling-factories.ts';
 
-let suite: Awaited<ReturnType<typeof mailCapturingApp>>;
 let smsPeer: SmsPeer;
-let t: MessagingApp;
-
+// Registered before the mail app's hooks: the peer is up before the app names it, and closes after it.
 beforeAll(async () => {
   smsPeer = await startSmsPeer();
-  suite = await mailCapturingApp({
-    ...appointmentTestEnv,
-    SMS_PROVIDER_URL: smsPeer.url,
-    SMS_ACCOUNT_SID: 'AC0123456789',
-    SMS_AUTH_TOKEN: 'test-token',
-    SMS_FROM: '+15005550006',
-  });
-  t = suite.t;
 });
 afterAll(async () => {
-  await suite?.close();
   await smsPeer?.close();
 });
+const suite = useMailApp(() => ({
+  ...appointmentTestEnv,
+  SMS_PROVIDER_URL: smsPeer.url,
+  SMS_ACCOUNT_SID: 'AC0123456789',
+  SMS_AUTH_TOKEN: 'test-token',
+  SMS_FROM: '+15005550006',
+}));
+const { t } = suite;
 
 /** What the reader should see for an instant: Intl's own formatting for the language, in the zone, the zone named. */
 const written = (at: Date, language: string, timeZone: string) =>

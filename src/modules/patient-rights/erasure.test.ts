@@ -1,13 +1,13 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { rawRows } from '../../infra/db/client.ts';
 import { withTenant } from '../../infra/db/tenant.ts';
 import { enqueueJob } from '../notifications/jobs.ts';
 import { addMember } from '../../../test/helpers/member-factories.ts';
 import { appointmentTestEnv, bookingFixture, bookOk, book, daysAheadAt, outboxFor, type BookingFixture } from '../../../test/helpers/appointment-factories.ts';
 import { uniqueEmail } from '../../../test/helpers/factories.ts';
-import { mailCapturingApp } from '../../../test/helpers/mailbox.ts';
-import { eventually, type MessagingApp } from '../../../test/helpers/messaging.ts';
+import { useMailApp } from '../../../test/helpers/mailbox.ts';
+import { eventually } from '../../../test/helpers/messaging.ts';
 import { insertAppointment } from '../../../test/helpers/scheduling-factories.ts';
 import { SAMPLE_NOTE, writeNote } from '../../../test/helpers/visit-note-factories.ts';
 
@@ -17,15 +17,8 @@ import { SAMPLE_NOTE, writeNote } from '../../../test/helpers/visit-note-factori
  * nothing finds the patient, nothing reaches them, and the clinical record
  * and the audit trail are intact.
  */
-let suite: Awaited<ReturnType<typeof mailCapturingApp>>;
-let t: MessagingApp;
-beforeAll(async () => {
-  suite = await mailCapturingApp(appointmentTestEnv);
-  t = suite.t;
-});
-afterAll(async () => {
-  await suite?.close();
-});
+const suite = useMailApp(appointmentTestEnv);
+const { t } = suite;
 
 type Auth = { authorization: string };
 const get = (auth: Auth, url: string) => t.app.inject({ method: 'GET', url, headers: auth });

@@ -8,11 +8,11 @@
  * offer.
  */
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { action, addPatient, appointmentTestEnv, bookingFixture, bookOk, daysAheadAt, type BookingFixture } from '../../../test/helpers/appointment-factories.ts';
 import { uniqueEmail } from '../../../test/helpers/factories.ts';
-import { mailCapturingApp, type Mail } from '../../../test/helpers/mailbox.ts';
-import { eventually, type MessagingApp } from '../../../test/helpers/messaging.ts';
+import { useMailApp, type Mail } from '../../../test/helpers/mailbox.ts';
+import { eventually } from '../../../test/helpers/messaging.ts';
 import { createVisitType } from '../../../test/helpers/visit-factories.ts';
 import { rawRows } from '../../infra/db/client.ts';
 import { createSignedTokens } from '../../infra/crypto/signed-token.ts';
@@ -21,16 +21,8 @@ import { offerSlot, systemActor } from './offer-engine.ts';
 import { expireOffers } from './waitlist-tasks.ts';
 import { createManageLinks } from '../manage/manage-links.ts';
 
-let suite: Awaited<ReturnType<typeof mailCapturingApp>>;
-let t: MessagingApp;
-
-beforeAll(async () => {
-  suite = await mailCapturingApp(appointmentTestEnv);
-  t = suite.t;
-});
-afterAll(async () => {
-  await suite?.close();
-});
+const suite = useMailApp(appointmentTestEnv);
+const { t } = suite;
 
 type Auth = { authorization: string };
 const db = () => t.deps.database.db;
