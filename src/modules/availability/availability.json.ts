@@ -15,7 +15,7 @@ import { slotEnd, slotStart, type DoctorSlotTimes } from './slots.ts';
  * JSON.stringify.
  */
 
-/** The `Content-Type` fastify gives its own JSON answers; a string answer sent with it skips the schema serializer. */
+/** The `Content-Type` fastify gives its own JSON answers; the routes send the text as a Buffer with it (no schema serializer, no onSend pass over a string). */
 export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 const text = (value: string) => JSON.stringify(value);

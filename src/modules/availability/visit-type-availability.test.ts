@@ -94,3 +94,35 @@ describe('availability by visit type', () => {
     expect((await t.app.inject({ method: 'GET', url: url(internal.id) })).statusCode).toBe(404);
   });
 });
+
+// The headers every availability answer carried when it was sent as a string (captured before the answers became Buffers), in order; `cache-control: no-store` on the staff routes only.
+const WIRE_HEADERS = (staff: boolean) => [
+  'x-request-id', 'cross-origin-opener-policy', 'cross-origin-resource-policy', 'origin-agent-cluster', 'referrer-policy', 'strict-transport-security',
+  'x-content-type-options', 'x-dns-prefetch-control', 'x-download-options', 'x-frame-options', 'x-permitted-cross-domain-policies', 'x-xss-protection', 'vary',
+  ...(staff ? ['cache-control'] : []), 'content-type', 'content-length', 'date', 'connection',
+];
+
+describe('the availability answers on the wire', () => {
+  it('keep the headers, the content type and an exact length, and send the text JSON.stringify would', async () => {
+    const { h, doctorIds, vt } = await clinic({ durationMinutes: 30, requires: ['mri'] }, 2);
+    await createResource(t, h.auth, { name: 'MRI \u00e9 "quoted"', kind: 'mri' });
+    const q = `?from=${day}&to=${day}`;
+    const pub = `/v1/public/hospitals/${h.subdomain}`;
+    for (const [url, staff] of [
+      [`/v1/doctors/${doctorIds[0]}/availability${q}`, true],
+      [`/v1/doctors/${doctorIds[0]}/availability${q}&visitTypeId=${vt.id}`, true],
+      [`/v1/visit-types/${vt.id}/availability${q}`, true],
+      [`${pub}/doctors/${doctorIds[0]}/availability${q}`, false],
+      [`${pub}/visit-types/${vt.id}/availability${q}`, false],
+    ] as const) {
+      const res = await t.app.inject({ method: 'GET', url, headers: staff ? h.auth : {} });
+      expect(res.statusCode).toBe(200);
+      expect(Object.keys(res.headers)).toEqual(WIRE_HEADERS(staff));
+      expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(res.headers['content-length']).toBe(String(res.rawPayload.length));
+      expect(res.headers['cache-control']).toBe(staff ? 'no-store' : undefined);
+      expect(res.body).toBe(JSON.stringify(res.json()));
+      expect(res.json().data.slots.length).toBeGreaterThan(0);
+    }
+  });
+});
