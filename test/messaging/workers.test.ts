@@ -27,8 +27,11 @@ const children: ChildProcess[] = [];
 beforeAll(async () => {
   suite = await messagingTestEnv();
   smtp = await startSmtpPeer();
-  // The API side only: the workers under test do the delivering.
-  t = await createMessagingApp({ env: { ...suite.env, SMTP_URL: smtp.url }, start: false });
+  // The API side only: the workers under test do the delivering. In-process transports
+  // share this app's lease, long enough that a live transport on a busy machine
+  // always renews in time: only the crashed worker's leftovers (leased below with
+  // a short lease of their own) may run out.
+  t = await createMessagingApp({ env: { ...suite.env, SMTP_URL: smtp.url, DELIVERY_LEASE_MS: '60000' }, start: false });
 });
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
@@ -144,11 +147,12 @@ describe.runIf(!onServices)('in-process transports', () => {
     const emails = await enqueueEmails('crash', 6);
     const db = t.deps.database.db;
     // What a worker killed mid-batch leaves in the database: leased outbox rows, claimed deliveries.
-    const rows = await leaseDue(db, 6, t.config.env.DELIVERY_LEASE_MS);
+    const crashedLeaseMs = 1000;
+    const rows = await leaseDue(db, 6, crashedLeaseMs);
     expect(rows).toHaveLength(6);
     for (const row of rows.slice(0, 3)) {
       await db.execute(sql`insert into notification_deliveries (message_id, channel, recipient, template) values (${row.id}::uuid, 'email', ${String(row.payload.to)}, 'welcome')`);
-      expect((await claimDelivery(db, { messageId: row.id, channel: 'email' }, { leaseMs: t.config.env.DELIVERY_LEASE_MS })).kind).toBe('claimed');
+      expect((await claimDelivery(db, { messageId: row.id, channel: 'email' }, { leaseMs: crashedLeaseMs })).kind).toBe('claimed');
     }
     const survivor = createMessaging(t.deps);
     await survivor.start();
