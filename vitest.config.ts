@@ -14,6 +14,8 @@ export default defineConfig({
     hookTimeout: 90_000,
     maxWorkers: 2,
     globalSetup: ['test/global-setup.ts'],
+    // Every statement drizzle compiles is compiled by ours too and compared (test/helpers/sql-text-check.ts).
+    setupFiles: ['test/helpers/sql-text-check.ts'],
     projects: [
       {
         extends: true,

@@ -5,6 +5,7 @@ import pg from 'pg';
 import type { Db, Executor, Tx } from './client.ts';
 import type { RawResult } from './parsers.ts';
 import { executePrepared, preparedReadsOn } from './prepared.ts';
+import { inlinedText, literal, parametrisedText } from './sql-text.ts';
 
 /**
  * Fewer round trips to PostgreSQL. Every statement drizzle runs on
@@ -23,9 +24,6 @@ import { executePrepared, preparedReadsOn } from './prepared.ts';
  */
 
 const dialect = new PgDialect();
-// node-postgres' own conversion of a bind value to its text (arrays as array literals, objects as JSON); untyped in @types/pg.
-const { prepareValue } = (pg as unknown as { utils: { prepareValue(value: unknown): unknown } }).utils;
-
 // A quoted string, a quoted identifier or a line comment (copied as they are), or a placeholder `$n`.
 const TOKENS = /'(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*|\$(\d+)/g;
 
@@ -39,21 +37,25 @@ const drizzleTypes = {
   getTypeParser: (id: number, format?: string) => (TEXT_TYPES.has(id) ? (value: string) => value : pg.types.getTypeParser(id, format as 'text')),
 };
 
-/** A bind value as a SQL literal, in the text form node-postgres would have sent it in. */
-function literal(value: unknown): string {
-  if (value === null || value === undefined) return 'null';
-  const text = value instanceof Date ? value.toISOString() : (prepareValue(value) as string | null);
-  return text === null ? 'null' : pg.escapeLiteral(String(text));
+/**
+ * The statement's text with every bind value inlined as a literal. One walk
+ * of the statement's chunks (sql-text.ts); drizzle's own walk, then each `$n`
+ * replaced, for what only drizzle's walk builds.
+ */
+export function inlineSql(query: SQL): string {
+  return inlinedText(query) ?? drizzleInlineSql(query);
 }
 
-/** The statement's text with every bind value inlined as a literal. */
-export function inlineSql(query: SQL): string {
+/** drizzle's walk, then each `$n` outside quotes and comments replaced by its value's literal (what inlinedText writes in one walk). */
+export function drizzleInlineSql(query: SQL): string {
   const { sql: text, params } = dialect.sqlToQuery(query);
   return text.replace(TOKENS, (token, n: string | undefined) => (n === undefined ? token : literal(params[Number(n) - 1])));
 }
 
 /** The statement's parametrised text and its bind values as the literals inlineSql would write. */
-function textAndLiterals(query: SQL): { text: string; args: string[] } {
+export function textAndLiterals(query: SQL): { text: string; args: string[] } {
+  const walked = parametrisedText(query);
+  if (walked) return walked;
   const { sql: text, params } = dialect.sqlToQuery(query);
   return { text, args: params.map(literal) };
 }
