@@ -70,7 +70,7 @@ export async function insertSubscription(
   return row!;
 }
 
-/** The hospital's subscription joined to its plan: the one query behind findSubscription, lockSubscriptionLimits and lockSubscriptionLimitsSql. */
+/** The hospital's subscription joined to its plan: the query behind findSubscription and lockSubscriptionLimits (lockSubscriptionLimitsSql takes the same lock reading less). */
 function subscriptionQuery(scope: TenantScope, { forUpdate }: { forUpdate: boolean }) {
   const query = scope.tx
     .select({ subscription: hospitalSubscriptions, plan: subscriptionPlans })
@@ -111,12 +111,19 @@ export interface SubscriptionLimits {
 }
 
 /**
- * lockSubscriptionLimits as a statement of its own — the same query, so the
- * same row lock — for a caller that sends it with others in one round trip
- * (src/infra/db/batch.ts); `subscriptionLimitsOf` reads its rows.
+ * lockSubscriptionLimits as a statement of its own — the same row lock (FOR
+ * UPDATE of the hospital's subscription row, never the shared plan row) —
+ * for a caller that sends it with others in one round trip
+ * (src/infra/db/batch.ts); `subscriptionLimitsOf` reads its rows. It reads
+ * only what SubscriptionLimits holds: written out, not built by the query
+ * builder, since every booking sends it (the builder's statement named every
+ * column of both tables, and building it was a visible share of a booking's
+ * CPU).
  */
 export function lockSubscriptionLimitsSql(scope: TenantScope): SQL {
-  return subscriptionQuery(scope, { forUpdate: true }).getSQL();
+  const s = hospitalSubscriptions;
+  const p = subscriptionPlans;
+  return sql`select ${s.status}, ${s.currentPeriodEnd}, ${p.code}, ${p.maxDoctors}, ${p.maxAppointmentsPerMonth} from ${s} inner join ${p} on ${p.id} = ${s.planId} where ${scope.where(s)} limit 1 for update of ${s}`;
 }
 
 /**
