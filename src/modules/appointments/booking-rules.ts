@@ -2,6 +2,7 @@ import { Temporal } from 'temporal-polyfill';
 import { DomainError } from '../../shared/errors.ts';
 import { scheduleConflict, type TimeRange } from '../availability/slots.ts';
 import type { WeeklyInterval } from '../schedules/weekly.ts';
+import { localMonthOf } from '../availability/zone-intervals.ts';
 
 /**
  * The pure booking rules (no database, no clock of their own): when an
@@ -88,11 +89,8 @@ export function scheduleWindow(start: Date, end: Date): { from: Date; to: Date }
 
 /** The hospital-local calendar month that contains `at`, as [start, end) instants (the plan limit counts per local month). */
 export function localMonth(at: Date, zone: string): { from: Date; to: Date } {
-  const local = Temporal.Instant.fromEpochMilliseconds(at.getTime()).toZonedDateTimeISO(zone);
-  const first = Temporal.PlainDate.from({ year: local.year, month: local.month, day: 1 });
-  const from = first.toZonedDateTime({ timeZone: zone });
-  const to = first.add({ months: 1 }).toZonedDateTime({ timeZone: zone });
-  return { from: new Date(from.epochMilliseconds), to: new Date(to.epochMilliseconds) };
+  const { fromMs, toMs } = localMonthOf(at.getTime(), zone);
+  return { from: new Date(fromMs), to: new Date(toMs) };
 }
 
 /** A local date YYYY-MM-DD in `zone` as the instant its day starts. */

@@ -250,7 +250,5 @@ export function formatLocal(ms: number, zone: string, day?: LocalDay, minute?: n
     .toString({ timeZoneName: 'never', smallestUnit: 'second' });
 }
 
-/** The local calendar date of an instant in `zone`. */
-export function localDateOf(ms: number, zone: string): Temporal.PlainDate {
-  return Temporal.Instant.fromEpochMilliseconds(ms).toZonedDateTimeISO(zone).toPlainDate();
-}
+// Which local date an instant is on: found once per day and zone (zone-intervals.ts).
+export { localDateOf } from './zone-intervals.ts';
