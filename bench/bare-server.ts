@@ -64,7 +64,7 @@ if (has('redis')) {
   });
 }
 
-let answer: () => Promise<string> = async () => spec.body!;
+let answer: () => Promise<string | Buffer> = async () => spec.body!;
 let pool: { end(): Promise<void> } | null = null;
 if (has('pg')) {
   const pg = (await import('pg')).default;

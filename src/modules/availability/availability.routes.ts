@@ -28,8 +28,8 @@ interface Twins<Q extends TObject, R> {
   publicErrors: number[];
   staff(actor: ReturnType<typeof tenantActorOf>, id: string, query: Static<Q>): Promise<R>;
   public(subdomain: string, id: string, query: Static<Q>): Promise<R>;
-  /** The answer's text, exactly as the schema's serializer would write `ok(result)` (availability.json.ts: the slot lists are most of the work). */
-  json(result: R): string;
+  /** The answer's bytes, exactly the UTF-8 of what the schema's serializer would write for `ok(result)` (availability.json.ts: the slot lists are most of the work). */
+  json(result: R): Buffer;
 }
 
 type TwinRequest<Q extends TObject> = { params: { id: string; subdomain: string }; query: Static<Q> };
@@ -39,7 +39,7 @@ function twinRoutes<Q extends TObject, R>(app: ReturnType<typeof typedRoutes>, t
   // The typed answer's bytes (`as never`: the typed reply expects the object). A Buffer skips the schema serializer and fastify's
   // onSend pass over a string (flattening and counting up to 270 kB of text per answer); type and length are the ones a string got.
   const answer = (reply: { type(t: string): { header(k: string, v: number): { send(body: never): void } } }, result: R): void => {
-    const body = Buffer.from(t.json(result));
+    const body = t.json(result);
     reply.type(JSON_CONTENT_TYPE).header('content-length', body.length).send(body as never);
   };
   app.get(
