@@ -53,7 +53,7 @@ export function drizzleInlineSql(query: SQL): string {
 }
 
 /** The statement's parametrised text and its bind values as the literals inlineSql would write. */
-export function textAndLiterals(query: SQL): { text: string; args: string[] } {
+function textAndLiterals(query: SQL): { text: string; args: string[] } {
   const walked = parametrisedText(query);
   if (walked) return walked;
   const { sql: text, params } = dialect.sqlToQuery(query);

@@ -164,9 +164,9 @@ function write(w: Walk, chunk: unknown, inlineParams: boolean): void {
   else value(w, chunk);
 }
 
-/** The statement's text with every bind value inlined as its literal; null: only drizzle's walk can build it. */
-export function inlinedText(query: SQL): string | null {
-  const w: Walk = { literals: undefined, out: '' };
+/** One walk of `query`; null when only drizzle's walk can build it. */
+function walked(query: SQL, literals: string[] | undefined): string | null {
+  const w: Walk = { literals, out: '' };
   try {
     write(w, query, false);
   } catch (err) {
@@ -176,14 +176,14 @@ export function inlinedText(query: SQL): string | null {
   return w.out;
 }
 
+/** The statement's text with every bind value inlined as its literal; null: only drizzle's walk can build it. */
+export function inlinedText(query: SQL): string | null {
+  return walked(query, undefined);
+}
+
 /** The statement's text with `$n` placeholders and the literals of its values in order; null as above. */
 export function parametrisedText(query: SQL): { text: string; args: string[] } | null {
-  const w: Walk = { literals: [], out: '' };
-  try {
-    write(w, query, false);
-  } catch (err) {
-    if (err instanceof Unsupported) return null;
-    throw err;
-  }
-  return { text: w.out, args: w.literals! };
+  const args: string[] = [];
+  const text = walked(query, args);
+  return text === null ? null : { text, args };
 }
